@@ -1,0 +1,177 @@
+"""Configuration schema as data, and loading of the YAML file.
+
+Key names follow CLIProxyAPI's ``config.yaml`` (kebab-case) so its users can
+bring their file along.  ``SETTINGS`` is the one place that says each key's
+name, type, default and meaning; ``config.example.yaml`` must agree with it
+(a test checks).  Provider entry lists are described by ``ENTRY_FIELDS``.
+
+``load(path)`` returns a plain nested dict with every default filled in, so
+code reads ``config["routing"]["strategy"]`` without guarding for absence.
+"""
+import os
+from dataclasses import dataclass
+
+import yaml
+
+from proxy.errors import ConfigError
+
+DEFAULT_PATH = "./config.yaml"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config key: dotted ``name``, python ``type``, ``default``, ``doc``."""
+    name: str
+    type: type
+    default: object
+    doc: str
+    choices: tuple = ()
+
+
+SETTINGS = [
+    # --- server ---
+    Setting("host", str, "127.0.0.1", "Address to bind (PORT env or --bind override it)."),
+    Setting("port", int, 8317, "Port to bind when PORT is not set."),
+    Setting("api-keys", list, [], "Client keys accepted by the gateway (strings, or {key, label}). "
+            "Empty: unauthenticated, allowed only on a loopback bind."),
+    Setting("request-body-limit-mb", int, 32, "Largest request body accepted; larger gets 413."),
+    Setting("debug", bool, False, "Verbose logs, request/response bodies included (secrets masked)."),
+    Setting("log-format", str, "text", "Access log format.", ("text", "json")),
+    Setting("echo", bool, True, "Serve the built-in `echo` model (no network)."),
+    # --- upstream calls ---
+    Setting("proxy-url", str, "", "Default outbound proxy (http/https/socks5 URL) for every entry."),
+    Setting("connect-timeout-seconds", float, 10.0, "Connect timeout per upstream call."),
+    Setting("read-timeout-seconds", float, 600.0,
+            "Idle-read timeout per upstream call (longest silence tolerated)."),
+    # --- retries and cooling (issue 3) ---
+    Setting("request-retry", int, 3, "Extra rounds over the credentials after 403/408/429/5xx."),
+    Setting("max-upstream-attempts", int, 8, "Hard cap on upstream calls for one client request."),
+    Setting("max-retry-interval", float, 10.0,
+            "When every credential is cooling, wait for the soonest one if within this many seconds."),
+    Setting("disable-cooling", bool, False, "Never cool credentials down after failures."),
+    Setting("max-cooldown-seconds", float, 1800.0, "Cap on any single cooldown."),
+    Setting("transient-error-cooldown-seconds", float, 60.0,
+            "Cooldown after 408/5xx/connection errors; -1 disables."),
+    Setting("auth-error-cooldown-seconds", float, 1800.0, "Cooldown after 401/402/403."),
+    Setting("model-not-found-cooldown-seconds", float, 43200.0,
+            "Cooldown of a credential for one model after 404 / model not supported."),
+    Setting("nonstream-keepalive-interval", float, 0.0,
+            "Seconds between blank lines sent while a whole response is awaited; 0 = off."),
+    Setting("routing.strategy", str, "round-robin", "How a credential is picked.",
+            ("round-robin", "fill-first", "weighted-round-robin")),
+    Setting("routing.session-affinity", bool, False, "Stick a session to one credential."),
+    Setting("routing.session-affinity-ttl", float, 3600.0, "Seconds a session binding lives."),
+    Setting("streaming.keepalive-seconds", float, 15.0,
+            "SSE keep-alive comment after this much upstream silence; 0 = off."),
+    Setting("streaming.bootstrap-retries", int, 1,
+            "Extra credential re-selections for a stream failing before its first byte."),
+    # --- usage, metrics, management (issue 5) ---
+    Setting("usage.enabled", bool, True, "Record usage to SQLite."),
+    Setting("usage.store-path", str, "./usage.db", "SQLite file for usage records."),
+    Setting("usage.retention-days", int, 30, "Usage records older than this are pruned."),
+    Setting("usage.record-prompts", bool, False, "Also store the last user prompt (truncated)."),
+    Setting("usage.queue-size", int, 10000, "Pending records kept in memory; beyond, drops are counted."),
+    Setting("send-actor-headers", bool, False,
+            "Forward X-AI-Bridge-Actor-ID / -Metadata-* headers upstream."),
+    Setting("metrics.enabled", bool, True, "Serve Prometheus metrics at /metrics."),
+    Setting("metrics.key", str, "", "If set, /metrics requires this bearer key."),
+    Setting("remote-management.secret-key", str, "",
+            "Enables /v0/management/*; stored as a hash after load."),
+    Setting("remote-management.allow-remote", bool, False,
+            "Allow management calls from non-loopback peers."),
+    Setting("trusted-proxies", list, [],
+            "Peer addresses whose X-Forwarded-For is believed."),
+    Setting("watch-config", bool, True, "Reload the config file when it changes."),
+]
+
+# Provider entry lists: key -> (upstream kind, fields with defaults).
+_COMMON = {"api-key": "", "base-url": "", "models": [], "excluded-models": [],
+           "prefix": "", "priority": 0, "weight": 1, "proxy-url": "", "headers": {},
+           "disable-cooling": False}
+
+ENTRY_FIELDS = {
+    "claude-api-key": dict(_COMMON, **{"base-url": "https://api.anthropic.com"}),
+    "gemini-api-key": dict(_COMMON, **{"base-url": "https://generativelanguage.googleapis.com"}),
+    "codex-api-key": dict(_COMMON, **{"base-url": "https://api.openai.com/v1"}),
+    "openai-compatibility": {"name": "", "base-url": "", "api-key-entries": [], "models": [],
+                             "excluded-models": [], "prefix": "", "priority": 0, "weight": 1,
+                             "headers": {}, "disable-cooling": False},
+}
+
+
+def _get(tree, dotted):
+    for part in dotted.split("."):
+        if not isinstance(tree, dict) or part not in tree:
+            return None, False
+        tree = tree[part]
+    return tree, True
+
+
+def _put(tree, dotted, value):
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        tree = tree.setdefault(part, {})
+    tree[leaf] = value
+
+
+def _coerce(setting, value):
+    if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if value is None:
+        value = setting.default
+    if not isinstance(value, setting.type):
+        raise ConfigError(f"{setting.name}: expected {setting.type.__name__}, "
+                          f"got {type(value).__name__}")
+    if setting.choices and value not in setting.choices:
+        raise ConfigError(f"{setting.name}: must be one of {', '.join(setting.choices)}")
+    return value
+
+
+def _entries(raw, key):
+    entries = raw.get(key) or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{key}: expected a list of entries")
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key}[{i}]: expected a mapping")
+        filled = {name: entry.get(name, default) for name, default in ENTRY_FIELDS[key].items()}
+        filled.update({k: v for k, v in entry.items() if k not in filled})
+        out.append(filled)
+    return out
+
+
+def build(raw):
+    """Validate a parsed YAML mapping and fill every default."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("config: top level must be a mapping")
+    config = {}
+    for setting in SETTINGS:
+        value, present = _get(raw, setting.name)
+        _put(config, setting.name, _coerce(setting, value if present else setting.default))
+    for key in ENTRY_FIELDS:
+        config[key] = _entries(raw, key)
+    return config
+
+
+def load(path=None):
+    """Load the config file named by ``path`` / ``SWITCHYARD_CONFIG``.
+
+    A missing file is not an error: the built-in default serves the local
+    ``echo`` model, so a newcomer gets answers at once.
+    """
+    path = path or os.environ.get("SWITCHYARD_CONFIG") or DEFAULT_PATH
+    if not os.path.exists(path):
+        return build({})
+    with open(path, encoding="utf-8") as f:
+        try:
+            raw = yaml.safe_load(f)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    return build(raw)
+
+
+def config_path():
+    return os.environ.get("SWITCHYARD_CONFIG") or DEFAULT_PATH

@@ -1,0 +1,119 @@
+"""Every exception Switchyard raises on purpose, in one small hierarchy.
+
+::
+
+    SwitchyardError
+    ├── ConfigError              the config file is invalid
+    ├── ClientError              the client's request cannot be served; rendered
+    │   │                        in the client's dialect with ``status``
+    │   ├── BadRequest           400  malformed JSON, missing model, bad field
+    │   ├── Unauthorized         401  missing or wrong client key
+    │   ├── Forbidden            403  e.g. management from a remote peer
+    │   ├── NotFound             404  unknown model or route
+    │   ├── MethodNotAllowed     405
+    │   ├── PayloadTooLarge      413
+    │   └── ModelCooldown        429  every credential of the model is cooling
+    └── UpstreamError            talking to an upstream went wrong
+        ├── UpstreamStatusError  it answered non-2xx (status, headers, body kept)
+        ├── UpstreamConnectError connect failed, or reset before headers
+        ├── UpstreamTimeout      connect or idle-read timeout
+        └── UpstreamStreamError  the stream broke after it had started
+
+``requests`` exceptions are mapped to ``UpstreamError`` subclasses in one
+place, ``proxy.upstream``; nothing else catches ``requests`` exceptions.
+"""
+
+
+class SwitchyardError(Exception):
+    """Base of every Switchyard exception."""
+
+
+class ConfigError(SwitchyardError):
+    """The configuration is invalid; the message says which key and why."""
+
+
+class ClientError(SwitchyardError):
+    """A request fault shown to the client as ``status`` in its dialect."""
+    status = 400
+    error_type = None  # dialect default for the status when None
+    code = None
+
+    def __init__(self, message, *, error_type=None, code=None, headers=None):
+        super().__init__(message)
+        self.message = message
+        if error_type:
+            self.error_type = error_type
+        if code:
+            self.code = code
+        self.headers = headers or {}
+
+
+class BadRequest(ClientError):
+    status = 400
+
+
+class Unauthorized(ClientError):
+    status = 401
+
+
+class Forbidden(ClientError):
+    status = 403
+
+
+class NotFound(ClientError):
+    status = 404
+
+
+class MethodNotAllowed(ClientError):
+    status = 405
+
+
+class PayloadTooLarge(ClientError):
+    status = 413
+
+
+class ModelCooldown(ClientError):
+    """All credentials of a model are cooling down; ``retry_after`` seconds."""
+    status = 429
+    code = "model_cooldown"
+
+    def __init__(self, message, *, retry_after, **kwargs):
+        seconds = max(1, int(retry_after + 0.999))
+        headers = dict(kwargs.pop("headers", None) or {}, **{"Retry-After": str(seconds)})
+        super().__init__(message, headers=headers, **kwargs)
+        self.retry_after = seconds
+
+
+class UpstreamError(SwitchyardError):
+    """Talking to an upstream failed.  ``credential_id`` names the credential."""
+
+    def __init__(self, message, *, credential_id=None):
+        super().__init__(message)
+        self.message = message
+        self.credential_id = credential_id
+
+
+class UpstreamStatusError(UpstreamError):
+    """The upstream answered with a non-2xx ``status``.
+
+    ``body`` is the raw response bytes (JSON error bodies are relayed
+    verbatim), ``headers`` the upstream response headers.
+    """
+
+    def __init__(self, status, headers, body, *, credential_id=None):
+        super().__init__(f"upstream answered {status}", credential_id=credential_id)
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+class UpstreamConnectError(UpstreamError):
+    """Could not connect, or the connection dropped before any header."""
+
+
+class UpstreamTimeout(UpstreamError):
+    """The upstream did not connect or went silent past the read timeout."""
+
+
+class UpstreamStreamError(UpstreamError):
+    """The upstream stream broke after events had been relayed."""

@@ -1,0 +1,101 @@
+"""Dialect translation: pure functions over parsed JSON, no I/O.
+
+Dialect names (also used by ``proxy``): ``openai`` (Chat Completions),
+``responses`` (OpenAI Responses), ``claude`` (Anthropic Messages),
+``gemini`` (generateContent).
+
+Every dialect package exports the same surface (its ``__init__``):
+
+- ``parse_request(body) -> ir request``; ``render_request(ir, model) -> body``
+- ``parse_response(body) -> ir response``;
+  ``render_response(ir, model, request) -> body`` (``request``: the client's
+  original body, for fields a response echoes back)
+- ``StreamDecoder()`` with ``feed(event_name, data) -> [ir events]`` and
+  ``close() -> [ir events]``; ``data`` is the parsed JSON of one SSE event
+  (or the raw string, e.g. OpenAI's ``[DONE]``)
+- ``StreamEncoder(model, request)`` with ``feed(ir_event) -> [(event_name|None, payload)]``
+  where payload is a dict, or a str sent verbatim (``[DONE]``)
+- ``render_error(status, message, error_type=None) -> body``;
+  ``parse_error(body) -> (message, error_type)``;
+  ``stream_error_event(message, error_type=None) -> (event_name|None, payload)``
+- ``parse_usage(obj) -> ir usage | None`` (from a response body or stream
+  event of that dialect; None when it carries no usage)
+- ``render_count_tokens(n) -> body``
+
+A request the target cannot express raises ``translators.ir.TranslationError``.
+
+This module only composes them; see README.md for the design.
+"""
+import importlib
+
+DIALECTS = ("openai", "responses", "claude", "gemini")
+
+_PACKAGES = {
+    "openai": "translators.openai_chat",
+    "responses": "translators.responses",
+    "claude": "translators.claude",
+    "gemini": "translators.gemini",
+}
+
+
+def dialect(name):
+    """The module implementing dialect ``name``."""
+    return importlib.import_module(_PACKAGES[name])
+
+
+def translate_request(src, dst, body, *, model, stream):
+    """A client request in ``src`` as a request body for a ``dst`` upstream.
+
+    ``model`` is the upstream model name; ``stream`` says whether the client
+    wants a stream (Gemini carries this in the URL, not the body).
+    """
+    ir = dialect(src).parse_request(body)
+    ir["stream"] = stream
+    return dialect(dst).render_request(ir, model)
+
+
+def translate_response(src, dst, body, *, model, request):
+    """A whole upstream response in ``src`` as the ``dst`` client expects it.
+
+    ``model`` is the name the client asked for; ``request`` its original body.
+    """
+    ir = dialect(src).parse_response(body)
+    return dialect(dst).render_response(ir, model, request)
+
+
+class StreamTranslator:
+    """Upstream SSE events of one dialect in, client events of another out."""
+
+    def __init__(self, src, dst, *, model, request):
+        self._decoder = dialect(src).StreamDecoder()
+        self._encoder = dialect(dst).StreamEncoder(model, request)
+
+    def feed(self, event_name, data):
+        return self._encode(self._decoder.feed(event_name, data))
+
+    def close(self):
+        return self._encode(self._decoder.close())
+
+    def _encode(self, ir_events):
+        out = []
+        for event in ir_events:
+            out.extend(self._encoder.feed(event))
+        return out
+
+
+def translate_error(src, dst, body):
+    """An upstream error body of ``src`` reshaped for a ``dst`` client."""
+    if src == dst:
+        return body
+    message, error_type = dialect(src).parse_error(body)
+    return dialect(dst).render_error(None, message, error_type)
+
+
+def render_error(name, status, message, error_type=None):
+    """A gateway-made error body in dialect ``name``."""
+    return dialect(name).render_error(status, message, error_type)
+
+
+def stream_error_event(name, message, error_type=None):
+    """The terminal error event of dialect ``name``'s streams."""
+    return dialect(name).stream_error_event(message, error_type)

@@ -1,0 +1,50 @@
+"""Gemini error bodies: ``{"error": {"code", "message", "status"}}`` with a
+google.rpc status name (Gemini API "Troubleshooting" / AIP-193)."""
+
+_STATUSES = {
+    400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
+    404: "NOT_FOUND", 405: "INVALID_ARGUMENT", 408: "DEADLINE_EXCEEDED",
+    409: "ABORTED", 413: "INVALID_ARGUMENT", 422: "INVALID_ARGUMENT",
+    429: "RESOURCE_EXHAUSTED", 499: "CANCELLED", 500: "INTERNAL",
+    501: "UNIMPLEMENTED", 502: "UNAVAILABLE", 503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+_CODES = {status: code for code, status in _STATUSES.items() if code not in (405, 413, 422, 408, 502)}
+
+# Other dialects' error types mapped to google.rpc status names.
+_FROM_FOREIGN = {
+    "invalid_request_error": "INVALID_ARGUMENT", "authentication_error": "UNAUTHENTICATED",
+    "permission_error": "PERMISSION_DENIED", "not_found_error": "NOT_FOUND",
+    "rate_limit_error": "RESOURCE_EXHAUSTED", "rate_limit_exceeded": "RESOURCE_EXHAUSTED",
+    "overloaded_error": "UNAVAILABLE", "api_error": "INTERNAL", "server_error": "INTERNAL",
+    "timeout_error": "DEADLINE_EXCEEDED", "request_too_large": "INVALID_ARGUMENT",
+}
+
+
+def status_for(code, foreign_type=None):
+    if foreign_type in _CODES:
+        return foreign_type
+    if foreign_type in _FROM_FOREIGN:
+        return _FROM_FOREIGN[foreign_type]
+    if code is None:
+        return "INTERNAL"
+    return _STATUSES.get(code, "INTERNAL" if code >= 500 else "INVALID_ARGUMENT")
+
+
+def render_error(status, message, error_type=None, code=None):
+    rpc_status = status_for(status, error_type)
+    http_code = status if status is not None else _CODES.get(rpc_status, 500)
+    return {"error": {"code": http_code, "message": message, "status": rpc_status}}
+
+
+def parse_error(body):
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return str(err.get("message") or ""), err.get("status")
+    return str(body), None
+
+
+def stream_error_event(message, error_type=None, code=None):
+    """Gemini's SSE has no error event; the error object is the last chunk."""
+    return None, render_error(None, message, error_type or "INTERNAL")

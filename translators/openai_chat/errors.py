@@ -1,0 +1,42 @@
+"""OpenAI error bodies: ``{"error": {"message", "type", "param", "code"}}``.
+
+Shared by Chat Completions and Responses (same error object, OpenAI API
+reference "Errors").
+"""
+
+_TYPES = {
+    400: "invalid_request_error", 401: "authentication_error",
+    403: "permission_error", 404: "invalid_request_error",
+    405: "invalid_request_error", 408: "timeout", 409: "conflict",
+    413: "invalid_request_error", 422: "invalid_request_error",
+    429: "rate_limit_exceeded", 500: "server_error", 502: "server_error",
+    503: "server_error", 504: "timeout",
+}
+
+
+def error_type_for(status):
+    """OpenAI's ``type`` for an HTTP status we make ourselves."""
+    if status is None:
+        return "api_error"
+    return _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+
+
+def render_error(status, message, error_type=None, code=None):
+    return {"error": {"message": message, "type": error_type or error_type_for(status),
+                      "param": None, "code": code}}
+
+
+def parse_error(body):
+    """(message, type) from an OpenAI error body; tolerant of odd shapes."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        return str(err.get("message") or ""), err.get("type") or err.get("code")
+    if isinstance(err, str):
+        return err, None
+    return str(body), None
+
+
+def stream_error_event(message, error_type=None, code=None):
+    """Chat Completions has no error event: an error object is sent as the
+    last ``data:`` line (what OpenAI itself does when a stream fails)."""
+    return None, render_error(None, message, error_type or "server_error", code)
