@@ -1,0 +1,62 @@
+"""gunicorn settings for Switchyard (gevent workers, long-lived streams).
+
+Bind: ``PORT`` (PaaS) wins, else ``host``/``port`` from the config file.
+Workers: ``WEB_CONCURRENCY`` (gunicorn reads it), default 1 -- each worker
+keeps its own credential pool, so one worker gives exact cooldown semantics;
+raise it for throughput on bigger machines.
+"""
+import os
+import resource
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from proxy import config as _config  # noqa: E402
+from proxy.errors import ConfigError  # noqa: E402
+
+try:
+    _settings = _config.load()
+except ConfigError as _exc:
+    sys.exit(f"switchyard: invalid config {_config.config_path()}: {_exc}")
+
+_host = _settings["host"]
+_port = os.environ.get("PORT") or _settings["port"]
+if "PORT" in os.environ and "SWITCHYARD_HOST" not in os.environ:
+    _host = "0.0.0.0"          # a PaaS routes to the container's public interface
+_host = os.environ.get("SWITCHYARD_HOST", _host)
+bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
+
+if not _settings["api-keys"] and _host not in ("127.0.0.1", "localhost", "::1"):
+    sys.exit(f"switchyard: refusing to listen on {_host} with no api-keys: anyone who can "
+             "reach it could spend your credentials. Add client keys under `api-keys:` in "
+             f"{_config.config_path()}, or bind to 127.0.0.1 (host: 127.0.0.1, SWITCHYARD_HOST).")
+
+worker_class = "gevent"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_connections = 20000        # open client connections per worker (long streams)
+timeout = 60                      # heartbeat only: gevent workers stay alive during streams
+graceful_timeout = 30             # let in-flight streams finish on SIGTERM
+keepalive = 75                    # idle client keep-alive (longer than typical LB idle)
+accesslog = None                  # Switchyard logs its own access lines (secrets masked)
+errorlog = "-"
+loglevel = os.environ.get("SWITCHYARD_LOG_LEVEL", "info").lower()
+
+
+def _raise_fd_limit():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+_raise_fd_limit()
+
+
+def post_worker_init(worker):
+    """Tell a supervisor (the integration tests) that a worker is serving:
+    it writes a line to the file descriptor named by SWITCHYARD_READY_FD."""
+    fd = os.environ.get("SWITCHYARD_READY_FD")
+    if fd:
+        try:
+            os.write(int(fd), b"ready\n")
+        except OSError:
+            pass

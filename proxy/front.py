@@ -1,0 +1,27 @@
+"""FrontRequest: one client request as the front door understood it."""
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FrontRequest:
+    """What the relay needs to serve a request, independent of Flask.
+
+    ``dialect``: the client's dialect (``openai``, ``responses``, ``claude``,
+    ``gemini``); ``action``: ``generate`` or ``count_tokens``; ``model``: the
+    name the client asked for; ``body``: the parsed JSON; ``raw``: the exact
+    bytes received (forwarded untouched on same-dialect paths).
+    """
+    dialect: str
+    action: str
+    model: str
+    body: dict
+    raw: bytes
+    stream: bool
+    headers: dict                      # client headers, lower-cased names
+    request_id: str
+    client_key_id: str = ""            # stable label of the client key, never the key
+    client_label: str = ""
+    actor: str = ""
+    query: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)

@@ -1,0 +1,217 @@
+"""The attempt loop: serve one client request from the credential pool.
+
+For each attempt: pick a credential, build the upstream call (bytes passed
+through untouched when the dialects match, translated otherwise), send it,
+and either relay the answer or classify the failure and try the next
+credential.  Nothing reaches the client until an attempt succeeds (streams
+are read up to their first event first), so every failure before the first
+byte can be retried elsewhere.
+"""
+import logging
+import random
+import time
+
+import gevent
+import orjson
+
+import translators
+from proxy import affinity, cooldown, counting, echo, endpoints, streaming
+from proxy.errors import (BadRequest, ModelCooldown, NotFound, UpstreamConnectError, UpstreamError,
+                          UpstreamStatusError, UpstreamTimeout)
+from proxy.headers import forward_request_headers, forward_response_headers
+from proxy.reply import Reply, json_reply
+from proxy.upstream import read_all
+from translators.ir import TranslationError
+
+log = logging.getLogger("switchyard.relay")
+
+# Upstream headers worth keeping on a relayed error: when to come back.
+_ERROR_HEADERS = ("retry-after", "x-ratelimit", "anthropic-ratelimit", "request-id", "x-request-id")
+
+
+class _Budget:
+    """Attempt bookkeeping for one client request (issue 3's retry rules)."""
+
+    def __init__(self, config):
+        self.calls_left = config["max-upstream-attempts"]
+        self.rounds_left = config["request-retry"]
+        self.bootstrap_left = config["streaming"]["bootstrap-retries"]
+        self.wait_left = config["max-retry-interval"]
+        self.tried = set()
+        self.another_round = False
+        self.last_error = None
+        self.last_dialect = None
+
+    def new_round(self):
+        """Start another pass over the credentials, if the failures allow it."""
+        if not (self.another_round and self.rounds_left > 0 and self.tried):
+            return False
+        self.rounds_left -= 1
+        self.tried = set()
+        self.another_round = False
+        return True
+
+
+def serve(front, runtime, client, observer):
+    """A ``Reply`` for ``front``; raises ``ClientError`` for request faults."""
+    pool = runtime.pool
+    if not pool.resolve(front.model):
+        raise NotFound(f"The model '{front.model}' does not exist or is not served here.",
+                       code="model_not_found", error_type="not_found_error")
+    session = None
+    if runtime.config["routing"]["session-affinity"]:
+        session = affinity.session_key(front.dialect, front.headers, front.body)
+    budget = _Budget(runtime.config)
+    while budget.calls_left > 0:
+        cred = pool.pick(front.model, exclude=frozenset(budget.tried), session=session)
+        if cred is None:
+            if budget.new_round() or _wait_for_recovery(pool, front.model, budget):
+                continue
+            break
+        reply = _try(front, runtime, client, observer, cred, budget)
+        if reply is not None:
+            return reply
+    if budget.last_error is not None:
+        return error_reply(front, budget.last_error, budget.last_dialect)
+    wait = pool.next_ready_in(front.model) or 1.0
+    raise ModelCooldown(f"All credentials for model '{front.model}' are cooling down; "
+                        f"retry after {int(wait + 0.999)}s.", retry_after=wait)
+
+
+def _wait_for_recovery(pool, model, budget):
+    """Sleep until the soonest cooling credential recovers, if that is within
+    ``max-retry-interval`` (minus what this request already waited)."""
+    wait = pool.next_ready_in(model)
+    if wait is None or wait > budget.wait_left:
+        return False
+    pause = wait + random.uniform(0.0, 0.05)  # jitter: don't stampede the probe
+    budget.wait_left -= max(pause, 0.05)
+    gevent.sleep(pause)
+    return True
+
+
+def _try(front, runtime, client, observer, cred, budget):
+    """One upstream attempt: the reply on success, None to go on."""
+    pool = runtime.pool
+    upstream_model = pool.upstream_model(cred, front.model)
+    budget.calls_left -= 1
+    started = time.monotonic()
+    try:
+        reply = _call(front, runtime, client, cred, upstream_model, observer)
+    except UpstreamStatusError as exc:
+        decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
+        status = exc.status
+    except streaming.BootstrapFailed as exc:
+        decision, status = cooldown.classify_exception(exc.cause, runtime.config), None
+        budget.calls_left += budget.bootstrap_left > 0   # bootstrap re-selections are extra
+        budget.bootstrap_left -= 1
+        exc = exc.cause
+    except UpstreamError as exc:
+        decision, status = cooldown.classify_exception(exc, runtime.config), None
+    else:
+        pool.report_success(cred, front.model)
+        observer.attempt(cred, upstream_model, status=200, outcome="success",
+                         latency=time.monotonic() - started)
+        return reply
+    observer.attempt(cred, upstream_model, status=status, outcome=decision.kind,
+                     latency=time.monotonic() - started, error=exc.message)
+    pool.report_failure(cred, front.model, decision)
+    budget.last_error, budget.last_dialect = exc, cred.dialect
+    if not decision.retry:
+        budget.calls_left = 0
+    budget.tried.add(cred.id)
+    budget.another_round |= decision.next_round
+    return None
+
+
+def _call(front, runtime, client, cred, upstream_model, observer):
+    if cred.kind == "echo":
+        return _echo_reply(front, observer)
+    if front.action == "count_tokens":
+        return counting.count(front, cred, upstream_model, client)
+    same = cred.dialect == front.dialect
+    body = _upstream_body(front, cred, upstream_model, same)
+    url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
+    headers = endpoints.auth_headers(cred, forward_request_headers(front.headers))
+    resp = client.send(cred, url, headers, body, stream=front.stream)
+    if front.stream:
+        return streaming.open(front, cred, resp, runtime.config, observer, same=same)
+    return _whole_reply(front, cred, resp, observer, same)
+
+
+def _upstream_body(front, cred, upstream_model, same):
+    """Request bytes for the upstream: the client's own bytes when possible."""
+    if same:
+        body = front.body
+        changed = False
+        if cred.dialect != "gemini" and upstream_model != body.get("model"):
+            body, changed = dict(body, model=upstream_model), True
+        if front.stream and cred.dialect == "openai" and not streaming.client_wants_usage(body):
+            # accounting needs the usage chunk; the relay hides it again
+            body, changed = dict(body, stream_options=dict(
+                body.get("stream_options") or {}, include_usage=True)), True
+        return orjson.dumps(body) if changed else front.raw
+    try:
+        translated = translators.translate_request(front.dialect, cred.dialect, front.body,
+                                                   model=upstream_model, stream=front.stream)
+    except TranslationError as exc:
+        raise BadRequest(str(exc)) from None
+    return orjson.dumps(translated)
+
+
+def _whole_reply(front, cred, resp, observer, same):
+    raw = read_all(resp, cred)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise UpstreamConnectError("upstream sent a body that is not JSON",
+                                   credential_id=cred.id) from None
+    usage = translators.dialect(cred.dialect).parse_usage(data)
+    if usage:
+        observer.usage(usage)
+    headers = forward_response_headers(resp.headers)
+    if same:
+        return Reply(200, headers, raw)
+    translated = translators.translate_response(cred.dialect, front.dialect, data,
+                                                model=front.model, request=front.body)
+    return Reply(200, headers, orjson.dumps(translated))
+
+
+def _echo_reply(front, observer):
+    if front.action == "count_tokens":
+        n = echo.count_tokens(front.dialect, front.body)
+        return counting.count_reply(front, n, source="estimate")
+    if front.stream:
+        return streaming.from_events(front, echo.stream_events(front.dialect, front.body,
+                                                               front.model), observer)
+    return json_reply(200, echo.response(front.dialect, front.body, front.model))
+
+
+def error_reply(front, exc, upstream_dialect):
+    """The client's view of the last upstream failure."""
+    if isinstance(exc, UpstreamStatusError):
+        return _status_error_reply(front, exc, upstream_dialect)
+    status = 504 if isinstance(exc, UpstreamTimeout) else 502
+    message = ("The upstream did not answer in time." if status == 504
+               else "Could not reach the upstream.")
+    return json_reply(status, translators.render_error(front.dialect, status, message))
+
+
+def _status_error_reply(front, exc, from_dialect):
+    """Upstream JSON error bodies pass through with their status; bodies of
+    another dialect are reshaped so the client's SDK can read them."""
+    headers = [(k, v) for k, v in forward_response_headers(exc.headers)
+               if k.lower().startswith(_ERROR_HEADERS)]
+    try:
+        data = orjson.loads(exc.body)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and from_dialect == front.dialect:
+        return Reply(exc.status, headers, exc.body)
+    if isinstance(data, dict):
+        body = translators.translate_error(from_dialect, front.dialect, data)
+    else:
+        body = translators.render_error(front.dialect, exc.status,
+                                        f"The upstream answered HTTP {exc.status}.")
+    return json_reply(exc.status, body, headers)
+

@@ -1,0 +1,45 @@
+"""The worker's current configuration and pool, swapped whole on reload.
+
+Module-level so every green thread of a worker shares one pool.  A request
+takes ``current()`` once at its start and keeps using that snapshot, so a
+reload never changes the ground under a request in flight.
+"""
+from dataclasses import dataclass
+
+from proxy import auth, credentials
+from proxy.pool import CredentialPool
+
+
+@dataclass(frozen=True)
+class Runtime:
+    config: dict
+    pool: CredentialPool
+    client_keys: tuple = ()       # proxy.auth.ClientKey, from `api-keys`
+
+
+_current = None
+
+
+def build(config, previous=None):
+    """A runtime for ``config``; pool state of unchanged credentials carries
+    over from ``previous`` (cooldowns survive a reload)."""
+    creds = credentials.from_config(config)
+    old_pool = previous.pool if previous else None
+    return Runtime(config=config, pool=CredentialPool(creds, config, previous=old_pool),
+                   client_keys=tuple(auth.load_keys(config["api-keys"])))
+
+
+def install(runtime):
+    global _current
+    _current = runtime
+
+
+def current():
+    return _current
+
+
+def apply_config(config):
+    """Swap in a new validated config atomically; returns the new runtime."""
+    runtime = build(config, previous=_current)
+    install(runtime)
+    return runtime

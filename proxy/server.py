@@ -1,0 +1,265 @@
+"""The Flask app: the four front doors, model lists, health, errors.
+
+Routes only parse the client's request into a ``FrontRequest``, check its
+key, and hand it to ``proxy.relay``; every error leaves in the client's own
+dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
+"""
+import ipaddress
+import logging
+import uuid
+
+import orjson
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+import translators
+from proxy import auth, config as config_module, model_lists, observe, relay, runtime
+from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
+from proxy.front import FrontRequest
+from proxy.upstream import UpstreamClient
+
+log = logging.getLogger("switchyard.server")
+
+_GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
+                   "countTokens": "count_tokens"}
+_OPEN_PATHS = ("/healthz",)
+_SELF_AUTHED = ("/v0/management", "/metrics")   # these check their own keys
+
+
+def create_app(config=None):
+    """The WSGI app.  ``config``: a built config dict (default: load the file)."""
+    config = config if config is not None else config_module.load()
+    runtime.install(runtime.build(config))
+    app = Flask("switchyard")
+    app.config["MAX_CONTENT_LENGTH"] = config["request-body-limit-mb"] * 1024 * 1024
+    app.extensions["switchyard.upstream"] = UpstreamClient(
+        config["connect-timeout-seconds"], config["read-timeout-seconds"])
+    _install_hooks(app)
+    _install_routes(app)
+    return app
+
+
+# --- request hooks -------------------------------------------------------
+
+def _install_hooks(app):
+    @app.before_request
+    def identify():
+        g.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        g.dialect = dialect_for_path(request.path, request.headers)
+        if request.method == "OPTIONS" or request.path.startswith(_OPEN_PATHS + _SELF_AUTHED):
+            return None
+        g.client_key = _authenticate()
+        return None
+
+    @app.after_request
+    def stamp(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        return response
+
+    @app.errorhandler(ClientError)
+    def client_error(exc):
+        return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return _error_response(exc.code, _http_message(exc))
+
+    @app.errorhandler(Exception)
+    def internal_error(exc):
+        log.exception("request %s failed", g.get("request_id"))
+        return _error_response(500, "Internal gateway error; see the gateway log "
+                                    f"for request {g.get('request_id')}.")
+
+
+def _authenticate():
+    keys = runtime.current().client_keys
+    if not keys and not _is_loopback(request.environ.get("SERVER_NAME", "")):
+        raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
+    return auth.authenticate(keys, _lower_headers(), request.args)
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def dialect_for_path(path, headers):
+    """Which dialect's error shape a path's client understands."""
+    if path.startswith("/v1/messages"):
+        return "claude"
+    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
+        return "gemini"
+    if path.startswith("/v1/responses"):
+        return "responses"
+    if path.startswith("/v1/models") and model_lists.wants_anthropic_shape(_lower(headers)):
+        return "claude"
+    return "openai"
+
+
+def _http_message(exc):
+    if exc.code == 404:
+        return f"Unknown endpoint: {request.method} {request.path}"
+    if exc.code == 405:
+        return f"Method {request.method} is not allowed on {request.path}."
+    if exc.code == 413:
+        return "Request body too large (see request-body-limit-mb)."
+    return exc.description or exc.name
+
+
+def _error_response(status, message, error_type=None, code=None, headers=None):
+    body = translators.render_error(g.get("dialect", "openai"), status, message, error_type)
+    if code and "error" in body and isinstance(body["error"], dict) and "code" in body["error"]:
+        if g.get("dialect") in ("openai", "responses"):
+            body["error"]["code"] = code
+    return Response(orjson.dumps(body), status, headers=dict(headers or {}),
+                    content_type="application/json")
+
+
+# --- routes --------------------------------------------------------------
+
+def _install_routes(app):
+    app.add_url_rule("/healthz", view_func=healthz)
+    app.add_url_rule("/v1/chat/completions", view_func=lambda: _generate("openai"),
+                     endpoint="chat", methods=["POST"])
+    app.add_url_rule("/v1/responses", view_func=lambda: _generate("responses"),
+                     endpoint="responses", methods=["POST"])
+    app.add_url_rule("/v1/responses/input_tokens", methods=["POST"], endpoint="responses_count",
+                     view_func=lambda: _generate("responses", action="count_tokens"))
+    app.add_url_rule("/v1/messages", view_func=lambda: _generate("claude"),
+                     endpoint="messages", methods=["POST"])
+    app.add_url_rule("/v1/messages/count_tokens", methods=["POST"], endpoint="messages_count",
+                     view_func=lambda: _generate("claude", action="count_tokens"))
+    for prefix in ("/v1beta", "/v1"):
+        app.add_url_rule(f"{prefix}/models/<path:target>", view_func=gemini_post,
+                         endpoint=f"gemini{prefix}", methods=["POST"])
+    app.add_url_rule("/v1/models", view_func=list_models)
+    app.add_url_rule("/v1/models/<path:name>", view_func=get_model)
+    app.add_url_rule("/v1beta/models", view_func=gemini_models)
+    app.add_url_rule("/v1beta/models/<path:name>", view_func=gemini_get_model)
+    app.add_url_rule("/v0/pool", view_func=pool_state)
+    app.add_url_rule("/", view_func=preflight, methods=["OPTIONS"], endpoint="preflight_root")
+    app.add_url_rule("/<path:anything>", view_func=preflight, methods=["OPTIONS"])
+
+
+def healthz():
+    current = runtime.current()
+    return {"status": "ok", "credentials": len(current.pool.credentials)}
+
+
+def preflight(anything=None):
+    return Response(status=204, headers={
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
+        "Access-Control-Max-Age": "86400"})
+
+
+def gemini_post(target):
+    model, _, method = target.rpartition(":")
+    if not model or method not in _GEMINI_METHODS:
+        raise NotFound(f"Unknown Gemini method '{method or target}'; expected generateContent, "
+                       "streamGenerateContent or countTokens.")
+    return _generate("gemini", action=_GEMINI_METHODS[method], model=model.removeprefix("models/"),
+                     stream=method == "streamGenerateContent")
+
+
+def list_models():
+    pool = runtime.current().pool
+    if g.dialect == "claude":
+        return model_lists.anthropic_list(pool)
+    return model_lists.openai_list(pool)
+
+
+def get_model(name):
+    listing = list_models()
+    key = "data"
+    for item in listing[key]:
+        if item["id"] == name:
+            return item
+    raise NotFound(f"The model '{name}' does not exist or is not served here.",
+                   code="model_not_found")
+
+
+def gemini_models():
+    return model_lists.gemini_list(runtime.current().pool)
+
+
+def gemini_get_model(name):
+    name = name.removeprefix("models/")
+    if not runtime.current().pool.resolve(name):
+        raise NotFound(f"models/{name} is not found.")
+    return model_lists.gemini_model(name)
+
+
+def pool_state():
+    """Credential states for operators; loopback peers only."""
+    if not _is_loopback(request.remote_addr or ""):
+        raise Forbidden("/v0/pool is served to loopback clients only.")
+    return {"credentials": runtime.current().pool.snapshot()}
+
+
+# --- the generate path ---------------------------------------------------
+
+def _generate(dialect, *, action="generate", model=None, stream=None):
+    raw = request.get_data(cache=False)
+    body = _parse_body(raw)
+    if model is None:
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise BadRequest("The request body must name a 'model'.", code="missing_model")
+    if stream is None:
+        stream = action == "generate" and body.get("stream") is True
+    front = _front(dialect, action, model, body, raw, stream)
+    current = runtime.current()
+    observer = observe.start(front)
+    try:
+        reply = relay.serve(front, current, _upstream_client(), observer)
+    except ClientError as exc:
+        observer.finish(exc.status, error_class=type(exc).__name__)
+        raise
+    if not reply.streamed:
+        observer.finish(reply.status)
+    return Response(reply.body, reply.status, headers=reply.headers,
+                    content_type=reply.content_type, direct_passthrough=reply.streamed)
+
+
+def _parse_body(raw):
+    if not raw:
+        raise BadRequest("The request body is empty; expected a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def _front(dialect, action, model, body, raw, stream):
+    headers = _lower_headers()
+    client_key = g.get("client_key")
+    return FrontRequest(
+        dialect=dialect, action=action, model=model, body=body, raw=raw, stream=stream,
+        headers=headers, request_id=g.request_id,
+        client_key_id=client_key.key_id if client_key else "",
+        client_label=client_key.label if client_key else "",
+        actor=headers.get("x-switchyard-actor") or (client_key.label if client_key else ""),
+        query=request.args.to_dict())
+
+
+def _upstream_client():
+    from flask import current_app
+    return current_app.extensions["switchyard.upstream"]
+
+
+def _lower_headers():
+    return _lower(request.headers)
+
+
+def _lower(headers):
+    return {k.lower(): v for k, v in headers.items()}

@@ -1,0 +1,200 @@
+"""Relaying SSE streams: bootstrap, relay or translate, keep-alive, errors.
+
+A stream is read up to its first event before the client's response is
+committed (``open`` raises ``BootstrapFailed`` otherwise), so failures
+before the first byte are retried like whole responses.  After that every
+upstream event goes to the client as soon as it arrives; a failure becomes
+the client dialect's terminal error event and the stream ends.
+"""
+import gevent
+from gevent.queue import Empty, Queue
+
+import translators
+from proxy import sse, watch
+from proxy.errors import UpstreamError, UpstreamStreamError
+from proxy.headers import forward_response_headers
+from proxy.reply import Reply
+from proxy.upstream import iter_bytes
+
+_STREAM_HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
+_TICK = object()            # keep-alive due
+_QUEUE_DEPTH = 64           # events read ahead of a slow client, at most
+
+
+class BootstrapFailed(Exception):
+    """The upstream stream failed before its first event (retryable)."""
+
+    def __init__(self, cause):
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+def client_wants_usage(body):
+    return bool((body.get("stream_options") or {}).get("include_usage"))
+
+
+def raw_events(resp, cred):
+    """Complete raw SSE events (comments included) as they arrive."""
+    splitter = sse.EventSplitter()
+    for chunk in iter_bytes(resp, cred):
+        yield from splitter.feed(chunk)
+    yield from splitter.flush()
+
+
+def _first_event(events, cred):
+    try:
+        for raw in events:
+            name, data = sse.parse(raw)
+            if data is None:
+                continue                 # comment / keep-alive
+            if watch.is_error_event(cred.dialect, name, data):
+                raise UpstreamStreamError(f"upstream stream began with an error: {data[:300]}",
+                                          credential_id=cred.id)
+            return raw
+    except UpstreamError as exc:
+        raise BootstrapFailed(exc) from None
+    raise BootstrapFailed(UpstreamStreamError("upstream stream ended before its first event",
+                                              credential_id=cred.id))
+
+
+def open(front, cred, resp, config, observer, *, same):
+    """Bootstrap ``resp`` and return the streaming Reply."""
+    events = raw_events(resp, cred)
+    first = _first_event(events, cred)
+    relay = (_Passthrough(front, cred, observer) if same
+             else _Translated(front, cred, observer))
+    body = _relay_body(first, events, relay, _keepalive(front, config), resp, observer)
+    headers = (forward_response_headers(resp.headers) if same else []) + _STREAM_HEADERS
+    return Reply(200, headers, body, content_type="text/event-stream")
+
+
+def from_events(front, client_events, observer):
+    """A streaming Reply made from already-encoded ``(event, payload)`` pairs."""
+    def body():
+        observer.first_byte()
+        try:
+            for name, payload in client_events:
+                yield sse.encode(name, payload)
+        finally:
+            observer.finish(200)
+    return Reply(200, list(_STREAM_HEADERS), body(), content_type="text/event-stream")
+
+
+def _keepalive(front, config):
+    seconds = config["streaming"]["keepalive-seconds"]
+    # Anthropic's own streams keep alive with `event: ping` (Messages streaming docs)
+    return seconds, sse.CLAUDE_PING if front.dialect == "claude" else sse.KEEPALIVE
+
+
+def _relay_body(first, events, relay, keepalive, resp, observer):
+    seconds, tick_bytes = keepalive
+    upstream = _with_keepalive(events, seconds)
+    status, error_class = 200, None
+    try:
+        observer.first_byte()
+        yield relay.event(first)
+        for item in upstream:
+            out = tick_bytes if item is _TICK else relay.event(item)
+            if out:
+                yield out
+        yield relay.close()
+    except UpstreamError as exc:
+        error_class = type(exc).__name__
+        yield relay.fail(exc.message)
+    except GeneratorExit:
+        error_class = "client_disconnect"
+        status = 499
+        raise
+    finally:
+        upstream.close()
+        resp.close()
+        observer.finish(status, error_class=error_class)
+
+
+def _with_keepalive(events, seconds):
+    """``events`` read by a background greenlet; ``_TICK`` after ``seconds``
+    of upstream silence.  Ticks fall between whole events, never inside one."""
+    if not seconds or seconds <= 0:
+        yield from events
+        return
+    queue = Queue(_QUEUE_DEPTH)
+    reader = gevent.spawn(_pump, events, queue)
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=seconds)
+            except Empty:
+                yield _TICK
+                continue
+            if item is StopIteration:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        reader.kill(block=False)
+
+
+def _pump(events, queue):
+    try:
+        for raw in events:
+            queue.put(raw)
+        queue.put(StopIteration)
+    except UpstreamError as exc:
+        queue.put(exc)
+
+
+class _Passthrough:
+    """Same dialect: relay the upstream's bytes, only watching for usage."""
+
+    def __init__(self, front, cred, observer):
+        self.dialect = front.dialect
+        self.observer = observer
+        # we asked for OpenAI's usage chunk ourselves: the client must not see it
+        self.hide_usage_chunk = front.dialect == "openai" and not client_wants_usage(front.body)
+
+    def event(self, raw):
+        data = watch.observe_raw(self.dialect, raw, self.observer)
+        if self.hide_usage_chunk and data is not None and _is_usage_only_chunk(data):
+            return b""
+        return raw
+
+    def close(self):
+        return b""
+
+    def fail(self, message):
+        return sse.encode(*translators.stream_error_event(self.dialect, message))
+
+
+def _is_usage_only_chunk(data):
+    return isinstance(data, dict) and data.get("choices") == [] and data.get("usage")
+
+
+class _Translated:
+    """Different dialects: decode each upstream event, encode for the client."""
+
+    def __init__(self, front, cred, observer):
+        self.src = cred.dialect
+        self.observer = observer
+        self.translator = translators.StreamTranslator(
+            cred.dialect, front.dialect, model=front.model, request=front.body,
+            on_event=lambda event: watch.observe_ir(event, observer))
+
+    def event(self, raw):
+        name, data = sse.parse(raw)
+        if data is None:
+            return b""
+        decoded = sse.decode_data(data)
+        if b"usage" in raw:
+            watch.observe_usage(self.src, decoded, self.observer)
+        return _encode_all(self.translator.feed(name, decoded))
+
+    def close(self):
+        return _encode_all(self.translator.close())
+
+    def fail(self, message):
+        return _encode_all(self.translator.fail(message))
+
+
+def _encode_all(client_events):
+    return b"".join(sse.encode(name, payload) for name, payload in client_events)

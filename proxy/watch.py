@@ -1,0 +1,79 @@
+"""Reading usage and tool calls off a stream in passing.
+
+Same-dialect streams are relayed as raw bytes; only events that can hold
+usage or a tool call (a cheap substring test) are parsed, so the hot path
+stays free of JSON work for plain text deltas.
+"""
+import translators
+from proxy.sse import decode_data, parse
+
+# Substrings marking an event worth parsing, per dialect.
+_TOOL_MARKS = {
+    "openai": b'"tool_calls"', "claude": b'"tool_use"',
+    "responses": b'"function_call"', "gemini": b'"functionCall"',
+}
+
+
+def observe_raw(dialect, raw, observer):
+    """Note usage / tool calls in one raw same-dialect event; returns the
+    parsed data when it was parsed (else None)."""
+    has_usage = b"usage" in raw and b'"usage":null' not in raw
+    has_tool = _TOOL_MARKS[dialect] in raw
+    if not (has_usage or has_tool):
+        return None
+    data = _data_of(raw)
+    if not isinstance(data, dict):
+        return None
+    if has_usage:
+        observe_usage(dialect, data, observer)
+    if has_tool:
+        for name, call_id in _tool_calls(dialect, data):
+            observer.tool_call(name, call_id)
+    return data
+
+
+def observe_usage(dialect, data, observer):
+    if isinstance(data, dict):
+        usage = translators.dialect(dialect).parse_usage(data)
+        if usage:
+            observer.usage(usage)
+
+
+def observe_ir(event, observer):
+    """The same, for translated streams, from IR events."""
+    if event["type"] == "block_start" and event["block"]["type"] == "tool_call":
+        observer.tool_call(event["block"]["name"], event["block"]["id"])
+
+
+def is_error_event(dialect, name, data):
+    """Whether a raw event's data is the dialect's error signal."""
+    if name == "error" or (dialect == "responses" and name == "response.failed"):
+        return True
+    return dialect in ("openai", "gemini") and data.lstrip().startswith('{"error"')
+
+
+def _data_of(raw):
+    _, data = parse(raw)
+    return decode_data(data) if data is not None else None
+
+
+def _tool_calls(dialect, data):
+    if dialect == "claude":
+        block = data.get("content_block") or {}
+        if block.get("type") == "tool_use":
+            yield block.get("name"), block.get("id")
+    elif dialect == "openai":
+        for choice in data.get("choices") or []:
+            for call in (choice.get("delta") or {}).get("tool_calls") or []:
+                if call.get("id"):
+                    yield (call.get("function") or {}).get("name"), call["id"]
+    elif dialect == "responses":
+        item = data.get("item") or {}
+        if data.get("type") == "response.output_item.added" and item.get("type") == "function_call":
+            yield item.get("name"), item.get("call_id")
+    else:
+        for cand in data.get("candidates") or []:
+            for part in (cand.get("content") or {}).get("parts") or []:
+                call = part.get("functionCall")
+                if call:
+                    yield call.get("name"), call.get("id")

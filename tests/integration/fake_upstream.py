@@ -1,0 +1,176 @@
+"""A fake upstream speaking the four providers' wire formats, with faults.
+
+Runs in the test process (a thread per connection) on a loopback port.
+Every request is recorded.  Behaviour is scripted per credential key:
+``fake.script(key, Fault(...), ...)`` queues what the next calls made with
+that key get; unscripted calls get a normal answer (``fake_answers``).
+
+Faults: ``status`` (any HTTP error with headers/body), ``hang`` (accept,
+answer nothing until released), ``reset`` (close before any header),
+``drop_after`` (stream N events then cut the connection), ``gate`` (stream
+the first event, then wait for a ``threading.Event`` before the rest).
+"""
+import json
+import re
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.integration import fake_answers
+
+_GEMINI = re.compile(r"^/v1beta/models/(?P<model>[^:]+):(?P<method>\w+)")
+
+
+@dataclass
+class Fault:
+    status: int = 0
+    headers: dict = field(default_factory=dict)
+    body: object = None
+    hang: bool = False
+    reset: bool = False
+    drop_after: int = -1
+    gate: threading.Event = None
+
+
+@dataclass
+class Call:
+    path: str
+    headers: dict
+    body: dict
+    key: str
+
+
+class FakeUpstream:
+    def __init__(self):
+        self.calls = []
+        self._scripts = {}
+        self._lock = threading.Lock()
+        self.release = threading.Event()      # frees hung requests
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def script(self, key, *faults):
+        with self._lock:
+            self._scripts.setdefault(key, []).extend(faults)
+
+    def reset_state(self):
+        with self._lock:
+            self._scripts.clear()
+            self.calls.clear()
+        self.release.clear()
+
+    def next_fault(self, key):
+        with self._lock:
+            queue = self._scripts.get(key)
+            return queue.pop(0) if queue else None
+
+    def record(self, call):
+        with self._lock:
+            self.calls.append(call)
+
+    def calls_for(self, key):
+        with self._lock:
+            return [c for c in self.calls if c.key == key]
+
+
+def _handler_for(fake):
+    class Handler(_Handler):
+        upstream = fake
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    upstream = None
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        key = (self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
+               or self.headers.get("authorization", "").removeprefix("Bearer "))
+        self.upstream.record(Call(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                  body, key))
+        dialect, model, stream, count = self._route(body)
+        fault = self.upstream.next_fault(key) or Fault()
+        if fault.reset:
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if fault.hang:
+            self.upstream.release.wait(30)
+            self.close_connection = True
+            return
+        if fault.status:
+            return self._json(fault.status, fault.body or {"error": {"message": "fault"}},
+                              fault.headers)
+        if count:
+            return self._json(200, fake_answers.count(dialect))
+        if stream:
+            return self._stream(fake_answers.stream(dialect, body, model), fault)
+        return self._json(200, fake_answers.whole(dialect, body, model))
+
+    def _route(self, body):
+        """``(dialect, model, stream, count)`` from the path."""
+        path = self.path.split("?")[0]
+        match = _GEMINI.match(path)
+        if match:
+            method = match["method"]
+            return ("gemini", match["model"], method == "streamGenerateContent",
+                    method == "countTokens")
+        if path.endswith("/chat/completions"):
+            return "openai", body.get("model"), bool(body.get("stream")), False
+        if path.endswith("/responses/input_tokens"):
+            return "responses", body.get("model"), False, True
+        if path.endswith("/responses"):
+            return "responses", body.get("model"), bool(body.get("stream")), False
+        if path.endswith("/messages/count_tokens"):
+            return "claude", body.get("model"), False, True
+        return "claude", body.get("model"), bool(body.get("stream")), False
+
+    def _json(self, status, payload, headers=None):
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("request-id", "req_fake")
+        self.send_header("set-cookie", "upstream-session=secret")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, events, fault):
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+        for i, (name, payload) in enumerate(events):
+            if i == fault.drop_after:
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            if i == 1 and fault.gate is not None:
+                fault.gate.wait(10)
+            data = payload if isinstance(payload, str) else json.dumps(payload)
+            text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
+            self._chunk(text.encode())
+        self._chunk(b"")
+
+    def _chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
