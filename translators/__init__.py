@@ -64,11 +64,16 @@ def translate_response(src, dst, body, *, model, request):
 
 
 class StreamTranslator:
-    """Upstream SSE events of one dialect in, client events of another out."""
+    """Upstream SSE events of one dialect in, client events of another out.
 
-    def __init__(self, src, dst, *, model, request):
+    ``on_event``, if given, sees every IR event in passing (the proxy uses it
+    to note usage and tool calls without decoding twice).
+    """
+
+    def __init__(self, src, dst, *, model, request, on_event=None):
         self._decoder = dialect(src).StreamDecoder()
         self._encoder = dialect(dst).StreamEncoder(model, request)
+        self._on_event = on_event
 
     def feed(self, event_name, data):
         return self._encode(self._decoder.feed(event_name, data))
@@ -76,9 +81,15 @@ class StreamTranslator:
     def close(self):
         return self._encode(self._decoder.close())
 
+    def fail(self, message, error_type=None):
+        """The client's terminal error event, for an upstream that broke."""
+        return self._encode([{"type": "error", "message": message, "error_type": error_type}])
+
     def _encode(self, ir_events):
         out = []
         for event in ir_events:
+            if self._on_event is not None:
+                self._on_event(event)
             out.extend(self._encoder.feed(event))
         return out
 
