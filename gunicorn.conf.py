@@ -60,3 +60,7 @@ def post_worker_init(worker):
             os.write(int(fd), b"ready\n")
         except OSError:
             pass
+
+# No gunicornc control socket: several instances (tests, benchmarks) would
+# fight over its one default path, and nothing here uses it.
+control_socket_disable = True

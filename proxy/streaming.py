@@ -6,6 +6,8 @@ before the first byte are retried like whole responses.  After that every
 upstream event goes to the client as soon as it arrives; a failure becomes
 the client dialect's terminal error event and the stream ends.
 """
+import logging
+
 import gevent
 from gevent.queue import Empty, Queue
 
@@ -15,6 +17,8 @@ from proxy.errors import UpstreamError, UpstreamStreamError
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
 from proxy.upstream import iter_bytes
+
+log = logging.getLogger("switchyard.streaming")
 
 _STREAM_HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
 _TICK = object()            # keep-alive due
@@ -101,6 +105,10 @@ def _relay_body(first, events, relay, keepalive, resp, observer):
     except UpstreamError as exc:
         error_class = type(exc).__name__
         yield relay.fail(exc.message)
+    except Exception:                       # a bug must not leave a stream hanging open
+        log.exception("stream relay failed")
+        error_class = "internal"
+        yield relay.fail("Internal gateway error while relaying the stream.")
     except GeneratorExit:
         error_class = "client_disconnect"
         status = 499

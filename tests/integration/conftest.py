@@ -82,7 +82,8 @@ def launch(config, tmp_dir, env_extra=None):
                                  "app:app"], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, pass_fds=(write_fd,))
     os.close(write_fd)
-    ready, _, _ = select.select([read_fd], [], [], 30)
+    readable, _, _ = select.select([read_fd], [], [], 30)
+    ready = readable and os.read(read_fd, 64).startswith(b"ready")  # EOF: it died
     os.close(read_fd)
     gateway = Gateway(f"http://127.0.0.1:{port}", proc, log_path, config_path)
     if not ready:

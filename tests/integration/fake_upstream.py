@@ -31,6 +31,7 @@ class Fault:
     reset: bool = False
     drop_after: int = -1
     gate: threading.Event = None
+    done: threading.Event = field(default_factory=threading.Event)   # stream fully sent
 
 
 @dataclass
@@ -170,6 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
             text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
             self._chunk(text.encode())
         self._chunk(b"")
+        fault.done.set()
 
     def _chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))

@@ -1,0 +1,48 @@
+"""The official SDKs, pointed at a gateway exactly as a user would."""
+import anthropic
+import openai
+from google import genai
+from google.genai import types as gtypes
+
+from tests.integration.conftest import CLIENT_KEY
+
+
+def openai_client(gateway, key=CLIENT_KEY):
+    return openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=key, max_retries=0, timeout=20)
+
+
+def anthropic_client(gateway, key=CLIENT_KEY):
+    return anthropic.Anthropic(base_url=gateway.url, api_key=key, max_retries=0, timeout=20)
+
+
+def gemini_client(gateway, key=CLIENT_KEY, api_version=None):
+    options = gtypes.HttpOptions(base_url=gateway.url, timeout=20000,
+                                 api_version=api_version)
+    return genai.Client(api_key=key, http_options=options)
+
+
+WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "Current weather of a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]},
+}
+
+
+def openai_tools():
+    return [{"type": "function", "function": WEATHER_TOOL}]
+
+
+def responses_tools():
+    return [dict(WEATHER_TOOL, type="function")]
+
+
+def anthropic_tools():
+    return [{"name": WEATHER_TOOL["name"], "description": WEATHER_TOOL["description"],
+             "input_schema": WEATHER_TOOL["parameters"]}]
+
+
+def gemini_tools():
+    return [gtypes.Tool(function_declarations=[gtypes.FunctionDeclaration(
+        name=WEATHER_TOOL["name"], description=WEATHER_TOOL["description"],
+        parameters_json_schema=WEATHER_TOOL["parameters"])])]

@@ -1,0 +1,79 @@
+"""Client key checks and header filtering."""
+import pytest
+
+from proxy import auth, endpoints
+from proxy.credentials import Credential
+from proxy.errors import Unauthorized
+from proxy.headers import forward_request_headers, forward_response_headers
+
+KEYS = auth.load_keys(["sk-one", {"key": "sk-two", "label": "team-b"}])
+
+
+@pytest.mark.parametrize("headers,args", [
+    ({"authorization": "Bearer sk-two"}, {}),
+    ({"x-api-key": "sk-two"}, {}),
+    ({"x-goog-api-key": "sk-two"}, {}),
+    ({}, {"key": "sk-two"}),
+])
+def test_each_sdk_style_accepted(headers, args):
+    assert auth.authenticate(KEYS, headers, args).label == "team-b"
+
+
+def test_missing_and_wrong_keys():
+    with pytest.raises(Unauthorized, match="Missing"):
+        auth.authenticate(KEYS, {}, {})
+    with pytest.raises(Unauthorized, match="Invalid"):
+        auth.authenticate(KEYS, {"x-api-key": "sk-three"}, {})
+
+
+def test_no_keys_means_open():
+    assert auth.authenticate([], {}, {}) is None
+
+
+def test_key_ids_are_stable_and_not_the_key():
+    again = auth.load_keys(["sk-one"])
+    assert again[0].key_id == KEYS[0].key_id and "sk-one" not in again[0].key_id
+
+
+def test_request_headers_filtered():
+    forwarded = forward_request_headers({
+        "authorization": "Bearer c", "x-api-key": "c", "x-goog-api-key": "c", "host": "h",
+        "content-length": "9", "accept-encoding": "gzip", "cookie": "a", "connection": "x",
+        "anthropic-version": "2023-06-01", "anthropic-beta": "b", "user-agent": "ua",
+        "x-custom": "y"})
+    assert forwarded == {"anthropic-version": "2023-06-01", "anthropic-beta": "b",
+                         "user-agent": "ua", "x-custom": "y"}
+
+
+def test_response_headers_filtered():
+    kept = dict(forward_response_headers({
+        "Set-Cookie": "s", "Transfer-Encoding": "chunked", "Connection": "close",
+        "x-api-key": "k", "request-id": "r", "anthropic-ratelimit-requests-remaining": "3"}))
+    assert kept == {"request-id": "r", "anthropic-ratelimit-requests-remaining": "3"}
+
+
+def _cred(kind, base, **kw):
+    return Credential(id="x", kind=kind, dialect="", base_url=base, api_key="KEY", **kw)
+
+
+@pytest.mark.parametrize("kind,base,action,stream,url", [
+    ("claude", "https://a", "generate", True, "https://a/v1/messages"),
+    ("claude", "https://a", "count_tokens", False, "https://a/v1/messages/count_tokens"),
+    ("gemini", "https://g", "generate", True,
+     "https://g/v1beta/models/m-1:streamGenerateContent?alt=sse"),
+    ("gemini", "https://g", "generate", False, "https://g/v1beta/models/m-1:generateContent"),
+    ("gemini", "https://g", "count_tokens", False, "https://g/v1beta/models/m-1:countTokens"),
+    ("codex", "https://o/v1", "generate", False, "https://o/v1/responses"),
+    ("openai-compat", "https://c/v1", "generate", True, "https://c/v1/chat/completions"),
+])
+def test_upstream_urls(kind, base, action, stream, url):
+    assert endpoints.url(_cred(kind, base), "m-1", action=action, stream=stream) == url
+
+
+def test_auth_headers_per_kind_and_entry_headers_win():
+    claude = endpoints.auth_headers(_cred("claude", "", headers={"X-Extra": "1"}), {"x-a": "b"})
+    assert claude["x-api-key"] == "KEY" and claude["anthropic-version"] and claude["x-extra"] == "1"
+    gemini = endpoints.auth_headers(_cred("gemini", ""), {})
+    assert gemini["x-goog-api-key"] == "KEY" and "authorization" not in gemini
+    codex = endpoints.auth_headers(_cred("codex", ""), {})
+    assert codex["authorization"] == "Bearer KEY"

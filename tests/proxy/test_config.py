@@ -1,0 +1,77 @@
+"""The config schema, its loader, and config.example.yaml's agreement."""
+import os
+
+import pytest
+import yaml
+
+from proxy import config
+from proxy.errors import ConfigError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _example():
+    with open(os.path.join(ROOT, "config.example.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+def test_defaults_filled_when_empty():
+    built = config.build({})
+    assert built["routing"]["strategy"] == "round-robin"
+    assert built["streaming"]["keepalive-seconds"] == 15.0
+    assert built["claude-api-key"] == []
+
+
+def test_example_documents_every_setting():
+    example = _example()
+    for setting in config.SETTINGS:
+        node = example
+        for part in setting.name.split("."):
+            assert part in node, f"config.example.yaml lacks {setting.name}"
+            node = node[part]
+
+
+def test_example_defaults_agree_with_schema():
+    example = config.build(_example())
+    for setting in config.SETTINGS:
+        if setting.name == "api-keys":
+            continue    # the example shows one on purpose
+        value = example
+        for part in setting.name.split("."):
+            value = value[part]
+        assert value == setting.default, setting.name
+
+
+def test_example_entries_show_every_field():
+    example = _example()
+    for section in ("claude-api-key",):
+        assert set(config.ENTRY_FIELDS[section]) <= set(example[section][0])
+    compat = example["openai-compatibility"][0]
+    assert {"name", "base-url", "api-key-entries", "models"} <= set(compat)
+
+
+@pytest.mark.parametrize("raw,message", [
+    ({"port": "eighty"}, "port"),
+    ({"routing": {"strategy": "random"}}, "routing.strategy"),
+    ({"claude-api-key": {"api-key": "x"}}, "claude-api-key"),
+    ([1, 2], "mapping"),
+])
+def test_invalid_values_rejected_with_the_key_named(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        config.build(raw)
+
+
+def test_ints_accepted_for_floats():
+    assert config.build({"max-retry-interval": 3})["max-retry-interval"] == 3.0
+
+
+def test_missing_file_gives_builtin_default(tmp_path):
+    built = config.load(str(tmp_path / "nope.yaml"))
+    assert built["echo"] is True and built["api-keys"] == []
+
+
+def test_bad_yaml_is_a_config_error(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("api-keys: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        config.load(str(path))
