@@ -1,0 +1,133 @@
+"""The ``messages`` history: OpenAI <-> IR system parts and messages.
+
+OpenAI interleaves instructions (``system`` / ``developer``) with the turns
+and answers tool calls with one ``tool`` message per call; the IR keeps
+instructions apart and groups consecutive results in one ``tool`` message.
+"""
+from translators.ir import TranslationError, new_id, text, tool_call, tool_names_by_id
+
+from .content import parse_content, render_text, render_user_content
+
+_USER_PARTS = ("text", "image_url", "file", "input_audio")
+_ASSISTANT_PARTS = ("text", "refusal")
+_LEGACY = "legacy function calling (functions / function_call) cannot be translated; use tools"
+
+
+def parse_messages(messages):
+    """``(system_parts, ir_messages)`` of an OpenAI ``messages`` list."""
+    if not isinstance(messages, list):
+        raise TranslationError("messages must be a list")
+    system, out = [], []
+    for message in messages:
+        role = message.get("role") if isinstance(message, dict) else None
+        if role in ("system", "developer"):
+            system.extend(parse_content(message.get("content"), ("text",)))
+        elif role == "user":
+            out.append({"role": "user",
+                        "content": parse_content(message.get("content"), _USER_PARTS)})
+        elif role == "assistant":
+            out.append({"role": "assistant", "content": parse_assistant(message)})
+        elif role == "tool":
+            _add_tool_result(out, message)
+        else:
+            raise TranslationError(_LEGACY if role == "function" else f"unknown role {role!r}")
+    return system, out
+
+
+def parse_assistant(message):
+    """IR parts of an assistant message (a history turn or a response's ``message``)."""
+    if message.get("function_call"):
+        raise TranslationError(_LEGACY)
+    parts = []
+    # DeepSeek, vLLM and OpenRouter return reasoning beside ``content``
+    # (``reasoning_content``, OpenRouter ``reasoning``) and take it back in history.
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        parts.append({"type": "reasoning", "text": reasoning, "signature": None})
+    parts.extend(parse_content(message.get("content"), _ASSISTANT_PARTS))
+    if message.get("refusal"):
+        parts.append(text(message["refusal"]))
+    parts.extend(parse_tool_call(call) for call in message.get("tool_calls") or [])
+    return parts
+
+
+def parse_tool_call(call):
+    """An IR tool_call part of one ``tool_calls`` entry (request or response)."""
+    if call.get("type", "function") != "function":
+        raise TranslationError(f"tool call type {call.get('type')!r} cannot be translated")
+    function = call.get("function") or {}
+    return tool_call(call.get("id") or new_id("call_"), function.get("name"),
+                     function.get("arguments") or "{}")
+
+
+def _add_tool_result(out, message):
+    call_id = message.get("tool_call_id")
+    # OpenAI tool messages carry no error flag: an error is just result text.
+    result = {"type": "tool_result", "tool_call_id": call_id,
+              "name": tool_names_by_id(out).get(call_id),
+              "content": parse_content(message.get("content"), ("text",)),
+              "is_error": False}
+    if out and out[-1]["role"] == "tool":
+        out[-1]["content"].append(result)
+    else:
+        out.append({"role": "tool", "content": [result]})
+
+
+def render_messages(system, messages):
+    """An OpenAI ``messages`` list of IR system parts and messages."""
+    out = []
+    if system:
+        # One leading system message: several, or one mid-history, are
+        # rejected by some OpenAI-compatible servers' chat templates.
+        out.append({"role": "system", "content": "\n\n".join(p["text"] for p in system)})
+    for message in messages:
+        out.extend(_RENDERERS[message["role"]](message["content"]))
+    return out
+
+
+def _render_user(parts):
+    return [{"role": "user", "content": render_user_content(parts)}]
+
+
+def _render_assistant_turn(parts):
+    return [render_assistant(parts)]
+
+
+def render_assistant(parts):
+    """An assistant message (history turn or response ``message``) of IR parts."""
+    unknown = {p["type"] for p in parts} - {"text", "reasoning", "redacted_reasoning", "tool_call"}
+    if unknown:
+        raise TranslationError(f"an assistant turn cannot hold {', '.join(sorted(unknown))} parts")
+    message = {"role": "assistant", "content": render_text(parts) or None}
+    # Signatures and redacted reasoning have no OpenAI field and are dropped.
+    # The text goes back as ``reasoning_content``: DeepSeek requires it after
+    # tool calls (guide "Thinking Mode"); OpenAI's current models ignore it,
+    # though legacy gpt-4 / gpt-3.5 rejected unknown message fields.
+    reasoning = "".join(p["text"] for p in parts if p["type"] == "reasoning")
+    if reasoning:
+        message["reasoning_content"] = reasoning
+    calls = [render_tool_call(p) for p in parts if p["type"] == "tool_call"]
+    if calls:
+        message["tool_calls"] = calls
+    elif message["content"] is None:
+        message["content"] = ""
+    return message
+
+
+def render_tool_call(part):
+    return {"id": part["id"], "type": "function",
+            "function": {"name": part["name"], "arguments": part["arguments"]}}
+
+
+def _render_tool(parts):
+    # Tool messages take text only (API reference); images a tool returned
+    # follow in a user message so the model still sees them.
+    out = [{"role": "tool", "tool_call_id": part["tool_call_id"],
+            "content": render_text(part["content"])} for part in parts]
+    images = [p for part in parts for p in part["content"] if p["type"] == "image"]
+    if images:
+        out.append({"role": "user", "content": render_user_content(images)})
+    return out
+
+
+_RENDERERS = {"user": _render_user, "assistant": _render_assistant_turn, "tool": _render_tool}
