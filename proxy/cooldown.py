@@ -1,9 +1,32 @@
-"""Outcome classification: what one upstream attempt's result means.
+"""Outcome classification: what one upstream attempt's failure means.
 
-SKELETON: coarse status classes only; issue 3 completes it (Retry-After and
-provider reset headers, Gemini RetryInfo, backoff, body error codes).
+After every failed attempt the relay must know: hand the error to the client
+or try another credential, and how long the failed credential should rest.
+``classify_status`` / ``classify_exception`` answer with a ``Decision``; the
+pool applies it (``CredentialPool.report_failure``).  Pure functions, no I/O.
 """
+import re
+import time
 from dataclasses import dataclass
+
+import orjson
+from gevent import GreenletExit
+
+from proxy.errors import UpstreamStatusError
+from proxy.ratelimit_headers import parse_duration, reset_delay
+
+# Decision kinds (also the ``outcome`` label of metrics and logs).
+AUTH = "auth"
+NOT_FOUND = "not_found"
+RATE_LIMIT = "rate_limit"
+TRANSIENT = "transient"
+REQUEST_FAULT = "request_fault"
+CANCELLED = "cancelled"
+
+FLOOR_SECONDS = 1.0   # no cooldown is shorter: never hammer a credential that just failed
+BACKOFF_BASE = 1.0    # first cooldown after a 429 that names no reset time; doubles per failure
+
+_MESSAGE_LIMIT = 4000  # error text inspected; enough for any provider's message
 
 
 @dataclass(frozen=True)
@@ -15,35 +38,203 @@ class Decision:
     ``cooldown``: seconds, or None for no cooldown.
     ``next_round``: the failure allows further rounds over the same credentials.
     ``kind``: short label for logs and metrics (auth, not_found, rate_limit,
-    transient, request_fault).
+    transient, request_fault, cancelled).
+    ``exact``: ``cooldown`` is the provider's own reset time, used as is; other
+    cooldowns double when the credential fails again after recovering.
+    ``status``: the upstream HTTP status, None for connection failures.
     """
     retry: bool
     kind: str
     scope: str = "credential"
     cooldown: float | None = None
     next_round: bool = False
+    exact: bool = False
+    status: int | None = None
 
 
-def classify_status(status, headers, body, config):
-    """Decision for an upstream non-2xx answer."""
+CANCELLED_DECISION = Decision(False, CANCELLED)
+
+
+def classify_status(status, headers, body, config, *, now=None):
+    """Decision for an upstream non-2xx answer.
+
+    ``body`` is the raw error body (bytes, str or parsed JSON); ``now`` the
+    wall-clock time (epoch seconds) that reset dates are measured from.
+    """
+    error = _ErrorBody.parse(body)
+    if error.bad_key():
+        return _auth(status, config)
+    if error.context_overflow():
+        return _request_fault(status)
     if status in (401, 402, 403):
-        return Decision(True, "auth", "credential", config["auth-error-cooldown-seconds"],
-                        next_round=status == 403)
+        return _auth(status, config)
     if status == 404:
-        return Decision(True, "not_found", "model", config["model-not-found-cooldown-seconds"])
+        return _not_found(status, config)
     if status == 429:
-        return Decision(True, "rate_limit", "model", 1.0, next_round=True)
-    if status == 408 or status >= 500:
-        return _transient(config)
-    return Decision(False, "request_fault")
+        return _rate_limit(status, headers, error, config, time.time() if now is None else now)
+    if error.model_unserved():
+        return _not_found(status, config)
+    if (status == 408 or status >= 500) and not error.invalid_request():
+        return _transient(status, config)
+    # 400, 409, 413, 422 and every other 4xx: the request itself is at fault,
+    # and another credential would answer the same.
+    return _request_fault(status)
 
 
 def classify_exception(exc, config):
-    """Decision for a connection error or timeout (``proxy.errors.UpstreamError``)."""
-    return _transient(config)
+    """Decision for an exception raised by an attempt.
+
+    Client cancellation (the green thread killed, the response generator
+    closed) never cools anything; a status error is classified by its status;
+    anything else is a connection error, timeout or broken stream.
+    """
+    if isinstance(exc, (GreenletExit, GeneratorExit)):
+        return CANCELLED_DECISION
+    if isinstance(exc, UpstreamStatusError):
+        return classify_status(exc.status, exc.headers, exc.body, config)
+    return _transient(None, config)
 
 
-def _transient(config):
+def _auth(status, config):
+    # Only 403 allows another round (issue 3's retry rules): a refusal can be
+    # temporary, a bad key (401) or an unpaid account (402) is not.
+    return Decision(True, AUTH, "credential", config["auth-error-cooldown-seconds"],
+                    next_round=status == 403, status=status)
+
+
+def _not_found(status, config):
+    return Decision(True, NOT_FOUND, "model", config["model-not-found-cooldown-seconds"],
+                    status=status)
+
+
+def _rate_limit(status, headers, error, config, now):
+    delay = reset_delay(headers, now)
+    if delay is None:
+        delay = error.retry_delay()
+    if delay is None:
+        return Decision(True, RATE_LIMIT, "model", BACKOFF_BASE, next_round=True, status=status)
+    # A bogus or huge reset must never strand a credential: floor and cap it.
+    seconds = min(max(delay, FLOOR_SECONDS), config["max-cooldown-seconds"])
+    return Decision(True, RATE_LIMIT, "model", seconds, next_round=True, exact=True,
+                    status=status)
+
+
+def _transient(status, config):
     seconds = config["transient-error-cooldown-seconds"]
-    return Decision(True, "transient", "credential", seconds if seconds >= 0 else None,
-                    next_round=True)
+    return Decision(True, TRANSIENT, "credential", seconds if seconds >= 0 else None,
+                    next_round=True, status=status)
+
+
+def _request_fault(status):
+    return Decision(False, REQUEST_FAULT, status=status)
+
+
+# OpenAI: code "context_length_exceeded" / "string_above_max_length".
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
+# Anthropic: "prompt is too long: 215000 tokens > 200000 maximum"; OpenAI
+# "maximum context length is ..."; Gemini "The input token count (N) exceeds
+# the maximum number of tokens allowed (M)".
+_CONTEXT_MESSAGE = re.compile(
+    r"context[ _-]?(length|window|limit)|prompt is too long|input token count .*exceeds")
+# OpenAI / Anthropic error type, Gemini (google.rpc) status.
+_INVALID_REQUEST = frozenset({"invalid_request_error", "invalid_argument"})
+# Gemini answers a bad key with 400 INVALID_ARGUMENT, naming the reason in a
+# google.rpc.ErrorInfo detail (Gemini API docs, "Troubleshooting").
+_BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
+# Deliberately narrow: a request fault mistaken for "model not served" would
+# cool every credential for that model for hours.  Matches e.g. OpenAI's
+# "The model `x` does not exist" and Codex's "The 'x' model is not supported".
+_MODEL_UNSERVED = re.compile(
+    r"\bmodel[ _](not[ _]found|not[ _]supported|does[ _]not[ _]exist)"
+    r"|\b(unknown|unsupported|no such)[ _]model\b"
+    r"|\bmodel:? [`'\"]?[\w.:/-]+[`'\"]? (is not found|is not supported|does not exist)"
+    r"|[`'\"][\w.:/-]+[`'\"] model (is not supported|does not exist)")
+
+
+@dataclass(frozen=True)
+class _ErrorBody:
+    """The fields of an upstream error body that classification reads.
+
+    Shapes: OpenAI ``{"error": {"type", "code", "message"}}``; Anthropic
+    ``{"type": "error", "error": {"type", "message"}}``; Gemini ``{"error":
+    {"code", "status", "message", "details"}}``, wrapped in a one-element list
+    by the streaming endpoint; OpenAI-compatible servers sometimes put
+    ``message`` / ``detail`` at the top level.  Text fields are lower-cased.
+    """
+    type: str = ""
+    code: str = ""
+    status: str = ""
+    message: str = ""
+    details: tuple = ()
+
+    @classmethod
+    def parse(cls, body):
+        data = _json(body)
+        if isinstance(data, list) and data:
+            data = data[0]
+        if isinstance(data, str):
+            return cls(message=data[:_MESSAGE_LIMIT].lower())
+        if not isinstance(data, dict):
+            return cls()
+        error = data.get("error")
+        if isinstance(error, str):
+            error = {"message": error}
+        if not isinstance(error, dict):
+            error = data
+        return cls(type=_text(error.get("type")), code=_text(error.get("code")),
+                   status=_text(error.get("status")),
+                   message=_text(error.get("message") or data.get("detail")),
+                   details=tuple(d for d in error.get("details") or () if isinstance(d, dict)))
+
+    def bad_key(self):
+        return any(d.get("reason") in _BAD_KEY_REASONS for d in self.details)
+
+    def context_overflow(self):
+        return self.code in _CONTEXT_CODES or bool(_CONTEXT_MESSAGE.search(self.message))
+
+    def invalid_request(self):
+        return bool({self.type, self.code, self.status} & _INVALID_REQUEST)
+
+    def model_unserved(self):
+        return self.code == "model_not_found" or bool(_MODEL_UNSERVED.search(self.message))
+
+    def retry_delay(self):
+        """Seconds from a google.rpc.RetryInfo detail (Gemini 429s), or None.
+
+        Its ``retryDelay`` is a protobuf Duration: a string like ``"37s"`` in
+        proto3 JSON, or ``{"seconds", "nanos"}`` from some encoders.
+        """
+        for detail in self.details:
+            if not str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
+                continue
+            return _proto_duration(detail.get("retryDelay"))
+        return None
+
+
+def _proto_duration(delay):
+    if isinstance(delay, str):
+        return parse_duration(delay)
+    if not isinstance(delay, dict):
+        return None
+    try:
+        return float(delay.get("seconds") or 0) + float(delay.get("nanos") or 0) / 1e9
+    except (TypeError, ValueError):
+        return None
+
+
+def _json(body):
+    if isinstance(body, (dict, list)):
+        return body
+    if not body:
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        # not JSON (a proxy's HTML page, plain text): its text is the message
+        return body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+
+
+def _text(value):
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    return str(value)[:_MESSAGE_LIMIT].lower()

@@ -1,28 +1,187 @@
 """The credential pool: which credential serves the next request.
 
-Module-level in each worker (``proxy.runtime``), guarded by a gevent lock so
-green threads never see a half-updated cursor or cooldown.
+One pool per worker (``proxy.runtime``), shared by every green thread and
+guarded by a gevent lock.  Critical sections only touch dicts -- no I/O, no
+logging -- so a green thread never waits long for another.
 
-SKELETON: round-robin and plain cooldowns only; issue 3 completes it
-(strategies, tiers, half-open probing, session affinity, snapshot).
+Vocabulary.  A credential *serves* a client model when ``resolve`` lists it.
+It is *available* for that model unless disabled, cooling (a cooldown of the
+whole credential, or of that model, has not expired yet), or half-open with
+a probe in flight.  An expired cooldown is kept until a success: meanwhile
+the credential is *half-open* and exactly one request at a time probes it.
+A success forgets the cooldown and its backoff; a failure cools the
+credential again, for twice as long unless the provider named a reset time.
 """
+import logging
 import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from gevent.lock import RLock
 
+from proxy.affinity import Bindings
+from proxy.cooldown import CANCELLED, FLOOR_SECONDS
+
+log = logging.getLogger("switchyard.pool")
+
+RECENT_BUCKETS = 60          # the "recent" counters cover this many...
+RECENT_BUCKET_SECONDS = 60.0  # ...one-minute buckets: the last hour
+_MAX_MODEL_COOLDOWNS = 256   # per credential; beyond, expired ones are forgotten
+_MAX_TRACKED_MODELS = 4096   # strategy state per model (client-chosen names)
+
+
+@dataclass
+class _Cooldown:
+    """A cooldown of a credential, whole or for one model."""
+    until: float                      # monotonic time it expires
+    length: float                     # seconds; the base for doubling
+    kind: str
+    status: int | None
+    probe_since: float | None = None  # when the current half-open probe started
+
+
+def _next_cooldown(current, decision, now, cap):
+    """The cooldown a failure leads to, given the one in place (or None).
+
+    After expiry (the half-open probe failed) the length doubles; while
+    still cooling, a failure is part of the same burst (requests that were
+    already in flight) and does not escalate.  A provider's own reset time
+    (``decision.exact``) is taken as is.  A configured length above ``cap``
+    (e.g. 12 h for an unknown model) is honoured but never doubled.
+    """
+    length = decision.cooldown
+    if current is not None and not decision.exact:
+        expired = current.until <= now
+        length = max(length, current.length * (2 if expired else 1))
+    length = min(max(length, FLOOR_SECONDS), max(cap, decision.cooldown))
+    until = max(now + length, current.until if current else 0.0)
+    return _Cooldown(until, length, decision.kind, decision.status)
+
+
+class _Recent:
+    """Success and failure counts of the last hour, in one-minute buckets
+    so memory stays constant."""
+
+    def __init__(self):
+        self._buckets = {}            # minute number -> [successes, failures]
+
+    def add(self, now, ok):
+        minute = int(now // RECENT_BUCKET_SECONDS)
+        self._buckets.setdefault(minute, [0, 0])[0 if ok else 1] += 1
+        if len(self._buckets) > RECENT_BUCKETS:
+            for old in [m for m in self._buckets if m <= minute - RECENT_BUCKETS]:
+                del self._buckets[old]
+
+    def counts(self, now):
+        first = int(now // RECENT_BUCKET_SECONDS) - RECENT_BUCKETS + 1
+        live = [counts for minute, counts in self._buckets.items() if minute >= first]
+        return {"window_seconds": RECENT_BUCKETS * RECENT_BUCKET_SECONDS,
+                "successes": sum(c[0] for c in live), "failures": sum(c[1] for c in live)}
+
+
+@dataclass
+class _CredState:
+    """What the pool knows about one credential; outlives config reloads."""
+    disabled: bool = False
+    cooldowns: dict = field(default_factory=dict)   # None (whole) or upstream model -> _Cooldown
+    successes: int = 0
+    failures: int = 0
+    recent: _Recent = field(default_factory=_Recent)
+    last_error: dict | None = None
+
+
+def _remember(table, model, value):
+    """``table[model] = value``, starting afresh once too many models are
+    tracked: model names come from clients and must not grow memory forever."""
+    if model not in table and len(table) >= _MAX_TRACKED_MODELS:
+        table.clear()
+    table[model] = value
+
+
+class _RoundRobin:
+    """A cursor per model over the available credentials of the top tier."""
+    weighted = False
+
+    def __init__(self):
+        self._cursors = {}
+
+    def choose(self, model, tier):
+        cursor = self._cursors.get(model, 0)
+        _remember(self._cursors, model, cursor + 1)
+        return tier[cursor % len(tier)]
+
+
+class _FillFirst:
+    """The first available credential in config order: the next one only
+    takes over while it cools (keeps spare quota intact)."""
+    weighted = False
+
+    def choose(self, model, tier):
+        return tier[0]
+
+
+class _SmoothWeighted:
+    """nginx's smooth weighted round-robin (``ngx_http_upstream_round_robin``):
+    every pick adds each weight to its credential's current value, takes the
+    highest (first in config order on ties) and takes the total off the
+    winner.  Weights 5, 1, 1 give ``a a b a c a a``: spread, not bursts.
+    Credentials of weight <= 0 never get here (``weighted``)."""
+    weighted = True
+
+    def __init__(self):
+        self._current = {}            # model -> {credential id: current weight}
+
+    def choose(self, model, tier):
+        current = self._current.get(model, {})
+        for cred in tier:
+            current[cred.id] = current.get(cred.id, 0) + cred.weight
+        best = max(tier, key=lambda cred: current[cred.id])
+        current[best.id] -= sum(cred.weight for cred in tier)
+        _remember(self._current, model, current)
+        return best
+
+
+STRATEGIES = {"round-robin": _RoundRobin, "fill-first": _FillFirst,
+              "weighted-round-robin": _SmoothWeighted}
+
 
 class CredentialPool:
-    def __init__(self, credentials, config, clock=time.monotonic):
+    """The credentials of one config, with their health.
+
+    ``config`` is a built config (``proxy.config.build``).  ``clock``
+    (monotonic) times cooldowns; ``wall_clock`` only renders times for
+    ``snapshot``.  ``previous`` is the pool this one replaces on a reload:
+    credentials whose id is unchanged keep their state (cooldowns, backoff,
+    counters, disabled flag), shared with the old pool under the same lock,
+    so requests still in flight there report into it.
+    """
+
+    def __init__(self, credentials, config, clock=time.monotonic, previous=None, *,
+                 wall_clock=time.time):
+        routing = config["routing"]
         self._creds = list(credentials)
-        self._config = config
         self._clock = clock
-        self._lock = RLock()
-        self._cursors = {}
-        self._cool_until = {}          # (cred id, model or None) -> monotonic time
+        self._wall_clock = wall_clock
+        self._strategy = STRATEGIES[routing["strategy"]]()
+        self._cap = config["max-cooldown-seconds"]
+        self._cooling_off = config["disable-cooling"]
+        # A probe that neither answered nor timed out by now has lost its
+        # report (a bug, a killed worker thread): let another request probe.
+        self._probe_lease = config["connect-timeout-seconds"] + config["read-timeout-seconds"]
+        self._bindings = Bindings(routing["session-affinity-ttl"]) \
+            if routing["session-affinity"] else None
+        self._lock = previous._lock if previous else RLock()
+        with self._lock:
+            old = previous._states if previous else {}
+            self._states = {c.id: old.get(c.id) or _CredState() for c in self._creds}
+            if self._bindings is not None and previous and previous._bindings is not None:
+                self._bindings.adopt(previous._bindings, self._states)
 
     @property
     def credentials(self):
         return list(self._creds)
+
+    # --- which credentials serve a model (pure over the immutable list) ---
 
     def resolve(self, model):
         """Credentials that serve client model ``model`` (ready or not).
@@ -49,49 +208,225 @@ class CredentialPool:
             model = model[len(cred.prefix) + 1:]
         return cred.upstream_model(model)
 
+    # --- choosing ---
+
     def pick(self, model, *, exclude=frozenset(), session=None):
-        """The next ready credential for ``model`` not in ``exclude``, or None."""
+        """The credential for the next attempt at ``model``, or None.
+
+        ``exclude``: credential ids already tried.  ``session``: a
+        ``proxy.affinity.session_key``; with ``routing.session-affinity`` on,
+        the session stays on its credential while that is available.  A
+        half-open credential picked here becomes its one probe: report the
+        attempt's outcome (success, failure or cancellation) to end it.
+        """
+        creds, models = self._candidates(model, exclude)
         with self._lock:
             now = self._clock()
-            ready = [c for c in self.resolve(model)
-                     if c.id not in exclude and not self._cooling(c, model, now)]
-            if not ready:
-                return None
-            top = max(c.priority for c in ready)
-            tier = [c for c in ready if c.priority == top]
-            cursor = self._cursors.get(model, 0)
-            self._cursors[model] = cursor + 1
-            return tier[cursor % len(tier)]
+            ready = [c for c in creds if self._available(c, models[c.id], now)]
+            cred = self._choose(model, ready, session, now)
+            if cred is not None:
+                self._claim(cred, models[cred.id], now)
+        return cred
 
     def next_ready_in(self, model, *, exclude=frozenset()):
-        """Seconds until the soonest cooling credential of ``model`` recovers."""
+        """Seconds until the soonest cooling credential for ``model`` outside
+        ``exclude`` can be picked again; None if none is cooling.
+
+        Ready credentials do not count: a caller asks after ``pick`` found
+        nothing, so those were tried already.  One held only by a half-open
+        probe counts as ``FLOOR_SECONDS`` away: the probe's outcome is unknown.
+        """
+        creds, models = self._candidates(model, exclude)
         with self._lock:
             now = self._clock()
-            waits = [max(self._cool_until.get((c.id, None), 0),
-                         self._cool_until.get((c.id, model), 0)) - now
-                     for c in self.resolve(model) if c.id not in exclude]
-            return max(0.0, min(waits)) if waits else None
+            waits = [self._recovery_in(c, models[c.id], now) for c in creds
+                     if not self._states[c.id].disabled]
+        waits = [wait for wait in waits if wait is not None]
+        return min(waits) if waits else None
+
+    def _candidates(self, model, exclude):
+        creds = [c for c in self.resolve(model) if c.id not in exclude
+                 and (c.weight > 0 or not self._strategy.weighted)]
+        return creds, {c.id: self.upstream_model(c, model) for c in creds}
+
+    def _choose(self, model, ready, session, now):
+        if not ready:
+            return None
+        key = (session, model) if session and self._bindings is not None else None
+        bound = self._bindings.get(key, now) if key else None
+        cred = next((c for c in ready if c.id == bound), None)
+        if cred is None:
+            top = max(c.priority for c in ready)
+            cred = self._strategy.choose(model, [c for c in ready if c.priority == top])
+        if key:
+            self._bindings.bind(key, cred.id, now)
+        return cred
+
+    def _available(self, cred, umodel, now):
+        state = self._states[cred.id]
+        if state.disabled:
+            return False
+        if self._cooling_disabled(cred):
+            return True
+        return not any(cd.until > now or self._probing(cd, now)
+                       for cd in _cooldowns_of(state, umodel))
+
+    def _probing(self, cooldown, now):
+        return cooldown.probe_since is not None and now - cooldown.probe_since < self._probe_lease
+
+    def _claim(self, cred, umodel, now):
+        for cooldown in _cooldowns_of(self._states[cred.id], umodel):
+            if cooldown.until <= now:
+                cooldown.probe_since = now
+
+    def _recovery_in(self, cred, umodel, now):
+        if self._available(cred, umodel, now):
+            return None
+        running = [cd.until for cd in _cooldowns_of(self._states[cred.id], umodel)
+                   if cd.until > now]
+        return max(running) - now if running else FLOOR_SECONDS
+
+    def _cooling_disabled(self, cred):
+        return self._cooling_off or cred.disable_cooling
+
+    # --- outcomes ---
 
     def report_success(self, cred, model):
+        """The attempt succeeded: a half-open credential is ready again and
+        its backoff starts over.  A cooldown still running stays: it was set
+        by a failure this request did not see."""
+        umodel = self.upstream_model(cred, model)
         with self._lock:
-            self._cool_until.pop((cred.id, model), None)
+            now = self._clock()
+            state = self._states[cred.id]
+            state.successes += 1
+            state.recent.add(now, True)
+            restored = _end_probe(state, umodel, now, success=True)
+        for key in restored:
+            log.info("credential %s recovered for %s", cred.id, key or "all models")
 
     def report_failure(self, cred, model, decision):
         """Apply an outcome ``decision`` (``proxy.cooldown.Decision``)."""
-        if not decision.cooldown or cred.disable_cooling or self._config.get("disable-cooling"):
+        if decision.kind == CANCELLED:
+            self.report_cancelled(cred, model)
             return
-        with self._lock:
-            key = (cred.id, model if decision.scope == "model" else None)
-            self._cool_until[key] = self._clock() + decision.cooldown
-
-    def _cooling(self, cred, model, now):
-        return (self._cool_until.get((cred.id, None), 0) > now
-                or self._cool_until.get((cred.id, model), 0) > now)
-
-    def snapshot(self):
+        umodel = self.upstream_model(cred, model)
+        key = umodel if decision.scope == "model" else None
+        cool = decision.cooldown is not None and not self._cooling_disabled(cred)
+        error = {"status": decision.status, "kind": decision.kind,
+                 "at": _iso(self._wall_clock())}
         with self._lock:
             now = self._clock()
-            return [{"id": c.id, "provider": c.kind, "key_hint": c.key_hint,
-                     "state": "cooling" if any(k[0] == c.id and t > now
-                                               for k, t in self._cool_until.items())
-                     else "ready"} for c in self._creds]
+            state = self._states[cred.id]
+            state.failures += 1
+            state.recent.add(now, False)
+            state.last_error = error
+            _end_probe(state, umodel, now, success=False)
+            if cool:
+                state.cooldowns[key] = _next_cooldown(state.cooldowns.get(key), decision,
+                                                      now, self._cap)
+                seconds = state.cooldowns[key].until - now
+                _forget_expired(state, now)
+        if cool:
+            log.info("cooling credential %s for %s: status=%s kind=%s for %.1fs",
+                     cred.id, key or "all models", decision.status, decision.kind, seconds)
+
+    def report_cancelled(self, cred, model):
+        """The client went away mid-attempt: nothing is learned about the
+        credential, but a half-open probe it held is released."""
+        umodel = self.upstream_model(cred, model)
+        with self._lock:
+            _end_probe(self._states[cred.id], umodel, self._clock(), success=False)
+
+    # --- management ---
+
+    def set_disabled(self, cred_id, disabled):
+        """Take a credential out of (or back into) rotation; False if unknown."""
+        with self._lock:
+            state = self._states.get(cred_id)
+            if state is not None:
+                state.disabled = bool(disabled)
+        if state is not None:
+            log.info("credential %s %s", cred_id, "disabled" if disabled else "enabled")
+        return state is not None
+
+    def reset_cooldown(self, cred_id):
+        """Forget every cooldown (and backoff) of a credential; False if unknown."""
+        with self._lock:
+            state = self._states.get(cred_id)
+            if state is not None:
+                state.cooldowns.clear()
+        if state is not None:
+            log.info("credential %s cooldowns reset", cred_id)
+        return state is not None
+
+    def snapshot(self):
+        """Every credential's health as JSON-ready dicts, in config order."""
+        with self._lock:
+            now, wall = self._clock(), self._wall_clock()
+            return [self._describe(c, now, wall) for c in self._creds]
+
+    def _describe(self, cred, now, wall):
+        state = self._states[cred.id]
+        whole = state.cooldowns.get(None)
+        return {
+            "id": cred.id, "provider": cred.kind, "label": cred.label,
+            "key_hint": cred.key_hint, "models": sorted(cred.models) or list(cred.patterns),
+            "priority": cred.priority, "weight": cred.weight,
+            "state": self._state_name(cred, state, whole, now),
+            "cooling_until": _iso(wall + whole.until - now)
+            if whole and whole.until > now else None,
+            "model_cooldowns": {model: _describe_cooldown(cd, now, wall)
+                                for model, cd in state.cooldowns.items() if model is not None},
+            "successes": state.successes, "failures": state.failures,
+            "recent": state.recent.counts(now),
+            "last_error": dict(state.last_error) if state.last_error else None,
+        }
+
+    def _state_name(self, cred, state, whole, now):
+        if state.disabled:
+            return "disabled"
+        if whole is None or self._cooling_disabled(cred):
+            return "ready"
+        return "cooling" if whole.until > now else "half-open"
+
+
+def _cooldowns_of(state, umodel):
+    """The cooldowns that bear on one model: the whole credential's and the model's."""
+    return [state.cooldowns[key] for key in (None, umodel) if key in state.cooldowns]
+
+
+def _end_probe(state, umodel, now, *, success):
+    """Release the probe on ``umodel``'s cooldowns; on success forget the
+    expired ones.  Returns the keys forgotten."""
+    restored = []
+    for key in (None, umodel):
+        cooldown = state.cooldowns.get(key)
+        if cooldown is None:
+            continue
+        cooldown.probe_since = None
+        if success and cooldown.until <= now:
+            del state.cooldowns[key]
+            restored.append(key)
+    return restored
+
+
+def _forget_expired(state, now):
+    """Bound per-credential memory when clients name many models: expired,
+    unprobed model cooldowns go once there are too many (only their backoff
+    level is lost)."""
+    if len(state.cooldowns) <= _MAX_MODEL_COOLDOWNS:
+        return
+    for key in [k for k, cd in state.cooldowns.items()
+                if k is not None and cd.until <= now and cd.probe_since is None]:
+        del state.cooldowns[key]
+
+
+def _describe_cooldown(cooldown, now, wall):
+    return {"state": "cooling" if cooldown.until > now else "half-open",
+            "until": _iso(wall + cooldown.until - now), "seconds": cooldown.length,
+            "kind": cooldown.kind, "status": cooldown.status}
+
+
+def _iso(epoch):
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")

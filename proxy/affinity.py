@@ -1,0 +1,110 @@
+"""Session affinity: which requests belong together, and where they went.
+
+Providers cache prompt prefixes per account, so a conversation that stays on
+one credential pays for its long context once and keeps any server-side
+state it relies on.  ``session_key`` names the session a request belongs to
+(pure); ``Bindings`` remembers session -> credential for the pool.
+"""
+import hashlib
+from collections import OrderedDict
+
+import orjson
+
+# Claude Code sends X-Claude-Code-Session-Id; other agents a plain Session-Id.
+_SESSION_HEADERS = ("x-claude-code-session-id", "session-id")
+
+# Where each dialect keeps the conversation.
+_TURNS = {"openai": "messages", "claude": "messages", "responses": "input", "gemini": "contents"}
+
+
+def session_key(dialect, headers, body):
+    """A stable, bounded-length name for the conversation of a request, or None.
+
+    ``headers`` has lower-cased names; ``body`` is the parsed client request.
+    Explicit ids win: session headers, then OpenAI's ``prompt_cache_key``,
+    then Anthropic's ``metadata.user_id`` (Claude Code puts its session id
+    there).  Otherwise the conversation's opening turns, which every later
+    request of that conversation repeats verbatim, identify it.
+    """
+    for name in _SESSION_HEADERS:
+        if headers.get(name):
+            return _digest("header", headers[name])
+    if not isinstance(body, dict):
+        return None
+    if body.get("prompt_cache_key"):
+        return _digest("cache-key", body["prompt_cache_key"])
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("user_id"):
+        return _digest("user", metadata["user_id"])
+    opening = _opening(body.get(_TURNS.get(dialect, "messages")))
+    return _digest("opening", opening) if opening else None
+
+
+def _opening(turns):
+    """The turns up to and including the first user turn.
+
+    Only the first user turn is not enough (an app may open every chat
+    alike), and a leading system prompt alone would lump all of an app's
+    conversations together.  The Responses API also accepts a bare string.
+    """
+    if isinstance(turns, str):
+        return turns
+    if not isinstance(turns, list) or not turns:
+        return None
+    for end, turn in enumerate(turns, 1):
+        if isinstance(turn, dict) and turn.get("role") == "user":
+            return turns[:end]
+    return turns[:1]
+
+
+def _digest(source, value):
+    data = value.encode() if isinstance(value, str) else orjson.dumps(
+        value, option=orjson.OPT_SORT_KEYS)
+    return f"{source}:{hashlib.sha256(data).hexdigest()[:32]}"
+
+
+class Bindings:
+    """Session key -> credential id, each forgotten ``ttl`` seconds after its
+    last use.
+
+    Not locked itself: the pool calls it under its own lock.  Entries stay in
+    last-use order, so expired ones gather at the front and pruning stops at
+    the first live one; ``limit`` bounds memory even when every request
+    opens a new session.
+    """
+
+    def __init__(self, ttl, limit=100_000):
+        self.ttl = ttl
+        self._limit = limit
+        self._entries = OrderedDict()     # key -> (credential id, expires at)
+
+    def __len__(self):
+        return len(self._entries)
+
+    def get(self, key, now):
+        """The credential id bound to ``key``, or None if unbound or expired."""
+        entry = self._entries.get(key)
+        if entry is None or entry[1] <= now:
+            return None
+        return entry[0]
+
+    def bind(self, key, cred_id, now):
+        """Bind (or rebind) ``key``; its ``ttl`` restarts from ``now``."""
+        self._entries[key] = (cred_id, now + self.ttl)
+        self._entries.move_to_end(key)
+        self._prune(now)
+
+    def adopt(self, other, cred_ids):
+        """Take over ``other``'s bindings to credentials in ``cred_ids``
+        (a config reload must not scatter running sessions)."""
+        for key, (cred_id, expires) in other._entries.items():
+            if cred_id in cred_ids:
+                self._entries[key] = (cred_id, expires)
+
+    def _prune(self, now):
+        entries = self._entries
+        while entries:
+            _, expires = next(iter(entries.values()))
+            if expires > now and len(entries) <= self._limit:
+                return
+            entries.popitem(last=False)

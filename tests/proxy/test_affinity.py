@@ -1,0 +1,112 @@
+"""Session keys (pure) and the session -> credential binding table."""
+import pytest
+
+from proxy.affinity import Bindings, session_key
+
+SYSTEM = {"role": "system", "content": "You are terse."}
+
+
+def user(text):
+    return {"role": "user", "content": text}
+
+
+def assistant(text):
+    return {"role": "assistant", "content": text}
+
+
+def test_session_headers_win():
+    body = {"prompt_cache_key": "k", "messages": [user("hi")]}
+    claude_code = session_key("claude", {"x-claude-code-session-id": "abc"}, body)
+    generic = session_key("openai", {"session-id": "abc"}, body)
+    assert claude_code == generic == session_key("gemini", {"session-id": "abc"}, {})
+    assert claude_code.startswith("header:")
+    assert session_key("claude", {"session-id": "other"}, body) != claude_code
+
+
+def test_prompt_cache_key_then_metadata_user_id():
+    body = {"prompt_cache_key": "conv-1", "metadata": {"user_id": "u"}, "input": "hi"}
+    assert session_key("responses", {}, body).startswith("cache-key:")
+    body = {"metadata": {"user_id": "user_x_account_y_session_z"}, "messages": [user("hi")]}
+    key = session_key("claude", {}, body)
+    assert key.startswith("user:")
+    assert key == session_key("claude", {}, dict(body, messages=[user("other")]))
+
+
+def test_opening_turns_identify_a_conversation_across_its_turns():
+    first = {"messages": [SYSTEM, user("plan a trip")]}
+    later = {"messages": [SYSTEM, user("plan a trip"), assistant("where?"), user("Rome")]}
+    other = {"messages": [SYSTEM, user("write a poem")]}
+    assert session_key("openai", {}, first) == session_key("openai", {}, later)
+    assert session_key("openai", {}, first) != session_key("openai", {}, other)
+    assert session_key("openai", {}, first).startswith("opening:")
+
+
+@pytest.mark.parametrize("dialect, field, turns", [
+    ("claude", "messages", [user("hi")]),
+    ("responses", "input", [{"type": "message", "role": "user", "content": "hi"}]),
+    ("responses", "input", "hi"),
+    ("gemini", "contents", [{"role": "user", "parts": [{"text": "hi"}]}]),
+])
+def test_each_dialect_reads_its_own_conversation_field(dialect, field, turns):
+    key = session_key(dialect, {}, {field: turns})
+    assert key is not None
+    assert session_key(dialect, {}, {"unrelated": turns}) is None
+
+
+def test_key_order_inside_a_turn_does_not_matter():
+    a = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    b = {"contents": [{"parts": [{"text": "hi"}], "role": "user"}]}
+    assert session_key("gemini", {}, a) == session_key("gemini", {}, b)
+
+
+def test_no_conversation_no_key():
+    assert session_key("openai", {}, {"messages": []}) is None
+    assert session_key("openai", {}, {}) is None
+
+
+def test_keys_are_bounded_whatever_the_input():
+    key = session_key("openai", {"session-id": "x" * 100_000}, {})
+    assert len(key) < 64
+
+
+def test_binding_lives_ttl_seconds_after_last_use():
+    bindings = Bindings(ttl=100)
+    bindings.bind("s", "cred-a", now=0)
+    assert bindings.get("s", now=99) == "cred-a"
+    bindings.bind("s", "cred-a", now=99)          # used again: the TTL restarts
+    assert bindings.get("s", now=150) == "cred-a"
+    assert bindings.get("s", now=199) is None
+
+
+def test_rebind_moves_a_session():
+    bindings = Bindings(ttl=100)
+    bindings.bind("s", "cred-a", now=0)
+    bindings.bind("s", "cred-b", now=1)
+    assert bindings.get("s", now=2) == "cred-b"
+
+
+def test_expired_bindings_are_pruned():
+    bindings = Bindings(ttl=10)
+    for i in range(50):
+        bindings.bind(f"s{i}", "cred-a", now=0)
+    bindings.bind("late", "cred-a", now=11)
+    assert len(bindings) == 1
+
+
+def test_limit_evicts_the_least_recently_used():
+    bindings = Bindings(ttl=100, limit=3)
+    for i, name in enumerate("abcd"):
+        bindings.bind(name, "cred", now=i)
+    assert len(bindings) == 3
+    assert bindings.get("a", now=5) is None
+    assert bindings.get("d", now=5) == "cred"
+
+
+def test_adopt_keeps_bindings_to_surviving_credentials():
+    old = Bindings(ttl=100)
+    old.bind("s1", "kept", now=0)
+    old.bind("s2", "gone", now=0)
+    new = Bindings(ttl=100)
+    new.adopt(old, {"kept"})
+    assert new.get("s1", now=1) == "kept"
+    assert new.get("s2", now=1) is None
