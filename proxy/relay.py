@@ -99,24 +99,29 @@ def _try(front, runtime, client, observer, cred, budget):
     try:
         reply = _call(front, runtime, client, cred, upstream_model, observer)
     except UpstreamStatusError as exc:
+        failure = exc
         decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
-        status = exc.status
     except streaming.BootstrapFailed as exc:
-        decision, status = cooldown.classify_exception(exc.cause, runtime.config), None
+        failure = exc.cause
+        decision = cooldown.classify_exception(failure, runtime.config)
         budget.calls_left += budget.bootstrap_left > 0   # bootstrap re-selections are extra
         budget.bootstrap_left -= 1
-        exc = exc.cause
     except UpstreamError as exc:
-        decision, status = cooldown.classify_exception(exc, runtime.config), None
+        failure = exc
+        decision = cooldown.classify_exception(exc, runtime.config)
+    except BaseException:
+        pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
+        raise
     else:
         pool.report_success(cred, front.model)
         observer.attempt(cred, upstream_model, status=200, outcome="success",
                          latency=time.monotonic() - started)
         return reply
-    observer.attempt(cred, upstream_model, status=status, outcome=decision.kind,
-                     latency=time.monotonic() - started, error=exc.message)
+    observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
+                     outcome=decision.kind, latency=time.monotonic() - started,
+                     error=failure.message)
     pool.report_failure(cred, front.model, decision)
-    budget.last_error, budget.last_dialect = exc, cred.dialect
+    budget.last_error, budget.last_dialect = failure, cred.dialect
     if not decision.retry:
         budget.calls_left = 0
     budget.tried.add(cred.id)

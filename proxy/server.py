@@ -23,7 +23,7 @@ log = logging.getLogger("switchyard.server")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
-_SELF_AUTHED = ("/v0/management", "/metrics")   # these check their own keys
+_SELF_AUTHED = ("/v0/management", "/v0/pool", "/metrics")   # these guard themselves
 
 
 def create_app(config=None):

@@ -158,11 +158,12 @@ class _Passthrough:
     def __init__(self, front, cred, observer):
         self.dialect = front.dialect
         self.observer = observer
+        self.usage = watch.UsageTracker(front.dialect, observer)
         # we asked for OpenAI's usage chunk ourselves: the client must not see it
         self.hide_usage_chunk = front.dialect == "openai" and not client_wants_usage(front.body)
 
     def event(self, raw):
-        data = watch.observe_raw(self.dialect, raw, self.observer)
+        data = watch.observe_raw(self.dialect, raw, self.observer, self.usage)
         if self.hide_usage_chunk and data is not None and _is_usage_only_chunk(data):
             return b""
         return raw
@@ -182,8 +183,7 @@ class _Translated:
     """Different dialects: decode each upstream event, encode for the client."""
 
     def __init__(self, front, cred, observer):
-        self.src = cred.dialect
-        self.observer = observer
+        self.usage = watch.UsageTracker(cred.dialect, observer)
         self.translator = translators.StreamTranslator(
             cred.dialect, front.dialect, model=front.model, request=front.body,
             on_event=lambda event: watch.observe_ir(event, observer))
@@ -194,7 +194,7 @@ class _Translated:
             return b""
         decoded = sse.decode_data(data)
         if b"usage" in raw:
-            watch.observe_usage(self.src, decoded, self.observer)
+            self.usage.feed(decoded)
         return _encode_all(self.translator.feed(name, decoded))
 
     def close(self):

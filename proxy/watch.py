@@ -14,7 +14,7 @@ _TOOL_MARKS = {
 }
 
 
-def observe_raw(dialect, raw, observer):
+def observe_raw(dialect, raw, observer, tracker):
     """Note usage / tool calls in one raw same-dialect event; returns the
     parsed data when it was parsed (else None)."""
     has_usage = b"usage" in raw and b'"usage":null' not in raw
@@ -25,18 +25,38 @@ def observe_raw(dialect, raw, observer):
     if not isinstance(data, dict):
         return None
     if has_usage:
-        observe_usage(dialect, data, observer)
+        tracker.feed(data)
     if has_tool:
         for name, call_id in _tool_calls(dialect, data):
             observer.tool_call(name, call_id)
     return data
 
 
-def observe_usage(dialect, data, observer):
-    if isinstance(data, dict):
-        usage = translators.dialect(dialect).parse_usage(data)
-        if usage:
-            observer.usage(usage)
+class UsageTracker:
+    """Merges the usage a stream reports piecemeal, then tells the observer.
+
+    Counts are cumulative, but a later event may omit what an earlier one
+    gave: Anthropic's ``message_delta`` usage often carries only
+    ``output_tokens``, its input and cache counts were in ``message_start``.
+    So a field's latest non-zero value wins.
+    """
+
+    def __init__(self, dialect, observer):
+        self.dialect = dialect
+        self.observer = observer
+        self.merged = None
+
+    def feed(self, data):
+        if not isinstance(data, dict):
+            return
+        usage = translators.dialect(self.dialect).parse_usage(data)
+        if not usage:
+            return
+        if self.merged is None:
+            self.merged = dict(usage)
+        else:
+            self.merged.update({k: v for k, v in usage.items() if v})
+        self.observer.usage(dict(self.merged))
 
 
 def observe_ir(event, observer):

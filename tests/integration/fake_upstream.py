@@ -12,6 +12,7 @@ the first event, then wait for a ``threading.Event`` before the rest).
 """
 import json
 import re
+import select
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class Fault:
     drop_after: int = -1
     gate: threading.Event = None
     done: threading.Event = field(default_factory=threading.Event)   # stream fully sent
+    peer_closed: threading.Event = field(default_factory=threading.Event)  # gateway hung up
 
 
 @dataclass
@@ -165,13 +167,24 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            if i == 1 and fault.gate is not None:
-                fault.gate.wait(10)
+            if i == 1 and fault.gate is not None and not self._wait_gate(fault):
+                return
             data = payload if isinstance(payload, str) else json.dumps(payload)
             text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
             self._chunk(text.encode())
         self._chunk(b"")
         fault.done.set()
+
+    def _wait_gate(self, fault):
+        """Hold the stream until the test opens the gate; notice meanwhile
+        if the gateway closes the connection (client disconnect test)."""
+        while not fault.gate.wait(0.02):
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                fault.peer_closed.set()
+                self.close_connection = True
+                return False
+        return True
 
     def _chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
