@@ -13,7 +13,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 import translators
-from proxy import auth, config as config_module, model_lists, observe, relay, runtime
+from proxy import auth, config as config_module, model_lists, observe, relay, runtime, streaming
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest
 from proxy.upstream import UpstreamClient
@@ -217,13 +217,23 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
     front = _front(dialect, action, model, body, raw, stream)
     current = runtime.current()
     observer = observe.start(front)
-    try:
-        reply = relay.serve(front, current, _upstream_client(), observer)
-    except ClientError as exc:
-        observer.finish(exc.status, error_class=type(exc).__name__)
-        raise
-    if not reply.streamed:
-        observer.finish(reply.status)
+    client = _upstream_client()
+    interval = current.config["nonstream-keepalive-interval"]
+
+    def produce():
+        try:
+            reply = relay.serve(front, current, client, observer)
+        except ClientError as exc:
+            observer.finish(exc.status, error_class=type(exc).__name__)
+            raise
+        if not reply.streamed:
+            observer.finish(reply.status)
+        return reply
+
+    if interval > 0 and not stream and action == "generate":
+        reply = streaming.whole_with_keepalive(produce, interval, front)
+    else:
+        reply = produce()
     return Response(reply.body, reply.status, headers=reply.headers,
                     content_type=reply.content_type, direct_passthrough=reply.streamed)
 

@@ -9,11 +9,12 @@ the client dialect's terminal error event and the stream ends.
 import logging
 
 import gevent
+import orjson
 from gevent.queue import Empty, Queue
 
 import translators
 from proxy import sse, watch
-from proxy.errors import UpstreamError, UpstreamStreamError
+from proxy.errors import ClientError, UpstreamError, UpstreamStreamError
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
 from proxy.upstream import iter_bytes
@@ -206,3 +207,30 @@ class _Translated:
 
 def _encode_all(client_events):
     return b"".join(sse.encode(name, payload) for name, payload in client_events)
+
+
+def whole_with_keepalive(produce, interval, front):
+    """A whole (non-streamed) answer preceded by blank lines every
+    ``interval`` seconds while it is awaited (``nonstream-keepalive-interval``).
+
+    For clients and load balancers that drop idle connections during long
+    reasoning.  The status is committed as 200 up front, so a failure
+    arrives as the dialect's JSON error body after the blank lines (JSON
+    parsers skip the leading whitespace).
+    """
+    worker = gevent.spawn(produce)
+
+    def body():
+        while not worker.ready():
+            worker.join(timeout=interval)
+            if not worker.ready():
+                yield b"\n"
+        try:
+            reply = worker.get()
+        except ClientError as exc:
+            yield orjson.dumps(translators.render_error(front.dialect, exc.status, exc.message,
+                                                        exc.error_type))
+            return
+        yield reply.body if not reply.streamed else b"".join(reply.body)
+
+    return Reply(200, list(_STREAM_HEADERS), body())

@@ -125,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, fake_answers.count(dialect))
         if stream:
             return self._stream(fake_answers.stream(dialect, body, model), fault)
+        if fault.gate is not None and not self._wait_gate(fault):
+            return
         return self._json(200, fake_answers.whole(dialect, body, model))
 
     def _route(self, body):
