@@ -1,0 +1,147 @@
+"""The conversation: Responses ``input`` items <-> IR system parts and messages.
+
+Responses spells a conversation as a flat list of items (API reference,
+"Responses > Create > input"): ``message`` items for each role,
+``function_call`` / ``function_call_output`` for tool use and ``reasoning``
+for earlier thinking.  The IR groups them into turns.
+"""
+from translators.ir import TranslationError, text, tool_call, tool_names_by_id
+
+from .content import parse_content, parse_part, render_input_parts
+from .output import reasoning_text
+
+_SYSTEM_ROLES = ("system", "developer")
+
+
+def parse_input(value):
+    """``(system parts, IR messages)`` of a request's ``input``."""
+    if isinstance(value, str):
+        return [], [{"role": "user", "content": [text(value)]}]
+    if not isinstance(value, list):
+        raise TranslationError("input must be a string or a list of items")
+    system, messages = [], []
+    for item in value:
+        if not isinstance(item, dict):
+            raise TranslationError("every input item must be an object")
+        _parse_item(item, system, messages)
+    _name_results(messages)
+    return system, messages
+
+
+def _parse_item(item, system, messages):
+    # ``type`` may be omitted on messages ("EasyInputMessage" in the SDK).
+    kind = item.get("type") or ("message" if "role" in item else None)
+    if kind == "message":
+        _parse_message(item, system, messages)
+    elif kind == "function_call":
+        call = tool_call(item.get("call_id") or item.get("id"), item.get("name"),
+                         item.get("arguments") or "{}")
+        _append(messages, "assistant", [call])
+    elif kind == "function_call_output":
+        _append(messages, "tool", [_parse_output(item)])
+    elif kind == "reasoning":
+        _append(messages, "assistant", _parse_reasoning(item))
+    elif kind == "item_reference":
+        raise TranslationError("item_reference points at state stored by OpenAI; "
+                               "send the referenced items themselves in input")
+    else:
+        raise TranslationError(f"input item type {kind!r} cannot be translated")
+
+
+def _parse_message(item, system, messages):
+    role = item.get("role")
+    parts = parse_content(item.get("content"))
+    if role in _SYSTEM_ROLES:
+        # The IR keeps instructions apart from the turns; a system message in
+        # the middle of the history moves to the front, in order.
+        if any(part["type"] != "text" for part in parts):
+            raise TranslationError(f"a {role} message may only hold text")
+        system.extend(parts)
+    elif role == "user":
+        messages.append({"role": "user", "content": parts})
+    elif role == "assistant":
+        _append(messages, "assistant", parts)
+    else:
+        raise TranslationError(f"unknown message role {role!r}")
+
+
+def _append(messages, role, parts):
+    """Add parts to the last turn when it has ``role``: reasoning, text and
+    calls of one assistant turn are separate items in Responses."""
+    if not parts:
+        return
+    if messages and messages[-1]["role"] == role:
+        messages[-1]["content"].extend(parts)
+    else:
+        messages.append({"role": role, "content": list(parts)})
+
+
+def _parse_output(item):
+    output = item.get("output")
+    if isinstance(output, str):
+        content = [text(output)] if output else []
+    else:
+        content = [parse_part(part) for part in output or []]
+        if any(part["type"] not in ("text", "image") for part in content):
+            raise TranslationError("a function_call_output may only hold text and images "
+                                   "when translated")
+    # Responses has no error flag on tool outputs.
+    return {"type": "tool_result", "tool_call_id": item.get("call_id"), "name": None,
+            "content": content, "is_error": False}
+
+
+def _parse_reasoning(item):
+    # ``encrypted_content`` is OpenAI's opaque state and means nothing to other
+    # providers; it must not pose as an IR signature, so it is dropped.
+    value = reasoning_text(item)
+    return [{"type": "reasoning", "text": value, "signature": None}] if value else []
+
+
+def _name_results(messages):
+    """Fill tool_result names from the calls they answer (Gemini needs them)."""
+    names = tool_names_by_id(messages)
+    for message in messages:
+        for part in message["content"]:
+            if part["type"] == "tool_result":
+                part["name"] = names.get(part["tool_call_id"])
+
+
+def render_input(messages):
+    """Responses ``input`` items for IR messages."""
+    items = []
+    for message in messages:
+        if message["role"] == "user":
+            items.append({"type": "message", "role": "user",
+                          "content": render_input_parts(message["content"])})
+        elif message["role"] == "assistant":
+            items.extend(_render_assistant(message["content"]))
+        else:
+            items.extend(_render_result(part) for part in message["content"])
+    return items
+
+
+def _render_assistant(parts):
+    items = []
+    for part in parts:
+        if part["type"] == "text" and part["text"]:
+            # String content: a list would need output_text parts, which the
+            # SDK types only allow on an output message with a stored id.
+            items.append({"type": "message", "role": "assistant", "content": part["text"]})
+        elif part["type"] == "tool_call":
+            items.append({"type": "function_call", "call_id": part["id"],
+                          "name": part["name"], "arguments": part["arguments"]})
+        # Reasoning from history is dropped: Responses accepts a reasoning item
+        # only with an ``rs_`` id it stored or its own encrypted_content (guide
+        # "Reasoning"), neither of which another provider's thinking has.
+        # Assistant input has no image or document form either.
+    return items
+
+
+def _render_result(part):
+    content = part["content"]
+    if all(p["type"] == "text" for p in content):
+        output = "\n".join(p["text"] for p in content)
+    else:
+        output = render_input_parts(content)
+    # is_error has no field here; the output text itself carries the failure.
+    return {"type": "function_call_output", "call_id": part["tool_call_id"], "output": output}
