@@ -1,0 +1,456 @@
+"""The management API (``/v0/management/*``) and the usage report (``/v0/usage``).
+
+Management is off (404) unless ``remote-management.secret-key`` is set.
+The key comes as ``Authorization: Bearer`` or ``X-Management-Key`` and is
+checked against the scrypt hash ``proxy.reload.seal`` keeps.  Calls are
+accepted from loopback peers only unless ``allow-remote``; the peer is the
+socket address, and ``X-Forwarded-For`` counts only when that peer is one
+of ``trusted-proxies``.  An address that sends wrong keys repeatedly is
+locked out for a while.
+
+``/v0/usage`` answers a client key with that client's own usage, and the
+management key with everyone's (optionally ``client=<key id>``).
+
+Edits to keys and upstream entries are written back to the YAML file
+(comments kept, see ``proxy.config_writer``) and then applied, so the file
+stays the single source of truth; listings read the file too, so the index
+shown is the one DELETE takes.  Responses never show a raw upstream key.
+"""
+import ipaddress
+import re
+import secrets
+import time
+from collections import OrderedDict
+from datetime import datetime, timezone
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Blueprint, jsonify, request
+
+from proxy import auth, config_writer, credentials, reload, runtime, usage_store
+from proxy import config as config_mod
+from proxy.access_log import mask_secrets
+from proxy.errors import ConfigError, Unauthorized
+
+
+class ApiError(Exception):
+    """Rendered as ``{"error": {"message", "type"}}`` with ``status``."""
+
+    def __init__(self, status, message, error_type, headers=None):
+        super().__init__(message)
+        self.status, self.message, self.error_type = status, message, error_type
+        self.headers = headers or {}
+
+
+def _error_response(exc):
+    body = jsonify({"error": {"message": exc.message, "type": exc.error_type}})
+    return body, exc.status, exc.headers
+
+
+# -- who is calling ----------------------------------------------------------
+
+def _networks(entries):
+    """``trusted-proxies`` as networks; entries that are not addresses are skipped."""
+    nets = []
+    for entry in entries:
+        try:
+            nets.append(ipaddress.ip_network(str(entry).strip(), strict=False))
+        except ValueError:
+            continue
+    return nets
+
+
+def _ip(value):
+    try:
+        addr = ipaddress.ip_address(value.strip())
+    except (ValueError, AttributeError):
+        return None
+    return getattr(addr, "ipv4_mapped", None) or addr
+
+
+def client_address(peer, forwarded_for, trusted):
+    """The address a request comes from.
+
+    ``X-Forwarded-For`` is read right to left, skipping trusted proxies, and
+    only when the socket ``peer`` itself is trusted; hops left of the first
+    untrusted one are whatever the client chose to write.
+    """
+    nets = _networks(trusted)
+    peer_ip = _ip(peer or "")
+    if not (peer_ip and forwarded_for and any(peer_ip in n for n in nets)):
+        return peer_ip
+    hops = [_ip(hop) for hop in forwarded_for.split(",")]
+    if None in hops:
+        return None                # a garbled chain: trust nothing beyond the proxy
+    for hop in reversed(hops):
+        if not any(hop in n for n in nets):
+            return hop
+    return hops[0]                 # every hop is ours: the first is the client
+
+
+class Lockout:
+    """Wrong-key counts per address, in bounded memory.
+
+    ``limit`` failures within ``window`` seconds lock the address for
+    ``lock_for`` seconds; past ``max_addresses`` the least recently failed
+    address is forgotten.
+    """
+
+    def __init__(self, *, limit=5, window=600.0, lock_for=600.0, max_addresses=4096,
+                 clock=time.monotonic):
+        self.limit, self.window, self.lock_for = limit, window, lock_for
+        self.max_addresses = max_addresses
+        self._clock = clock
+        self._entries = OrderedDict()      # address -> [failures, first failure, locked until]
+
+    def locked_for(self, address):
+        entry = self._entries.get(address)
+        return max(0.0, entry[2] - self._clock()) if entry else 0.0
+
+    def failed(self, address):
+        now = self._clock()
+        entry = self._entries.pop(address, None)
+        if entry is None or now - entry[1] > self.window:
+            entry = [0, now, 0.0]
+        entry[0] += 1
+        if entry[0] >= self.limit:
+            entry = [0, now, now + self.lock_for]
+        self._entries[address] = entry
+        while len(self._entries) > self.max_addresses:
+            self._entries.popitem(last=False)
+
+    def succeeded(self, address):
+        self._entries.pop(address, None)
+
+
+def _presented_management_key():
+    header = request.headers.get("X-Management-Key")
+    if header:
+        return header.strip()
+    auth_header = request.headers.get("Authorization", "")
+    return auth_header[7:].strip() if auth_header[:7].lower() == "bearer " else ""
+
+
+def _management_enabled(config):
+    return bool(config["remote-management"]["secret-key"])
+
+
+def authorize_management(config, lockout):
+    """Raise ApiError unless this request may use the management API."""
+    if not _management_enabled(config):
+        raise ApiError(404, "Not found.", "not_found_error")
+    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                             config["trusted-proxies"])
+    if address is None or not (address.is_loopback or config["remote-management"]["allow-remote"]):
+        raise ApiError(403, "Management is allowed from loopback only "
+                       "(remote-management.allow-remote).", "permission_error")
+    wait = lockout.locked_for(address)
+    if wait:
+        raise ApiError(429, "Too many wrong management keys from this address; try later.",
+                       "rate_limit_error", {"Retry-After": str(int(wait) + 1)})
+    given = _presented_management_key()
+    if not given:
+        raise ApiError(401, "Missing management key: send 'Authorization: Bearer <key>' "
+                       "or 'X-Management-Key'.", "authentication_error")
+    secret = reload.seal(config)["remote-management"]["secret-key"]
+    if not secret.verify(given):
+        lockout.failed(address)
+        raise ApiError(401, "Invalid management key.", "authentication_error")
+    lockout.succeeded(address)
+
+
+# -- usage report ------------------------------------------------------------
+
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+def parse_instant(value, *, end=False):
+    """Unix seconds from unix seconds, an ISO date or an ISO datetime (UTC
+    unless it says otherwise).  A bare date as ``end`` means the end of
+    that day, so ``to=2025-01-31`` includes the 31st."""
+    if _NUMBER.match(value):
+        return float(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, f"Not a date, datetime or unix time: {value!r}.",
+                       "invalid_request_error") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    bare_date = len(value) == 10
+    return moment.timestamp() + (86400 if end and bare_date else 0)
+
+
+def usage_report(client_key_id=None):
+    """The JSON answer of a usage query, from the request's arguments."""
+    store = usage_store.current()
+    if store is None:
+        raise ApiError(404, "Usage recording is disabled (usage.enabled).", "not_found_error")
+    args = request.args
+    since = parse_instant(args["from"]) if args.get("from") else 0.0
+    until = parse_instant(args["to"], end=True) if args.get("to") else time.time() + 1
+    group_by = args.get("group_by", "model")
+    if group_by not in usage_store.GROUPS:
+        raise ApiError(400, f"group_by must be one of {', '.join(usage_store.GROUPS)}.",
+                       "invalid_request_error")
+    rows = store.aggregate(since, until, group_by, client_key_id=client_key_id)
+    return {"from": since, "to": until, "group_by": group_by, "client": client_key_id,
+            "rows": rows, "totals": usage_store.totals(rows)}
+
+
+def _client_key(keys):
+    """Which of ``keys`` this request presents, or None (not an error here)."""
+    if not keys or not auth.presented_key(request.headers, request.args):
+        return None
+    try:
+        return auth.authenticate(keys, request.headers, request.args)
+    except Unauthorized:
+        return None
+
+
+# -- client keys -------------------------------------------------------------
+
+def _key_of(entry):
+    return entry if isinstance(entry, str) else (entry or {}).get("key", "")
+
+
+def _api_key_view(index, entry):
+    key = str(_key_of(entry) or "")
+    loaded = auth.load_keys([{"key": key}]) if key else []
+    return {"index": index, "id": loaded[0].key_id if loaded else None,
+            "label": "" if isinstance(entry, str) else (entry or {}).get("label", ""),
+            "key_hint": credentials.mask(key)}
+
+
+def _find(views, ref, id_field):
+    """Index of the entry ``ref`` names: its index, or one of its ids."""
+    for view in views:
+        ids = view[id_field] if isinstance(view[id_field], list) else [view[id_field]]
+        if ref == str(view["index"]) or ref in ids:
+            return view["index"]
+    raise ApiError(404, f"No entry {ref!r}.", "not_found_error")
+
+
+# -- upstream entries --------------------------------------------------------
+
+def _mask_url(url):
+    """A proxy URL with its password hidden (``socks5://user:***@host``)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _credential_ids(section, entry):
+    """Ids of the credentials an entry makes; none when it is invalid (the
+    edit is then rejected by validation before anything is written)."""
+    try:
+        config = config_mod.build({section: [entry], "echo": False})
+        return [cred.id for cred in credentials.from_config(config)]
+    except (ConfigError, TypeError, ValueError, AttributeError):
+        return []
+
+
+def _upstream_view(section, index, entry):
+    view = mask_secrets(dict(entry))
+    if isinstance(view.get("api-key-entries"), list):
+        view["api-key-entries"] = [credentials.mask(e) if isinstance(e, str) else e
+                                   for e in view["api-key-entries"]]
+        for e in view["api-key-entries"]:
+            if isinstance(e, dict) and e.get("proxy-url"):
+                e["proxy-url"] = _mask_url(str(e["proxy-url"]))
+    if view.get("proxy-url"):
+        view["proxy-url"] = _mask_url(str(view["proxy-url"]))
+    view.update(index=index, credential_ids=_credential_ids(section, entry))
+    return view
+
+
+def _upstream_views(doc, section):
+    return [_upstream_view(section, i, e) for i, e in enumerate(doc.get(section) or [])
+            if isinstance(e, dict)]
+
+
+def _check_new_upstream(section, entry):
+    if not isinstance(entry, dict):
+        raise ApiError(400, "The body must be a JSON object (one entry).", "invalid_request_error")
+    if section == "openai-compatibility":
+        missing = [f for f in ("name", "base-url", "api-key-entries") if not entry.get(f)]
+    else:
+        missing = [] if entry.get("api-key") else ["api-key"]
+    if missing:
+        raise ApiError(400, f"Missing {', '.join(missing)}.", "invalid_request_error")
+
+
+def _section(name):
+    if name not in config_mod.ENTRY_FIELDS:
+        raise ApiError(404, f"No upstream section {name!r}; one of "
+                       f"{', '.join(config_mod.ENTRY_FIELDS)}.", "not_found_error")
+    return name
+
+
+# -- persisting --------------------------------------------------------------
+
+def _edit(change):
+    """Apply ``change`` to the config file, then make the file live."""
+    path = config_mod.config_path()
+    try:
+        _, value = config_writer.update(path, change)
+        reload.reload_now(path)
+    except ConfigError as exc:
+        raise ApiError(400, str(exc), "invalid_request_error") from None
+    return value
+
+
+def _json_body(*, optional=False):
+    body = request.get_json(silent=True)
+    if body is None and optional:
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "Expected a JSON object body.", "invalid_request_error")
+    return body
+
+
+# -- routes ------------------------------------------------------------------
+
+def create_blueprints(lockout):
+    """The management and usage blueprints, sharing one ``Lockout``."""
+    mgmt = Blueprint("management", __name__, url_prefix="/v0/management")
+    usage = Blueprint("usage_report", __name__)
+    mgmt.register_error_handler(ApiError, _error_response)
+    usage.register_error_handler(ApiError, _error_response)
+
+    @mgmt.before_request
+    def _guard():
+        authorize_management(runtime.current().config, lockout)
+
+    @usage.get("/v0/usage")
+    def client_usage():
+        current = runtime.current()
+        config = current.config
+        key = _client_key(current.client_keys)
+        if key is not None:
+            return usage_report(key.key_id)
+        if not _management_enabled(config):
+            raise ApiError(401, "A valid client API key is required.", "authentication_error")
+        authorize_management(config, lockout)
+        return usage_report(request.args.get("client") or None)
+
+    _pool_routes(mgmt)
+    _key_routes(mgmt)
+    _upstream_routes(mgmt)
+
+    @mgmt.get("/usage")
+    def management_usage():
+        return usage_report(request.args.get("client") or None)
+
+    @mgmt.post("/reload")
+    def reload_config():
+        try:
+            status = reload.reload_now()
+        except ConfigError as exc:
+            raise ApiError(400, str(exc), "invalid_request_error") from None
+        return {"status": status}
+
+    return mgmt, usage
+
+
+def _pool_routes(bp):
+    def credential_state(cred_id):
+        for cred in runtime.current().pool.snapshot():
+            if cred["id"] == cred_id:
+                return cred
+        raise ApiError(404, f"No credential {cred_id!r}.", "not_found_error")
+
+    @bp.get("/pool")
+    def pool_state():
+        return {"credentials": runtime.current().pool.snapshot()}
+
+    @bp.post("/credentials/<cred_id>/reset-cooldown")
+    def reset_cooldown(cred_id):
+        credential_state(cred_id)
+        runtime.current().pool.reset_cooldown(cred_id)
+        return {"credential": credential_state(cred_id)}
+
+    @bp.post("/credentials/<cred_id>/<any(disable, enable):action>")
+    def set_disabled(cred_id, action):
+        credential_state(cred_id)
+        runtime.current().pool.set_disabled(cred_id, action == "disable")
+        return {"credential": credential_state(cred_id)}
+
+
+def _key_routes(bp):
+    def views(doc):
+        return [_api_key_view(i, e) for i, e in enumerate(doc.get("api-keys") or [])]
+
+    @bp.get("/api-keys")
+    def list_keys():
+        _, doc = config_writer.load(config_mod.config_path())
+        return {"api-keys": views(doc)}
+
+    @bp.post("/api-keys")
+    def add_key():
+        body = _json_body(optional=True)
+        generated = not body.get("key")
+        key = secrets.token_urlsafe(32) if generated else str(body["key"])
+        label = str(body.get("label") or "")
+
+        def change(doc):
+            keys = doc.setdefault("api-keys", [])
+            if any(_key_of(e) == key for e in keys):
+                raise ApiError(409, "This key is already configured.", "conflict_error")
+            keys.append({"key": key, "label": label} if label else key)
+            return _api_key_view(len(keys) - 1, keys[-1])
+
+        view = _edit(change)
+        if generated:
+            view["key"] = key      # shown once: the only way the operator learns it
+        return view, 201
+
+    @bp.delete("/api-keys/<ref>")
+    def delete_key(ref):
+        def change(doc):
+            index = _find(views(doc), ref, "id")
+            return _api_key_view(index, doc["api-keys"].pop(index))
+
+        return {"deleted": _edit(change)}
+
+
+def _upstream_routes(bp):
+    @bp.get("/upstreams")
+    def list_upstreams():
+        _, doc = config_writer.load(config_mod.config_path())
+        return {section: _upstream_views(doc, section) for section in config_mod.ENTRY_FIELDS}
+
+    @bp.post("/upstreams/<name>")
+    def add_upstream(name):
+        section = _section(name)
+        entry = _json_body()
+        _check_new_upstream(section, entry)
+
+        def change(doc):
+            entries = doc.setdefault(section, [])
+            taken = {i for view in _upstream_views(doc, section) for i in view["credential_ids"]}
+            if taken & set(_credential_ids(section, entry)):
+                raise ApiError(409, "An entry with this key and base URL exists.",
+                               "conflict_error")
+            entries.append(entry)
+            return _upstream_view(section, len(entries) - 1, entry)
+
+        return _edit(change), 201
+
+    @bp.delete("/upstreams/<name>/<ref>")
+    def delete_upstream(name, ref):
+        section = _section(name)
+
+        def change(doc):
+            index = _find(_upstream_views(doc, section), ref, "credential_ids")
+            return _upstream_view(section, index, doc[section].pop(index))
+
+        return {"deleted": _edit(change)}
+
+
+def register(app, *, lockout=None):
+    """Serve ``/v0/management/*`` and ``/v0/usage`` from ``app``."""
+    mgmt, usage = create_blueprints(lockout or Lockout())
+    app.register_blueprint(mgmt)
+    app.register_blueprint(usage)

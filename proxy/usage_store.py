@@ -1,0 +1,245 @@
+"""Usage records in SQLite, written off the request path.
+
+Requests hand finished records to ``submit_request`` / ``submit_attempt``,
+which only put them on a bounded in-memory queue; a background greenlet
+drains it in batches.  When the queue is full the record is dropped and
+counted: accounting must never slow down or fail a request.
+
+SQLite calls are C code gevent cannot make cooperative, so the writer and
+the report queries run in the hub's thread pool; the event loop keeps
+serving streams meanwhile.  WAL mode lets several gunicorn workers (one
+store object each) write the same file while reports read it.
+"""
+import logging
+import sqlite3
+import time
+
+import gevent
+from gevent.lock import Semaphore
+from gevent.queue import Empty, Full, Queue
+
+log = logging.getLogger("switchyard.usage")
+
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_tokens",
+                "cache_creation_tokens", "reasoning_tokens")
+
+# Column order of each table; records are dicts with (a subset of) these keys.
+REQUEST_FIELDS = (
+    "request_id", "ts", "client_key_id", "actor", "dialect", "action", "provider",
+    "credential_id", "model", "upstream_model", "stream", "status", "error_class",
+    "latency_ms", "ttft_ms", "attempts", *TOKEN_FIELDS, "tool_calls", "prompt",
+)
+ATTEMPT_FIELDS = (
+    "request_id", "ts", "seq", "provider", "credential_id", "upstream_model",
+    "status", "outcome", "error", "latency_ms",
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS requests ({", ".join(REQUEST_FIELDS)});
+CREATE INDEX IF NOT EXISTS requests_ts ON requests (ts);
+CREATE TABLE IF NOT EXISTS attempts ({", ".join(ATTEMPT_FIELDS)});
+CREATE INDEX IF NOT EXISTS attempts_ts ON attempts (ts);
+"""
+
+# group_by name -> SQL expression of the group key.
+GROUPS = {
+    "client": "client_key_id",
+    "credential": "credential_id",
+    "model": "model",
+    "day": "strftime('%Y-%m-%d', ts, 'unixepoch')",
+}
+
+_TABLES = {"requests": REQUEST_FIELDS, "attempts": ATTEMPT_FIELDS}
+
+
+def _connect(path):
+    # Written from pool threads one batch at a time, never concurrently.
+    conn = sqlite3.connect(path, timeout=5.0, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def _offload(fn, *args):
+    """Run blocking ``fn`` in the hub's thread pool, yielding meanwhile."""
+    return gevent.get_hub().threadpool.apply(fn, args)
+
+
+class UsageStore:
+    """One SQLite file of usage records plus the queue that feeds it."""
+
+    def __init__(self, path, *, queue_size=10000, retention_days=30, batch_size=500,
+                 flush_interval=1.0, prune_interval=3600.0, clock=time.time):
+        self.path = path
+        self.retention_days = retention_days
+        self.dropped = 0
+        self._queue = Queue(maxsize=max(1, queue_size))
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._prune_interval = prune_interval
+        self._clock = clock
+        self._writer = None
+        self._closing = False
+        self._write_lock = Semaphore()   # one batch at a time on the connection
+        self._conn = _connect(path)
+        with self._conn:
+            self._conn.executescript(_SCHEMA)
+
+    # -- the hot path ------------------------------------------------------
+
+    def submit_request(self, record):
+        self._submit("requests", record)
+
+    def submit_attempt(self, record):
+        self._submit("attempts", record)
+
+    def _submit(self, table, record):
+        try:
+            self._queue.put_nowait((table, record))
+        except Full:
+            self.dropped += 1
+
+    @property
+    def pending(self):
+        return self._queue.qsize()
+
+    # -- the writer --------------------------------------------------------
+
+    def start(self):
+        """Spawn the background writer; returns self."""
+        if self._writer is None:
+            self._writer = gevent.spawn(self._run)
+        return self
+
+    def close(self, timeout=5.0):
+        """Stop the writer, write what is queued, close the file."""
+        self._closing = True
+        if self._writer is not None:
+            self._writer.join(timeout)
+        self.flush()
+        self._conn.close()
+
+    def flush(self):
+        """Write everything queued now (the writer does this by itself)."""
+        while True:
+            batch = self._drain([])
+            if not batch:
+                return
+            self._write(batch)
+
+    def _run(self):
+        next_prune = self._clock()
+        while not self._closing:
+            batch = self._take_batch()
+            if batch:
+                self._write(batch)
+            if self._clock() >= next_prune:
+                self._prune_logged()
+                next_prune = self._clock() + self._prune_interval
+
+    def _take_batch(self):
+        try:
+            first = self._queue.get(timeout=self._flush_interval)
+        except Empty:
+            return []
+        return self._drain([first])
+
+    def _drain(self, batch):
+        while len(batch) < self._batch_size:
+            try:
+                batch.append(self._queue.get_nowait())
+            except Empty:
+                break
+        return batch
+
+    def _write(self, batch):
+        try:
+            with self._write_lock:
+                _offload(self._insert, batch)
+        except sqlite3.Error:
+            self.dropped += len(batch)
+            log.exception("usage store %s: dropped %d records", self.path, len(batch))
+
+    def _insert(self, batch):
+        with self._conn:
+            for table, fields in _TABLES.items():
+                rows = [tuple(rec.get(f) for f in fields) for t, rec in batch if t == table]
+                if rows:
+                    marks = ", ".join("?" * len(fields))
+                    self._conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+    # -- retention ---------------------------------------------------------
+
+    def prune(self, now=None):
+        """Delete records older than the retention; returns rows deleted."""
+        cutoff = (self._clock() if now is None else now) - self.retention_days * 86400
+        with self._write_lock:
+            return _offload(self._delete_before, cutoff)
+
+    def _prune_logged(self):
+        try:
+            deleted = self.prune()
+        except sqlite3.Error:
+            log.exception("usage store %s: pruning failed", self.path)
+            return
+        if deleted:
+            log.info("usage store %s: pruned %d old records", self.path, deleted)
+
+    def _delete_before(self, cutoff):
+        with self._conn:
+            return sum(self._conn.execute(f"DELETE FROM {table} WHERE ts < ?", (cutoff,)).rowcount
+                       for table in _TABLES)
+
+    # -- reports -----------------------------------------------------------
+
+    def aggregate(self, since, until, group_by, *, client_key_id=None):
+        """Requests, errors and each token kind per group, ``since <= ts < until``.
+
+        ``client_key_id`` limits the report to one client's requests.
+        """
+        if group_by not in GROUPS:
+            raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+        return _offload(self._query, since, until, GROUPS[group_by], client_key_id)
+
+    def _query(self, since, until, key_sql, client_key_id):
+        sums = ", ".join(f"COALESCE(SUM({f}), 0)" for f in TOKEN_FIELDS)
+        where = "ts >= ? AND ts < ?" + (" AND client_key_id = ?" if client_key_id else "")
+        params = (since, until) + ((client_key_id,) if client_key_id else ())
+        sql = (f"SELECT {key_sql} AS k, COUNT(*), "
+               f"SUM(status >= 400 OR error_class IS NOT NULL), {sums} "
+               f"FROM requests WHERE {where} GROUP BY k ORDER BY k")
+        conn = sqlite3.connect(self.path, timeout=5.0)
+        try:
+            rows = conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+        names = ("key", "requests", "errors", *TOKEN_FIELDS)
+        return [dict(zip(names, row)) for row in rows]
+
+
+def totals(rows):
+    """Sum of ``aggregate`` rows over every group."""
+    names = ("requests", "errors", *TOKEN_FIELDS)
+    return {name: sum(row[name] for row in rows) for name in names}
+
+
+_current = None
+
+
+def install(store):
+    """Make ``store`` the worker's usage store (None: usage disabled)."""
+    global _current
+    _current = store
+
+
+def current():
+    return _current
+
+
+def from_config(config):
+    """A started store as ``usage.*`` asks, or None when usage is disabled."""
+    usage = config["usage"]
+    if not usage["enabled"]:
+        return None
+    return UsageStore(usage["store-path"], queue_size=usage["queue-size"],
+                      retention_days=usage["retention-days"]).start()

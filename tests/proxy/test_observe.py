@@ -1,0 +1,245 @@
+"""RequestObserver: usage records, access log lines, masking, robustness."""
+import json
+import logging
+import sqlite3
+
+import pytest
+
+from proxy import access_log, observe, runtime, usage_store
+from proxy import config as config_mod
+from proxy.credentials import Credential
+from proxy.front import FrontRequest
+from proxy.metrics import Metrics
+from proxy.usage_store import UsageStore
+
+CLAUDE = Credential(id="claude:111", kind="claude", dialect="claude",
+                    base_url="https://api.anthropic.com", api_key="sk-ant-secret-0123456789")
+GEMINI = Credential(id="gemini:222", kind="gemini", dialect="gemini",
+                    base_url="https://generativelanguage.googleapis.com",
+                    api_key="AIza-secret-xyz9")
+USAGE = {"input_tokens": 1200, "output_tokens": 340, "cached_tokens": 1000,
+         "cache_creation_tokens": 150, "reasoning_tokens": 90}
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def make_front(clock, **over):
+    fields = dict(dialect="openai", action="generate", model="claude-x",
+                  body={"model": "claude-x", "messages": [{"role": "user", "content": "hi"}]},
+                  raw=b"", stream=True,
+                  headers={"authorization": "Bearer sk-client-key-123456", "user-agent": "t"},
+                  request_id="req-1", client_key_id="key-abc", client_label="team",
+                  actor="ci-bot", started=clock())
+    fields.update(over)
+    return FrontRequest(**fields)
+
+
+def make_config(**raw):
+    return config_mod.build(raw)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = UsageStore(str(tmp_path / "usage.db"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def observer_for(front, clock, config=None, store=None, metrics=None):
+    return observe.RequestObserver(front, config=config or make_config(), store=store,
+                                   metrics=metrics, clock=clock, wall=lambda: 1_700_000_000.0)
+
+
+def query(path, sql):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def serve_one(obs, clock):
+    """A request that fails over once and then streams an answer."""
+    clock.now += 0.2
+    obs.attempt(GEMINI, "gemini-x", status=429, outcome="rate_limit", latency=0.2)
+    clock.now += 0.3
+    obs.attempt(CLAUDE, "claude-x-2", status=200, outcome="success", latency=0.3)
+    obs.first_byte()
+    clock.now += 1.0
+    obs.first_byte()                      # only the first one is TTFT
+    obs.usage(USAGE)
+    obs.tool_call("get_weather", "call_1")
+    obs.finish(200, credential=CLAUDE, upstream_model="claude-x-2")
+
+
+def test_request_and_attempt_records(store, clock):
+    serve_one(observer_for(make_front(clock), clock, store=store), clock)
+    store.flush()
+    [req] = query(store.path, "SELECT * FROM requests")
+    assert req["ts"] == 1_700_000_000.0
+    assert {k: req[k] for k in USAGE} == USAGE
+    assert (req["attempts"], req["status"], req["error_class"]) == (2, 200, None)
+    assert (req["credential_id"], req["provider"], req["upstream_model"]) == \
+        ("claude:111", "claude", "claude-x-2")
+    assert (req["latency_ms"], req["ttft_ms"]) == (1500.0, 500.0)
+    assert (req["client_key_id"], req["actor"], req["dialect"], req["stream"]) == \
+        ("key-abc", "ci-bot", "openai", 1)
+    assert json.loads(req["tool_calls"]) == [{"name": "get_weather", "id": "call_1"}]
+    assert req["prompt"] is None
+    attempts = query(store.path, "SELECT * FROM attempts ORDER BY seq")
+    assert [(a["seq"], a["credential_id"], a["outcome"], a["status"]) for a in attempts] == \
+        [(1, "gemini:222", "rate_limit", 429), (2, "claude:111", "success", 200)]
+
+
+def test_failed_request_falls_back_to_the_last_attempt(store, clock):
+    obs = observer_for(make_front(clock), clock, store=store)
+    obs.attempt(GEMINI, "gemini-x", status=None, outcome="transient", latency=0.1,
+                error=TimeoutError("slow"))
+    obs.attempt(CLAUDE, "claude-x-2", status=503, outcome="transient", latency=0.1,
+                error="upstream answered 503 " + "x" * 600)
+    obs.finish(503, error_class=TimeoutError)
+    store.flush()
+    [req] = query(store.path, "SELECT * FROM requests")
+    assert (req["status"], req["error_class"], req["credential_id"], req["upstream_model"]) == \
+        (503, "TimeoutError", "claude:111", "claude-x-2")
+    errors = [a["error"] for a in query(store.path, "SELECT * FROM attempts ORDER BY seq")]
+    assert errors[0] == "TimeoutError"
+    assert errors[1].startswith("upstream answered 503") and len(errors[1]) == observe.ERROR_LIMIT
+
+
+def test_finish_counts_once_and_in_flight_returns_to_zero(store, clock):
+    metrics = Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
+    obs = observer_for(make_front(clock), clock, store=store, metrics=metrics)
+    assert metrics.registry.get_sample_value("switchyard_requests_in_flight") == 1
+    obs.finish(200)
+    obs.finish(499)
+    store.flush()
+    assert len(query(store.path, "SELECT * FROM requests")) == 1
+    assert metrics.registry.get_sample_value("switchyard_requests_in_flight") == 0
+
+
+def test_a_broken_sink_never_reaches_the_request(clock, caplog):
+    class Broken:
+        def submit_request(self, record):
+            raise RuntimeError("disk on fire")
+
+    obs = observer_for(make_front(clock), clock, store=Broken())
+    with caplog.at_level(logging.ERROR, logger="switchyard.observe"):
+        obs.finish(200)
+    assert "finish failed" in caplog.text and "req-1" in caplog.text
+
+
+@pytest.mark.parametrize("dialect, body", [
+    ("openai", {"messages": [{"role": "user", "content": "first"},
+                             {"role": "assistant", "content": "ok"},
+                             {"role": "user", "content": [{"type": "text", "text": "last"}]},
+                             {"role": "tool", "tool_call_id": "c", "content": "42"}]}),
+    ("claude", {"messages": [{"role": "user", "content": "first"},
+                             {"role": "user", "content": [{"type": "text", "text": "last"}]},
+                             {"role": "user", "content": [
+                                 {"type": "tool_result", "tool_use_id": "t", "content": "x"}]}]}),
+    ("responses", {"input": [{"role": "user", "content": [
+                       {"type": "input_text", "text": "last"}]},
+                   {"type": "function_call_output", "call_id": "c", "output": "42"}]}),
+    ("responses", {"input": "last"}),
+    ("gemini", {"contents": [{"role": "user", "parts": [{"text": "first"}]},
+                             {"role": "model", "parts": [{"text": "ok"}]},
+                             {"parts": [{"text": "last"}]}]}),
+])
+def test_last_user_prompt_per_dialect(dialect, body):
+    assert observe.last_user_prompt(dialect, body) == "last"
+
+
+def test_prompt_recorded_only_when_enabled_and_truncated(store, clock):
+    long_prompt = "é" * 3000                       # 6000 UTF-8 bytes
+    body = {"messages": [{"role": "user", "content": long_prompt}]}
+    on = make_config(usage={"record-prompts": True})
+    observer_for(make_front(clock, body=body, request_id="on"), clock, on, store).finish(200)
+    observer_for(make_front(clock, body=body, request_id="off"), clock, None, store).finish(200)
+    store.flush()
+    prompts = {r["request_id"]: r["prompt"] for r in
+               query(store.path, "SELECT request_id, prompt FROM requests")}
+    assert prompts["off"] is None
+    assert prompts["on"] == "é" * 1024
+
+
+def access_line(caplog, clock, config, **finish):
+    obs = observer_for(make_front(clock), clock, config=config)
+    obs.usage(USAGE)
+    with caplog.at_level(logging.INFO, logger="switchyard.access"):
+        obs.finish(200, credential=CLAUDE, **finish)
+    [record] = [r for r in caplog.records if r.name == "switchyard.access"]
+    return record.getMessage()
+
+
+def test_access_log_text_line(caplog, clock):
+    line = access_line(caplog, clock, make_config())
+    assert line.startswith("request_id=req-1 status=200 dialect=openai")
+    assert "input_tokens=1200" in line and "client_key_id=key-abc" in line
+    assert "request_body" not in line and "sk-client" not in line
+
+
+def test_access_log_json_line(caplog, clock):
+    fields = json.loads(access_line(caplog, clock, make_config(**{"log-format": "json"})))
+    assert (fields["request_id"], fields["status"], fields["credential_id"]) == \
+        ("req-1", 200, "claude:111")
+    assert fields["cached_tokens"] == 1000 and "request_body" not in fields
+
+
+def test_debug_log_has_bodies_with_secrets_masked(caplog, clock):
+    line = access_line(caplog, clock, make_config(debug=True, **{"log-format": "json"}),
+                       response_body=b'{"id": "msg_1", "api_key": "sk-leaked-0123456789"}')
+    fields = json.loads(line)
+    assert fields["request_headers"]["authorization"] == "Bear…3456"
+    assert json.loads(fields["request_body"])["messages"][0]["content"] == "hi"
+    assert json.loads(fields["response_body"])["api_key"] == "sk-l…6789"
+    assert "sk-client-key-123456" not in line and "sk-leaked-0123456789" not in line
+
+
+def test_text_log_quotes_client_chosen_values(clock):
+    line = access_log.format_line({"request_id": "r", "actor": 'evil" status=200\nx'}, "text")
+    assert line == 'request_id=r actor="evil\\" status=200\\nx"'
+
+
+def test_mask_secrets_masks_nested_secret_names():
+    masked = access_log.mask_secrets({"headers": {"X-Api-Key": "abcdefghijklmnop"},
+                                      "items": [{"api-key": "sk-0123456789abcdef"}],
+                                      "model": "gpt-x"})
+    assert masked == {"headers": {"X-Api-Key": "abcd…mnop"},
+                      "items": [{"api-key": "sk-0…cdef"}], "model": "gpt-x"}
+
+
+def test_worker_setup_start_and_shutdown(tmp_path, clock):
+    saved = runtime.current(), usage_store.current()
+    config = make_config(usage={"store-path": str(tmp_path / "worker.db")})
+    runtime.install(runtime.Runtime(config=config, pool=None))
+    try:
+        observe.setup(config)
+        observe.start(make_front(clock)).finish(200)
+        observe.shutdown()
+        assert usage_store.current() is None
+        assert len(query(str(tmp_path / "worker.db"), "SELECT * FROM requests")) == 1
+    finally:
+        runtime.install(saved[0])
+        usage_store.install(saved[1])
+
+
+def test_usage_disabled_means_no_store(tmp_path):
+    saved = usage_store.current()
+    try:
+        observe.setup(make_config(usage={"enabled": False}))
+        assert usage_store.current() is None
+    finally:
+        usage_store.install(saved)

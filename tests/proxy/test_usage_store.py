@@ -1,0 +1,141 @@
+"""UsageStore: records in = numbers out, drops, pruning, aggregation."""
+import sqlite3
+
+import pytest
+
+from proxy.usage_store import UsageStore, totals
+
+DAY = 86400
+T0 = 1_735_689_600.0      # 2025-01-01T00:00:00Z
+
+
+def request_record(**over):
+    record = {
+        "request_id": "req-1", "ts": T0 + 60, "client_key_id": "key-aaa", "actor": "ci-bot",
+        "dialect": "openai", "action": "generate", "provider": "claude",
+        "credential_id": "claude:111", "model": "claude-x", "upstream_model": "claude-x-2",
+        "stream": True, "status": 200, "error_class": None, "latency_ms": 812.5,
+        "ttft_ms": 120.0, "attempts": 2, "input_tokens": 1200, "output_tokens": 340,
+        "cached_tokens": 1000, "cache_creation_tokens": 150, "reasoning_tokens": 90,
+        "tool_calls": '[{"name": "get_weather", "id": "call_1"}]', "prompt": None,
+    }
+    record.update(over)
+    return record
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = UsageStore(str(tmp_path / "usage.db"), queue_size=100)
+    yield s
+    s.close()
+
+
+def rows(path, sql):
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def test_request_record_round_trips_every_field(store):
+    store.submit_request(request_record(prompt="what is the weather"))
+    store.flush()
+    [row] = rows(store.path, "SELECT * FROM requests")
+    assert row == dict(request_record(prompt="what is the weather"), stream=1)
+
+
+def test_token_numbers_in_equal_numbers_out(store):
+    store.submit_request(request_record(request_id="a"))
+    store.submit_request(request_record(request_id="b", input_tokens=10, output_tokens=5,
+                                       cached_tokens=0, cache_creation_tokens=0,
+                                       reasoning_tokens=3))
+    store.flush()
+    [row] = store.aggregate(T0, T0 + DAY, "model")
+    assert row == {"key": "claude-x", "requests": 2, "errors": 0, "input_tokens": 1210,
+                   "output_tokens": 345, "cached_tokens": 1000, "cache_creation_tokens": 150,
+                   "reasoning_tokens": 93}
+
+
+def test_attempt_records_are_stored(store):
+    store.submit_attempt({"request_id": "req-1", "ts": T0, "seq": 1, "provider": "claude",
+                          "credential_id": "claude:111", "upstream_model": "claude-x",
+                          "status": 429, "outcome": "rate_limit", "error": None,
+                          "latency_ms": 30.0})
+    store.flush()
+    [row] = rows(store.path, "SELECT * FROM attempts")
+    assert (row["seq"], row["status"], row["outcome"]) == (1, 429, "rate_limit")
+
+
+def test_full_queue_drops_and_counts_without_blocking(tmp_path):
+    store = UsageStore(str(tmp_path / "u.db"), queue_size=2)
+    for i in range(5):
+        store.submit_request(request_record(request_id=f"r{i}"))
+    assert (store.dropped, store.pending) == (3, 2)
+    store.flush()
+    assert len(rows(store.path, "SELECT request_id FROM requests")) == 2
+    store.close()
+
+
+def test_prune_deletes_records_past_retention(tmp_path):
+    store = UsageStore(str(tmp_path / "u.db"), retention_days=30)
+    now = T0 + 40 * DAY
+    store.submit_request(request_record(request_id="old", ts=now - 31 * DAY))
+    store.submit_request(request_record(request_id="new", ts=now - 29 * DAY))
+    store.submit_attempt({"request_id": "old", "ts": now - 31 * DAY, "seq": 1})
+    store.flush()
+    assert store.prune(now) == 2
+    assert rows(store.path, "SELECT request_id FROM requests") == [{"request_id": "new"}]
+    assert rows(store.path, "SELECT * FROM attempts") == []
+    store.close()
+
+
+@pytest.fixture
+def filled(store):
+    store.submit_request(request_record(request_id="1", client_key_id="key-a",
+                                        credential_id="c1", model="m1", ts=T0 + 10))
+    store.submit_request(request_record(request_id="2", client_key_id="key-a",
+                                        credential_id="c2", model="m2", ts=T0 + DAY + 10,
+                                        status=502, error_class="UpstreamStatusError"))
+    store.submit_request(request_record(request_id="3", client_key_id="key-b",
+                                        credential_id="c1", model="m1", ts=T0 + DAY + 20,
+                                        status=200, error_class="UpstreamStreamError"))
+    store.flush()
+    return store
+
+
+@pytest.mark.parametrize("group_by, expected", [
+    ("client", {"key-a": (2, 1), "key-b": (1, 1)}),
+    ("credential", {"c1": (2, 1), "c2": (1, 1)}),
+    ("model", {"m1": (2, 1), "m2": (1, 1)}),
+    ("day", {"2025-01-01": (1, 0), "2025-01-02": (2, 2)}),
+])
+def test_aggregate_by_each_group(filled, group_by, expected):
+    result = filled.aggregate(T0, T0 + 2 * DAY, group_by)
+    assert {r["key"]: (r["requests"], r["errors"]) for r in result} == expected
+    assert totals(result)["input_tokens"] == 3 * 1200
+
+
+def test_aggregate_window_and_client_filter(filled):
+    assert [r["key"] for r in filled.aggregate(T0 + DAY, T0 + 2 * DAY, "day")] == ["2025-01-02"]
+    only_b = filled.aggregate(T0, T0 + 2 * DAY, "model", client_key_id="key-b")
+    assert [(r["key"], r["requests"]) for r in only_b] == [("m1", 1)]
+
+
+def test_aggregate_rejects_unknown_group(store):
+    with pytest.raises(ValueError):
+        store.aggregate(0, 1, "colour")
+
+
+def test_file_uses_wal(store):
+    assert rows(store.path, "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
+
+
+def test_background_writer_writes_and_close_flushes(tmp_path):
+    store = UsageStore(str(tmp_path / "u.db"), flush_interval=0.01).start()
+    for i in range(3):
+        store.submit_request(request_record(request_id=f"r{i}"))
+    store.close()
+    assert len(rows(store.path, "SELECT * FROM requests")) == 3
+    assert store.pending == 0
