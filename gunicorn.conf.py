@@ -61,6 +61,12 @@ def post_worker_init(worker):
         except OSError:
             pass
 
+def worker_exit(server, worker):
+    """Flush usage records still queued in this worker."""
+    from proxy import observe
+    observe.shutdown()
+
+
 # No gunicornc control socket: several instances (tests, benchmarks) would
 # fight over its one default path, and nothing here uses it.
 control_socket_disable = True

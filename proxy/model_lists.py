@@ -52,3 +52,9 @@ def gemini_list(pool):
 def wants_anthropic_shape(headers):
     """Claude Code and the anthropic SDK call the same ``GET /v1/models``."""
     return "anthropic-version" in headers or "claude-cli" in headers.get("user-agent", "")
+
+
+def wants_gemini_shape(headers, args):
+    """The google-genai SDK calls ``GET /v1/models`` too (its v1 API); it
+    always sends a Google API key header or ``?key=``."""
+    return "x-goog-api-key" in headers or "x-goog-api-client" in headers or "key" in args

@@ -13,7 +13,8 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 import translators
-from proxy import auth, config as config_module, model_lists, observe, relay, runtime, streaming
+from proxy import (auth, config as config_module, management, metrics, model_lists, observe, relay,
+                   reload, runtime, streaming)
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest
 from proxy.upstream import UpstreamClient
@@ -23,19 +24,24 @@ log = logging.getLogger("switchyard.server")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
-_SELF_AUTHED = ("/v0/management", "/v0/pool", "/metrics")   # these guard themselves
+_SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics")   # these guard themselves
 
 
 def create_app(config=None):
     """The WSGI app.  ``config``: a built config dict (default: load the file)."""
     config = config if config is not None else config_module.load()
-    runtime.install(runtime.build(config))
+    reload.apply(config)                  # installs the runtime; hashes the management secret
+    observe.setup(config)
+    if config["watch-config"]:
+        reload.start_watcher(config_module.config_path())
     app = Flask("switchyard")
     app.config["MAX_CONTENT_LENGTH"] = config["request-body-limit-mb"] * 1024 * 1024
     app.extensions["switchyard.upstream"] = UpstreamClient(
         config["connect-timeout-seconds"], config["read-timeout-seconds"])
     _install_hooks(app)
     _install_routes(app)
+    app.register_blueprint(metrics.blueprint)
+    management.register(app)
     return app
 
 
@@ -46,7 +52,9 @@ def _install_hooks(app):
     def identify():
         g.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         g.dialect = dialect_for_path(request.path, request.headers)
-        if request.method == "OPTIONS" or request.path.startswith(_OPEN_PATHS + _SELF_AUTHED):
+        if request.method == "OPTIONS":
+            return preflight()
+        if request.path.startswith(_OPEN_PATHS + _SELF_AUTHED):
             return None
         g.client_key = _authenticate()
         return None
@@ -96,8 +104,12 @@ def dialect_for_path(path, headers):
         return "gemini"
     if path.startswith("/v1/responses"):
         return "responses"
-    if path.startswith("/v1/models") and model_lists.wants_anthropic_shape(_lower(headers)):
-        return "claude"
+    if path.startswith("/v1/models"):
+        lowered = _lower(headers)
+        if model_lists.wants_gemini_shape(lowered, request.args):
+            return "gemini"
+        if model_lists.wants_anthropic_shape(lowered):
+            return "claude"
     return "openai"
 
 
@@ -142,8 +154,6 @@ def _install_routes(app):
     app.add_url_rule("/v1beta/models", view_func=gemini_models)
     app.add_url_rule("/v1beta/models/<path:name>", view_func=gemini_get_model)
     app.add_url_rule("/v0/pool", view_func=pool_state)
-    app.add_url_rule("/", view_func=preflight, methods=["OPTIONS"], endpoint="preflight_root")
-    app.add_url_rule("/<path:anything>", view_func=preflight, methods=["OPTIONS"])
 
 
 def healthz():
@@ -151,7 +161,8 @@ def healthz():
     return {"status": "ok", "credentials": len(current.pool.credentials)}
 
 
-def preflight(anything=None):
+def preflight():
+    """CORS preflight for browser clients: answered before auth, any path."""
     return Response(status=204, headers={
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
@@ -170,15 +181,17 @@ def gemini_post(target):
 
 def list_models():
     pool = runtime.current().pool
+    if g.dialect == "gemini":
+        return model_lists.gemini_list(pool)
     if g.dialect == "claude":
         return model_lists.anthropic_list(pool)
     return model_lists.openai_list(pool)
 
 
 def get_model(name):
-    listing = list_models()
-    key = "data"
-    for item in listing[key]:
+    if g.dialect == "gemini":
+        return gemini_get_model(name)
+    for item in list_models()["data"]:
         if item["id"] == name:
             return item
     raise NotFound(f"The model '{name}' does not exist or is not served here.",

@@ -1,6 +1,7 @@
 """Integration fixtures: a fake upstream and real gunicorn+gevent gateways."""
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -51,8 +52,10 @@ class Gateway:
             return f.read()
 
     def stop(self):
+        """Quick shutdown (SIGINT): a graceful SIGTERM would wait out the
+        SDK clients' idle keep-alive connections."""
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
@@ -75,8 +78,8 @@ def launch(config, tmp_dir, env_extra=None):
     read_fd, write_fd = os.pipe()
     log_path = os.path.join(tmp_dir, "gateway.log")
     env = dict(os.environ, SWITCHYARD_CONFIG=config_path, PORT=str(port),
-               SWITCHYARD_HOST="127.0.0.1", SWITCHYARD_READY_FD=str(write_fd),
-               **(env_extra or {}))
+               SWITCHYARD_HOST="127.0.0.1", SWITCHYARD_READY_FD=str(write_fd))
+    env.update(env_extra or {})
     with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                  "app:app"], cwd=ROOT, env=env, stdout=log,

@@ -132,8 +132,11 @@ def test_model_lists_in_each_shape(gateway):
     assert set(MODELS.values()) <= set(ids)
     claude_ids = [m.id for m in clients.anthropic_client(gateway).models.list()]
     assert set(MODELS.values()) <= set(claude_ids)
-    names = [m.name for m in clients.gemini_client(gateway).models.list()]
+    gemini = clients.gemini_client(gateway)
+    names = [m.name for m in gemini.models.list()]
     assert f"models/{MODELS['gemini']}" in names
+    v1beta = clients.gemini_client(gateway, api_version="v1beta")
+    assert f"models/{MODELS['gemini']}" in [m.name for m in v1beta.models.list()]
 
 
 def test_stream_events_arrive_before_the_upstream_finishes(gateway, upstream):

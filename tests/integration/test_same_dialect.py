@@ -115,7 +115,7 @@ def test_anthropic_whole(gateway, upstream):
     assert msg.usage.cache_read_input_tokens == USAGE["cached_tokens"]
     call = upstream.calls_for(KEYS["claude"])[-1]
     assert call.headers["x-api-key"] == KEYS["claude"]
-    assert call.headers["anthropic-version"] == "2023-06-01"
+    assert call.headers["anthropic-version"]          # the SDK's own, forwarded
     assert "authorization" not in call.headers
 
 
