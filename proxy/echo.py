@@ -31,19 +31,23 @@ def _answer(ir_request):
 
 
 def response(dialect, body, model):
-    """A whole response body in ``dialect``."""
+    """``(whole response body in dialect, IR usage)``."""
     ir_request = translators.dialect(dialect).parse_request(body)
     words, stop, usage = _answer(ir_request)
     resp = IR.new_response(model)
     resp.update(id=IR.new_id("echo-"), created=IR.now(), content=[IR.text(" ".join(words))],
                 stop_reason=stop, usage=usage)
-    return translators.dialect(dialect).render_response(resp, model, body)
+    return translators.dialect(dialect).render_response(resp, model, body), usage
 
 
-def stream_events(dialect, body, model):
-    """The client events of a streamed answer, as ``(event, payload)``."""
+def stream(dialect, body, model):
+    """``(client events of a streamed answer as (event, payload), IR usage)``."""
     ir_request = translators.dialect(dialect).parse_request(body)
     words, stop, usage = _answer(ir_request)
+    return _stream_events(dialect, body, model, words, stop, usage), usage
+
+
+def _stream_events(dialect, body, model, words, stop, usage):
     encoder = translators.dialect(dialect).StreamEncoder(model, body)
     usage_at_start = IR.usage(input_tokens=usage["input_tokens"])
     ir_events = [{"type": "start", "id": IR.new_id("echo-"), "model": model,

@@ -192,6 +192,7 @@ def usage_report(client_key_id=None):
     if group_by not in usage_store.GROUPS:
         raise ApiError(400, f"group_by must be one of {', '.join(usage_store.GROUPS)}.",
                        "invalid_request_error")
+    store.flush()                      # a report includes what just finished
     rows = store.aggregate(since, until, group_by, client_key_id=client_key_id)
     return {"from": since, "to": until, "group_by": group_by, "client": client_key_id,
             "rows": rows, "totals": usage_store.totals(rows)}

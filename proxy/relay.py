@@ -186,10 +186,17 @@ def _echo_reply(front, observer):
     if front.action == "count_tokens":
         n = echo.count_tokens(front.dialect, front.body)
         return counting.count_reply(front, n, source="estimate")
+    try:
+        if front.stream:
+            events, usage = echo.stream(front.dialect, front.body, front.model)
+        else:
+            body, usage = echo.response(front.dialect, front.body, front.model)
+    except TranslationError as exc:
+        raise BadRequest(str(exc)) from None
+    observer.usage(usage)
     if front.stream:
-        return streaming.from_events(front, echo.stream_events(front.dialect, front.body,
-                                                               front.model), observer)
-    return json_reply(200, echo.response(front.dialect, front.body, front.model))
+        return streaming.from_events(front, events, observer)
+    return json_reply(200, body)
 
 
 def error_reply(front, exc, upstream_dialect):
