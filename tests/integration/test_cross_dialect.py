@@ -14,6 +14,7 @@ from google.genai import types as gtypes
 
 from tests.integration import clients
 from tests.integration.conftest import KEYS, MODELS
+from tests.integration.fake_upstream import Fault
 from tests.integration.fake_answers import TOOL_ARGS, USAGE
 
 DIALECTS = ["openai", "responses", "claude", "gemini"]
@@ -249,3 +250,20 @@ def test_reasoning_request_translated(gateway, upstream, client, up):
     text, _ = _adapter(client, gateway).reasoning(MODELS[up])
     assert text == f"Hello from {up}"
     assert REASONING_FIELD[up](_sent(upstream, up))
+
+
+@pytest.mark.parametrize("client,up", [("openai", "claude"), ("claude", "openai"),
+                                       ("gemini", "responses")])
+def test_translated_stream_broken_mid_way_ends_with_an_error(gateway, upstream, client, up):
+    upstream.script(KEYS[up], Fault(drop_after=2))
+    with pytest.raises(Exception, match="Response ended prematurely"):
+        _adapter(client, gateway).stream(MODELS[up])
+
+
+def test_translated_responses_stream_ends_with_error_event(gateway, upstream):
+    upstream.script(KEYS["gemini"], Fault(drop_after=1))
+    events = list(clients.openai_client(gateway).responses.create(
+        model=MODELS["gemini"], input="hi", stream=True))
+    assert events[0].type == "response.created"
+    assert events[-1].type == "error" and "prematurely" in events[-1].message
+    assert [e.sequence_number for e in events] == list(range(len(events)))

@@ -42,9 +42,30 @@ def pool_gateway(fake, tmp_path_factory):
         "streaming": {"keepalive-seconds": 0.2},
         "usage": {"enabled": False}, "watch-config": False,
     }
+    config["openai-compatibility"].append(_compat(fake.url, "budget10", [f"budget10-k{i}" for i in range(10)]))
+    for front in FRONTS:
+        for kind in KINDS:
+            for mode in ("whole", "stream"):
+                _add_kind(config, fake.url, kind, f"fo-{front}-{kind}-{mode}")
     gw = launch(config, str(tmp_path_factory.mktemp("pool")))
     yield gw
     gw.stop()
+
+
+FRONTS = ["openai", "responses", "claude", "gemini"]
+KINDS = ["openai-compat", "codex", "claude", "gemini"]
+
+
+def _add_kind(config, fake_url, kind, model):
+    """Two credentials of upstream ``kind`` serving ``model``."""
+    keys = [f"{model}-k1", f"{model}-k2"]
+    if kind == "openai-compat":
+        config["openai-compatibility"].append(_compat(fake_url, model, keys))
+        return
+    section = {"codex": "codex-api-key", "claude": "claude-api-key", "gemini": "gemini-api-key"}[kind]
+    base = f"{fake_url}/v1" if kind == "codex" else fake_url
+    config.setdefault(section, []).extend(
+        {"api-key": k, "base-url": base, "models": [{"name": model}]} for k in keys)
 
 
 def _chat(gw, model, **extra):
@@ -191,3 +212,46 @@ def test_pool_state_endpoint(pool_gateway, upstream):
     ids = {c["id"] for c in state}
     assert len(ids) == len(state) >= 30
     assert all("k1" not in (c.get("key_hint") or "")[4:-4] for c in state)
+
+
+def _call_front(gw, front, model, stream):
+    """One request through ``front``'s official SDK, read to the end."""
+    hi = [{"role": "user", "content": "hi"}]
+    if front == "openai":
+        result = clients.openai_client(gw).chat.completions.create(
+            model=model, messages=hi, stream=stream)
+    elif front == "responses":
+        result = clients.openai_client(gw).responses.create(model=model, input="hi", stream=stream)
+    elif front == "claude":
+        result = clients.anthropic_client(gw).messages.create(
+            model=model, max_tokens=20, messages=hi, stream=stream)
+    else:
+        client = clients.gemini_client(gw)     # keep it alive while its stream is read
+        models = client.models
+        result = (models.generate_content_stream if stream else models.generate_content)(
+            model=model, contents="hi")
+        return list(result) if stream else result
+    return list(result) if stream else result
+
+
+@pytest.mark.parametrize("mode", ["whole", "stream"])
+@pytest.mark.parametrize("front", FRONTS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_front_door_fails_over_on_every_upstream_kind(pool_gateway, upstream, front,
+                                                            kind, mode):
+    model = f"fo-{front}-{kind}-{mode}"
+    # whole: an HTTP 503; stream: a 200 whose stream dies before its first event
+    fault = Fault(status=503, body={"error": {"message": "busy"}}) if mode == "whole" \
+        else Fault(drop_after=0)
+    upstream.script(f"{model}-k1", fault)
+    _call_front(pool_gateway, front, model, mode == "stream")
+    assert len(upstream.calls_for(f"{model}-k1")) == 1
+    assert len(upstream.calls_for(f"{model}-k2")) == 1
+
+
+def test_attempt_budget_never_exceeded(pool_gateway, upstream):
+    for i in range(10):
+        upstream.script(f"budget10-k{i}", Fault(status=500))
+    resp = _chat(pool_gateway, "budget10")
+    assert resp.status_code == 500
+    assert sum(len(upstream.calls_for(f"budget10-k{i}")) for i in range(10)) == 8
