@@ -1,10 +1,14 @@
 """The upstream HTTP client: the only module that talks HTTP outward.
 
-One ``requests.Session`` per outbound proxy setting, so connections to each
-upstream are pooled and reused across requests.  Under gunicorn's gevent
-worker the socket module is monkey-patched, so these blocking calls yield
-to other green threads.  ``requests``/``urllib3`` exceptions are mapped to
-``proxy.errors`` here and nowhere else.
+One ``requests`` ``HTTPAdapter`` (a urllib3 connection pool per host) is
+shared by all calls, so connections to each upstream are reused across
+requests.  Calls go to the adapter directly rather than through a
+``Session``: a gateway wants none of a session's per-call work (cookie jar
+merging -- which would also replay one credential's upstream cookies for
+another --, redirects, hooks, environment proxy lookup).  Under gunicorn's
+gevent worker the socket module is monkey-patched, so these blocking calls
+yield to other green threads.  ``requests``/``urllib3`` exceptions are
+mapped to ``proxy.errors`` here and nowhere else.
 """
 import requests
 import urllib3.exceptions
@@ -20,29 +24,26 @@ _READ_SIZE = 65536
 class UpstreamClient:
     def __init__(self, connect_timeout, read_timeout):
         self._timeout = (connect_timeout, read_timeout)
-        self._sessions = {}
+        self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
 
-    def _session(self, proxy_url):
-        session = self._sessions.get(proxy_url)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False          # config, not the environment, says which proxy
-            adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            if proxy_url and proxy_url != "direct":
-                session.proxies = {"http": proxy_url, "https": proxy_url}
-            self._sessions[proxy_url] = session
-        return session
+    @staticmethod
+    def _proxies(proxy_url):
+        """The entry's proxy (http/https/socks5 URL); "direct" or empty: none.
+        The environment's proxy variables are not consulted: config decides."""
+        if proxy_url and proxy_url != "direct":
+            return {"http": proxy_url, "https": proxy_url}
+        return {}
 
     def send(self, cred, url, headers, body, *, stream):
         """POST ``body``; returns the response once its headers are in.
 
         Non-2xx answers raise ``UpstreamStatusError`` with the body read.
         """
+        prepared = requests.PreparedRequest()
+        prepared.prepare(method="POST", url=url, headers=headers, data=body)
         try:
-            resp = self._session(cred.proxy_url).post(
-                url, data=body, headers=headers, stream=True, timeout=self._timeout)
+            resp = self._adapter.send(prepared, stream=True, timeout=self._timeout, verify=True,
+                                      cert=None, proxies=self._proxies(cred.proxy_url))
         except requests.Timeout as exc:
             raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
         except (requests.ConnectionError, requests.RequestException) as exc:
@@ -57,8 +58,7 @@ class UpstreamClient:
         return resp
 
     def close(self):
-        for session in self._sessions.values():
-            session.close()
+        self._adapter.close()
 
 
 def read_all(resp, cred):
