@@ -18,7 +18,10 @@ from translators.ir import TranslationError
 
 # Fields each count endpoint accepts, of a rendered generate request.
 _CLAUDE_COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
-_RESPONSES_DROP = ("stream", "store", "max_output_tokens", "stream_options")
+# POST /responses/input_tokens takes the input side of a request only
+# (OpenAI API reference, "Get input token counts").
+_RESPONSES_COUNT_FIELDS = ("model", "input", "instructions", "tools", "tool_choice",
+                           "parallel_tool_calls", "reasoning", "text", "truncation")
 
 
 def count_reply(front, n, *, source):
@@ -63,4 +66,4 @@ def _count_body(cred, ir, upstream_model):
         # countTokens takes a whole GenerateContentRequest to count tools and
         # system instruction too (Gemini API reference, models.countTokens)
         return {"generateContentRequest": dict(rendered, model=f"models/{upstream_model}")}
-    return {k: v for k, v in rendered.items() if k not in _RESPONSES_DROP}
+    return {k: rendered[k] for k in _RESPONSES_COUNT_FIELDS if k in rendered}

@@ -21,6 +21,8 @@ _NOT_FORWARDED = HOP_BY_HOP | CREDENTIALS | frozenset({
     "x-switchyard-actor",
 })
 
+_ACTOR_METADATA = "x-switchyard-actor-metadata-"
+
 _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
     "set-cookie", "set-cookie2", "content-length", "content-encoding",
     "content-type", "date", "server", "alt-svc", "via",
@@ -29,7 +31,21 @@ _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
 
 def forward_request_headers(client_headers):
     """Client headers to pass upstream (names lower-cased)."""
-    return {k: v for k, v in client_headers.items() if k not in _NOT_FORWARDED}
+    return {k: v for k, v in client_headers.items()
+            if k not in _NOT_FORWARDED and not k.startswith(_ACTOR_METADATA)}
+
+
+def actor_headers(actor, client_headers):
+    """aibridge's actor headers (``send-actor-headers: true``): who is behind
+    a shared client key, for upstreams that attribute usage per end user.
+    Metadata comes from the client's ``X-Switchyard-Actor-Metadata-<key>``."""
+    if not actor:
+        return {}
+    headers = {"X-AI-Bridge-Actor-ID": actor}
+    for name, value in client_headers.items():
+        if name.startswith(_ACTOR_METADATA):
+            headers["X-AI-Bridge-Actor-Metadata-" + name[len(_ACTOR_METADATA):]] = value
+    return headers
 
 
 def forward_response_headers(upstream_headers):

@@ -18,7 +18,7 @@ import translators
 from proxy import affinity, cooldown, counting, echo, endpoints, streaming
 from proxy.errors import (BadRequest, ModelCooldown, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
-from proxy.headers import forward_request_headers, forward_response_headers
+from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.reply import Reply, json_reply
 from proxy.upstream import read_all
 from translators.ir import TranslationError
@@ -137,7 +137,10 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     same = cred.dialect == front.dialect
     body = _upstream_body(front, cred, upstream_model, same)
     url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
-    headers = endpoints.auth_headers(cred, forward_request_headers(front.headers))
+    forwarded = forward_request_headers(front.headers)
+    if runtime.config["send-actor-headers"]:
+        forwarded.update(actor_headers(front.actor, front.headers))
+    headers = endpoints.auth_headers(cred, forwarded)
     resp = client.send(cred, url, headers, body, stream=front.stream)
     if front.stream:
         return streaming.open(front, cred, resp, runtime.config, observer, same=same)

@@ -267,3 +267,22 @@ def test_translated_responses_stream_ends_with_error_event(gateway, upstream):
     assert events[0].type == "response.created"
     assert events[-1].type == "error" and "prematurely" in events[-1].message
     assert [e.sequence_number for e in events] == list(range(len(events)))
+
+
+@pytest.mark.parametrize("up,source", [("gemini", "upstream"), ("responses", "upstream"),
+                                       ("openai", "estimate"), ("claude", "upstream")])
+def test_anthropic_count_tokens_for_any_upstream(gateway, upstream, up, source):
+    resp = clients.anthropic_client(gateway).messages.with_raw_response.count_tokens(
+        model=MODELS[up], messages=[{"role": "user", "content": "how many tokens is this?"}])
+    assert resp.headers["x-switchyard-token-count"] == source
+    count = resp.parse().input_tokens
+    assert count == 42 if source == "upstream" else 0 < count < 42
+
+
+@pytest.mark.parametrize("up,source", [("claude", "upstream"), ("openai", "estimate")])
+def test_gemini_count_tokens_for_any_upstream(gateway, upstream, up, source):
+    client = clients.gemini_client(gateway)
+    total = client.models.count_tokens(model=MODELS[up], contents="how many tokens?").total_tokens
+    assert total == 42 if source == "upstream" else 0 < total < 42
+    if source == "upstream":
+        assert upstream.calls_for(KEYS[up])[-1].path.endswith("count_tokens")

@@ -24,7 +24,8 @@ def ops_gateway(fake, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ops")
     config = standard_config(
         fake.url, usage={"enabled": True, "store-path": str(tmp / "usage.db")},
-        **{"remote-management": {"secret-key": SECRET}, "watch-config": True})
+        **{"remote-management": {"secret-key": SECRET}, "watch-config": True,
+           "send-actor-headers": True})
     gw = launch(config, str(tmp))
     gw.db = str(tmp / "usage.db")
     yield gw
@@ -196,3 +197,15 @@ def test_hot_reload_under_load_drops_nothing(ops_gateway, upstream):
     answer = clients.openai_client(ops_gateway).chat.completions.create(
         model="hot-alias", messages=[{"role": "user", "content": "hi"}])
     assert answer.choices[0].message.content == "Hello from openai"
+
+
+def test_actor_forwarded_with_aibridge_headers(ops_gateway, upstream):
+    resp = requests.post(f"{ops_gateway.url}/v1/messages", timeout=20, headers={
+        "x-api-key": CLIENT_KEY, "X-Switchyard-Actor": "bob",
+        "X-Switchyard-Actor-Metadata-Team": "infra"},
+        json={"model": MODELS["claude"], "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]})
+    assert resp.status_code == 200
+    sent = upstream.calls_for(KEYS["claude"])[-1].headers
+    assert sent["x-ai-bridge-actor-id"] == "bob"
+    assert sent["x-ai-bridge-actor-metadata-team"] == "infra"
+    assert "x-switchyard-actor" not in sent

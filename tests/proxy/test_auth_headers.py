@@ -4,7 +4,7 @@ import pytest
 from proxy import auth, endpoints
 from proxy.credentials import Credential
 from proxy.errors import Unauthorized
-from proxy.headers import forward_request_headers, forward_response_headers
+from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
 
 KEYS = auth.load_keys(["sk-one", {"key": "sk-two", "label": "team-b"}])
 
@@ -77,3 +77,11 @@ def test_auth_headers_per_kind_and_entry_headers_win():
     assert gemini["x-goog-api-key"] == "KEY" and "authorization" not in gemini
     codex = endpoints.auth_headers(_cred("codex", ""), {})
     assert codex["authorization"] == "Bearer KEY"
+
+
+def test_actor_headers_use_aibridge_names():
+    client = {"x-switchyard-actor-metadata-team": "infra", "x-other": "1"}
+    assert actor_headers("alice", client) == {"X-AI-Bridge-Actor-ID": "alice",
+                                              "X-AI-Bridge-Actor-Metadata-team": "infra"}
+    assert actor_headers("", client) == {}
+    assert "x-switchyard-actor-metadata-team" not in forward_request_headers(client)
