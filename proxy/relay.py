@@ -15,7 +15,7 @@ import gevent
 import orjson
 
 import translators
-from proxy import affinity, cooldown, counting, echo, endpoints, streaming
+from proxy import affinity, cooldown, counting, echo, endpoints, signatures, streaming
 from proxy.errors import (BadRequest, ModelCooldown, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
 from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
@@ -159,9 +159,11 @@ def _upstream_body(front, cred, upstream_model, same):
             body, changed = dict(body, stream_options=dict(
                 body.get("stream_options") or {}, include_usage=True)), True
         return orjson.dumps(body) if changed else front.raw
+    prepare = signatures.cache.fill_request if cred.dialect == "gemini" else None
     try:
         translated = translators.translate_request(front.dialect, cred.dialect, front.body,
-                                                   model=upstream_model, stream=front.stream)
+                                                   model=upstream_model, stream=front.stream,
+                                                   prepare=prepare)
     except TranslationError as exc:
         raise BadRequest(str(exc)) from None
     return orjson.dumps(translated)
@@ -180,8 +182,10 @@ def _whole_reply(front, cred, resp, observer, same):
     headers = forward_response_headers(resp.headers)
     if same:
         return Reply(200, headers, raw)
+    inspect = signatures.cache.note_response if cred.dialect == "gemini" else None
     translated = translators.translate_response(cred.dialect, front.dialect, data,
-                                                model=front.model, request=front.body)
+                                                model=front.model, request=front.body,
+                                                inspect=inspect)
     return Reply(200, headers, orjson.dumps(translated))
 
 

@@ -13,7 +13,7 @@ import orjson
 from gevent.queue import Empty, Queue
 
 import translators
-from proxy import sse, watch
+from proxy import signatures, sse, watch
 from proxy.errors import ClientError, UpstreamError, UpstreamStreamError
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
@@ -185,9 +185,16 @@ class _Translated:
 
     def __init__(self, front, cred, observer):
         self.usage = watch.UsageTracker(cred.dialect, observer)
+        remember = signatures.cache.note_event if cred.dialect == "gemini" else None
+
+        def on_event(event):
+            watch.observe_ir(event, observer)
+            if remember is not None:
+                remember(event)
+
         self.translator = translators.StreamTranslator(
             cred.dialect, front.dialect, model=front.model, request=front.body,
-            on_event=lambda event: watch.observe_ir(event, observer))
+            on_event=on_event)
 
     def event(self, raw):
         name, data = sse.parse(raw)

@@ -43,23 +43,29 @@ def dialect(name):
     return importlib.import_module(_PACKAGES[name])
 
 
-def translate_request(src, dst, body, *, model, stream):
+def translate_request(src, dst, body, *, model, stream, prepare=None):
     """A client request in ``src`` as a request body for a ``dst`` upstream.
 
     ``model`` is the upstream model name; ``stream`` says whether the client
     wants a stream (Gemini carries this in the URL, not the body).
+    ``prepare``, if given, may amend the IR before it is rendered.
     """
     ir = dialect(src).parse_request(body)
     ir["stream"] = stream
+    if prepare is not None:
+        prepare(ir)
     return dialect(dst).render_request(ir, model)
 
 
-def translate_response(src, dst, body, *, model, request):
+def translate_response(src, dst, body, *, model, request, inspect=None):
     """A whole upstream response in ``src`` as the ``dst`` client expects it.
 
     ``model`` is the name the client asked for; ``request`` its original body.
+    ``inspect``, if given, sees the IR response in passing.
     """
     ir = dialect(src).parse_response(body)
+    if inspect is not None:
+        inspect(ir)
     return dialect(dst).render_response(ir, model, request)
 
 

@@ -145,9 +145,13 @@ def _gemini_usage():
             "totalTokenCount": u["input_tokens"] + u["output_tokens"]}
 
 
+GEMINI_SIGNATURE = "c2lnbmF0dXJlLW9mLXRoZS1jYWxs"   # base64, as Gemini 3 sends
+
+
 def _gemini_part(kind, value):
     if kind == "tool":
-        return {"functionCall": {"name": value, "args": TOOL_ARGS}}
+        return {"functionCall": {"name": value, "args": TOOL_ARGS},
+                "thoughtSignature": GEMINI_SIGNATURE}
     return {"text": value}
 
 

@@ -286,3 +286,12 @@ def test_gemini_count_tokens_for_any_upstream(gateway, upstream, up, source):
     assert total == 42 if source == "upstream" else 0 < total < 42
     if source == "upstream":
         assert upstream.calls_for(KEYS[up])[-1].path.endswith("count_tokens")
+
+
+@pytest.mark.parametrize("client", ["openai", "claude", "responses"])
+def test_gemini_tool_call_signature_returned_for_clients_that_cannot(gateway, upstream, client):
+    from tests.integration.fake_answers import GEMINI_SIGNATURE
+    _adapter(client, gateway).tool_round_trip(MODELS["gemini"])
+    history = _sent(upstream, "gemini")["contents"]
+    calls = [p for turn in history for p in turn["parts"] if "functionCall" in p]
+    assert calls and calls[-1]["thoughtSignature"] == GEMINI_SIGNATURE
