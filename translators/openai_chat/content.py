@@ -6,27 +6,12 @@ OpenAI's ``content`` is a string or a list of parts (API reference,
 ``text`` for system, developer and tool messages.
 """
 import mimetypes
-import re
-
+from translators import data_url
 from translators.ir import TranslationError, text
 
-# RFC 2397 data URI; OpenAI takes base64 images and files this way.
-_DATA_URI = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<data>.*)$", re.S)
 
 # Chat Completions accepts only PDFs as ``file`` parts (guide "File inputs").
 _DEFAULT_FILE_TYPE = "application/pdf"
-
-
-def split_data_uri(uri):
-    """``(media_type, base64)`` of a base64 data URI, or None for anything else."""
-    match = _DATA_URI.match(uri or "")
-    if not match or ";base64" not in match["params"]:
-        return None
-    return match["mime"] or None, match["data"]
-
-
-def data_uri(media_type, data):
-    return f"data:{media_type or 'application/octet-stream'};base64,{data}"
 
 
 def parse_content(content, allowed):
@@ -57,7 +42,7 @@ def _parse_part(part, allowed):
 def _parse_image(image_url):
     # ``detail`` has no IR field; other dialects have no such knob, so it is dropped.
     url = image_url.get("url") or ""
-    inline = split_data_uri(url)
+    inline = data_url.split(url)
     if inline:
         return {"type": "image", "media_type": inline[0], "data": inline[1], "url": None}
     return {"type": "image", "media_type": None, "data": None, "url": url}
@@ -67,7 +52,7 @@ def _parse_file(file):
     if file.get("file_id"):
         raise TranslationError("uploaded file ids (file_id) cannot be sent to another provider")
     data = file.get("file_data") or ""
-    inline = split_data_uri(data)
+    inline = data_url.split(data)
     filename = file.get("filename")
     media_type = inline[0] if inline else mimetypes.guess_type(filename or "")[0]
     return {"type": "document", "media_type": media_type or _DEFAULT_FILE_TYPE,
@@ -95,7 +80,7 @@ def _render_part(part):
     if kind == "text":
         return {"type": "text", "text": part["text"]}
     if kind == "image":
-        url = part["url"] or data_uri(part["media_type"], part["data"])
+        url = part["url"] or data_url.join(part["media_type"], part["data"])
         return {"type": "image_url", "image_url": {"url": url}}
     if kind == "document":
         return _render_document(part)
@@ -113,4 +98,4 @@ def _render_document(part):
     media_type = part.get("media_type") or _DEFAULT_FILE_TYPE
     filename = part.get("title") or "document" + (mimetypes.guess_extension(media_type) or "")
     return {"type": "file",
-            "file": {"file_data": data_uri(media_type, part["data"]), "filename": filename}}
+            "file": {"file_data": data_url.join(media_type, part["data"]), "filename": filename}}

@@ -5,25 +5,8 @@ parts; assistant messages in history carry ``output_text`` / ``refusal``
 (API reference, "Responses > Create > input").  Content may also be a bare
 string.
 """
-import re
-
+from translators import data_url
 from translators.ir import TranslationError, text
-
-# RFC 2397 data URL: Responses takes inline images and files only this way
-# (``image_url`` / ``file_data``, guides "Images and vision", "File inputs").
-_DATA_URL = re.compile(r"^data:(?P<mime>[^;,]*)(?P<params>(?:;[^;,]*)*),(?P<data>.*)$", re.S)
-
-
-def split_data_url(url):
-    """``(media_type, base64)`` of a base64 data URL, or None for any other URL."""
-    match = _DATA_URL.match(url or "")
-    if not match or ";base64" not in match["params"]:
-        return None
-    return match["mime"] or None, match["data"]
-
-
-def data_url(media_type, data):
-    return f"data:{media_type or 'application/octet-stream'};base64,{data}"
 
 
 def parse_content(content):
@@ -57,7 +40,7 @@ def _parse_image(part):
         raise TranslationError("input_image.file_id refers to OpenAI file storage; "
                                "send the image as a URL or data URL instead")
     url = part.get("image_url") or ""
-    inline = split_data_url(url)
+    inline = data_url.split(url)
     if inline:
         return {"type": "image", "media_type": inline[0], "data": inline[1], "url": None}
     if not url:
@@ -71,7 +54,7 @@ def _parse_file(part):
                                "send file_data or file_url instead")
     doc = {"type": "document", "media_type": None, "data": None, "url": None,
            "text": None, "title": part.get("filename")}
-    inline = split_data_url(part.get("file_data"))
+    inline = data_url.split(part.get("file_data"))
     if inline:
         doc["media_type"], doc["data"] = inline
     elif part.get("file_url"):
@@ -91,7 +74,7 @@ def _render_input_part(part):
     if kind == "text":
         return {"type": "input_text", "text": part["text"]}
     if kind == "image":
-        url = part.get("url") or data_url(part.get("media_type"), part.get("data"))
+        url = part.get("url") or data_url.join(part.get("media_type"), part.get("data"))
         return {"type": "input_image", "image_url": url, "detail": "auto"}
     if kind == "document":
         return _render_document(part)
@@ -106,7 +89,7 @@ def _render_document(part):
     if part.get("data"):
         # file_data needs a filename beside it (guide "File inputs").
         out["filename"] = part.get("title") or "document"
-        out["file_data"] = data_url(part.get("media_type"), part["data"])
+        out["file_data"] = data_url.join(part.get("media_type"), part["data"])
     else:
         out["file_url"] = part["url"]
     return out
