@@ -6,9 +6,9 @@ OpenAI's ``content`` is a string or a list of parts (API reference,
 ``text`` for system, developer and tool messages.
 """
 import mimetypes
+
 from translators import data_url
 from translators.ir import TranslationError, text
-
 
 # Chat Completions accepts only PDFs as ``file`` parts (guide "File inputs").
 _DEFAULT_FILE_TYPE = "application/pdf"
