@@ -135,7 +135,15 @@ def _entries(raw, key):
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             raise ConfigError(f"{key}[{i}]: expected a mapping")
-        filled = {name: entry.get(name, default) for name, default in ENTRY_FIELDS[key].items()}
+        filled = {}
+        for name, default in ENTRY_FIELDS[key].items():
+            value = entry.get(name, default)
+            if value is None:
+                value = default
+            if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
+                raise ConfigError(f"{key}[{i}].{name}: expected {type(default).__name__}, "
+                                  f"got {type(value).__name__}")
+            filled[name] = value
         filled.update({k: v for k, v in entry.items() if k not in filled})
         out.append(filled)
     return out

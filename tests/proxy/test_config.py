@@ -54,6 +54,9 @@ def test_example_entries_show_every_field():
     ({"port": "eighty"}, "port"),
     ({"routing": {"strategy": "random"}}, "routing.strategy"),
     ({"claude-api-key": {"api-key": "x"}}, "claude-api-key"),
+    ({"claude-api-key": [{"api-key": "x", "priority": "high"}]}, r"claude-api-key\[0\]\.priority"),
+    ({"gemini-api-key": [{"api-key": "x", "disable-cooling": 1}]}, "disable-cooling"),
+    ({"openai-compatibility": [{"name": "n", "headers": ["x"]}]}, "headers"),
     ([1, 2], "mapping"),
 ])
 def test_invalid_values_rejected_with_the_key_named(raw, message):
