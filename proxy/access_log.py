@@ -52,6 +52,8 @@ def _logfmt_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)                  # the common case, kept off json.dumps
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                             separators=(",", ":"))
     # Quote anything a log parser could misread (spaces, quotes, newlines
@@ -97,4 +99,5 @@ def debug_fields(headers, query, request_body, response_body):
 
 def write(fields, config):
     """Log one request's ``fields`` as ``config`` asks."""
-    log.info(format_line(fields, config["log-format"]))
+    if log.isEnabledFor(logging.INFO):
+        log.info(format_line(fields, config["log-format"]))

@@ -133,6 +133,10 @@ class UsageStore:
             batch = self._take_batch()
             if batch:
                 self._write(batch)
+            if 0 < len(batch) < self._batch_size and not self._closing:
+                # Let records gather: one transaction (and one thread-pool
+                # hand-off) per interval rather than per request.
+                gevent.sleep(self._flush_interval)
             if self._clock() >= next_prune:
                 self._prune_logged()
                 next_prune = self._clock() + self._prune_interval
