@@ -14,6 +14,21 @@ _TYPES = {
 }
 
 
+# Other dialects' error types (Anthropic types, google.rpc statuses) that an
+# OpenAI SDK user should see under OpenAI's own names.
+_FROM_FOREIGN = {
+    "not_found_error": "invalid_request_error", "rate_limit_error": "rate_limit_exceeded",
+    "overloaded_error": "server_error", "api_error": "server_error",
+    "timeout_error": "timeout", "request_too_large": "invalid_request_error",
+    "billing_error": "insufficient_quota",
+    "INVALID_ARGUMENT": "invalid_request_error", "FAILED_PRECONDITION": "invalid_request_error",
+    "UNAUTHENTICATED": "authentication_error", "PERMISSION_DENIED": "permission_error",
+    "NOT_FOUND": "invalid_request_error", "RESOURCE_EXHAUSTED": "rate_limit_exceeded",
+    "UNAVAILABLE": "server_error", "INTERNAL": "server_error",
+    "DEADLINE_EXCEEDED": "timeout", "CANCELLED": "server_error",
+}
+
+
 def error_type_for(status):
     """OpenAI's ``type`` for an HTTP status we make ourselves."""
     if status is None:
@@ -22,8 +37,8 @@ def error_type_for(status):
 
 
 def render_error(status, message, error_type=None, code=None):
-    return {"error": {"message": message, "type": error_type or error_type_for(status),
-                      "param": None, "code": code}}
+    error_type = _FROM_FOREIGN.get(error_type, error_type) or error_type_for(status)
+    return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
 
 
 def parse_error(body):
