@@ -20,5 +20,8 @@ run: install
 test: install-dev
 	$(BIN)/pytest -n 2
 
+bench:            # benchmarks (not part of `make test`): see bench/README.md
+	bench/run.sh
+
 clean:
 	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Switchyard's benchmark harness: see bench/README.md."""

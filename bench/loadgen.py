@@ -1,0 +1,285 @@
+"""The load generator: a process of its own, so it never shares a core's
+time slice with the proxy it measures inside one interpreter.
+
+It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
+``{"event": "phase"|"progress"|"open", ...}`` lines while it runs, then one
+``{"event": "result", ...}``.  Job kinds:
+
+- ``sequential``: one keep-alive connection per target, interleaved rounds
+  (the target order rotates every round), per-request latencies returned.
+- ``closed``: a closed loop of ``concurrency`` clients, each on its own
+  keep-alive connection, for ``duration_s`` or ``total`` requests.
+- ``stream``: streams one after another; per stream the arrival time of
+  every token (``tokNNN`` markers, see ``bench.wire``).
+- ``hold``: ``count`` streams open at once; reports ``open`` once each has
+  its first token, then waits for them all to finish.
+
+A request spec is ``{host, port, method, path, headers, body, expect}``;
+a response counts as a success when its status is 200 and the body
+contains ``expect`` (the last token, or the stream's terminator).
+"""
+import json
+import re
+import sys
+import time
+
+import gevent
+from gevent.event import Event
+from gevent.lock import Semaphore
+
+from bench import stats
+from bench.http_client import Connection, encode_request
+from bench.limits import raise_fd_limit
+
+_TOKEN = re.compile(rb"tok(\d{3}) ")
+_MAX_ERROR_SAMPLES = 5
+
+
+def emit(line):
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+class Request:
+    """A request spec, encoded once."""
+
+    def __init__(self, spec):
+        self.host, self.port = spec["host"], spec["port"]
+        body = spec["body"].encode() if spec.get("body") is not None else None
+        self.raw = encode_request(spec.get("method", "POST"), spec["path"],
+                                  f"{self.host}:{self.port}", spec.get("headers", {}), body)
+        self.expect = spec["expect"].encode()
+
+    def connection(self, timeout=60.0):
+        return Connection(self.host, self.port, timeout)
+
+
+class Expect:
+    """Body sink that notices the expected bytes, even split across pieces."""
+
+    def __init__(self, expect):
+        self.expect = expect
+        self.tail = b""
+        self.found = False
+
+    def __call__(self, data):
+        window = self.tail + data
+        self.found = self.found or self.expect in window
+        self.tail = window[-32:]
+        self.seen(window)
+
+    def seen(self, window):
+        """Hook for subclasses that look at more than the expected bytes."""
+
+
+class TokenClock(Expect):
+    """Also records when each ``tokNNN`` marker first arrived (ms since ``t0``)."""
+
+    def __init__(self, expect, t0):
+        super().__init__(expect)
+        self.t0 = t0
+        self.times = {}
+
+    def seen(self, window):
+        now = (time.perf_counter() - self.t0) * 1000
+        for match in _TOKEN.finditer(window):
+            self.times.setdefault(int(match.group(1)), now)
+
+
+class Errors:
+    """An error count plus the first few distinct messages."""
+
+    def __init__(self):
+        self.count = 0
+        self.samples = []
+
+    def add(self, message):
+        self.count += 1
+        if len(self.samples) < _MAX_ERROR_SAMPLES and message not in self.samples:
+            self.samples.append(message)
+
+    def as_dict(self):
+        return {"errors": self.count, "error_samples": self.samples}
+
+
+def timed(conn, request, errors):
+    """One request's latency in ms, or None (counted in ``errors``)."""
+    sink = Expect(request.expect)
+    started = time.perf_counter()
+    try:
+        status = conn.exchange(request.raw, sink)
+    except (OSError, EOFError, ValueError) as exc:
+        errors.add(f"{type(exc).__name__}: {exc}")
+        return None
+    elapsed = (time.perf_counter() - started) * 1000
+    if status != 200 or not sink.found:
+        errors.add(f"status {status}" + ("" if sink.found else ", expected bytes missing"))
+        return None
+    return elapsed
+
+
+# --- jobs ----------------------------------------------------------------------
+
+def sequential(job):
+    names = list(job["targets"])
+    requests = {name: Request(spec) for name, spec in job["targets"].items()}
+    conns = {name: requests[name].connection() for name in names}
+    errors = {name: Errors() for name in names}
+    for name in names:
+        for _ in range(job["warmup"]):
+            timed(conns[name], requests[name], Errors())
+    rounds = {name: [] for name in names}
+    for r in range(job["rounds"]):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            samples = [timed(conns[name], requests[name], errors[name])
+                       for _ in range(job["per_round"])]
+            rounds[name].append([s for s in samples if s is not None])
+    return {"rounds": rounds, "errors": {n: e.as_dict() for n, e in errors.items()}}
+
+
+class ClosedLoop:
+    """``concurrency`` clients sending back to back over keep-alive."""
+
+    def __init__(self, job):
+        self.requests = [Request(spec) for spec in job["specs"]]
+        self.job = job
+        self.latencies = []
+        self.errors = Errors()
+        self.recording = False
+        self.done = 0
+        self.stop = Event()
+
+    def client(self, index):
+        conn = self.requests[0].connection()
+        turn = index
+        while not self.stop.is_set():
+            request = self.requests[turn % len(self.requests)]
+            turn += 1
+            recording = self.recording     # a request belongs to the phase it began in
+            latency = timed(conn, request, self.errors if recording else Errors())
+            if recording:
+                self.count(latency)
+            if latency is None:
+                gevent.sleep(0.01)      # back off: a refusing server is not a hot loop
+        conn.close()
+
+    def count(self, latency):
+        if latency is not None:
+            self.latencies.append(latency)
+        self.done += 1
+        every = self.job.get("progress_every")
+        if every and self.done % every == 0:
+            emit({"event": "progress", "done": self.done})
+        if self.done >= self.job.get("total", float("inf")):
+            self.stop.set()
+
+    def run(self):
+        clients = [gevent.spawn(self.client, i) for i in range(self.job["concurrency"])]
+        gevent.sleep(self.job.get("warmup_s", 0))
+        emit({"event": "phase", "phase": "measuring"})
+        self.recording = True
+        started = time.perf_counter()
+        self.stop.wait(self.job.get("duration_s") or self.job["max_seconds"])
+        self.stop.set()
+        elapsed = time.perf_counter() - started
+        emit({"event": "phase", "phase": "measured"})
+        gevent.joinall(clients, timeout=self.job.get("drain_timeout_s", 30))
+        gevent.killall(clients, timeout=5)
+        return {"requests": self.done, "seconds": round(elapsed, 3),
+                "rps": round(len(self.latencies) / elapsed, 1),
+                "latency_ms": stats.summary(self.latencies), **self.errors.as_dict()}
+
+
+def closed(job):
+    return ClosedLoop(job).run()
+
+
+def stream(job):
+    request = Request(job["spec"])
+    conn = request.connection()
+    results = []
+    for i in range(job["warmup"] + job["count"]):
+        clock = TokenClock(request.expect, time.perf_counter())
+        try:
+            status = conn.exchange(request.raw, clock)
+        except (OSError, EOFError, ValueError) as exc:
+            status, clock.found = f"{type(exc).__name__}: {exc}", False
+        if i >= job["warmup"]:
+            marks = [clock.times[k] for k in sorted(clock.times)]
+            results.append({"status": status, "complete": status == 200 and clock.found,
+                            "tokens": len(marks), "ttft_ms": marks[0] if marks else None,
+                            "gaps_ms": [b - a for a, b in zip(marks, marks[1:])]})
+    return {"streams": results}
+
+
+class Holder:
+    """``count`` streams held open together (the capacity scenario)."""
+
+    def __init__(self, job):
+        self.job = job
+        self.request = Request(job["spec"])
+        self.opening = Semaphore(job.get("parallel_opens", 200))
+        self.opened = 0
+        self.completed = 0
+        self.all_open = Event()
+        self.errors = Errors()
+
+    def one(self):
+        conn = self.request.connection(self.job["finish_timeout_s"])
+        sink = Expect(self.request.expect)
+        first = Expect(b"tok000 ")
+        self.opening.acquire()
+
+        def on_body(data):
+            sink(data)
+            if not first.found:
+                first(data)
+                if first.found:
+                    self.mark_open()
+
+        try:
+            status = conn.exchange(self.request.raw, on_body)
+            if status == 200 and sink.found:
+                self.completed += 1
+            else:
+                self.errors.add(f"status {status}, complete={sink.found}")
+        except (OSError, EOFError, ValueError) as exc:
+            self.errors.add(f"{type(exc).__name__}: {exc}")
+        finally:
+            if not first.found:
+                self.opening.release()
+            conn.close()
+
+    def mark_open(self):
+        self.opening.release()
+        self.opened += 1
+        if self.opened == self.job["count"]:
+            self.all_open.set()
+
+    def run(self):
+        started = time.perf_counter()
+        streams = [gevent.spawn(self.one) for _ in range(self.job["count"])]
+        self.all_open.wait(self.job["open_timeout_s"])
+        emit({"event": "open", "opened": self.opened,
+              "seconds": round(time.perf_counter() - started, 3)})
+        gevent.joinall(streams, timeout=self.job["finish_timeout_s"])
+        gevent.killall(streams, timeout=5)
+        return {"count": self.job["count"], "opened": self.opened,
+                "completed": self.completed, **self.errors.as_dict()}
+
+
+def hold(job):
+    return Holder(job).run()
+
+
+JOBS = {"sequential": sequential, "closed": closed, "stream": stream, "hold": hold}
+
+
+def main():
+    raise_fd_limit()
+    job = json.loads(sys.stdin.read())
+    emit({"event": "result", **JOBS[job["kind"]](job)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The five scenarios, each a module with ``run(ctx) -> dict`` (JSON-able).
+
+``Context`` is what they share: the scale, the running servers, the mock's
+controls and the load generator.  A scenario sets the mock up itself
+(``ctx.set_mock``), so scenarios run in any order.
+"""
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from bench import targets
+from bench.procs import Server, run_loadgen
+from bench.scale import Scale
+from bench.servers import REPO_DIR, configure_mock
+
+ORDER = ("sequential", "throughput", "streaming", "capacity", "soak")
+
+
+@dataclass
+class Context:
+    scale: Scale
+    mock: Server
+    proxies: dict                 # "switchyard" / "litellm" -> running Server
+    restart: Callable             # restart(name) -> a fresh Server of that proxy
+    tokens: int = 16              # what the mock currently answers
+
+    @property
+    def targets(self):
+        """The targets of this run, ``direct`` first."""
+        return [t for t in targets.TARGETS if t == "direct" or t in self.proxies]
+
+    def server(self, target):
+        return self.mock if target == "direct" else self.proxies[target]
+
+    def spec(self, target, client, upstream=None, stream=False):
+        """A request of ``client`` dialect for an ``upstream``-dialect model.
+        Direct calls can only speak the upstream's own dialect."""
+        upstream = upstream or client
+        if target == "direct":
+            client = upstream
+        return targets.spec(self.server(target).port, client, upstream, stream, self.tokens)
+
+    def set_mock(self, **settings):
+        """Reset the mock to instant whole answers, then apply ``settings``."""
+        settings = {"latency_ms": 0, "chunk_delay_ms": 0, "hold": False,
+                    "tokens": self.scale.tokens, **settings}
+        configure_mock(self.mock, **settings)
+        self.tokens = settings["tokens"]
+
+    def loadgen(self, job, timeout, on_event=None):
+        return run_loadgen(job, timeout, on_event, cwd=REPO_DIR)
+
+
+def load(name):
+    """The module of scenario ``name``."""
+    return importlib.import_module(f"bench.scenarios.{name}")

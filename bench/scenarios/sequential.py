@@ -1,0 +1,50 @@
+"""1. Sequential added latency: one request at a time, no upstream delay,
+so every millisecond above ``direct`` is the proxy's own cost.
+
+Targets are interleaved round by round (``bench.loadgen`` rotates their
+order), so a slow moment of the machine hits them all alike.  Reported per
+target: median of the round medians, p50 and p99 over all samples, and each
+minus the direct call's.
+"""
+from bench import stats
+
+# (client dialect, upstream dialect): the four pass-through paths, then one
+# translated path.
+CASES = (("openai", "openai"), ("responses", "responses"), ("claude", "claude"),
+         ("gemini", "gemini"), ("claude", "openai"))
+_METRICS = ("median_of_medians", "p50", "p99")
+
+
+def run(ctx):
+    ctx.set_mock()
+    return {"cases": {f"{client}->{upstream}": _case(ctx, client, upstream)
+                      for client, upstream in CASES}}
+
+
+def _case(ctx, client, upstream):
+    s = ctx.scale
+    job = {"kind": "sequential", "warmup": s.seq_warmup, "rounds": s.seq_rounds,
+           "per_round": s.seq_per_round,
+           "targets": {t: ctx.spec(t, client, upstream) for t in ctx.targets}}
+    requests = (s.seq_warmup + s.seq_rounds * s.seq_per_round) * len(ctx.targets)
+    result = ctx.loadgen(job, timeout=60 + requests * 0.5)
+    rows = {t: row(rounds, result["errors"][t]) for t, rounds in result["rounds"].items()}
+    return with_added(rows)
+
+
+def row(rounds, errors):
+    samples = [x for r in rounds for x in r]
+    if not samples:
+        return {"median_of_medians": None, "p50": None, "p99": None, "n": 0, **errors}
+    summary = stats.summary(samples)
+    return {"median_of_medians": round(stats.median_of_medians(rounds), 3),
+            "p50": summary["p50"], "p99": summary["p99"], "n": summary["n"], **errors}
+
+
+def with_added(rows):
+    """Each proxy row gains ``added``: its metrics minus the direct call's."""
+    base = rows["direct"]
+    for target, values in rows.items():
+        if target != "direct" and values["p50"] is not None and base["p50"] is not None:
+            values["added"] = {m: round(values[m] - base[m], 3) for m in _METRICS}
+    return rows

@@ -1,0 +1,37 @@
+"""2. Throughput at fixed concurrency: ``clients`` closed-loop clients, each
+on its own keep-alive connection, against an upstream that takes
+``tp_latency_ms`` to answer.  Reports requests per second, latency p50/p99,
+errors, and the server's CPU time per request over the measured window.
+
+First the mock's own ceiling (no latency, 50 clients, direct): the rate the
+load generator and mock sustain together, to show neither is the bottleneck.
+"""
+
+
+def run(ctx):
+    s = ctx.scale
+    ctx.set_mock()
+    ceiling = _measure(ctx, "direct", 50)
+    ctx.set_mock(latency_ms=s.tp_latency_ms)
+    levels = {str(c): {t: _measure(ctx, t, c) for t in ctx.targets} for c in s.tp_clients}
+    return {"upstream_latency_ms": s.tp_latency_ms, "mock_ceiling": ceiling, "levels": levels}
+
+
+def _measure(ctx, target, clients):
+    s = ctx.scale
+    server = ctx.server(target)
+    cpu = {}
+
+    def on_event(event):
+        if event["event"] == "phase":
+            cpu[event["phase"]] = server.cpu_seconds()
+
+    job = {"kind": "closed", "specs": [ctx.spec(target, "openai")], "concurrency": clients,
+           "warmup_s": s.tp_warmup_s, "duration_s": s.tp_duration_s}
+    result = ctx.loadgen(job, timeout=60 + 3 * (s.tp_warmup_s + s.tp_duration_s),
+                         on_event=on_event)
+    if result["requests"] and {"measuring", "measured"} <= set(cpu):
+        used = cpu["measured"] - cpu["measuring"]
+        result["cpu_us_per_request"] = round(used / result["requests"] * 1e6, 1)
+    result["rss_kib"] = server.rss_kib()
+    return result

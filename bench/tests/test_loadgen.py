@@ -1,0 +1,65 @@
+"""Load-generator jobs, run as the harness runs them: a separate process
+against the mock."""
+from bench import targets
+from bench.procs import run_loadgen
+from bench.scenarios.streaming import summarize
+from bench.servers import REPO_DIR, configure_mock, mock_stats, release_mock
+
+
+def spec(mock, client="openai", stream=False, tokens=16):
+    return targets.spec(mock.port, client, client, stream, tokens)
+
+
+def run(job, on_event=None):
+    return run_loadgen(job, timeout=60, on_event=on_event, cwd=REPO_DIR)
+
+
+def test_sequential_rounds_per_target(mock):
+    job = {"kind": "sequential", "warmup": 1, "rounds": 3, "per_round": 4,
+           "targets": {"a": spec(mock), "b": spec(mock, "gemini")}}
+    result = run(job)
+    assert {name: [len(r) for r in rounds] for name, rounds in result["rounds"].items()} == \
+        {"a": [4, 4, 4], "b": [4, 4, 4]}
+    assert result["errors"]["a"]["errors"] == 0
+
+
+def test_closed_loop_stops_at_total_and_reports_progress(mock):
+    progress = []
+    job = {"kind": "closed", "concurrency": 4, "total": 200, "progress_every": 50,
+           "max_seconds": 30, "specs": [spec(mock), spec(mock, "claude", stream=True)]}
+    result = run(job, lambda e: progress.append(e.get("done", e.get("phase"))))
+    assert 200 <= result["requests"] < 210
+    assert result["errors"] == 0
+    assert progress == ["measuring", 50, 100, 150, 200, "measured"]
+
+
+def test_closed_loop_counts_wrong_bodies_as_errors(mock):
+    wrong = dict(spec(mock), expect="never in the body")
+    result = run({"kind": "closed", "concurrency": 2, "total": 10, "max_seconds": 30,
+                  "specs": [wrong]})
+    assert result["errors"] == result["requests"] >= 10
+    assert result["error_samples"] == ["status 200, expected bytes missing"]
+
+
+def test_stream_job_times_every_token(mock):
+    configure_mock(mock, tokens=5, chunk_delay_ms=10)
+    result = run({"kind": "stream", "warmup": 1, "count": 2,
+                  "spec": spec(mock, "claude", stream=True, tokens=5)})
+    summary = summarize(result["streams"], delay_ms=10, tokens=5)
+    assert summary["complete"] == 2
+    assert summary["batched"] == 0
+    assert summary["gap_ms"]["p1"] >= 5
+
+
+def test_hold_job_reports_open_then_completes_after_release(mock):
+    configure_mock(mock, tokens=3, hold=True)
+    seen = {}
+
+    def on_open(event):
+        seen.update(event, mock_open=mock_stats(mock)["streams_open"])
+        release_mock(mock)
+
+    result = run({"kind": "hold", "count": 30, "parallel_opens": 10, "open_timeout_s": 20,
+                  "finish_timeout_s": 30, "spec": spec(mock, stream=True, tokens=3)}, on_open)
+    assert (seen["opened"], seen["mock_open"]) == (30, 30)
+    assert (result["opened"], result["completed"], result["errors"]) == (30, 30, 0)

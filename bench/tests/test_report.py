@@ -1,0 +1,107 @@
+"""RESULTS.md rendering, the target verdicts, and the exit status."""
+import json
+
+from bench import report
+from bench.run import KEEP_RUN_DIRS, prune_run_dirs, switchyard_failures, write
+
+
+def _latency(p50, p99, errors=0):
+    return {"median_of_medians": p50, "p50": p50, "p99": p99, "n": 10, "errors": errors,
+            "error_samples": []}
+
+
+def _closed(rps, errors=0):
+    return {"requests": int(rps), "seconds": 1.0, "rps": rps, "errors": errors,
+            "error_samples": [], "rss_kib": 80000, "cpu_us_per_request": 500.0,
+            "latency_ms": {"n": 1, "p50": 50.0, "p99": 60.0, "mean": 50.0, "max": 70.0}}
+
+
+def _stream(ttft, batched=0.0, complete=3):
+    return {"streams": 3, "complete": complete, "failures": [], "batched": batched,
+            "ttft_ms": {"n": 3, "p50": ttft, "p99": ttft, "mean": ttft, "max": ttft},
+            "gap_ms": {"p1": 9.9, "p50": 10.0, "p99": 10.2}}
+
+
+def results(ours_rps=900.0, their_rps=300.0, capacity_count=10000, soak_errors=0):
+    direct_stream = _stream(0.2)
+    ours_stream = dict(_stream(0.9), ttft_added_ms={"p50": 0.7, "p99": 0.7})
+    seq_ours = dict(_latency(0.4, 1.5), added={"median_of_medians": 0.36, "p50": 0.36,
+                                               "p99": 1.3})
+    return {
+        "meta": {"scale": "test", "cpu": "cpu", "cores": 2, "memory_gib": 1.0, "kernel": "k",
+                 "python": "3", "switchyard_commit": "abc", "switchyard_packages": {"flask": "3"},
+                 "litellm": "1", "workers": 1, "command": "bench/run.sh", "started": "now",
+                 "duration_s": 1.0, "other_cores": 0.02},
+        "notes": ["a note"],
+        "scenarios": {
+            "sequential": {"cases": {"openai->openai": {
+                "direct": _latency(0.04, 0.2), "switchyard": seq_ours,
+                "litellm": _latency(7.0, 9.0)}}},
+            "throughput": {"upstream_latency_ms": 50, "mock_ceiling": _closed(50000.0),
+                           "levels": {"50": {"direct": _closed(1000.0),
+                                             "switchyard": _closed(ours_rps),
+                                             "litellm": _closed(their_rps)}}},
+            "streaming": {"tokens": 6, "chunk_delay_ms": 10, "cases": {"openai->openai": {
+                "direct": direct_stream, "switchyard": ours_stream}}},
+            "capacity": {"fd_limit_streams": 9900, "levels": [{
+                "asked": 10000, "count": capacity_count, "opened": capacity_count,
+                "completed": capacity_count, "errors": 0, "error_samples": [],
+                "rss_before_kib": 50000, "rss_open_kib": 600000, "rss_after_kib": 500000,
+                "kib_per_stream": 55.0}]},
+            "soak": {"requests": 100, "rps": 700.0, "errors": soak_errors, "error_samples": [],
+                     "mix": ["openai->openai"], "rss_growth_kib": 100,
+                     "rss": [{"done": 0, "rss_kib": 80000}, {"done": 100, "rss_kib": 80100}]},
+        },
+    }
+
+
+def verdicts(data):
+    return {goal: passed for goal, _, passed in report.checks(data)}
+
+
+def test_every_target_met():
+    assert set(verdicts(results()).values()) == {True}
+
+
+def test_throughput_below_twice_litellm_fails():
+    found = verdicts(results(ours_rps=500.0))
+    assert found["throughput ≥ 2× LiteLLM, 0 errors (50 clients)"] is False
+
+
+def test_capacity_short_of_10k_is_not_a_pass():
+    found = verdicts(results(capacity_count=9900))
+    assert found["10,000 streams on one worker < 1 GiB, all complete"] is None
+
+
+def test_render_has_every_section_and_ratio():
+    text = report.render(results(), "results.png")
+    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.",
+                    "## Notes", "## Machine and versions", "![results](results.png)"):
+        assert heading in text
+    assert "| 50 | switchyard | 900.00 |" in text
+    assert "3.0× (900 vs 300 rps, 0 errors)" in text
+
+
+def test_failed_scenario_is_rendered_and_fails_the_run():
+    data = results(soak_errors=3)
+    data["scenarios"]["streaming"] = {"failed": "load generator died"}
+    assert "Failed: `load generator died`" in report.render(data)
+    assert switchyard_failures(data["scenarios"]) == [
+        "streaming: load generator died", "soak: 3 failed Switchyard requests"]
+    assert switchyard_failures(results()["scenarios"]) == []
+
+
+def test_write_produces_json_markdown_and_chart(tmp_path):
+    write(results(), str(tmp_path))
+    assert json.loads((tmp_path / "results.json").read_text())["meta"]["scale"] == "test"
+    assert "## Targets" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_prune_keeps_the_newest_run_dirs(tmp_path):
+    for stamp in ("20260101-000000", "20260102-000000", "20260103-000000",
+                  "20260104-000000", "20260105-000000"):
+        (tmp_path / f"run-{stamp}").mkdir()
+    (tmp_path / "quick").mkdir()
+    prune_run_dirs(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quick"] + [
+        f"run-2026010{d}-000000" for d in range(6 - KEEP_RUN_DIRS, 6)]

@@ -1,0 +1,51 @@
+"""Request specs and the two proxies' configs."""
+import json
+
+import pytest
+import yaml
+
+from bench import targets
+from proxy import config as switchyard_config
+from proxy.credentials import from_config
+
+
+def test_switchyard_config_is_valid_and_routes_each_dialect(tmp_path):
+    text = targets.to_yaml(targets.switchyard_config(9999, str(tmp_path)))
+    config = switchyard_config.build(yaml.safe_load(text))
+    served = {}
+    for cred in from_config(config):
+        for dialect in ("openai", "responses", "claude", "gemini"):
+            if cred.upstream_model(targets.model_for(dialect)):
+                served.setdefault(dialect, []).append(cred.dialect)
+    assert served == {"openai": ["openai"], "responses": ["responses"],
+                      "claude": ["claude"], "gemini": ["gemini"]}
+    assert config["api-keys"] == [targets.CLIENT_KEY]
+
+
+def test_litellm_config_names_every_model_once():
+    config = yaml.safe_load(targets.to_yaml(targets.litellm_config(9999)))
+    names = [m["model_name"] for m in config["model_list"]]
+    assert sorted(names) == sorted(targets.model_for(d) for d in
+                                   ("openai", "responses", "claude", "gemini"))
+    assert all("127.0.0.1:9999" in m["litellm_params"]["api_base"] for m in config["model_list"])
+
+
+@pytest.mark.parametrize("client, stream, path, expect", [
+    ("openai", False, "/v1/chat/completions", "tok015 "),
+    ("openai", True, "/v1/chat/completions", "[DONE]"),
+    ("gemini", True, "/v1beta/models/bench-openai:streamGenerateContent?alt=sse",
+     '"finishReason"'),
+    ("claude", True, "/v1/messages", "message_stop"),
+])
+def test_spec(client, stream, path, expect):
+    spec = targets.spec(1234, client, "openai", stream, 16)
+    assert (spec["path"], spec["expect"], spec["port"]) == (path, expect, 1234)
+    body = json.loads(spec["body"])
+    assert body.get("stream", stream) is stream
+    assert "model" not in body if client == "gemini" else body["model"] == "bench-openai"
+
+
+def test_each_dialect_sends_its_key_its_own_way():
+    assert targets.headers("openai")["Authorization"] == f"Bearer {targets.CLIENT_KEY}"
+    assert targets.headers("claude")["x-api-key"] == targets.CLIENT_KEY
+    assert targets.headers("gemini")["x-goog-api-key"] == targets.CLIENT_KEY
