@@ -6,7 +6,8 @@ dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
 """
 import ipaddress
 import logging
-import uuid
+import itertools
+import os
 
 import orjson
 from flask import Flask, Response, g, request
@@ -24,6 +25,11 @@ log = logging.getLogger("switchyard.server")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
+
+# Request ids: a random per-process prefix and a counter -- unique across
+# workers and restarts without a getrandom() system call per request.
+_ID_PREFIX = os.urandom(6).hex()
+_ID_COUNTER = itertools.count(1)
 _SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics")   # these guard themselves
 
 
@@ -50,7 +56,7 @@ def create_app(config=None):
 def _install_hooks(app):
     @app.before_request
     def identify():
-        g.request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        g.request_id = request.headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
         g.dialect = dialect_for_path(request.path, request.headers)
         if request.method == "OPTIONS":
             return preflight()
@@ -281,7 +287,10 @@ def _upstream_client():
 
 
 def _lower_headers():
-    return _lower(request.headers)
+    """The request's headers with lower-cased names, computed once per request."""
+    if "lower_headers" not in g:
+        g.lower_headers = _lower(request.headers)
+    return g.lower_headers
 
 
 def _lower(headers):
