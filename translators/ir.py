@@ -62,7 +62,11 @@ them drop them, and nobody invents one.
 
 Tool::
 
-    {"name": str, "description": str|None, "parameters": dict (JSON schema)}
+    {"name": str, "description": str|None, "parameters": dict (JSON schema),
+     "custom": {"format": dict|None}}   # optional: a Responses freeform tool
+                                        # (Codex's apply_patch), offered to other
+                                        # upstreams as a function with one string
+                                        # "input"; only the Responses dialect reads it
 
 Response (a whole, non-streamed answer)::
 

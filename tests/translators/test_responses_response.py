@@ -13,7 +13,7 @@ from translators import responses
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "responses"
 
 # Ids we generate (``translators.ir.new_id``) are random; fixtures spell them "prefix_*".
-_GENERATED_ID = re.compile(r"^(resp|msg|fc|rs|call)_[0-9a-f]{24}$")
+_GENERATED_ID = re.compile(r"^(resp|msg|fc|ctc|lsh|rs|call)_[0-9a-f]{24}$")
 
 
 def cases(folder):

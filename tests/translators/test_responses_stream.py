@@ -24,7 +24,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "response
 # ``type`` so a failure names the one event model that rejected the payload.
 EVENT_MODELS = {typing.get_args(cls.model_fields["type"].annotation)[0]: cls
                 for cls in typing.get_args(typing.get_args(ResponseStreamEvent)[0])}
-_GENERATED_ID = re.compile(r"^(resp|msg|fc|rs|call)_[0-9a-f]{24}$")
+_GENERATED_ID = re.compile(r"^(resp|msg|fc|ctc|lsh|rs|call)_[0-9a-f]{24}$")
 
 
 def cases(folder):
@@ -159,3 +159,16 @@ def test_error_event_helper_is_flat_for_the_sdk():
     name, payload = responses.stream_error_event("boom", "server_error", sequence_number=7)
     assert name == "error" and "error" not in payload
     assert validate_event(payload).sequence_number == 7
+
+
+
+def test_sdk_stream_helper_rebuilds_custom_and_local_shell_calls():
+    case = json.loads((FIXTURES / "encode_stream" / "custom_tool_call.json").read_text())
+    streamed = "".join(e["arguments"] for e in case["events"]
+                       if e["type"] == "arguments_delta" and e["index"] == 0)
+    patch_call = replay_with_sdk(encode(case), case["model"])[-1].response.output[0]
+    assert (patch_call.type, patch_call.input) == ("custom_tool_call",
+                                                   json.loads(streamed)["input"])
+    case = json.loads((FIXTURES / "encode_stream" / "local_shell_call.json").read_text())
+    shell_call = replay_with_sdk(encode(case), case["model"])[-1].response.output[0]
+    assert (shell_call.type, shell_call.action.command) == ("local_shell_call", ["ls", "-la"])

@@ -3,10 +3,13 @@
 A Responses stream (API reference, "Streaming events") nests content two
 levels deep: output items (message, function_call, reasoning) hold content
 parts or summary parts.  Each ``output_text`` / ``refusal`` part, each
-function call and each reasoning item becomes one IR block.
+function call and each reasoning item becomes one IR block.  A custom
+tool call becomes a block when its item is done: its input deltas are raw
+text, while IR arguments are JSON (``{"input": ...}``, see ``calls.py``).
 """
 from translators.ir import new_id
 
+from .calls import custom_arguments
 from .output import reasoning_text, stop_reason
 from .usage import parse_usage
 
@@ -166,6 +169,9 @@ class StreamDecoder:
         kind, out = item.get("type"), []
         if kind == "function_call":
             out = self._open_call(output, item)
+        elif kind == "custom_tool_call":
+            arguments = custom_arguments(item.get("input"))
+            out = self._open_call(output, {**item, "arguments": arguments})
         elif kind == "reasoning" and reasoning_text(item):
             out = (self._open_block(("reasoning", output), {"type": "reasoning"})
                    + self._delta("reasoning_delta", "text", reasoning_text(item)))

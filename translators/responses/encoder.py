@@ -6,11 +6,20 @@ and rejects a content event for an item it was not told about, so every
 item is announced (``output_item.added``) before its deltas and closed
 (``output_item.done``) before ``response.completed``.  ``sequence_number``
 counts every event of the stream from 0.
+
+A call of a custom tool (``calls.py``) is announced when its block starts
+but its input is sent in one piece when the block stops: the IR streams it
+as JSON text (``{"input": ...}``), and decoding a JSON string piecewise
+across arbitrary chunk boundaries would buy the client nothing (the SDK and
+Codex act on the done item).  A ``local_shell_call`` has no delta events
+and needs the whole exec action, so it is announced and done together.
 """
 from translators.ir import new_id, now
 
+from .calls import (CUSTOM, LOCAL_SHELL, call_item, call_kinds, custom_call_item, custom_input,
+                    function_call_item)
 from .errors import stream_error_event
-from .output import function_call_item, message_item, output_text, reasoning_item, status_for
+from .output import message_item, output_text, reasoning_item, status_for
 from .response import response_id, response_object
 from .usage import render_usage
 
@@ -21,6 +30,7 @@ class StreamEncoder:
     def __init__(self, model, request):
         self._model = model
         self._request = request or {}
+        self._kinds = call_kinds(request)
         self._seq = 0
         self._id = new_id("resp_")
         self._created = now()
@@ -108,9 +118,17 @@ class StreamEncoder:
                                    summary_index=0, part={"type": "summary_text", "text": ""})]
 
     def _start_call(self, block):
-        call_id = block.get("id") or new_id("call_")
-        item = function_call_item(new_id("fc_"), call_id, block["name"], "", "in_progress")
-        return [self._open("tool_call", item, call_id=call_id, name=block["name"])]
+        call_id, name = block.get("id") or new_id("call_"), block["name"]
+        kind = self._kinds.get(name)
+        if kind == LOCAL_SHELL:
+            self._block = dict(kind="tool_call", id=None, output_index=len(self._items),
+                               text="", call_id=call_id, name=name, call=kind)
+            return []
+        if kind == CUSTOM:
+            item = custom_call_item(new_id("ctc_"), call_id, name, "", "in_progress")
+        else:
+            item = function_call_item(new_id("fc_"), call_id, name, "", "in_progress")
+        return [self._open("tool_call", item, call_id=call_id, name=name, call=kind)]
 
     def _where(self):
         return {"item_id": self._block["id"], "output_index": self._block["output_index"]}
@@ -126,6 +144,8 @@ class StreamEncoder:
             delta=delta))
 
     def _on_arguments_delta(self, event):
+        if self._block and self._block.get("call"):
+            return self._grow("tool_call", event["arguments"], None)  # sent at block_stop
         return self._grow("tool_call", event["arguments"], lambda delta: self._event(
             "response.function_call_arguments.delta", **self._where(), delta=delta))
 
@@ -136,7 +156,7 @@ class StreamEncoder:
         if not self._block or self._block["kind"] != kind or not delta:
             return []
         self._block["text"] += delta
-        return [make_event(delta)]
+        return [make_event(delta)] if make_event else []
 
     def _on_block_stop(self, _event):
         if not self._block:
@@ -172,7 +192,27 @@ class StreamEncoder:
     def _stop_call(self, block):
         # An empty string is not JSON; a call with no arguments streamed has none.
         arguments = block["text"] or "{}"
+        if block["call"] == CUSTOM:
+            return self._stop_custom(block, custom_input(arguments))
+        if block["call"] == LOCAL_SHELL:
+            return self._stop_local_shell(block, arguments)
         return [self._event("response.function_call_arguments.done", **self._where(),
                             name=block["name"], arguments=arguments),
                 self._finish_item(function_call_item(block["id"], block["call_id"],
                                                      block["name"], arguments))]
+
+    def _stop_custom(self, block, value):
+        where = self._where()
+        delta = [self._event("response.custom_tool_call_input.delta", **where,
+                             delta=value)] if value else []
+        return delta + [
+            self._event("response.custom_tool_call_input.done", **where, input=value),
+            self._finish_item(custom_call_item(block["id"], block["call_id"],
+                                               block["name"], value))]
+
+    def _stop_local_shell(self, block, arguments):
+        # call_item falls back to a function_call when the command is unusable.
+        item = call_item(block["call_id"], block["name"], arguments, self._kinds)
+        added = self._event("response.output_item.added", output_index=block["output_index"],
+                            item={**item, "status": "in_progress"})
+        return [added, self._finish_item(item)]

@@ -2,13 +2,21 @@
 
 Responses spells a conversation as a flat list of items (API reference,
 "Responses > Create > input"): ``message`` items for each role,
-``function_call`` / ``function_call_output`` for tool use and ``reasoning``
-for earlier thinking.  The IR groups them into turns.
+``function_call`` / ``function_call_output`` for tool use (and their
+``custom_tool_call`` / ``local_shell_call`` twins, see ``calls.py``) and
+``reasoning`` for earlier thinking.  The IR groups them into turns.
 """
 from translators.ir import TranslationError, text, tool_call, tool_names_by_id
 
+from .calls import custom_input, parse_custom_call, parse_local_shell_call
 from .content import parse_content, parse_part, render_input_parts
 from .output import reasoning_text
+
+_CALLS = {"custom_tool_call": parse_custom_call, "local_shell_call": parse_local_shell_call}
+# Output item type -> the field naming the call it answers (SDK
+# ``LocalShellCallOutput`` puts the call's id in ``id``).
+_OUTPUTS = {"function_call_output": "call_id", "custom_tool_call_output": "call_id",
+            "local_shell_call_output": "id"}
 
 _SYSTEM_ROLES = ("system", "developer")
 
@@ -37,10 +45,16 @@ def _parse_item(item, system, messages):
         call = tool_call(item.get("call_id") or item.get("id"), item.get("name"),
                          item.get("arguments") or "{}")
         _append(messages, "assistant", [call])
-    elif kind == "function_call_output":
-        _append(messages, "tool", [_parse_output(item)])
+    elif kind in _CALLS:
+        _append(messages, "assistant", [_CALLS[kind](item)])
+    elif kind in _OUTPUTS:
+        _append(messages, "tool", [_parse_output(item, item.get(_OUTPUTS[kind]))])
     elif kind == "reasoning":
         _append(messages, "assistant", _parse_reasoning(item))
+    elif kind == "web_search_call":
+        # A trace of OpenAI's hosted search (its query, no results): what it
+        # found reached the conversation in the assistant message after it.
+        pass
     elif kind == "item_reference":
         raise TranslationError("item_reference points at state stored by OpenAI; "
                                "send the referenced items themselves in input")
@@ -76,7 +90,7 @@ def _append(messages, role, parts):
         messages.append({"role": role, "content": list(parts)})
 
 
-def _parse_output(item):
+def _parse_output(item, call_id):
     output = item.get("output")
     if isinstance(output, str):
         content = [text(output)] if output else []
@@ -86,7 +100,7 @@ def _parse_output(item):
             raise TranslationError("a function_call_output may only hold text and images "
                                    "when translated")
     # Responses has no error flag on tool outputs.
-    return {"type": "tool_result", "tool_call_id": item.get("call_id"), "name": None,
+    return {"type": "tool_result", "tool_call_id": call_id, "name": None,
             "content": content, "is_error": False}
 
 
@@ -106,27 +120,34 @@ def _name_results(messages):
                 part["name"] = names.get(part["tool_call_id"])
 
 
-def render_input(messages):
-    """Responses ``input`` items for IR messages."""
+def render_input(messages, tools):
+    """Responses ``input`` items for IR messages; calls of the ``tools`` the
+    IR marks as custom become ``custom_tool_call`` items again."""
+    custom = {tool["name"] for tool in tools if tool.get("custom") is not None}
+    custom_ids = {part["id"] for message in messages for part in message["content"]
+                  if part["type"] == "tool_call" and part["name"] in custom}
     items = []
     for message in messages:
         if message["role"] == "user":
             items.append({"type": "message", "role": "user",
                           "content": render_input_parts(message["content"])})
         elif message["role"] == "assistant":
-            items.extend(_render_assistant(message["content"]))
+            items.extend(_render_assistant(message["content"], custom_ids))
         else:
-            items.extend(_render_result(part) for part in message["content"])
+            items.extend(_render_result(part, custom_ids) for part in message["content"])
     return items
 
 
-def _render_assistant(parts):
+def _render_assistant(parts, custom_ids):
     items = []
     for part in parts:
         if part["type"] == "text" and part["text"]:
             # String content: a list would need output_text parts, which the
             # SDK types only allow on an output message with a stored id.
             items.append({"type": "message", "role": "assistant", "content": part["text"]})
+        elif part["type"] == "tool_call" and part["id"] in custom_ids:
+            items.append({"type": "custom_tool_call", "call_id": part["id"],
+                          "name": part["name"], "input": custom_input(part["arguments"])})
         elif part["type"] == "tool_call":
             items.append({"type": "function_call", "call_id": part["id"],
                           "name": part["name"], "arguments": part["arguments"]})
@@ -137,11 +158,13 @@ def _render_assistant(parts):
     return items
 
 
-def _render_result(part):
+def _render_result(part, custom_ids):
     content = part["content"]
     if all(p["type"] == "text" for p in content):
         output = "\n".join(p["text"] for p in content)
     else:
         output = render_input_parts(content)
     # is_error has no field here; the output text itself carries the failure.
-    return {"type": "function_call_output", "call_id": part["tool_call_id"], "output": output}
+    kind = ("custom_tool_call_output" if part["tool_call_id"] in custom_ids
+            else "function_call_output")
+    return {"type": kind, "call_id": part["tool_call_id"], "output": output}

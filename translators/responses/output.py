@@ -2,10 +2,14 @@
 and the mapping between response ``status`` and IR stop reasons.
 
 Item shapes follow the openai SDK's ``ResponseOutputMessage``,
-``ResponseFunctionToolCall`` and ``ResponseReasoningItem``; ids carry the
-prefixes OpenAI uses (``msg_``, ``fc_``, ``rs_``).
+``ResponseFunctionToolCall``, ``ResponseCustomToolCall`` and
+``ResponseReasoningItem``; ids carry the prefixes OpenAI uses (``msg_``,
+``fc_``, ``ctc_``, ``rs_``).  Calls of custom and local shell tools are
+spelled in ``calls.py``.
 """
 from translators.ir import new_id, text, tool_call
+
+from .calls import call_item, parse_custom_call
 
 # incomplete_details.reason <-> IR stop reason (API reference, "The response object").
 _INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
@@ -21,20 +25,16 @@ def message_item(item_id, texts, status="completed"):
             "content": [output_text(value) for value in texts]}
 
 
-def function_call_item(item_id, call_id, name, arguments, status="completed"):
-    return {"type": "function_call", "id": item_id, "call_id": call_id, "name": name,
-            "arguments": arguments, "status": status}
-
-
 def reasoning_item(item_id, summary):
     """A reasoning item; ``summary`` is a list of summary texts."""
     return {"type": "reasoning", "id": item_id,
             "summary": [{"type": "summary_text", "text": value} for value in summary]}
 
 
-def render_output(parts, status="completed"):
+def render_output(parts, status="completed", kinds=None):
     """Output items for IR content parts, in order; ``status`` is the
-    response's, and an incomplete response leaves its last item incomplete."""
+    response's, and an incomplete response leaves its last item incomplete.
+    ``kinds`` (``calls.call_kinds``) names the calls that are not functions."""
     items, texts = [], []
     for part in parts:
         if part["type"] == "text":
@@ -44,8 +44,8 @@ def render_output(parts, status="completed"):
             items.append(message_item(new_id("msg_"), texts))
             texts = []
         if part["type"] == "tool_call":
-            items.append(function_call_item(new_id("fc_"), part["id"] or new_id("call_"),
-                                            part["name"], part["arguments"]))
+            items.append(call_item(part["id"] or new_id("call_"), part["name"],
+                                   part["arguments"], kinds or {}))
         elif part["type"] == "reasoning":
             # Responses has no signature field and another provider's one must
             # not pose as encrypted_content; redacted_reasoning is dropped alike.
@@ -67,7 +67,7 @@ def reasoning_text(item):
 
 
 def parse_output(items):
-    """``(IR parts, refused)`` of a response's output items.  Built-in tool
+    """``(IR parts, refused)`` of a response's output items.  Hosted tool
     items (web search...) are skipped: a translated request never asks for them."""
     parts, refused = [], False
     for item in items:
@@ -79,6 +79,8 @@ def parse_output(items):
         elif kind == "function_call":
             parts.append(tool_call(item.get("call_id"), item.get("name"),
                                    item.get("arguments") or ""))
+        elif kind == "custom_tool_call":
+            parts.append(parse_custom_call(item))
         elif kind == "reasoning" and reasoning_text(item):
             # encrypted_content stays behind: it is OpenAI's, not an IR signature.
             parts.append({"type": "reasoning", "text": reasoning_text(item), "signature": None})

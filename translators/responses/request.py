@@ -1,26 +1,28 @@
 """Requests: a Responses ``POST /v1/responses`` body <-> the IR request.
 
 Field names follow the API reference ("Responses > Create") and the
-openai SDK's ``ResponseCreateParams``.
+openai SDK's ``ResponseCreateParams``.  Tools are translated in
+``tools.py``, which says what becomes of the ones only OpenAI has.
 """
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
 
 from .items import parse_input, render_input
+from .tools import parse_tool_choice, parse_tools, render_tool_choice, render_tools
 
 # Features that live in OpenAI's own storage: a stateless gateway in front of
 # another provider has nothing to resolve them against.
 _STATEFUL = {
     "previous_response_id": "previous_response_id needs conversation state stored by "
-                            "OpenAI; send the whole conversation in input instead",
+                            "OpenAI, which this gateway does not keep; send the whole "
+                            "conversation in input instead (the full history, as Codex "
+                            "CLI does by default)",
     "conversation": "conversation needs state stored by OpenAI; send the whole "
                     "conversation in input instead",
     "prompt": "prompt templates are stored by OpenAI; send instructions and input instead",
     "background": "background responses are stored and polled at OpenAI; "
                   "use a normal or streamed request",
 }
-
-_CHOICES = ("auto", "none", "required")
 
 
 def parse_request(body):
@@ -32,8 +34,9 @@ def parse_request(body):
     system, ir["messages"] = parse_input(body.get("input"))
     instructions = body.get("instructions")
     ir["system"] = ([text(instructions)] if instructions else []) + system
-    ir["tools"] = [_parse_tool(tool) for tool in body.get("tools") or []]
-    ir["tool_choice"] = _parse_tool_choice(body.get("tool_choice"))
+    ir["tools"] = parse_tools(body.get("tools"))
+    ir["tool_choice"] = parse_tool_choice(body.get("tool_choice"),
+                                          offered=bool(body.get("tools")), tools=ir["tools"])
     ir["parallel_tool_calls"] = body.get("parallel_tool_calls")
     ir["max_tokens"] = body.get("max_output_tokens")
     ir["temperature"] = body.get("temperature")
@@ -45,28 +48,13 @@ def parse_request(body):
     ir["include_usage"] = True
     ir["user"] = body.get("user") or body.get("safety_identifier")
     ir["metadata"] = body.get("metadata")
-    # Dropped as harmless: store / include (nothing is stored across
-    # dialects), truncation, service_tier, top_logprobs, text.verbosity.
+    # Dropped as harmless (Codex CLI sends them all): store and include
+    # (nothing is stored across dialects, and reasoning.encrypted_content is
+    # OpenAI's own state), prompt_cache_key (OpenAI's cache routing hint;
+    # other providers cache by prefix on their own), service_tier (an OpenAI
+    # billing tier), truncation, top_logprobs and text.verbosity (no
+    # counterpart elsewhere).
     return ir
-
-
-def _parse_tool(tool):
-    if tool.get("type") != "function":
-        raise TranslationError(f"tool type {tool.get('type')!r} is built into OpenAI and "
-                               "cannot be served by another provider")
-    # ``strict`` has no IR field: other providers validate arguments their own way.
-    return {"name": tool.get("name"), "description": tool.get("description"),
-            "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
-
-
-def _parse_tool_choice(choice):
-    if choice is None:
-        return None
-    if choice in _CHOICES:
-        return {"type": choice}
-    if isinstance(choice, dict) and choice.get("type") == "function":
-        return {"type": "tool", "name": choice.get("name")}
-    raise TranslationError(f"tool_choice {choice!r} cannot be translated")
 
 
 def _parse_reasoning(reasoning):
@@ -99,7 +87,7 @@ def render_request(ir, model):
         raise TranslationError("the Responses API has no stop sequences")
     if (ir["n"] or 1) > 1:
         raise TranslationError("the Responses API returns one answer per request (n must be 1)")
-    body = {"model": model, "input": render_input(ir["messages"])}
+    body = {"model": model, "input": render_input(ir["messages"], ir["tools"])}
     if ir["system"]:
         body["instructions"] = "\n\n".join(part["text"] for part in ir["system"])
     if ir["tools"]:
@@ -129,29 +117,12 @@ def _copy_set(ir, body):
 
 def _render_tools(ir):
     # tool_choice and parallel_tool_calls only mean something beside tools.
-    out = {"tools": [_render_tool(tool) for tool in ir["tools"]]}
+    out = {"tools": render_tools(ir["tools"])}
     if ir["tool_choice"]:
-        out["tool_choice"] = _render_tool_choice(ir["tool_choice"])
+        out["tool_choice"] = render_tool_choice(ir["tool_choice"], ir["tools"])
     if ir["parallel_tool_calls"] is not None:
         out["parallel_tool_calls"] = ir["parallel_tool_calls"]
     return out
-
-
-def _render_tool(tool):
-    out = {"type": "function", "name": tool["name"],
-           "parameters": tool.get("parameters") or {"type": "object", "properties": {}},
-           # Responses defaults ``strict`` to true, which rejects ordinary JSON
-           # schemas (every property required, no additionalProperties).
-           "strict": False}
-    if tool.get("description"):
-        out["description"] = tool["description"]
-    return out
-
-
-def _render_tool_choice(choice):
-    if choice["type"] == "tool":
-        return {"type": "function", "name": choice["name"]}
-    return choice["type"]
 
 
 def _render_reasoning(reasoning):

@@ -5,6 +5,7 @@ Shape per the API reference ("The response object") and the openai SDK's
 """
 from translators.ir import new_id, new_response, now
 
+from .calls import call_kinds
 from .output import parse_output, render_output, status_for, stop_reason
 from .usage import parse_usage, render_usage
 
@@ -30,7 +31,7 @@ def render_response(ir, model, request):
     return response_object(
         request or {}, model, response_id=response_id(ir["id"]),
         created=ir["created"] or now(), status=status,
-        output=render_output(ir["content"], status),
+        output=render_output(ir["content"], status, call_kinds(request)),
         usage=render_usage(ir["usage"]), incomplete_details=incomplete)
 
 
