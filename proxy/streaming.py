@@ -38,24 +38,33 @@ def client_wants_usage(body):
     return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
-def raw_events(resp, cred):
-    """Complete raw SSE events (comments included) as they arrive."""
+def raw_batches(resp, cred):
+    """Lists of complete raw SSE events (comments included): the events each
+    network read completed, as soon as it completed them."""
     splitter = sse.EventSplitter()
     for chunk in iter_bytes(resp, cred):
-        yield from splitter.feed(chunk)
-    yield from splitter.flush()
+        events = splitter.feed(chunk)
+        if events:
+            yield events
+    rest = splitter.flush()
+    if rest:
+        yield rest
 
 
-def _first_event(events, cred):
+def _first_batch(batches, cred):
+    """The events that arrived with the upstream's first event (which must
+    not be an error: that is a failure before the first byte)."""
     try:
-        for raw in events:
-            name, data = sse.parse(raw)
-            if data is None:
-                continue                 # comment / keep-alive
-            if watch.is_error_event(cred.dialect, name, data):
-                raise UpstreamStreamError(f"upstream stream began with an error: {data[:300]}",
-                                          credential_id=cred.id)
-            return raw
+        for batch in batches:
+            for i, raw in enumerate(batch):
+                name, data = sse.parse(raw)
+                if data is None:
+                    continue             # comment / keep-alive
+                if watch.is_error_event(cred.dialect, name, data):
+                    raise UpstreamStreamError(
+                        f"upstream stream began with an error: {data[:300]}",
+                        credential_id=cred.id)
+                return batch[i:]
     except UpstreamError as exc:
         raise BootstrapFailed(exc) from None
     raise BootstrapFailed(UpstreamStreamError("upstream stream ended before its first event",
@@ -64,11 +73,11 @@ def _first_event(events, cred):
 
 def open(front, cred, resp, config, observer, *, same):
     """Bootstrap ``resp`` and return the streaming Reply."""
-    events = raw_events(resp, cred)
-    first = _first_event(events, cred)
+    batches = raw_batches(resp, cred)
+    first = _first_batch(batches, cred)
     relay = (_Passthrough(front, cred, observer) if same
              else _Translated(front, cred, observer))
-    body = _relay_body(first, events, relay, _keepalive(front, config), resp, observer)
+    body = _relay_body(first, batches, relay, _keepalive(front, config), resp, observer)
     headers = (forward_response_headers(resp.headers) if same else []) + _STREAM_HEADERS
     return Reply(200, headers, body, content_type="text/event-stream")
 
@@ -91,15 +100,15 @@ def _keepalive(front, config):
     return seconds, sse.CLAUDE_PING if front.dialect == "claude" else sse.KEEPALIVE
 
 
-def _relay_body(first, events, relay, keepalive, resp, observer):
+def _relay_body(first, batches, relay, keepalive, resp, observer):
     seconds, tick_bytes = keepalive
-    upstream = _with_keepalive(events, seconds)
+    upstream = _with_keepalive(batches, seconds)
     status, error_class = 200, None
     try:
         observer.first_byte()
-        yield relay.event(first)
-        for item in upstream:
-            out = tick_bytes if item is _TICK else relay.event(item)
+        yield b"".join(map(relay.event, first))
+        for batch in upstream:
+            out = tick_bytes if batch is _TICK else b"".join(map(relay.event, batch))
             if out:
                 yield out
         yield relay.close()
@@ -120,14 +129,16 @@ def _relay_body(first, events, relay, keepalive, resp, observer):
         observer.finish(status, error_class=error_class)
 
 
-def _with_keepalive(events, seconds):
-    """``events`` read by a background greenlet; ``_TICK`` after ``seconds``
-    of upstream silence.  Ticks fall between whole events, never inside one."""
+def _with_keepalive(batches, seconds):
+    """Event batches read by a background greenlet; whatever has arrived
+    goes out in one write (nothing is held back to wait for more).
+    ``_TICK`` after ``seconds`` of upstream silence -- between whole
+    events, never inside one."""
     if not seconds or seconds <= 0:
-        yield from events
+        yield from batches
         return
     queue = Queue(_QUEUE_DEPTH)
-    reader = gevent.spawn(_pump, events, queue)
+    reader = gevent.spawn(_pump, batches, queue)
     try:
         while True:
             try:
@@ -135,19 +146,27 @@ def _with_keepalive(events, seconds):
             except Empty:
                 yield _TICK
                 continue
-            if item is StopIteration:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+            batch = []
+            while True:
+                if item is StopIteration or isinstance(item, BaseException):
+                    if batch:
+                        yield batch
+                    if item is StopIteration:
+                        return
+                    raise item
+                batch.extend(item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            yield batch
     finally:
         reader.kill(block=False)
 
 
-def _pump(events, queue):
+def _pump(batches, queue):
     try:
-        for raw in events:
-            queue.put(raw)
+        for batch in batches:
+            queue.put(batch)
         queue.put(StopIteration)
     except UpstreamError as exc:
         queue.put(exc)
