@@ -1,64 +1,128 @@
 """The upstream HTTP client: the only module that talks HTTP outward.
 
-One ``requests`` ``HTTPAdapter`` (a urllib3 connection pool per host) is
-shared by all calls, so connections to each upstream are reused across
-requests.  Calls go to the adapter directly rather than through a
-``Session``: a gateway wants none of a session's per-call work (cookie jar
-merging -- which would also replay one credential's upstream cookies for
-another --, redirects, hooks, environment proxy lookup).  Under gunicorn's
-gevent worker the socket module is monkey-patched, so these blocking calls
-yield to other green threads.  ``requests``/``urllib3`` exceptions are
-mapped to ``proxy.errors`` here and nowhere else.
+Transport: the connection pools of one ``requests`` ``HTTPAdapter``
+(urllib3 underneath), shared by every call, so connections to each
+upstream are reused; proxies (http/https/socks5) come from the same
+adapter's ``proxy_manager_for``.  A call goes straight to the pool's
+``urlopen``: the layers ``requests`` adds above it -- ``Session`` (cookie
+jar merging, which would also replay one credential's upstream cookies
+for another; redirects; hooks; environment proxies) and
+``PreparedRequest``/``Response`` (URL re-parsing, header dicts, cookie
+extraction) -- are per-call work a byte-relaying gateway needs none of
+(~50 µs of a ~0.5 ms proxied request, bench/RESULTS.md).
+
+Under gunicorn's gevent worker the socket module is monkey-patched, so
+these blocking calls yield to other green threads.  ``urllib3`` errors
+are mapped to ``proxy.errors`` here and nowhere else.
 """
-import requests
+import select
+
+import urllib3
 import urllib3.exceptions
+from gevent import monkey
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from proxy.errors import (UpstreamConnectError, UpstreamStatusError, UpstreamStreamError,
                           UpstreamTimeout)
 
 _POOL_SIZE = 256
 _READ_SIZE = 65536
+# The real poll(2): a zero-timeout check never blocks, so it needs none of
+# gevent's cooperative machinery (which costs ~20 µs a call).
+_poll = monkey.get_original("select", "poll")
+
+
+class _QuickLivenessCheck:
+    """Before reusing a pooled connection urllib3 asks ``is_connected``
+    (has the server closed it while idle?); answered with one real poll."""
+
+    @property
+    def is_connected(self):
+        if self.sock is None:
+            return False
+        poller = _poll()
+        poller.register(self.sock.fileno(), select.POLLIN)
+        return not poller.poll(0)      # readable while idle = EOF or junk
+
+
+class _HTTPConnection(_QuickLivenessCheck, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_QuickLivenessCheck, HTTPSConnection):
+    pass
+
+
+class _HTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
 
 
 class UpstreamClient:
     def __init__(self, connect_timeout, read_timeout):
-        self._timeout = (connect_timeout, read_timeout)
+        self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
-
-    @staticmethod
-    def _proxies(proxy_url):
-        """The entry's proxy (http/https/socks5 URL); "direct" or empty: none.
-        The environment's proxy variables are not consulted: config decides."""
-        if proxy_url and proxy_url != "direct":
-            return {"http": proxy_url, "https": proxy_url}
-        return {}
+        self._adapter.poolmanager.pool_classes_by_scheme = {
+            "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
     def send(self, cred, url, headers, body, *, stream):
-        """POST ``body``; returns the response once its headers are in.
-
-        Non-2xx answers raise ``UpstreamStatusError`` with the body read.
+        """POST ``body``; returns the urllib3 response once its headers are
+        in (``.status``, ``.headers``; read the body with ``iter_bytes`` or
+        ``read_all``).  Non-2xx answers raise ``UpstreamStatusError`` with
+        the body read.
         """
-        prepared = requests.PreparedRequest()
-        prepared.prepare(method="POST", url=url, headers=headers, data=body)
         try:
-            resp = self._adapter.send(prepared, stream=True, timeout=self._timeout, verify=True,
-                                      cert=None, proxies=self._proxies(cred.proxy_url))
-        except requests.Timeout as exc:
-            raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
-        except (requests.ConnectionError, requests.RequestException) as exc:
+            pool, target = self._pool_for(url, cred.proxy_url)
+            resp = pool.urlopen("POST", target, body=body, headers=headers, retries=False,
+                                redirect=False, assert_same_host=False, timeout=self._timeout,
+                                preload_content=False, decode_content=True)
+        except urllib3.exceptions.TimeoutError as exc:
+            kind = UpstreamConnectError if _refused(exc) else UpstreamTimeout
+            raise kind(_describe(exc), credential_id=cred.id) from None
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise UpstreamConnectError(_describe(exc), credential_id=cred.id) from None
-        if resp.status_code >= 300:
+        if resp.status >= 300:
             try:
                 error_body = read_all(resp, cred)
             except (UpstreamStreamError, UpstreamTimeout):
                 error_body = b""
-            raise UpstreamStatusError(resp.status_code, resp.headers, error_body,
+            raise UpstreamStatusError(resp.status, resp.headers, error_body,
                                       credential_id=cred.id)
         return resp
 
+    def _pool_for(self, url, proxy_url):
+        """The connection pool for ``url`` and the request target to send it.
+
+        Through a plain HTTP proxy an ``http://`` URL is sent whole (absolute
+        form); HTTPS and SOCKS go through a tunnel and send the path only
+        (as ``requests.adapters.HTTPAdapter.request_url`` does).  The
+        environment's proxy variables are not consulted: config decides.
+        """
+        if proxy_url and proxy_url != "direct":
+            pool = self._adapter.proxy_manager_for(proxy_url).connection_from_url(url)
+            tunnelled = url.startswith("https:") or proxy_url.lower().startswith("socks")
+            return pool, (_path_of(url) if tunnelled else url)
+        return self._adapter.poolmanager.connection_from_url(url), _path_of(url)
+
     def close(self):
         self._adapter.close()
+
+
+def _path_of(url):
+    """``/path?query`` of an absolute URL."""
+    slash = url.find("/", url.find("//") + 2)
+    return url[slash:] if slash >= 0 else "/"
+
+
+def _refused(exc):
+    """urllib3 files a refused or unresolvable connection under
+    ``ConnectTimeoutError``; it is a connection failure, not a timeout."""
+    return isinstance(exc, urllib3.exceptions.NewConnectionError)
 
 
 def read_all(resp, cred):
@@ -67,17 +131,20 @@ def read_all(resp, cred):
 
 
 def iter_bytes(resp, cred):
-    """Body bytes as they arrive (each chunk of a chunked response at once)."""
-    raw = resp.raw
+    """Body bytes as they arrive (each chunk of a chunked response at once).
+
+    The connection goes back to the pool once the body is read to its end;
+    ``close()`` before that (client gone) drops it instead.
+    """
     try:
-        if raw.chunked and raw.supports_chunked_reads():
-            yield from raw.read_chunked(decode_content=True)
+        if resp.chunked and resp.supports_chunked_reads():
+            yield from resp.read_chunked(decode_content=True)
         else:
-            while chunk := raw.read1(_READ_SIZE):
+            while chunk := resp.read1(_READ_SIZE):
                 yield chunk
-    except (urllib3.exceptions.ReadTimeoutError, requests.Timeout) as exc:
+    except urllib3.exceptions.ReadTimeoutError as exc:
         raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
-    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise UpstreamStreamError(_describe(exc), credential_id=cred.id) from None
     finally:
         resp.close()
