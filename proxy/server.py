@@ -4,6 +4,7 @@ Routes only parse the client's request into a ``FrontRequest``, check its
 key, and hand it to ``proxy.relay``; every error leaves in the client's own
 dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
 """
+import functools
 import ipaddress
 import logging
 import itertools
@@ -241,20 +242,30 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
 
     def produce():
         try:
-            reply = relay.serve(front, current, client, observer)
+            return relay.serve(front, current, client, observer)
         except ClientError as exc:
             observer.finish(exc.status, error_class=type(exc).__name__)
             raise
-        if not reply.streamed:
-            observer.finish(reply.status)
-        return reply
 
     if interval > 0 and not stream and action == "generate":
-        reply = streaming.whole_with_keepalive(produce, interval, front)
+        reply = streaming.whole_with_keepalive(lambda: _finished(produce(), observer),
+                                               interval, front)
     else:
         reply = produce()
-    return Response(reply.body, reply.status, headers=reply.headers,
-                    content_type=reply.content_type, direct_passthrough=reply.streamed)
+    response = Response(reply.body, reply.status, headers=reply.headers,
+                        content_type=reply.content_type, direct_passthrough=reply.streamed)
+    if not reply.streamed:
+        # The usage record, metrics and access-log line are written once the
+        # client has its answer (gunicorn closes the body after sending it),
+        # not on the latency path.  Streams finish in their own generator.
+        response.call_on_close(functools.partial(observer.finish, reply.status))
+    return response
+
+
+def _finished(reply, observer):
+    if not reply.streamed:
+        observer.finish(reply.status)
+    return reply
 
 
 def _parse_body(raw):
