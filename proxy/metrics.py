@@ -108,6 +108,7 @@ class Metrics:
                               "Tokens reported by upstreams (input includes cached and "
                               "cache_write; output includes reasoning).",
                               ["kind", "model", "credential"], registry=registry)
+        self._children = {}   # (metric, label values) -> child: labels() costs a lock + checks
         registry.register(_PoolCollector(runtime_getter))
         registry.register(_UsageQueueCollector(store_getter))
         self._models = set()
@@ -118,6 +119,12 @@ class Metrics:
             return model
         return "other"
 
+    def _child(self, metric, *values):
+        child = self._children.get((metric, values))
+        if child is None:
+            child = self._children[(metric, values)] = metric.labels(*values)
+        return child
+
     def request_started(self):
         self.in_flight.inc()
 
@@ -125,17 +132,17 @@ class Metrics:
         """Count one finished request from its usage ``record``."""
         self.in_flight.dec()
         model = self.model_label(record["model"] or "")
-        self.requests.labels(record["dialect"], model, str(record["status"])).inc()
-        self.latency.labels(record["dialect"]).observe(latency)
+        self._child(self.requests, record["dialect"], model, str(record["status"])).inc()
+        self._child(self.latency, record["dialect"]).observe(latency)
         if ttft is not None:
-            self.ttft.labels(record["dialect"]).observe(ttft)
+            self._child(self.ttft, record["dialect"]).observe(ttft)
         credential = record["credential_id"] or ""
         for field, kind in TOKEN_KINDS.items():
             if record[field]:
-                self.tokens.labels(kind, model, credential).inc(record[field])
+                self._child(self.tokens, kind, model, credential).inc(record[field])
 
     def attempt(self, credential_id, provider, outcome):
-        self.attempts.labels(credential_id, provider, outcome).inc()
+        self._child(self.attempts, credential_id, provider, outcome).inc()
 
     def render(self):
         return generate_latest(self.registry)

@@ -61,6 +61,7 @@ class RequestObserver:
         self._clock = clock
         self._started_at = wall() - (clock() - front.started)
         self._attempts = 0
+        self._attempt_log = []
         self._last = (None, None)         # credential and model of the latest attempt
         self._ttft = None
         self._usage = None
@@ -77,16 +78,23 @@ class RequestObserver:
         """
         self._attempts += 1
         self._last = (credential, upstream_model)
-        if self._metrics:
-            self._metrics.attempt(credential.id, credential.kind, outcome)
-        if self._store:
-            self._store.submit_attempt({
-                "request_id": self.front.request_id, "ts": self._started_at + self._elapsed(),
-                "seq": self._attempts, "provider": credential.kind,
-                "credential_id": credential.id, "upstream_model": upstream_model,
-                "status": status, "outcome": outcome,
-                "error": (_class_name(error) or "")[:ERROR_LIMIT] or None,
-                "latency_ms": _ms(latency)})
+        # kept until finish(): accounting stays off the latency path
+        self._attempt_log.append((self._elapsed(), credential, upstream_model, status, outcome,
+                                  error, latency))
+
+    def _submit_attempts(self):
+        for seq, (at, credential, upstream_model, status, outcome, error, latency) in \
+                enumerate(self._attempt_log, 1):
+            if self._metrics:
+                self._metrics.attempt(credential.id, credential.kind, outcome)
+            if self._store:
+                self._store.submit_attempt({
+                    "request_id": self.front.request_id, "ts": self._started_at + at,
+                    "seq": seq, "provider": credential.kind,
+                    "credential_id": credential.id, "upstream_model": upstream_model,
+                    "status": status, "outcome": outcome,
+                    "error": (_class_name(error) or "")[:ERROR_LIMIT] or None,
+                    "latency_ms": _ms(latency)})
 
     @_guarded
     def first_byte(self):
@@ -121,6 +129,7 @@ class RequestObserver:
         latency = self._elapsed()
         record = self._record(status, _class_name(error_class), credential or self._last[0],
                               upstream_model or self._last[1], latency)
+        self._submit_attempts()
         if self._metrics:
             self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
         if self._store:

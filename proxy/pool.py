@@ -160,6 +160,7 @@ class CredentialPool:
                  wall_clock=time.time):
         routing = config["routing"]
         self._creds = list(credentials)
+        self._resolved = {}               # model -> resolve() result; the list never changes
         self._clock = clock
         self._wall_clock = wall_clock
         self._strategy = STRATEGIES[routing["strategy"]]()
@@ -187,8 +188,18 @@ class CredentialPool:
         """Credentials that serve client model ``model`` (ready or not).
 
         ``prefix/model`` addresses only entries with that prefix.  Explicit
-        ``models`` entries win over wildcard patterns.
+        ``models`` entries win over wildcard patterns.  Memoised per model
+        (each request asks several times; names are client-chosen, so the
+        memo is bounded).
         """
+        found = self._resolved.get(model)
+        if found is None:
+            if len(self._resolved) >= _MAX_TRACKED_MODELS:
+                self._resolved.clear()
+            found = self._resolved[model] = self._resolve(model)
+        return list(found)
+
+    def _resolve(self, model):
         prefix, _, bare = model.rpartition("/")
         pool = [c for c in self._creds if c.prefix == prefix] if prefix else self._creds
         name = bare if prefix else model

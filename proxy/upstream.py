@@ -69,6 +69,9 @@ class UpstreamClient:
         self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
         self._adapter.poolmanager.pool_classes_by_scheme = {
             "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+        # (origin, proxy) -> pool, skipping the manager's URL parsing and key
+        # normalisation on every call (the manager still owns the pools)
+        self._pools = {}
 
     def send(self, cred, url, headers, body, *, stream):
         """POST ``body``; returns the urllib3 response once its headers are
@@ -103,20 +106,29 @@ class UpstreamClient:
         (as ``requests.adapters.HTTPAdapter.request_url`` does).  The
         environment's proxy variables are not consulted: config decides.
         """
+        origin, path = _split(url)
+        key = (origin, proxy_url)
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:        # unseen, or closed by the manager's LRU
+            pool = self._pools[key] = self._manager(proxy_url).connection_from_url(url)
+        if proxy_url and proxy_url != "direct" and not (
+                url.startswith("https:") or proxy_url.lower().startswith("socks")):
+            return pool, url
+        return pool, path
+
+    def _manager(self, proxy_url):
         if proxy_url and proxy_url != "direct":
-            pool = self._adapter.proxy_manager_for(proxy_url).connection_from_url(url)
-            tunnelled = url.startswith("https:") or proxy_url.lower().startswith("socks")
-            return pool, (_path_of(url) if tunnelled else url)
-        return self._adapter.poolmanager.connection_from_url(url), _path_of(url)
+            return self._adapter.proxy_manager_for(proxy_url)
+        return self._adapter.poolmanager
 
     def close(self):
         self._adapter.close()
 
 
-def _path_of(url):
-    """``/path?query`` of an absolute URL."""
+def _split(url):
+    """``(scheme://host:port, /path?query)`` of an absolute URL."""
     slash = url.find("/", url.find("//") + 2)
-    return url[slash:] if slash >= 0 else "/"
+    return (url[:slash], url[slash:]) if slash >= 0 else (url, "/")
 
 
 def _refused(exc):
@@ -127,7 +139,16 @@ def _refused(exc):
 
 def read_all(resp, cred):
     """The whole body of ``resp``."""
-    return b"".join(iter_bytes(resp, cred))
+    if resp.chunked:
+        return b"".join(iter_bytes(resp, cred))
+    try:
+        return resp.read()
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise UpstreamStreamError(_describe(exc), credential_id=cred.id) from None
+    finally:
+        resp.close()
 
 
 def iter_bytes(resp, cred):
