@@ -24,19 +24,30 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from proxy import http1
 from proxy.errors import (UpstreamConnectError, UpstreamStatusError, UpstreamStreamError,
                           UpstreamTimeout)
 
 _POOL_SIZE = 256
 _READ_SIZE = 65536
+_COALESCE_LIMIT = 256 * 1024   # bodies up to this size share the head's write
 # The real poll(2): a zero-timeout check never blocks, so it needs none of
 # gevent's cooperative machinery (which costs ~20 µs a call).
 _poll = monkey.get_original("select", "poll")
 
 
-class _QuickLivenessCheck:
-    """Before reusing a pooled connection urllib3 asks ``is_connected``
-    (has the server closed it while idle?); answered with one real poll."""
+class _LeanConnection:
+    """urllib3's connection with three per-call costs taken out.
+
+    - ``is_connected`` (asked before a pooled connection is reused: did the
+      server close it while idle?) is one real poll;
+    - the request head and a small body leave in one write, not two
+      (http.client sends them separately);
+    - the response head is parsed by ``proxy.http1.Response``.
+    """
+
+    response_class = http1.Response
+    _held_head = None
 
     @property
     def is_connected(self):
@@ -46,12 +57,26 @@ class _QuickLivenessCheck:
         poller.register(self.sock.fileno(), select.POLLIN)
         return not poller.poll(0)      # readable while idle = EOF or junk
 
+    def request(self, method, url, body=None, headers=None, **kwargs):
+        self._held_head = None
+        self._hold_head = isinstance(body, bytes) and 0 < len(body) <= _COALESCE_LIMIT
+        super().request(method, url, body=body, headers=headers, **kwargs)
 
-class _HTTPConnection(_QuickLivenessCheck, HTTPConnection):
+    def send(self, data):
+        # http.client sends the head, then urllib3 the body: join the two
+        if self._hold_head:
+            if self._held_head is None:
+                self._held_head = data
+                return
+            data, self._held_head, self._hold_head = self._held_head + data, None, False
+        super().send(data)
+
+
+class _HTTPConnection(_LeanConnection, HTTPConnection):
     pass
 
 
-class _HTTPSConnection(_QuickLivenessCheck, HTTPSConnection):
+class _HTTPSConnection(_LeanConnection, HTTPSConnection):
     pass
 
 

@@ -1,0 +1,91 @@
+"""A lighter response head for the upstream client's HTTP/1.1 connections.
+
+``http.client`` parses response headers with the email package's
+``FeedParser``, which is built for MIME messages and costs ~40 µs per
+response: a tenth of a whole proxied request (bench/RESULTS.md).
+``Response`` is ``http.client.HTTPResponse`` whose ``begin()`` reads the
+header lines straight into the same ``HTTPMessage``; everything after the
+head (length-delimited and chunked bodies, keep-alive) is the stdlib's.
+"""
+import http.client
+
+# http.client's own limits
+MAX_LINE = 65536
+MAX_HEADERS = 100
+
+
+def parse_headers(fp):
+    """The header block at ``fp`` (up to the blank line) as an ``HTTPMessage``.
+
+    Field values lose surrounding whitespace; obsolete line folding becomes
+    one space (RFC 9112 section 5.2); a line without a colon is ignored.
+    """
+    fields = []
+    while True:
+        line = fp.readline(MAX_LINE + 1)
+        if len(line) > MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if line in (b"\r\n", b"\n", b""):
+            break
+        if len(fields) >= MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+        text = line.decode("iso-8859-1").rstrip("\r\n")
+        if text[:1] in (" ", "\t"):
+            if fields:
+                name, value = fields[-1]
+                fields[-1] = (name, f"{value} {text.strip()}")
+            continue
+        name, colon, value = text.partition(":")
+        if colon:
+            fields.append((name, value.strip(" \t")))
+    message = http.client.HTTPMessage()
+    for name, value in fields:
+        message.set_raw(name, value)
+    return message
+
+
+class Response(http.client.HTTPResponse):
+    """``http.client.HTTPResponse`` with ``parse_headers`` above; ``begin``
+    otherwise follows the stdlib's line by line (Python 3.11-3.13)."""
+
+    def begin(self):
+        if self.headers is not None:
+            return
+        while True:                        # skip interim 100 Continue heads
+            version, status, reason = self._read_status()
+            if status != http.client.CONTINUE:
+                break
+            parse_headers(self.fp)
+        self.code = self.status = status
+        self.reason = reason.strip()
+        if version in ("HTTP/1.0", "HTTP/0.9"):
+            self.version = 10
+        elif version.startswith("HTTP/1."):
+            self.version = 11
+        else:
+            raise http.client.UnknownProtocol(version)
+        self.headers = self.msg = parse_headers(self.fp)
+        self._frame_body(status)
+
+    def _frame_body(self, status):
+        """Chunked, a Content-Length, or read to close (RFC 9112 section 6.3)."""
+        encoding = self.headers.get("transfer-encoding")
+        self.chunked = bool(encoding) and encoding.lower() == "chunked"
+        if self.chunked:
+            self.chunk_left = None
+        self.will_close = self._check_close()
+        self.length = None
+        length = self.headers.get("content-length")
+        if length and not self.chunked:
+            try:
+                self.length = int(length)
+            except ValueError:
+                self.length = None
+            else:
+                if self.length < 0:
+                    self.length = None
+        if (status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED)
+                or 100 <= status < 200 or self._method == "HEAD"):
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
