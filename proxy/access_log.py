@@ -30,6 +30,8 @@ _ORDER = ("request_id", "status", "dialect", "action", "model", "upstream_model"
           "latency_ms", "ttft_ms", "attempts", "input_tokens", "output_tokens", "cached_tokens",
           "cache_creation_tokens", "reasoning_tokens", "tool_calls", "error_class")
 
+_ORDER_SET = frozenset(_ORDER)
+
 _BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
 
 
@@ -48,26 +50,36 @@ def mask_secrets(value):
 
 
 def _logfmt_value(value):
+    kind = type(value)
+    if kind is str:
+        # Quote anything a log parser could misread (spaces, quotes, newlines
+        # smuggled in through a client-chosen actor or model name).
+        return value if _BARE.match(value) else json.dumps(value, ensure_ascii=False)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)                  # the common case, kept off json.dumps
+    if kind is int or kind is float:
+        return str(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
-                                                            separators=(",", ":"))
-    # Quote anything a log parser could misread (spaces, quotes, newlines
-    # smuggled in through a client-chosen actor or model name).
+                                                            separators=(",", ":"), default=str)
     return text if _BARE.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _ordered_keys(fields):
+    keys = [k for k in _ORDER if k in fields]
+    if len(keys) < len(fields):
+        keys += sorted(k for k in fields if k not in _ORDER_SET)
+    return keys
 
 
 def format_line(fields, log_format):
     """Render ``fields`` (a dict) as one log line."""
-    ordered = [k for k in _ORDER if k in fields] + sorted(k for k in fields if k not in _ORDER)
+    keys = _ordered_keys(fields)
     if log_format == "json":
-        return json.dumps({k: fields[k] for k in ordered}, ensure_ascii=False,
+        return json.dumps({k: fields[k] for k in keys}, ensure_ascii=False,
                           separators=(",", ":"), default=str)
-    return " ".join(f"{k}={_logfmt_value(fields[k])}" for k in ordered)
+    return " ".join([f"{k}={_logfmt_value(fields[k])}" for k in keys])
 
 
 def _truncate(text):
