@@ -67,6 +67,7 @@ class RequestObserver:
         self._usage = None
         self._tool_calls = []
         self._finished = False
+        self._outcome = None              # (status, error class) once settled
         if metrics:
             metrics.request_started()
 
@@ -113,6 +114,18 @@ class RequestObserver:
         """A tool call was seen in the answer."""
         if len(self._tool_calls) < MAX_TOOL_CALLS:
             self._tool_calls.append({"name": name, "id": call_id})
+
+    def settle(self, status, *, error_class=None):
+        """The request's outcome is known; ``close()`` accounts for it once
+        the client has the bytes (the first outcome settled counts)."""
+        if self._outcome is None:
+            self._outcome = (status, error_class)
+
+    def close(self):
+        """The response was sent (or abandoned): finish with the settled
+        outcome; none settled means the client left before the body began."""
+        status, error_class = self._outcome or (499, "client_disconnect")
+        self.finish(status, error_class=error_class)
 
     @_guarded
     def finish(self, status, *, error_class=None, credential=None, upstream_model=None,

@@ -4,7 +4,6 @@ Routes only parse the client's request into a ``FrontRequest``, check its
 key, and hand it to ``proxy.relay``; every error leaves in the client's own
 dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
 """
-import functools
 import ipaddress
 import logging
 import itertools
@@ -13,6 +12,7 @@ import os
 import orjson
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wsgi import ClosingIterator
 
 import translators
 from proxy import (auth, config as config_module, management, metrics, model_lists, observe, relay,
@@ -253,13 +253,18 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
                                                interval, front)
     else:
         reply = produce()
-    response = Response(reply.body, reply.status, headers=reply.headers,
+    # The usage record, metrics and access-log line are written once the
+    # client has its answer (gunicorn closes the body after sending it, the
+    # last chunk of a stream included), not on the latency path.
+    if reply.streamed:               # settled by the stream's own generator
+        body = ClosingIterator(reply.body, observer.close)
+    else:
+        observer.settle(reply.status)
+        body = reply.body
+    response = Response(body, reply.status, headers=reply.headers,
                         content_type=reply.content_type, direct_passthrough=reply.streamed)
     if not reply.streamed:
-        # The usage record, metrics and access-log line are written once the
-        # client has its answer (gunicorn closes the body after sending it),
-        # not on the latency path.  Streams finish in their own generator.
-        response.call_on_close(functools.partial(observer.finish, reply.status))
+        response.call_on_close(observer.close)
     return response
 
 

@@ -90,7 +90,7 @@ def from_events(front, client_events, observer):
             for name, payload in client_events:
                 yield sse.encode(name, payload)
         finally:
-            observer.finish(200)
+            observer.settle(200)
     return Reply(200, list(_STREAM_HEADERS), body(), content_type="text/event-stream")
 
 
@@ -126,7 +126,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer):
     finally:
         upstream.close()
         resp.close()
-        observer.finish(status, error_class=error_class)
+        observer.settle(status, error_class=error_class)   # accounted once the stream is sent
 
 
 def _with_keepalive(batches, seconds):

@@ -119,6 +119,29 @@ def test_failed_request_falls_back_to_the_last_attempt(store, clock):
     assert errors[1].startswith("upstream answered 503") and len(errors[1]) == observe.ERROR_LIMIT
 
 
+def test_settled_outcome_is_accounted_on_close(store, clock):
+    obs = observer_for(make_front(clock), clock, store=store)
+    obs.attempt(CLAUDE, "claude-x-2", status=200, outcome="success", latency=0.1)
+    obs.settle(200)
+    obs.settle(499, error_class="client_disconnect")      # the first outcome counts
+    store.flush()
+    assert query(store.path, "SELECT * FROM requests") == []  # nothing until the bytes are out
+    assert query(store.path, "SELECT * FROM attempts") == []
+    obs.close()
+    store.flush()
+    [req] = query(store.path, "SELECT * FROM requests")
+    assert (req["status"], req["error_class"]) == (200, None)
+    assert len(query(store.path, "SELECT * FROM attempts")) == 1
+
+
+def test_close_without_an_outcome_is_a_client_disconnect(store, clock):
+    obs = observer_for(make_front(clock), clock, store=store)
+    obs.close()
+    store.flush()
+    [req] = query(store.path, "SELECT * FROM requests")
+    assert (req["status"], req["error_class"]) == (499, "client_disconnect")
+
+
 def test_finish_counts_once_and_in_flight_returns_to_zero(store, clock):
     metrics = Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
     obs = observer_for(make_front(clock), clock, store=store, metrics=metrics)
