@@ -6,7 +6,8 @@ It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
 ``{"event": "result", ...}``.  Job kinds:
 
 - ``sequential``: one keep-alive connection per target, interleaved rounds
-  (the target order rotates every round), per-request latencies returned.
+  (the target order rotates every round), per-request latencies returned;
+  optional ``gap_ms`` of idleness before each request.
 - ``closed``: a closed loop of ``concurrency`` clients, each on its own
   keep-alive connection, for ``duration_s`` or ``total`` requests.
 - ``stream``: streams one after another; per stream the arrival time of
@@ -131,10 +132,17 @@ def sequential(job):
     rounds = {name: [] for name in names}
     for r in range(job["rounds"]):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            samples = [timed(conns[name], requests[name], errors[name])
+            samples = [_paused(job.get("gap_ms", 0)) or
+                       timed(conns[name], requests[name], errors[name])
                        for _ in range(job["per_round"])]
             rounds[name].append([s for s in samples if s is not None])
     return {"rounds": rounds, "errors": {n: e.as_dict() for n, e in errors.items()}}
+
+
+def _paused(gap_ms):
+    """Sleep ``gap_ms`` first (sequential jobs with idle gaps); returns None."""
+    if gap_ms:
+        time.sleep(gap_ms / 1000)
 
 
 class ClosedLoop:

@@ -98,10 +98,13 @@ def _failed_requests(name, data):
         return sum(lv["count"] - lv["completed"] for lv in data.get("levels", []))
     if name == "soak":
         return data.get("errors", 0)
-    groups = data.get("cases") or data.get("levels") or {}
+    groups = dict(data.get("cases") or data.get("levels") or {})
+    if data.get("after_idle"):
+        groups["after_idle"] = data["after_idle"]
     rows = [group["switchyard"] for group in groups.values() if "switchyard" in group]
     if name == "streaming":
-        return sum(row["streams"] - row["complete"] for row in rows)
+        return sum(row["streams"] - row["complete"] + row.get("ttft_incomplete", 0)
+                   for row in rows)
     return sum(row["errors"] for row in rows)
 
 

@@ -20,6 +20,8 @@ class Scale:
     st_chunk_delay_ms: float
     st_warmup: int
     st_streams: int
+    st_ttft_warmup: int
+    st_ttft_streams: int
     # 4. capacity
     cap_levels: tuple
     # 5. soak
@@ -33,6 +35,7 @@ QUICK = Scale(
     seq_warmup=5, seq_rounds=3, seq_per_round=10,
     tp_clients=(50, 200), tp_latency_ms=50, tp_warmup_s=0.3, tp_duration_s=1.0,
     st_tokens=6, st_chunk_delay_ms=10, st_warmup=1, st_streams=3,
+    st_ttft_warmup=5, st_ttft_streams=20,
     cap_levels=(100,),
     soak_requests=2000, soak_clients=20,
 )
@@ -42,6 +45,7 @@ FULL = Scale(
     seq_warmup=50, seq_rounds=7, seq_per_round=25,
     tp_clients=(50, 200), tp_latency_ms=50, tp_warmup_s=2.0, tp_duration_s=10.0,
     st_tokens=20, st_chunk_delay_ms=20, st_warmup=2, st_streams=20,
+    st_ttft_warmup=50, st_ttft_streams=300,
     cap_levels=(1000, 5000, 10000),
     soak_requests=200_000, soak_clients=50,
 )

@@ -11,6 +11,7 @@ import os
 
 import orjson
 from flask import Flask, Response, g, request
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import ClosingIterator
 
@@ -26,6 +27,7 @@ log = logging.getLogger("switchyard.server")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
+_NO_QUERY = ImmutableMultiDict()
 
 # Request ids: a random per-process prefix and a counter -- unique across
 # workers and restarts without a getrandom() system call per request.
@@ -92,7 +94,7 @@ def _authenticate():
     keys = runtime.current().client_keys
     if not keys and not _is_loopback(request.environ.get("SERVER_NAME", "")):
         raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
-    return auth.authenticate(keys, _lower_headers(), request.args)
+    return auth.authenticate(keys, _lower_headers(), _query())
 
 
 def _is_loopback(host):
@@ -295,12 +297,17 @@ def _front(dialect, action, model, body, raw, stream):
         client_key_id=client_key.key_id if client_key else "",
         client_label=client_key.label if client_key else "",
         actor=headers.get("x-switchyard-actor") or (client_key.label if client_key else ""),
-        query=request.args.to_dict())
+        query=_query().to_dict())
 
 
 def _upstream_client():
     from flask import current_app
     return current_app.extensions["switchyard.upstream"]
+
+
+def _query():
+    """The query arguments; most requests have none, so skip parsing then."""
+    return request.args if request.environ.get("QUERY_STRING") else _NO_QUERY
 
 
 def _lower_headers():

@@ -19,12 +19,15 @@ def _closed(rps, errors=0):
 def _stream(ttft, batched=0.0, complete=3):
     return {"streams": 3, "complete": complete, "failures": [], "batched": batched,
             "ttft_ms": {"n": 3, "p50": ttft, "p99": ttft, "mean": ttft, "max": ttft},
+            "paced_ttft_ms": {"n": 3, "p50": ttft * 2, "p99": ttft * 2, "mean": ttft,
+                              "max": ttft * 2},
             "gap_ms": {"p1": 9.9, "p50": 10.0, "p99": 10.2}}
 
 
 def results(ours_rps=900.0, their_rps=300.0, capacity_count=10000, soak_errors=0):
     direct_stream = _stream(0.2)
-    ours_stream = dict(_stream(0.9), ttft_added_ms={"p50": 0.7, "p99": 0.7})
+    ours_stream = dict(_stream(0.9), ttft_added_ms={"p50": 0.7, "p99": 0.7},
+                       paced_ttft_added_ms={"p50": 1.4, "p99": 1.4})
     seq_ours = dict(_latency(0.4, 1.5), added={"median_of_medians": 0.36, "p50": 0.36,
                                                "p99": 1.3})
     return {
@@ -60,7 +63,10 @@ def verdicts(data):
 
 
 def test_every_target_met():
-    assert set(verdicts(results()).values()) == {True}
+    found = verdicts(results())
+    info = {goal for goal in found if goal.startswith("(for information)")}
+    assert info and all(found[goal] is None for goal in info)
+    assert {found[goal] for goal in found if goal not in info} == {True}
 
 
 def test_throughput_below_twice_litellm_fails():
