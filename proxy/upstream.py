@@ -15,6 +15,7 @@ Under gunicorn's gevent worker the socket module is monkey-patched, so
 these blocking calls yield to other green threads.  ``urllib3`` errors
 are mapped to ``proxy.errors`` here and nowhere else.
 """
+import contextlib
 import select
 
 import urllib3
@@ -166,14 +167,8 @@ def read_all(resp, cred):
     """The whole body of ``resp``."""
     if resp.chunked:
         return b"".join(iter_bytes(resp, cred))
-    try:
+    with _reading(resp, cred):
         return resp.read()
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise UpstreamStreamError(_describe(exc), credential_id=cred.id) from None
-    finally:
-        resp.close()
 
 
 def iter_bytes(resp, cred):
@@ -182,12 +177,19 @@ def iter_bytes(resp, cred):
     The connection goes back to the pool once the body is read to its end;
     ``close()`` before that (client gone) drops it instead.
     """
-    try:
+    with _reading(resp, cred):
         if resp.chunked and resp.supports_chunked_reads():
             yield from resp.read_chunked(decode_content=True)
         else:
             while chunk := resp.read1(_READ_SIZE):
                 yield chunk
+
+
+@contextlib.contextmanager
+def _reading(resp, cred):
+    """Map body-read failures to ``proxy.errors``; close ``resp`` after."""
+    try:
+        yield
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
