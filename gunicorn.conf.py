@@ -32,7 +32,7 @@ if not _settings["api-keys"] and _host not in ("127.0.0.1", "localhost", "::1"):
              "reach it could spend your credentials. Add client keys under `api-keys:` in "
              f"{_config.config_path()}, or bind to 127.0.0.1 (host: 127.0.0.1, SWITCHYARD_HOST).")
 
-worker_class = "gevent"
+worker_class = "proxy.worker.Worker"   # gevent pywsgi + idle timeout (proxy/worker.py)
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 worker_connections = 20000        # open client connections per worker (long streams)
 timeout = 60                      # heartbeat only: gevent workers stay alive during streams

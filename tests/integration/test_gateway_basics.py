@@ -191,3 +191,28 @@ def test_refuses_public_bind_without_keys(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0
     assert "api-keys" in proc.stderr and "127.0.0.1" in proc.stderr
+
+
+def test_idle_client_connections_are_closed_after_keepalive(tmp_path):
+    """The worker (proxy/worker.py) times out idle keep-alive connections."""
+    import socket
+    import time
+    gw = launch_with_keepalive(tmp_path, seconds=1)
+    try:
+        host, port = gw.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            while sock.recv(65536):          # EOF once the idle timeout closes it
+                pass
+            assert time.monotonic() - started < 9
+    finally:
+        gw.stop()
+
+
+def launch_with_keepalive(tmp_path, seconds):
+    return launch({}, str(tmp_path), env_extra={
+        "SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml"),
+        "GUNICORN_CMD_ARGS": f"--keep-alive {seconds}"})

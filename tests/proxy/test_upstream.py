@@ -118,3 +118,13 @@ def test_proxy_targets():
     assert target == "/v1/chat"                                # tunnelled
     _, target = client._pool_for("https://api.test/v1/chat", "")
     assert target == "/v1/chat"
+
+
+@pytest.mark.parametrize("headers", [{"x-evil": "a\r\nInjected: 1"}, {"x:y": "v"},
+                                     {"x-evil": "a\nb"}])
+def test_headers_cannot_smuggle_a_line_break(headers):
+    conn = upstream._HTTPConnection("example.test", 80)
+    conn.sock = _RecordingSocket()
+    with pytest.raises(ValueError):
+        conn.request("POST", "/x", body=b"{}", headers=headers)
+    assert conn.sock.writes == []
