@@ -1,24 +1,31 @@
-"""A lighter response head for the upstream client's HTTP/1.1 connections.
+"""Lighter HTTP/1.1 header parsing, for upstream responses and client requests.
 
-``http.client`` parses response headers with the email package's
-``FeedParser``, which is built for MIME messages and costs ~40 µs per
-response: a tenth of a whole proxied request (bench/RESULTS.md).
-``Response`` is ``http.client.HTTPResponse`` whose ``begin()`` reads the
-header lines straight into the same ``HTTPMessage``; everything after the
-head (length-delimited and chunked bodies, keep-alive) is the stdlib's.
+``http.client`` (and gevent's pywsgi, which borrows it for requests) parses
+headers with the email package's ``FeedParser``, which is built for MIME
+messages and costs ~40 µs per message: a tenth of a whole proxied request
+(bench/RESULTS.md).  ``parse_headers`` reads the header lines straight into
+the same ``HTTPMessage``.  ``Response`` is ``http.client.HTTPResponse``
+whose ``begin()`` uses it; everything after the head (length-delimited and
+chunked bodies, keep-alive) is the stdlib's.
 """
 import http.client
+import re
 
 # http.client's own limits
 MAX_LINE = 65536
 MAX_HEADERS = 100
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch     # RFC 9110 section 5.6.2
 
 
-def parse_headers(fp):
-    """The header block at ``fp`` (up to the blank line) as an ``HTTPMessage``.
+def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False):
+    """The header block at ``fp`` (up to the blank line) as a ``message_class``
+    (an ``http.client.HTTPMessage``).
 
     Field values lose surrounding whitespace; obsolete line folding becomes
-    one space (RFC 9112 section 5.2); a line without a colon is ignored.
+    one space (RFC 9112 section 5.2).  A line that is not ``token: value``
+    is skipped, or with ``strict`` (requests a server reads) refused with
+    ``ValueError``: RFC 9112 section 5.1 has servers reject whitespace
+    before the colon, a classic request-smuggling vector.
     """
     fields = []
     while True:
@@ -36,9 +43,11 @@ def parse_headers(fp):
                 fields[-1] = (name, f"{value} {text.strip()}")
             continue
         name, colon, value = text.partition(":")
-        if colon:
+        if colon and _TOKEN(name):
             fields.append((name, value.strip(" \t")))
-    message = http.client.HTTPMessage()
+        elif strict:
+            raise ValueError(f"malformed header line {text[:100]!r}")
+    message = message_class()
     for name, value in fields:
         message.set_raw(name, value)
     return message

@@ -10,7 +10,7 @@ import itertools
 import os
 
 import orjson
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import ClosingIterator
@@ -301,7 +301,6 @@ def _front(dialect, action, model, body, raw, stream):
 
 
 def _upstream_client():
-    from flask import current_app
     return current_app.extensions["switchyard.upstream"]
 
 

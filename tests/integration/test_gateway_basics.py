@@ -216,3 +216,12 @@ def launch_with_keepalive(tmp_path, seconds):
     return launch({}, str(tmp_path), env_extra={
         "SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml"),
         "GUNICORN_CMD_ARGS": f"--keep-alive {seconds}"})
+
+
+def test_malformed_request_header_is_400(gateway):
+    """Whitespace before a header's colon is refused (RFC 9112 section 5.1)."""
+    import socket
+    host, port = gateway.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Smuggle : 1\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 400")

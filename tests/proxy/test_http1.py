@@ -70,3 +70,11 @@ def test_a_head_over_the_limits_is_refused():
 def test_unknown_protocol_is_refused():
     with pytest.raises(http.client.UnknownProtocol):
         http1.Response(_Sock(b"HTTP/2.0 200 OK\r\n\r\n")).begin()
+
+
+@pytest.mark.parametrize("line", [b"Host : example.test", b"no colon here", b"Bad Name: v"])
+def test_strict_mode_refuses_malformed_request_lines(line):
+    with pytest.raises(ValueError):
+        http1.parse_headers(io.BytesIO(b"Accept: */*\r\n" + line + b"\r\n\r\n"), strict=True)
+    lenient = http1.parse_headers(io.BytesIO(b"Accept: */*\r\n" + line + b"\r\n\r\n"))
+    assert lenient.items() == [("Accept", "*/*")]
