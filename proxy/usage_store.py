@@ -50,6 +50,8 @@ GROUPS = {
 }
 
 _TABLES = {"requests": REQUEST_FIELDS, "attempts": ATTEMPT_FIELDS}
+_INSERTS = {table: f"INSERT INTO {table} VALUES ({', '.join('?' * len(fields))})"
+            for table, fields in _TABLES.items()}
 
 
 def _connect(path):
@@ -94,8 +96,12 @@ class UsageStore:
         self._submit("attempts", record)
 
     def _submit(self, table, record):
+        # The row is built here, in the request's green thread (after its
+        # answer was sent), so the writer's thread-pool job holds the GIL for
+        # nothing but SQLite's own binding: a Python loop over a second's
+        # records there would stall the serving thread for milliseconds.
         try:
-            self._queue.put_nowait((table, record))
+            self._queue.put_nowait((table, tuple(record.get(f) for f in _TABLES[table])))
         except Full:
             self.dropped += 1
 
@@ -157,20 +163,19 @@ class UsageStore:
         return batch
 
     def _write(self, batch):
+        by_table = {table: [row for t, row in batch if t == table] for table in _TABLES}
         try:
             with self._write_lock:
-                _offload(self._insert, batch)
+                _offload(self._insert, by_table)
         except sqlite3.Error:
             self.dropped += len(batch)
             log.exception("usage store %s: dropped %d records", self.path, len(batch))
 
-    def _insert(self, batch):
+    def _insert(self, by_table):
         with self._conn:
-            for table, fields in _TABLES.items():
-                rows = [tuple(rec.get(f) for f in fields) for t, rec in batch if t == table]
+            for table, rows in by_table.items():
                 if rows:
-                    marks = ", ".join("?" * len(fields))
-                    self._conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+                    self._conn.executemany(_INSERTS[table], rows)
 
     # -- retention ---------------------------------------------------------
 
