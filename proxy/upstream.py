@@ -54,6 +54,7 @@ class _LeanConnection:
     """
 
     response_class = http1.Response
+    _hold_head = False      # set per request(); a send() outside one (a proxy's CONNECT) passes
     _held_head = None
 
     @property

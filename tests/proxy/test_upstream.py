@@ -128,3 +128,11 @@ def test_headers_cannot_smuggle_a_line_break(headers):
     with pytest.raises(ValueError):
         conn.request("POST", "/x", body=b"{}", headers=headers)
     assert conn.sock.writes == []
+
+
+def test_a_write_outside_a_request_goes_straight_out():
+    """http.client writes a proxy's CONNECT itself, before any request()."""
+    conn = upstream._HTTPSConnection("example.test", 443)
+    conn.sock = _RecordingSocket()
+    conn.send(b"CONNECT example.test:443 HTTP/1.1\r\n\r\n")
+    assert conn.sock.writes == [b"CONNECT example.test:443 HTTP/1.1\r\n\r\n"]
