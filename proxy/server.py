@@ -251,7 +251,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
             raise
 
     if interval > 0 and not stream and action == "generate":
-        reply = streaming.whole_with_keepalive(lambda: _finished(produce(), observer),
+        reply = streaming.whole_with_keepalive(lambda: _settled(produce(), observer),
                                                interval, front)
     else:
         reply = produce()
@@ -270,9 +270,9 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
     return response
 
 
-def _finished(reply, observer):
+def _settled(reply, observer):
     if not reply.streamed:
-        observer.finish(reply.status)
+        observer.settle(reply.status)
     return reply
 
 
