@@ -38,27 +38,31 @@ def _first_token(ctx, client, upstream):
     """``{target: {"ttft_ms", "ttft_added_ms"}}`` from back-to-back streams."""
     s = ctx.scale
     rows = {}
-    for target in ctx.targets:
-        job = {"kind": "stream", "spec": ctx.spec(target, client, upstream, stream=True),
-               "warmup": s.st_ttft_warmup, "count": s.st_ttft_streams}
-        result = ctx.loadgen(job, timeout=60 + (s.st_ttft_warmup + s.st_ttft_streams) * 0.5)
-        done = [x["ttft_ms"] for x in result["streams"] if x["complete"]]
-        rows[target] = {"ttft_ms": stats.summary(done),
-                        "ttft_incomplete": len(result["streams"]) - len(done)}
+    for target, streams in _streams(ctx, client, upstream, s.st_ttft_warmup,
+                                    s.st_ttft_streams, per_stream_s=0.5):
+        done = [x["ttft_ms"] for x in streams if x["complete"]]
+        rows[target] = {"ttft_ms": stats.summary(done), "ttft_incomplete": len(streams) - len(done)}
     return _with_added(rows, "ttft_ms", "ttft_added_ms")
 
 
 def _paced(ctx, client, upstream):
     s = ctx.scale
     rows = {}
-    for target in ctx.targets:
-        job = {"kind": "stream", "spec": ctx.spec(target, client, upstream, stream=True),
-               "warmup": s.st_warmup, "count": s.st_streams}
-        per_stream = (s.st_tokens * s.st_chunk_delay_ms / 1000) + 1
-        result = ctx.loadgen(job, timeout=60 + (s.st_warmup + s.st_streams) * per_stream)
-        rows[target] = summarize(result["streams"], s.st_chunk_delay_ms, s.st_tokens)
+    per_stream = (s.st_tokens * s.st_chunk_delay_ms / 1000) + 1
+    for target, streams in _streams(ctx, client, upstream, s.st_warmup, s.st_streams,
+                                    per_stream_s=per_stream):
+        rows[target] = summarize(streams, s.st_chunk_delay_ms, s.st_tokens)
         rows[target]["paced_ttft_ms"] = rows[target].pop("ttft_ms")
     return _with_added(rows, "paced_ttft_ms", "paced_ttft_added_ms")
+
+
+def _streams(ctx, client, upstream, warmup, count, *, per_stream_s):
+    """``(target, per-stream results)`` for each target, one stream at a time."""
+    for target in ctx.targets:
+        job = {"kind": "stream", "spec": ctx.spec(target, client, upstream, stream=True),
+               "warmup": warmup, "count": count}
+        result = ctx.loadgen(job, timeout=60 + (warmup + count) * per_stream_s)
+        yield target, result["streams"]
 
 
 def _with_added(rows, key, added_key):
