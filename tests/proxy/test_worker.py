@@ -1,0 +1,102 @@
+"""The gunicorn worker's pywsgi handler: how responses are written."""
+import http.client
+import io
+import re
+from types import SimpleNamespace
+
+import gevent
+import pytest
+from gevent import socket
+from gevent.pywsgi import WSGIServer
+
+from proxy import worker
+
+
+class RecordingHandler(worker.IdleTimeoutHandler):
+    writes = []
+
+    def _sendall(self, data):
+        RecordingHandler.writes.append(bytes(data))
+        super()._sendall(data)
+
+
+def _chunks(*chunks):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter(chunks)          # no len(): pywsgi answers chunked
+    return app
+
+
+def _whole(body):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+    return app
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(app):
+        RecordingHandler.writes = []
+        server = WSGIServer(("127.0.0.1", 0), app, handler_class=RecordingHandler,
+                            log=SimpleNamespace(access_log_enabled=False), error_log=None)
+        server.start()
+        servers.append(server)
+        return server.server_port
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _get(port):
+    """One GET over a gevent socket; the parsed ``http.client`` response."""
+    def run():
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+        sock.close()
+        return raw
+    raw = gevent.spawn(run).get(timeout=10)
+    response = http.client.HTTPResponse(SimpleNamespace(makefile=lambda *a: io.BytesIO(raw)))
+    response.begin()
+    return response, raw
+
+
+def test_whole_answer_leaves_in_one_write(serve):
+    response, raw = _get(serve(_whole(b'{"ok":true}')))
+    assert response.status == 200 and response.read() == b'{"ok":true}'
+    assert RecordingHandler.writes == [raw]
+    assert re.search(rb"\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n", raw)
+
+
+def test_chunked_head_shares_the_first_chunk_and_frames_it(serve):
+    response, raw = _get(serve(_chunks(b"data: one\n\n", b"data: two\n\n")))
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    assert response.read() == b"data: one\n\ndata: two\n\n"
+    first, second, terminator = RecordingHandler.writes
+    assert first.endswith(b"\r\n\r\nb\r\ndata: one\n\n\r\n")
+    assert second == b"b\r\ndata: two\n\n\r\n" and terminator == b"0\r\n\r\n"
+
+
+def test_empty_body_sends_the_head_alone(serve):
+    response, raw = _get(serve(_chunks()))
+    assert response.status == 200 and response.read() == b""
+    assert RecordingHandler.writes[0].endswith(b"\r\n\r\n")
+
+
+def test_large_first_chunk_is_not_copied_into_the_head(serve):
+    body = b"x" * (worker._COALESCE_LIMIT + 1)
+    response, raw = _get(serve(_whole(body)))
+    assert response.read() == body
+    assert RecordingHandler.writes[-1] == body and len(RecordingHandler.writes) == 2
+
+
+def test_date_is_formatted_once_a_second():
+    assert worker._http_date(784111777.2) == b"Sun, 06 Nov 1994 08:49:37 GMT"
+    assert worker._http_date(784111777.9) is worker._http_date(784111777.5)
+    assert worker._http_date(784111778.0) == b"Sun, 06 Nov 1994 08:49:38 GMT"
