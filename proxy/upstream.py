@@ -25,12 +25,14 @@ from gevent import monkey
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.util.retry import Retry
 
 from proxy import http1
 from proxy.errors import (UpstreamConnectError, UpstreamStatusError, UpstreamStreamError,
                           UpstreamTimeout)
 
 _POOL_SIZE = 256
+_NO_RETRIES = Retry(False, redirect=False)  # the relay retries (elsewhere); immutable, shared
 _READ_SIZE = 65536
 _COALESCE_LIMIT = 256 * 1024   # bodies up to this size share the head's write
 # The real poll(2): a zero-timeout check never blocks, so it needs none of
@@ -125,7 +127,7 @@ class UpstreamClient:
         """
         try:
             pool, target = self._pool_for(url, cred.proxy_url)
-            resp = pool.urlopen("POST", target, body=body, headers=headers, retries=False,
+            resp = pool.urlopen("POST", target, body=body, headers=headers, retries=_NO_RETRIES,
                                 redirect=False, assert_same_host=False, timeout=self._timeout,
                                 preload_content=False, decode_content=True)
         except urllib3.exceptions.TimeoutError as exc:

@@ -101,7 +101,7 @@ class UsageStore:
         # nothing but SQLite's own binding: a Python loop over a second's
         # records there would stall the serving thread for milliseconds.
         try:
-            self._queue.put_nowait((table, tuple(record.get(f) for f in _TABLES[table])))
+            self._queue.put_nowait((table, tuple(map(record.get, _TABLES[table]))))
         except Full:
             self.dropped += 1
 
