@@ -55,6 +55,7 @@ def _http_date(now):
 
 class IdleTimeoutHandler(PyWSGIHandler):
     idle_timeout = None            # seconds; set from gunicorn's `keepalive`
+    access_log = True              # gunicorn's own access log on? (set per worker)
 
     def handle(self):
         self.socket.settimeout(self.idle_timeout)
@@ -81,7 +82,7 @@ class IdleTimeoutHandler(PyWSGIHandler):
         self._sendall(head + data)
 
     def log_request(self):
-        if self.server.log.access_log_enabled:
+        if self.access_log:
             super().log_request()
 
 
@@ -90,4 +91,6 @@ class Worker(GeventPyWSGIWorker):
 
     def init_process(self):
         IdleTimeoutHandler.idle_timeout = self.cfg.keepalive or None
+        # read once: through pywsgi's log adapter it costs a few µs a request
+        IdleTimeoutHandler.access_log = self.log.access_log_enabled
         super().init_process()

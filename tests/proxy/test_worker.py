@@ -14,6 +14,7 @@ from proxy import worker
 
 class RecordingHandler(worker.IdleTimeoutHandler):
     writes = []
+    access_log = False
 
     def _sendall(self, data):
         RecordingHandler.writes.append(bytes(data))
@@ -39,10 +40,9 @@ def _whole(body):
 def serve():
     servers = []
 
-    def start(app):
+    def start(app, handler=RecordingHandler, log=None):
         RecordingHandler.writes = []
-        server = WSGIServer(("127.0.0.1", 0), app, handler_class=RecordingHandler,
-                            log=SimpleNamespace(access_log_enabled=False), error_log=None)
+        server = WSGIServer(("127.0.0.1", 0), app, handler_class=handler, log=log, error_log=None)
         server.start()
         servers.append(server)
         return server.server_port
@@ -100,3 +100,17 @@ def test_date_is_formatted_once_a_second():
     assert worker._http_date(784111777.2) == b"Sun, 06 Nov 1994 08:49:37 GMT"
     assert worker._http_date(784111777.9) is worker._http_date(784111777.5)
     assert worker._http_date(784111778.0) == b"Sun, 06 Nov 1994 08:49:38 GMT"
+
+
+class AccessLogged(RecordingHandler):
+    access_log = True
+
+
+@pytest.mark.parametrize("handler, lines", [(RecordingHandler, 0), (AccessLogged, 1)])
+def test_gunicorn_access_record_only_when_its_log_is_on(serve, handler, lines):
+    logged = []
+    log = SimpleNamespace(access=lambda resp, req, environ, took: logged.append(resp.status),
+                          write=lambda text: None)
+    response, _ = _get(serve(_whole(b"{}"), handler, log))
+    assert response.status == 200
+    assert logged == ["200 OK"] * lines
