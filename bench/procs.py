@@ -188,12 +188,15 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def run_loadgen(job, timeout, on_event=None, cwd=None):
-    """Run one load-generator job in its own process; ``on_event`` sees each
-    progress line as it comes.  Killed if it outlives ``timeout`` seconds."""
+def run_loadgen(job, timeout, on_event=None, cwd=None, cpus=None):
+    """Run one load-generator job in its own process (on ``cpus`` when
+    given); ``on_event`` sees each progress line as it comes.  Killed if it
+    outlives ``timeout`` seconds."""
     popen = subprocess.Popen([sys.executable, "-m", "bench.loadgen"], cwd=cwd,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              start_new_session=True, text=True)
+    if cpus:    # before the job is written: it starts no thread until then
+        os.sched_setaffinity(popen.pid, cpus)
     watchdog = threading.Timer(timeout, _signal_group, (popen.pid, signal.SIGKILL))
     watchdog.start()
     result = None

@@ -95,12 +95,15 @@ def _targets_in(rows):
 
 def sequential_section(data):
     out = ["## 1. Sequential added latency",
-           "One request at a time, upstream answers instantly; ms. *added* = minus direct."]
+           "One request at a time, upstream answers instantly; ms. *added* = minus direct. "
+           + _placement(data.get("pinned"))]
     header = ["case", "target", "median of round medians", "p50", "p99", "added p50",
               "added p99", "÷ direct (p50)", "÷ LiteLLM (p50)", "errors"]
     cases = dict(data["cases"])
     if data.get("after_idle"):
         cases["openai->openai, 20 ms idle before each"] = data["after_idle"]
+    if data.get("unpinned"):
+        cases["openai->openai, not pinned (for information)"] = data["unpinned"]
     rows = []
     for case, targets in cases.items():
         direct, litellm = _get(targets, "direct", "p50"), _get(targets, "litellm", "p50")
@@ -110,6 +113,13 @@ def sequential_section(data):
                          _get(v, "added", "p50"), _get(v, "added", "p99"),
                          ratio(v["p50"], direct), ratio(v["p50"], litellm), v["errors"]])
     return out + [table(header, rows)]
+
+
+def _placement(pinned):
+    if pinned:
+        return ("Pinned: load generator on one core, every server on another "
+                "(bench/placement.py).")
+    return "Not pinned (one core, or an older run): the scheduler placed every process."
 
 
 def throughput_section(data):
@@ -137,7 +147,8 @@ def streaming_section(data):
            f"One stream at a time. *First token*: {data.get('ttft_streams', '?')} streams back "
            "to back, each sent at once by the mock; *added* = minus direct. *Paced*: "
            f"{data['tokens']} tokens, {data['chunk_delay_ms']} ms apart; *batched*: share of "
-           "gaps under half the upstream delay (0 = pacing kept). ms."]
+           "gaps under half the upstream delay (0 = pacing kept). ms. "
+           + _placement(data.get("pinned"))]
     header = ["case", "target", "first token p50", "added p50", "added p99", "complete",
               "paced first token p50", "added p50", "gap p1", "gap p50", "gap p99", "batched"]
     rows = []

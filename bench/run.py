@@ -99,8 +99,9 @@ def _failed_requests(name, data):
     if name == "soak":
         return data.get("errors", 0)
     groups = dict(data.get("cases") or data.get("levels") or {})
-    if data.get("after_idle"):
-        groups["after_idle"] = data["after_idle"]
+    for extra in ("after_idle", "unpinned"):
+        if data.get(extra):
+            groups[extra] = data[extra]
     rows = [group["switchyard"] for group in groups.values() if "switchyard" in group]
     if name == "streaming":
         return sum(row["streams"] - row["complete"] + row.get("ttft_incomplete", 0)

@@ -4,11 +4,12 @@
 controls and the load generator.  A scenario sets the mock up itself
 (``ctx.set_mock``), so scenarios run in any order.
 """
+import contextlib
 import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-from bench import targets
+from bench import placement, targets
 from bench.procs import Server, run_loadgen
 from bench.scale import Scale
 from bench.servers import REPO_DIR, configure_mock
@@ -23,6 +24,7 @@ class Context:
     proxies: dict                 # "switchyard" / "litellm" -> running Server
     restart: Callable             # restart(name) -> a fresh Server of that proxy
     tokens: int = 16              # what the mock currently answers
+    client_cpus: set = None       # the load generator's CPUs while pinned
 
     @property
     def targets(self):
@@ -48,7 +50,23 @@ class Context:
         self.tokens = settings["tokens"]
 
     def loadgen(self, job, timeout, on_event=None):
-        return run_loadgen(job, timeout, on_event, cwd=REPO_DIR)
+        return run_loadgen(job, timeout, on_event, cwd=REPO_DIR, cpus=self.client_cpus)
+
+    @contextlib.contextmanager
+    def pinned(self):
+        """Inside: the load generator on one core, every server on another
+        (``bench.placement``).  Yields whether it could (False on one core)."""
+        cpus = placement.split()
+        if cpus is None:
+            yield False
+            return
+        servers = [self.mock.pid] + [proxy.pid for proxy in self.proxies.values()]
+        with placement.pinned(servers, cpus[1]):
+            self.client_cpus = cpus[0]
+            try:
+                yield True
+            finally:
+                self.client_cpus = None
 
 
 def load(name):

@@ -1,8 +1,12 @@
 """1. Sequential added latency: one request at a time, no upstream delay,
 so every millisecond above ``direct`` is the proxy's own cost.
 
+Pinned (``bench.placement``): the load generator on one core, every server
+on another, so each target is measured in the same arrangement.
 ``after_idle`` repeats openai->openai with ``IDLE_GAP_MS`` of idleness
-before each request (see the streaming scenario's paced first token).
+before each request (see the streaming scenario's paced first token);
+``unpinned`` repeats it with the scheduler placing every process, for
+information: that is the number the placement changes.
 
 Targets are interleaved round by round (``bench.loadgen`` rotates their
 order), so a slow moment of the machine hits them all alike.  Reported per
@@ -24,9 +28,12 @@ IDLE_GAP_MS = 20
 
 def run(ctx):
     ctx.set_mock()
-    cases = {f"{client}->{upstream}": _case(ctx, client, upstream)
-             for client, upstream in CASES}
-    return {"cases": cases, "after_idle": _case(ctx, "openai", "openai", gap_ms=IDLE_GAP_MS)}
+    with ctx.pinned() as pinned:
+        cases = {f"{client}->{upstream}": _case(ctx, client, upstream)
+                 for client, upstream in CASES}
+        after_idle = _case(ctx, "openai", "openai", gap_ms=IDLE_GAP_MS)
+    return {"pinned": pinned, "cases": cases, "after_idle": after_idle,
+            "unpinned": _case(ctx, "openai", "openai") if pinned else None}
 
 
 def _case(ctx, client, upstream, gap_ms=0):

@@ -23,14 +23,15 @@ CASES = (("openai", "openai"), ("claude", "claude"), ("claude", "openai"))
 
 def run(ctx):
     s = ctx.scale
-    ctx.set_mock(tokens=s.st_tokens, chunk_delay_ms=0)
-    first = {f"{c}->{u}": _first_token(ctx, c, u) for c, u in CASES}
-    ctx.set_mock(tokens=s.st_tokens, chunk_delay_ms=s.st_chunk_delay_ms)
-    cases = {f"{c}->{u}": _paced(ctx, c, u) for c, u in CASES}
+    with ctx.pinned() as pinned:       # as the sequential scenario, bench.placement
+        ctx.set_mock(tokens=s.st_tokens, chunk_delay_ms=0)
+        first = {f"{c}->{u}": _first_token(ctx, c, u) for c, u in CASES}
+        ctx.set_mock(tokens=s.st_tokens, chunk_delay_ms=s.st_chunk_delay_ms)
+        cases = {f"{c}->{u}": _paced(ctx, c, u) for c, u in CASES}
     for name, rows in cases.items():
         for target, row in rows.items():
             row.update(first[name][target])
-    return {"tokens": s.st_tokens, "chunk_delay_ms": s.st_chunk_delay_ms,
+    return {"pinned": pinned, "tokens": s.st_tokens, "chunk_delay_ms": s.st_chunk_delay_ms,
             "ttft_streams": s.st_ttft_streams, "cases": cases}
 
 
