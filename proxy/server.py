@@ -69,20 +69,23 @@ def create_app(config=None):
 def _install_hooks(app):
     @app.before_request
     def identify():
-        headers, path = _lower_headers(), request.path
+        environ, path = request.environ, request.path
+        headers = g.lower_headers = environ_headers(environ)
         g.request_id = headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
         g.dialect = dialect_for_path(path, headers)
-        if request.method == "OPTIONS":
+        if environ["REQUEST_METHOD"] == "OPTIONS":
             return preflight()
         if path.startswith(_OPEN_PATHS + _SELF_AUTHED):
             return None
-        g.client_key = _authenticate()
+        g.client_key = _authenticate(environ, headers)
         return None
 
     @app.after_request
     def stamp(response):
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        headers = response.headers
+        headers["X-Request-Id"] = g.get("request_id", "")
+        if "Access-Control-Allow-Origin" not in headers:   # (setdefault raises inside)
+            headers["Access-Control-Allow-Origin"] = "*"
         return response
 
     @app.errorhandler(ClientError)
@@ -100,11 +103,11 @@ def _install_hooks(app):
                                     f"for request {g.get('request_id')}.")
 
 
-def _authenticate():
+def _authenticate(environ, headers):
     keys = runtime.current().client_keys
-    if not keys and not _is_loopback(request.environ.get("SERVER_NAME", "")):
+    if not keys and not _is_loopback(environ.get("SERVER_NAME", "")):
         raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
-    return auth.authenticate(keys, _lower_headers(), _query())
+    return auth.authenticate(keys, headers, _query(environ))
 
 
 def _is_loopback(host):
@@ -299,32 +302,25 @@ def _parse_body(raw):
 
 
 def _front(dialect, action, model, body, raw, stream):
-    headers = _lower_headers()
-    client_key = g.get("client_key")
+    state = g._get_current_object()            # one context lookup, not one per field
+    headers = state.lower_headers
+    client_key = state.get("client_key")
     return FrontRequest(
         dialect=dialect, action=action, model=model, body=body, raw=raw, stream=stream,
-        headers=headers, request_id=g.request_id,
+        headers=headers, request_id=state.request_id,
         client_key_id=client_key.key_id if client_key else "",
         client_label=client_key.label if client_key else "",
         actor=headers.get("x-switchyard-actor") or (client_key.label if client_key else ""),
-        query=_query().to_dict())
+        query=_query(request.environ).to_dict())
 
 
 def _upstream_client():
     return current_app.extensions["switchyard.upstream"]
 
 
-def _query():
+def _query(environ):
     """The query arguments; most requests have none, so skip parsing then."""
-    return request.args if request.environ.get("QUERY_STRING") else _NO_QUERY
-
-
-def _lower_headers():
-    """The request's headers with lower-cased names, computed once per request."""
-    headers = g.get("lower_headers")
-    if headers is None:
-        headers = g.lower_headers = environ_headers(request.environ)
-    return headers
+    return request.args if environ.get("QUERY_STRING") else _NO_QUERY
 
 
 def environ_headers(environ):
