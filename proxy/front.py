@@ -3,6 +3,20 @@ import time
 from dataclasses import dataclass, field
 
 
+def path_dialect(path):
+    """The dialect a client of ``path`` speaks (and reads errors in), or
+    ``None`` for the model lists every dialect shares (``/v1/models``)."""
+    if path.startswith("/v1/messages"):
+        return "claude"
+    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
+        return "gemini"
+    if path.startswith("/v1/responses"):
+        return "responses"
+    if path.startswith("/v1/models"):
+        return None
+    return "openai"
+
+
 @dataclass
 class FrontRequest:
     """What the relay needs to serve a request, independent of Flask.

@@ -17,9 +17,15 @@ MAX_HEADERS = 100
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch     # RFC 9110 section 5.6.2
 
 
-def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False):
+class TooManyHeaders(http.client.HTTPException):
+    pass
+
+
+def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False,
+                  max_headers=MAX_HEADERS, max_line=MAX_LINE):
     """The header block at ``fp`` (up to the blank line) as a ``message_class``
-    (an ``http.client.HTTPMessage``).
+    (an ``http.client.HTTPMessage``).  More than ``max_headers`` fields
+    raises ``TooManyHeaders``, a line over ``max_line`` bytes ``LineTooLong``.
 
     Field values lose surrounding whitespace; obsolete line folding becomes
     one space (RFC 9112 section 5.2).  A line that is not ``token: value``
@@ -29,13 +35,13 @@ def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False):
     """
     fields = []
     while True:
-        line = fp.readline(MAX_LINE + 1)
-        if len(line) > MAX_LINE:
+        line = fp.readline(max_line + 1)
+        if len(line) > max_line:
             raise http.client.LineTooLong("header line")
         if line in (b"\r\n", b"\n", b""):
             break
-        if len(fields) >= MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+        if len(fields) >= max_headers:
+            raise TooManyHeaders(f"got more than {max_headers} headers")
         text = line.decode("iso-8859-1").rstrip("\r\n")
         if text[:1] in (" ", "\t"):
             if fields:

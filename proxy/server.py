@@ -19,7 +19,7 @@ import translators
 from proxy import (auth, config as config_module, management, metrics, model_lists, observe, relay,
                    reload, runtime, streaming)
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
-from proxy.front import FrontRequest
+from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
 
 log = logging.getLogger("switchyard.server")
@@ -122,18 +122,14 @@ def _is_loopback(host):
 def dialect_for_path(path, headers):
     """Which dialect's error shape a path's client understands (``headers``:
     lower-cased names)."""
-    if path.startswith("/v1/messages"):
-        return "claude"
-    if path.startswith("/v1beta/") or (path.startswith("/v1/models/") and ":" in path):
-        return "gemini"
-    if path.startswith("/v1/responses"):
-        return "responses"
-    if path.startswith("/v1/models"):
+    dialect = path_dialect(path)
+    if dialect is None:            # a model list: its caller's SDK tells
         if model_lists.wants_gemini_shape(headers, request.args):
             return "gemini"
         if model_lists.wants_anthropic_shape(headers):
             return "claude"
-    return "openai"
+        return "openai"
+    return dialect
 
 
 def _http_message(exc):

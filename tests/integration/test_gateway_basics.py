@@ -1,5 +1,6 @@
 """Auth, error shapes, headers, model lists and stream timing, through a
 real gunicorn+gevent gateway."""
+import json
 import threading
 
 import anthropic
@@ -213,9 +214,50 @@ def test_idle_client_connections_are_closed_after_keepalive(tmp_path):
 
 
 def launch_with_keepalive(tmp_path, seconds):
+    return launch_with_args(tmp_path, f"--keep-alive {seconds}")
+
+
+def launch_with_args(tmp_path, args):
     return launch({}, str(tmp_path), env_extra={
-        "SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml"),
-        "GUNICORN_CMD_ARGS": f"--keep-alive {seconds}"})
+        "SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml"), "GUNICORN_CMD_ARGS": args})
+
+
+def _raw_exchange(url, head):
+    """Send ``head`` on a fresh connection; the whole answer (the server closes)."""
+    import socket
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_gunicorn_header_limits_hold_with_the_pywsgi_worker(tmp_path):
+    """--limit-request-fields (gunicorn's setting) -> 431, body in the path's dialect."""
+    gw = launch_with_args(tmp_path, "--limit-request-fields 5")
+    try:
+        extra = "".join(f"X-Extra-{i}: {i}\r\n" for i in range(6))
+        answer = _raw_exchange(gw.url, f"POST /v1/messages HTTP/1.1\r\nHost: x\r\n{extra}"
+                                       "Content-Length: 2\r\n\r\n{}".encode())
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 431 Request Header Fields Too Large")
+        error = json.loads(body)
+        assert error["type"] == "error" and "more than 5 header fields" in error["error"]["message"]
+        assert _raw_exchange(gw.url, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                     b"Connection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
+    finally:
+        gw.stop()
+
+
+def test_request_line_over_gunicorn_default_limit_is_414(gateway):
+    """gunicorn's default limit_request_line (4094 bytes) holds."""
+    answer = _raw_exchange(gateway.url, b"GET /v1/models?q=" + b"a" * 4100 +
+                           b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 414 URI Too Long")
+    assert "4094" in json.loads(body)["error"]["message"]
 
 
 def test_malformed_request_header_is_400(gateway):

@@ -1,6 +1,7 @@
 """The gunicorn worker's pywsgi handler: how responses are written."""
 import http.client
 import io
+import json
 import re
 from types import SimpleNamespace
 
@@ -114,3 +115,65 @@ def test_gunicorn_access_record_only_when_its_log_is_on(serve, handler, lines):
     response, _ = _get(serve(_whole(b"{}"), handler, log))
     assert response.status == 200
     assert logged == ["200 OK"] * lines
+
+
+def _settings(*args):
+    from gunicorn.config import Config
+    cfg = Config()
+    for name, value in zip(args[::2], args[1::2]):
+        cfg.set(name, value)
+    return worker.handler_settings(cfg)
+
+
+def test_gunicorn_settings_reach_the_handler():
+    assert _settings() == {"idle_timeout": 2, "limit_request_line": 4094,
+                           "limit_request_fields": 100, "limit_request_field_size": 8190}
+    unlimited = _settings("keepalive", 0, "limit_request_line", 0,
+                          "limit_request_fields", 0, "limit_request_field_size", 0)
+    assert unlimited == {"idle_timeout": None, "limit_request_line": 8192,
+                         "limit_request_fields": 32768, "limit_request_field_size": 65536}
+
+
+class Limited(RecordingHandler):
+    limit_request_line = 60
+    limit_request_fields = 3
+    limit_request_field_size = 30
+
+
+def _exchange(port, head):
+    def run():
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(head)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+        sock.close()
+        return raw
+    return gevent.spawn(run).get(timeout=10)
+
+
+@pytest.mark.parametrize("head, status, shape", [
+    (b"GET /v1/chat/completions?" + b"q" * 60 + b" HTTP/1.1\r\n\r\n", 414, "openai"),
+    (b"POST /v1/messages HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", 431, "claude"),
+    (b"POST /v1beta/models/m:generateContent HTTP/1.1\r\nA: " + b"x" * 40 + b"\r\n\r\n",
+     431, "gemini"),
+])
+def test_limits_answer_in_the_dialect_of_the_path(serve, head, status, shape):
+    raw = _exchange(serve(_whole(b"{}"), Limited), head)
+    top, _, body = raw.partition(b"\r\n\r\n")
+    assert top.startswith(b"HTTP/1.1 %d " % status) and b"Connection: close" in top
+    error = json.loads(body)
+    if shape == "claude":
+        assert error["type"] == "error" and error["error"]["message"]
+    elif shape == "gemini":
+        assert error["error"]["code"] == status and error["error"]["status"]
+    else:
+        assert set(error) == {"error"} and error["error"]["message"] and "type" in error["error"]
+    assert RecordingHandler.writes == []     # nothing reached the application's writer
+
+
+def test_within_limits_is_served_and_malformed_is_400(serve):
+    port = serve(_whole(b"{}"), Limited)
+    assert _exchange(port, b"GET / HTTP/1.1\r\nA: 1\r\nConnection: close\r\n\r\n") \
+        .startswith(b"HTTP/1.1 200")
+    assert _exchange(port, b"GET / HTTP/1.1\r\nA : 1\r\n\r\n").startswith(b"HTTP/1.1 400")
