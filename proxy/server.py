@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import ClosingIterator
 
 import translators
-from proxy import (auth, config as config_module, management, metrics, model_lists, observe, relay,
-                   reload, runtime, streaming)
+from proxy import (auth, config as config_module, json_array, management, metrics, model_lists,
+                   observe, relay, reload, runtime, streaming)
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
@@ -264,6 +264,8 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
                                                interval, front)
     else:
         reply = produce()
+    if reply.streamed and stream and dialect == "gemini" and json_array.wants_array(front.query):
+        reply = json_array.array_reply(reply)
     # The usage record, metrics and access-log line are written once the
     # client has its answer (gunicorn closes the body after sending it, the
     # last chunk of a stream included), not on the latency path.

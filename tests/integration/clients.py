@@ -1,6 +1,7 @@
 """The official SDKs, pointed at a gateway exactly as a user would."""
 import anthropic
 import openai
+import requests
 from google import genai
 from google.genai import types as gtypes
 
@@ -19,6 +20,19 @@ def gemini_client(gateway, key=CLIENT_KEY, api_version=None):
     options = gtypes.HttpOptions(base_url=gateway.url, timeout=20000,
                                  api_version=api_version)
     return genai.Client(api_key=key, http_options=options)
+
+
+def gemini_array_stream(gateway, model, query=""):
+    """streamGenerateContent as a REST client without ``alt=sse`` calls it: the
+    response is one JSON array of GenerateContentResponse objects."""
+    resp = requests.post(
+        f"{gateway.url}/v1beta/models/{model}:streamGenerateContent{query}",
+        json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+        headers={"x-goog-api-key": CLIENT_KEY}, timeout=20)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "application/json; charset=UTF-8"
+    chunks = [gtypes.GenerateContentResponse.model_validate(c) for c in resp.json()]
+    return "".join(c.text or "" for c in chunks), chunks
 
 
 WEATHER_TOOL = {

@@ -295,3 +295,11 @@ def test_gemini_tool_call_signature_returned_for_clients_that_cannot(gateway, up
     history = _sent(upstream, "gemini")["contents"]
     calls = [p for turn in history for p in turn["parts"] if "functionCall" in p]
     assert calls and calls[-1]["thoughtSignature"] == GEMINI_SIGNATURE
+
+
+@pytest.mark.parametrize("up", ["openai", "claude"])
+def test_gemini_array_stream_from_other_upstreams(gateway, upstream, up):
+    text, chunks = clients.gemini_array_stream(gateway, MODELS[up])
+    assert text == f"Hello from {up}"
+    assert chunks[-1].candidates[0].finish_reason == gtypes.FinishReason.STOP
+    assert chunks[-1].usage_metadata.prompt_token_count == USAGE["input_tokens"]

@@ -206,3 +206,12 @@ def test_gemini_function_round_trip(gateway, upstream):
 def test_gemini_count_tokens(gateway, upstream):
     client = clients.gemini_client(gateway)
     assert client.models.count_tokens(model=MODELS["gemini"], contents="hi").total_tokens == 42
+
+
+def test_gemini_stream_without_alt_sse_is_one_json_array(gateway, upstream):
+    for query in ("", "?alt=json"):
+        text, chunks = clients.gemini_array_stream(gateway, MODELS["gemini"], query)
+        assert text == "Hello from gemini" and len(chunks) > 1
+        assert chunks[-1].usage_metadata.prompt_token_count == USAGE["input_tokens"]
+        call = upstream.calls_for(KEYS["gemini"])[-1]     # upstream still streams SSE
+        assert call.path.endswith(":streamGenerateContent?alt=sse")
