@@ -29,8 +29,9 @@ def count_reply(front, n, *, source):
     return json_reply(200, body, [("X-Switchyard-Token-Count", source)])
 
 
-def count(front, cred, upstream_model, client):
-    """Count ``front``'s input tokens with ``cred``'s upstream if it can."""
+def count(front, cred, upstream_model, client, timeouts):
+    """Count ``front``'s input tokens with ``cred``'s upstream if it can
+    (``timeouts``: see ``UpstreamClient.send``)."""
     try:
         ir = translators.dialect(front.dialect).parse_request(_generate_request(front))
     except TranslationError as exc:
@@ -43,7 +44,7 @@ def count(front, cred, upstream_model, client):
         body = _count_body(cred, ir, upstream_model)
     url = endpoints.url(cred, upstream_model, action="count_tokens", stream=False)
     headers = endpoints.auth_headers(cred, forward_request_headers(front.headers))
-    resp = client.send(cred, url, headers, orjson.dumps(body), stream=False)
+    resp = client.send(cred, url, headers, orjson.dumps(body), timeouts=timeouts)
     answer = orjson.loads(read_all(resp, cred))
     n = answer.get("totalTokens") if cred.dialect == "gemini" else answer.get("input_tokens")
     return count_reply(front, int(n or 0), source="upstream")

@@ -133,7 +133,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     if cred.kind == "echo":
         return _echo_reply(front, observer)
     if front.action == "count_tokens":
-        return counting.count(front, cred, upstream_model, client)
+        return counting.count(front, cred, upstream_model, client, runtime.upstream_timeouts)
     same = cred.dialect == front.dialect
     body = _upstream_body(front, cred, upstream_model, same)
     url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
@@ -141,7 +141,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     if runtime.config["send-actor-headers"]:
         forwarded.update(actor_headers(front.actor, front.headers))
     headers = endpoints.auth_headers(cred, forwarded)
-    resp = client.send(cred, url, headers, body, stream=front.stream)
+    resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
     if front.stream:
         return streaming.open(front, cred, resp, runtime.config, observer, same=same)
     return _whole_reply(front, cred, resp, observer, same)

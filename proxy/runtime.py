@@ -16,6 +16,16 @@ class Runtime:
     pool: CredentialPool
     client_keys: tuple = ()       # proxy.auth.ClientKey, from `api-keys`
 
+    @property
+    def body_limit(self):
+        """Largest request body in bytes (``request-body-limit-mb``)."""
+        return self.config["request-body-limit-mb"] * 1024 * 1024
+
+    @property
+    def upstream_timeouts(self):
+        """``(connect, read)`` seconds for upstream calls."""
+        return self.config["connect-timeout-seconds"], self.config["read-timeout-seconds"]
+
 
 _current = None
 

@@ -54,9 +54,7 @@ def create_app(config=None):
     if config["watch-config"]:
         reload.start_watcher(config_module.config_path())
     app = _App("switchyard")
-    app.config["MAX_CONTENT_LENGTH"] = config["request-body-limit-mb"] * 1024 * 1024
-    app.extensions["switchyard.upstream"] = UpstreamClient(
-        config["connect-timeout-seconds"], config["read-timeout-seconds"])
+    app.extensions["switchyard.upstream"] = UpstreamClient()
     _install_hooks(app)
     _install_routes(app)
     app.register_blueprint(metrics.blueprint)
@@ -69,7 +67,10 @@ def create_app(config=None):
 def _install_hooks(app):
     @app.before_request
     def identify():
-        environ, path = request.environ, request.path
+        req = request._get_current_object()
+        environ, path = req.environ, req.path
+        # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
+        req.max_content_length = runtime.current().body_limit
         headers = g.lower_headers = environ_headers(environ)
         g.request_id = headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
         g.dialect = dialect_for_path(path, headers)

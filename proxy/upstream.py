@@ -16,6 +16,7 @@ these blocking calls yield to other green threads.  ``urllib3`` errors
 are mapped to ``proxy.errors`` here and nowhere else.
 """
 import contextlib
+import functools
 import re
 import select
 
@@ -110,8 +111,7 @@ class _HTTPSConnectionPool(HTTPSConnectionPool):
 
 
 class UpstreamClient:
-    def __init__(self, connect_timeout, read_timeout):
-        self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+    def __init__(self):
         self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
         self._adapter.poolmanager.pool_classes_by_scheme = {
             "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
@@ -119,17 +119,19 @@ class UpstreamClient:
         # normalisation on every call (the manager still owns the pools)
         self._pools = {}
 
-    def send(self, cred, url, headers, body, *, stream):
+    def send(self, cred, url, headers, body, *, timeouts):
         """POST ``body``; returns the urllib3 response once its headers are
         in (``.status``, ``.headers``; read the body with ``iter_bytes`` or
-        ``read_all``).  Non-2xx answers raise ``UpstreamStatusError`` with
-        the body read.
+        ``read_all``).  ``timeouts``: ``(connect, read)`` seconds, the read
+        timeout applying to each wait for bytes.  Non-2xx answers raise
+        ``UpstreamStatusError`` with the body read.
         """
         try:
             pool, target = self._pool_for(url, cred.proxy_url)
             resp = pool.urlopen("POST", target, body=body, headers=headers, retries=_NO_RETRIES,
-                                redirect=False, assert_same_host=False, timeout=self._timeout,
-                                preload_content=False, decode_content=True)
+                                redirect=False, assert_same_host=False,
+                                timeout=_timeout(timeouts), preload_content=False,
+                                decode_content=True)
         except urllib3.exceptions.TimeoutError as exc:
             kind = UpstreamConnectError if _refused(exc) else UpstreamTimeout
             raise kind(_describe(exc), credential_id=cred.id) from None
@@ -169,6 +171,13 @@ class UpstreamClient:
 
     def close(self):
         self._adapter.close()
+
+
+@functools.lru_cache(maxsize=8)
+def _timeout(timeouts):
+    """urllib3's Timeout for ``(connect, read)``; one object per config."""
+    connect, read = timeouts
+    return urllib3.Timeout(connect=connect, read=read)
 
 
 def _split(url):

@@ -209,3 +209,26 @@ def test_actor_forwarded_with_aibridge_headers(ops_gateway, upstream):
     assert sent["x-ai-bridge-actor-id"] == "bob"
     assert sent["x-ai-bridge-actor-metadata-team"] == "infra"
     assert "x-switchyard-actor" not in sent
+
+
+def test_reload_changes_the_body_limit_at_once(ops_gateway):
+    with open(ops_gateway.config_path) as f:
+        good = f.read()
+    big = {"model": MODELS["openai"], "messages": [{"role": "user", "content": "x" * 1_500_000}]}
+    headers = {"Authorization": f"Bearer {CLIENT_KEY}"}
+    try:
+        config = yaml.safe_load(good)
+        config["request-body-limit-mb"] = 1
+        with open(ops_gateway.config_path, "w") as f:
+            yaml.safe_dump(config, f)
+        assert _mgmt(ops_gateway, "POST", "/reload").status_code == 200
+        resp = requests.post(f"{ops_gateway.url}/v1/chat/completions", json=big,
+                             headers=headers, timeout=20)
+        assert resp.status_code == 413 and "request-body-limit-mb" in resp.json()["error"]["message"]
+    finally:
+        with open(ops_gateway.config_path, "w") as f:
+            f.write(good)
+        _mgmt(ops_gateway, "POST", "/reload")
+    resp = requests.post(f"{ops_gateway.url}/v1/chat/completions", json=big, headers=headers,
+                         timeout=20)
+    assert resp.status_code == 200

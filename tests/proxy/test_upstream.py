@@ -10,6 +10,7 @@ from proxy import upstream
 from proxy.errors import UpstreamConnectError, UpstreamStatusError
 
 CRED = SimpleNamespace(id="c1", proxy_url="")
+TIMEOUTS = (2, 5)              # (connect, read) seconds
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -51,10 +52,10 @@ def _url(srv, path):
 
 
 def test_connections_are_reused_and_dropped_ones_replaced(server):
-    client = upstream.UpstreamClient(2, 5)
+    client = upstream.UpstreamClient()
     for path in ("/a?x=1", "/b", "/close", "/c"):
         resp = client.send(CRED, _url(server, path), {"content-type": "application/json"},
-                           b'{"n":1}', stream=False)
+                           b'{"n":1}', timeouts=TIMEOUTS)
         assert upstream.read_all(resp, CRED) == b'{"echo":7}'
     paths = [p for p, _, _ in server.seen]
     ports = [port for _, port, _ in server.seen]
@@ -63,18 +64,18 @@ def test_connections_are_reused_and_dropped_ones_replaced(server):
 
 
 def test_non_2xx_raises_with_status_headers_and_body(server):
-    client = upstream.UpstreamClient(2, 5)
+    client = upstream.UpstreamClient()
     with pytest.raises(UpstreamStatusError) as caught:
-        client.send(CRED, _url(server, "/limited"), {}, b"{}", stream=False)
+        client.send(CRED, _url(server, "/limited"), {}, b"{}", timeouts=TIMEOUTS)
     assert caught.value.status == 429
     assert caught.value.headers["retry-after"] == "3"
     assert caught.value.body == b'{"echo":2}'
 
 
 def test_refused_connection_is_a_connect_error():
-    client = upstream.UpstreamClient(2, 5)
+    client = upstream.UpstreamClient()
     with pytest.raises(UpstreamConnectError) as caught:
-        client.send(CRED, "http://127.0.0.1:1/v1/x?key=secret", {}, b"{}", stream=False)
+        client.send(CRED, "http://127.0.0.1:1/v1/x?key=secret", {}, b"{}", timeouts=TIMEOUTS)
     assert "secret" not in caught.value.message
 
 
@@ -111,7 +112,7 @@ def test_head_and_small_body_leave_in_one_write():
 
 
 def test_proxy_targets():
-    client = upstream.UpstreamClient(2, 5)
+    client = upstream.UpstreamClient()
     _, target = client._pool_for("http://api.test/v1/chat?x=1", "http://proxy.test:3128")
     assert target == "http://api.test/v1/chat?x=1"            # absolute form via a plain proxy
     _, target = client._pool_for("https://api.test/v1/chat", "http://proxy.test:3128")
@@ -136,3 +137,9 @@ def test_a_write_outside_a_request_goes_straight_out():
     conn.sock = _RecordingSocket()
     conn.send(b"CONNECT example.test:443 HTTP/1.1\r\n\r\n")
     assert conn.sock.writes == [b"CONNECT example.test:443 HTTP/1.1\r\n\r\n"]
+
+
+def test_timeouts_are_per_call_one_object_per_config():
+    first = upstream._timeout((3, 40))
+    assert (first.connect_timeout, first.read_timeout) == (3, 40)
+    assert upstream._timeout((3, 40)) is first and upstream._timeout((3, 41)) is not first
