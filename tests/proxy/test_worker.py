@@ -52,17 +52,22 @@ def serve():
         server.stop()
 
 
-def _get(port):
-    """One GET over a gevent socket; the parsed ``http.client`` response."""
+def _exchange(port, head):
+    """Send ``head`` over a gevent socket; every byte until the server closes."""
     def run():
         sock = socket.create_connection(("127.0.0.1", port))
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        sock.sendall(head)
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk
         sock.close()
         return raw
-    raw = gevent.spawn(run).get(timeout=10)
+    return gevent.spawn(run).get(timeout=10)
+
+
+def _get(port):
+    """One GET; the parsed ``http.client`` response and the raw bytes."""
+    raw = _exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     response = http.client.HTTPResponse(SimpleNamespace(makefile=lambda *a: io.BytesIO(raw)))
     response.begin()
     return response, raw
@@ -138,18 +143,6 @@ class Limited(RecordingHandler):
     limit_request_line = 60
     limit_request_fields = 3
     limit_request_field_size = 30
-
-
-def _exchange(port, head):
-    def run():
-        sock = socket.create_connection(("127.0.0.1", port))
-        sock.sendall(head)
-        raw = b""
-        while chunk := sock.recv(65536):
-            raw += chunk
-        sock.close()
-        return raw
-    return gevent.spawn(run).get(timeout=10)
 
 
 @pytest.mark.parametrize("head, status, shape", [
