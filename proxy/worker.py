@@ -66,7 +66,9 @@ class HeadRefused(ValueError):
                    self.status, self.REASONS[self.status].encode(), len(body), body)
 
 
-class IdleTimeoutHandler(PyWSGIHandler):
+class Handler(PyWSGIHandler):
+    """pywsgi's request handler with the changes listed in the module docstring."""
+
     # Set per worker from gunicorn's settings (Worker.init_process); the
     # defaults are gunicorn's.
     idle_timeout = None            # seconds: `keepalive`
@@ -141,11 +143,11 @@ def handler_settings(cfg):
 
 
 class Worker(GeventPyWSGIWorker):
-    wsgi_handler = IdleTimeoutHandler
+    wsgi_handler = Handler
 
     def init_process(self):
         for name, value in handler_settings(self.cfg).items():
-            setattr(IdleTimeoutHandler, name, value)
+            setattr(Handler, name, value)
         # read once: through pywsgi's log adapter it costs a few µs a request
-        IdleTimeoutHandler.access_log = self.log.access_log_enabled
+        Handler.access_log = self.log.access_log_enabled
         super().init_process()

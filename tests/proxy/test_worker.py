@@ -13,7 +13,7 @@ from gevent.pywsgi import WSGIServer
 from proxy import worker
 
 
-class RecordingHandler(worker.IdleTimeoutHandler):
+class RecordingHandler(worker.Handler):
     writes = []
     access_log = False
 
