@@ -1,9 +1,16 @@
 # Two commands for a newcomer: `make run` (install + serve) and `make test` (install + test).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-dev bench clean
+# `make run PORT=9000` moves the port and keeps the loopback bind. PORT set in the
+# environment alone (a PaaS) binds 0.0.0.0, where api-keys are required (gunicorn.conf.py).
+ifeq ($(origin PORT),command line)
+export PORT
+export SWITCHYARD_HOST ?= 127.0.0.1
+endif
+
+.PHONY: run test smoke install install-dev bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +26,9 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest -n 2
+
+smoke:            # `make run` in a copy of the tree, runtime deps only; echo via all four front doors
+	$(PYTHON) tests/smoke/runtime_smoke.py
 
 bench:            # benchmarks (not part of `make test`): see bench/README.md
 	bench/run.sh
