@@ -171,6 +171,16 @@ def _upstream_body(front, cred, upstream_model, same):
 
 def _whole_reply(front, cred, resp, observer, same):
     raw = read_all(resp, cred)
+    headers = forward_response_headers(resp.headers)
+    if same:
+        # The upstream's status and bytes, whatever they hold: a body that is
+        # not JSON or not the expected shape is the client's to judge, and its
+        # usage is simply unknown.
+        usage = _usage_of(cred.dialect, raw)
+        if usage:
+            observer.usage(usage)
+        return Reply(resp.status, headers, raw,
+                     content_type=resp.headers.get("content-type") or "application/json")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -179,14 +189,19 @@ def _whole_reply(front, cred, resp, observer, same):
     usage = translators.dialect(cred.dialect).parse_usage(data)
     if usage:
         observer.usage(usage)
-    headers = forward_response_headers(resp.headers)
-    if same:
-        return Reply(200, headers, raw)
     inspect = signatures.cache.note_response if cred.dialect == "gemini" else None
     translated = translators.translate_response(cred.dialect, front.dialect, data,
                                                 model=front.model, request=front.body,
                                                 inspect=inspect)
     return Reply(200, headers, orjson.dumps(translated))
+
+
+def _usage_of(dialect, raw):
+    """IR usage of a same-dialect body, or None when it cannot be read."""
+    try:
+        return translators.dialect(dialect).parse_usage(orjson.loads(raw))
+    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _echo_reply(front, observer):

@@ -28,9 +28,10 @@ class EventSplitter:
         return events
 
     def flush(self):
-        """A trailing event the upstream did not terminate with a blank line."""
+        """What follows the last blank line: an event the upstream did not
+        terminate, or stray line ends (kept: a relayed stream loses no byte)."""
         rest, self._buf = self._buf, b""
-        return [rest] if rest.strip() else []
+        return [rest] if rest else []
 
 
 def parse(raw):

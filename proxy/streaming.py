@@ -52,8 +52,10 @@ def raw_batches(resp, cred):
 
 
 def _first_batch(batches, cred):
-    """The events that arrived with the upstream's first event (which must
-    not be an error: that is a failure before the first byte)."""
+    """The events up to and with the upstream's first event (which must
+    not be an error: that is a failure before the first byte).  Comments
+    before it are kept: a same-dialect stream is relayed byte for byte."""
+    seen = []
     try:
         for batch in batches:
             for i, raw in enumerate(batch):
@@ -64,7 +66,8 @@ def _first_batch(batches, cred):
                     raise UpstreamStreamError(
                         f"upstream stream began with an error: {data[:300]}",
                         credential_id=cred.id)
-                return batch[i:]
+                return seen + batch
+            seen += batch
     except UpstreamError as exc:
         raise BootstrapFailed(exc) from None
     raise BootstrapFailed(UpstreamStreamError("upstream stream ended before its first event",

@@ -8,7 +8,9 @@ that key get; unscripted calls get a normal answer (``fake_answers``).
 Faults: ``status`` (any HTTP error with headers/body), ``hang`` (accept,
 answer nothing until released), ``reset`` (close before any header),
 ``drop_after`` (stream N events then cut the connection), ``gate`` (stream
-the first event, then wait for a ``threading.Event`` before the rest).
+the first event, then wait for a ``threading.Event`` before the rest),
+``raw`` (these exact bytes as the body, with ``status`` or 200 and
+``headers``; a list of byte strings is sent chunked, one chunk each).
 """
 import json
 import re
@@ -32,6 +34,7 @@ class Fault:
     reset: bool = False
     drop_after: int = -1
     gate: threading.Event = None
+    raw: object = None
     done: threading.Event = field(default_factory=threading.Event)   # stream fully sent
     peer_closed: threading.Event = field(default_factory=threading.Event)  # gateway hung up
 
@@ -118,6 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.upstream.release.wait(30)
             self.close_connection = True
             return
+        if fault.raw is not None:
+            return self._raw(fault)
         if fault.status:
             return self._json(fault.status, fault.body or {"error": {"message": "fault"}},
                               fault.headers)
@@ -158,6 +163,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _raw(self, fault):
+        chunked = isinstance(fault.raw, list)
+        self.send_response(fault.status or 200)
+        for name, value in fault.headers.items():
+            self.send_header(name, value)
+        if chunked:
+            self.send_header("transfer-encoding", "chunked")
+        else:
+            self.send_header("content-length", str(len(fault.raw)))
+        self.end_headers()
+        if not chunked:
+            self.wfile.write(fault.raw)
+            return
+        for piece in fault.raw:
+            self._chunk(piece)
+        self._chunk(b"")
 
     def _stream(self, events, fault):
         self.send_response(200)

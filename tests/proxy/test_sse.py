@@ -29,6 +29,12 @@ def test_unterminated_last_event_is_flushed():
     assert splitter.flush() == [b"data: x"]
 
 
+def test_stray_line_ends_after_the_last_event_are_kept():
+    splitter = sse.EventSplitter()
+    events = splitter.feed(b"event: message_stop\ndata: {}\n\n") + splitter.feed(b"\n")
+    assert events + splitter.flush() == [b"event: message_stop\ndata: {}\n\n", b"\n"]
+
+
 def test_decode_and_encode():
     assert sse.decode_data('{"x": [1]}') == {"x": [1]}
     assert sse.decode_data("[DONE]") == "[DONE]"
