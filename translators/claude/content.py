@@ -5,14 +5,9 @@ SDK's ``anthropic.types.*BlockParam`` types.
 """
 import base64
 import json
-import re
 
-from translators import ir
+from translators import call_ids, ir
 from translators.ir import TranslationError
-
-# tool_use ids must match ^[a-zA-Z0-9_-]+$ (Messages API, tool_use.id);
-# other dialects' ids may carry other characters.
-_ID_UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 
 # Key under which tool arguments that are not a JSON object are kept, since
 # Anthropic's tool_use.input must be an object.
@@ -27,7 +22,7 @@ _IMAGE_MAGIC = (("iVBORw0KGgo", "image/png"), ("/9j/", "image/jpeg"),
 def tool_use_id(call_id):
     """An IR tool-call id made acceptable to Anthropic, the same way every
     time so a tool_use and its tool_result still match."""
-    return _ID_UNSAFE.sub("_", call_id)
+    return call_ids.fit(call_id, unsafe=call_ids.ANTHROPIC_UNSAFE)
 
 
 def message_id(ir_id):

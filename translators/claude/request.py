@@ -1,7 +1,7 @@
 """Anthropic Messages requests (``POST /v1/messages``) <-> IR requests."""
 import json
 
-from translators import ir
+from translators import history, ir
 from translators.ir import TranslationError
 
 from .content import blocks_of, parse_block, render_block
@@ -114,7 +114,7 @@ def render_request(req, model):
     if (req.get("n") or 1) > 1:
         raise TranslationError("Anthropic cannot return several choices (n > 1)")
     body = {"model": model, "max_tokens": req.get("max_tokens") or DEFAULT_MAX_TOKENS,
-            "messages": _render_messages(req["messages"])}
+            "messages": _render_messages(history.repair(req["messages"]))}
     system = _render_system(req.get("system") or [], req.get("response_format"))
     if system:
         body["system"] = system

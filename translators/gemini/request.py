@@ -6,7 +6,7 @@ nor written to the body; the proxy builds the URL.
 """
 import hashlib
 
-from translators import ir
+from translators import history, ir
 
 from .generation import parse_generation_config, render_generation_config
 from .keys import enum, get
@@ -142,7 +142,7 @@ def render_request(request, model):
     Dropped as harmless: ``parallel_tool_calls`` (Gemini has no switch and
     may always call several functions), ``user`` and ``metadata`` (no field).
     """
-    body = {"contents": _render_contents(request["messages"])}
+    body = {"contents": _render_contents(history.repair(request["messages"]))}
     if request.get("system"):
         body["systemInstruction"] = {"parts": [{"text": p["text"]} for p in request["system"]]}
     if request.get("tools"):

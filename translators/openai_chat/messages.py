@@ -4,6 +4,7 @@ OpenAI interleaves instructions (``system`` / ``developer``) with the turns
 and answers tool calls with one ``tool`` message per call; the IR keeps
 instructions apart and groups consecutive results in one ``tool`` message.
 """
+from translators import call_ids
 from translators.ir import TranslationError, new_id, text, tool_call, tool_names_by_id
 
 from .content import parse_content, render_text, render_user_content
@@ -115,14 +116,14 @@ def render_assistant(parts):
 
 
 def render_tool_call(part):
-    return {"id": part["id"], "type": "function",
+    return {"id": call_ids.fit(part["id"], call_ids.CHAT_MAX), "type": "function",
             "function": {"name": part["name"], "arguments": part["arguments"]}}
 
 
 def _render_tool(parts):
     # Tool messages take text only (API reference); images a tool returned
     # follow in a user message so the model still sees them.
-    out = [{"role": "tool", "tool_call_id": part["tool_call_id"],
+    out = [{"role": "tool", "tool_call_id": call_ids.fit(part["tool_call_id"], call_ids.CHAT_MAX),
             "content": render_text(part["content"])} for part in parts]
     images = [p for part in parts for p in part["content"] if p["type"] == "image"]
     if images:

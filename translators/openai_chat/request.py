@@ -8,6 +8,7 @@ and most dialects have no twin: ``frequency_penalty``, ``presence_penalty``,
 ``service_tier``, ``prompt_cache_key`` / ``prompt_cache_retention``,
 ``prediction`` and ``verbosity``.
 """
+from translators import history
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -81,7 +82,7 @@ def _parse_response_format(response_format):
 
 def render_request(ir, model):
     """A Chat Completions body for an upstream serving ``model``."""
-    body = {"model": model, "messages": render_messages(ir["system"], ir["messages"])}
+    body = {"model": model, "messages": render_messages(ir["system"], history.repair(ir["messages"]))}
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
         body["tools"] = render_tools(ir["tools"])

@@ -6,6 +6,7 @@ Responses spells a conversation as a flat list of items (API reference,
 ``custom_tool_call`` / ``local_shell_call`` twins, see ``calls.py``) and
 ``reasoning`` for earlier thinking.  The IR groups them into turns.
 """
+from translators import call_ids
 from translators.ir import TranslationError, text, tool_call, tool_names_by_id
 
 from .calls import custom_input, parse_custom_call, parse_local_shell_call
@@ -146,10 +147,10 @@ def _render_assistant(parts, custom_ids):
             # SDK types only allow on an output message with a stored id.
             items.append({"type": "message", "role": "assistant", "content": part["text"]})
         elif part["type"] == "tool_call" and part["id"] in custom_ids:
-            items.append({"type": "custom_tool_call", "call_id": part["id"],
+            items.append({"type": "custom_tool_call", "call_id": _call_id(part["id"]),
                           "name": part["name"], "input": custom_input(part["arguments"])})
         elif part["type"] == "tool_call":
-            items.append({"type": "function_call", "call_id": part["id"],
+            items.append({"type": "function_call", "call_id": _call_id(part["id"]),
                           "name": part["name"], "arguments": part["arguments"]})
         # Reasoning from history is dropped: Responses accepts a reasoning item
         # only with an ``rs_`` id it stored or its own encrypted_content (guide
@@ -167,4 +168,8 @@ def _render_result(part, custom_ids):
     # is_error has no field here; the output text itself carries the failure.
     kind = ("custom_tool_call_output" if part["tool_call_id"] in custom_ids
             else "function_call_output")
-    return {"type": kind, "call_id": part["tool_call_id"], "output": output}
+    return {"type": kind, "call_id": _call_id(part["tool_call_id"]), "output": output}
+
+
+def _call_id(call_id):
+    return call_ids.fit(call_id, call_ids.RESPONSES_MAX)

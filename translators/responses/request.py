@@ -4,6 +4,7 @@ Field names follow the API reference ("Responses > Create") and the
 openai SDK's ``ResponseCreateParams``.  Tools are translated in
 ``tools.py``, which says what becomes of the ones only OpenAI has.
 """
+from translators import history
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -87,7 +88,7 @@ def render_request(ir, model):
         raise TranslationError("the Responses API has no stop sequences")
     if (ir["n"] or 1) > 1:
         raise TranslationError("the Responses API returns one answer per request (n must be 1)")
-    body = {"model": model, "input": render_input(ir["messages"], ir["tools"])}
+    body = {"model": model, "input": render_input(history.repair(ir["messages"]), ir["tools"])}
     if ir["system"]:
         body["instructions"] = "\n\n".join(part["text"] for part in ir["system"])
     if ir["tools"]:

@@ -1,0 +1,141 @@
+"""A conversation history made valid for any target, before it is rendered.
+
+Clients send histories their own API tolerates and others reject.  The
+strictest rules among the four dialects hold for all of them:
+
+- every tool call is answered right after the assistant turn that made it
+  (OpenAI: "messages with role 'tool' must be a response to a preceding
+  message with 'tool_calls'"; Anthropic: tool_result blocks open the next
+  user turn; Gemini: one functionResponse per functionCall of the turn);
+  text a client put between or around the results moves after them;
+- a call answered twice (a client retried the tool) keeps its latest
+  result; results answering no call of that turn (orphans) are dropped; a
+  call left unanswered mid-history gets an error result saying so; a call
+  id used twice in one turn is made unique (an exact repeat is dropped) so
+  each result still names one call;
+- thinking only lives in assistant turns: reasoning in a user or tool turn
+  is dropped, so is empty unsigned reasoning, and an assistant turn that
+  held nothing but reasoning is left out rather than sent empty.
+
+A trailing assistant turn (a prefill) is left as it is: that is the
+renderer's concern, not history's.  Pure function over IR messages; the
+input is not modified.
+"""
+_THINKING = ("reasoning", "redacted_reasoning")
+
+UNANSWERED = "(no result was recorded for this tool call)"
+
+
+def repair(messages):
+    """IR messages with the rules above applied (a new list)."""
+    turns = [turn for turn in map(_clean, messages) if turn["content"]]
+    out, i = [], 0
+    while i < len(turns):
+        turn = turns[i]
+        i += 1
+        if turn["role"] != "assistant":
+            out.extend(_without_results([turn]))
+            continue
+        following = []
+        while i < len(turns) and turns[i]["role"] != "assistant":
+            following.append(turns[i])
+            i += 1
+        out.extend(_answered(turn, following, trailing=i >= len(turns) and not following))
+    return out
+
+
+def _clean(message):
+    """A message with the thinking rules applied."""
+    role, parts = message["role"], message["content"]
+    if role != "assistant":
+        parts = [p for p in parts if p["type"] not in _THINKING]
+    else:
+        parts = [p for p in parts if not _empty_reasoning(p)]
+        if all(p["type"] in _THINKING for p in parts):
+            parts = []
+    return {"role": role, "content": parts}
+
+
+def _empty_reasoning(part):
+    return (part["type"] == "reasoning" and not part.get("signature")
+            and not (part.get("text") or "").strip())
+
+
+def _without_results(turns):
+    """Non-assistant turns with no call to answer: their results are orphans."""
+    out = []
+    for turn in turns:
+        parts = [p for p in turn["content"] if p["type"] != "tool_result"]
+        if parts:
+            out.append({"role": "user" if turn["role"] == "tool" else turn["role"],
+                        "content": parts})
+    return out
+
+
+def _answered(turn, following, trailing):
+    """An assistant turn, then one tool message answering each of its calls
+    in call order, then what else the following turns said."""
+    parts = _unique_calls(turn["content"])
+    calls = [p for p in parts if p["type"] == "tool_call"]
+    assistant = {"role": "assistant", "content": parts}
+    if not calls:
+        return [assistant] + _without_results(following)
+    results = _results_for(calls, following)
+    others = [p for t in following for p in t["content"] if p["type"] != "tool_result"]
+    out = [assistant]
+    if not trailing:
+        out.append({"role": "tool", "content": [results.get(id(call)) or _unanswered(call)
+                                                for call in calls]})
+    if others:
+        out.append({"role": "user", "content": others})
+    return out
+
+
+def _unique_calls(parts):
+    """Parts with repeated call ids resolved: an exact repeat (same id, name
+    and arguments) is dropped, another call under a used id gets ``<id>_<n>``
+    (deterministic, so the next request renders the same history)."""
+    seen, out = {}, []
+    for part in parts:
+        if part["type"] != "tool_call":
+            out.append(part)
+            continue
+        same_id = seen.setdefault(part["id"], [])
+        if any(p["name"] == part["name"] and p["arguments"] == part["arguments"]
+               for p in same_id):
+            continue
+        if same_id:
+            part = dict(part, id=f"{part['id']}_{len(same_id) + 1}", original_id=part["id"])
+        same_id.append(part)
+        out.append(part)
+    return out
+
+
+def _results_for(calls, following):
+    """``{id(call): result}``.  Results for an id go to the calls that used it:
+    in order when there are as many results as calls, else the latest one
+    answers the first call (a retried tool)."""
+    by_id = {}
+    for turn in following:
+        for part in turn["content"]:
+            if part["type"] == "tool_result":
+                by_id.setdefault(part["tool_call_id"], []).append(part)
+    matched = {}
+    for call_id in dict.fromkeys(c.get("original_id", c["id"]) for c in calls):
+        group = [c for c in calls if c.get("original_id", c["id"]) == call_id]
+        answers = by_id.get(call_id) or []
+        if len(group) > 1 and len(answers) == len(group):
+            pairs = zip(group, answers)
+        else:
+            pairs = [(group[0], answers[-1])] if answers else []
+        for call, result in pairs:
+            matched[id(call)] = dict(result, tool_call_id=call["id"],
+                                     name=result.get("name") or call["name"])
+    for call in calls:
+        call.pop("original_id", None)
+    return matched
+
+
+def _unanswered(call):
+    return {"type": "tool_result", "tool_call_id": call["id"], "name": call["name"],
+            "content": [{"type": "text", "text": UNANSWERED}], "is_error": True}
