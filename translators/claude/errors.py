@@ -1,5 +1,6 @@
 """Anthropic error bodies: ``{"type": "error", "error": {"type", "message"}}``
 (Anthropic API reference, "Errors"); streams end with ``event: error``."""
+from translators.error_kinds import kind_of
 
 _TYPES = {
     400: "invalid_request_error", 401: "authentication_error",
@@ -23,11 +24,19 @@ _FROM_FOREIGN = {
 }
 
 
+_KINDS = {"invalid_request": "invalid_request_error", "authentication": "authentication_error",
+          "permission": "permission_error", "not_found": "not_found_error",
+          "rate_limit": "rate_limit_error", "overloaded": "overloaded_error",
+          "timeout": "timeout_error", "server": "api_error"}
+
+
 def error_type_for(status, foreign_type=None):
     if foreign_type in _TYPES.values():
         return foreign_type
     if foreign_type in _FROM_FOREIGN:
         return _FROM_FOREIGN[foreign_type]
+    if kind_of(foreign_type):
+        return _KINDS[kind_of(foreign_type)]
     if status is None:
         return "api_error"
     return _TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")

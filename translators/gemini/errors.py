@@ -1,5 +1,6 @@
 """Gemini error bodies: ``{"error": {"code", "message", "status"}}`` with a
 google.rpc status name (Gemini API "Troubleshooting" / AIP-193)."""
+from translators.error_kinds import kind_of
 
 _STATUSES = {
     400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
@@ -22,11 +23,19 @@ _FROM_FOREIGN = {
 }
 
 
+_KINDS = {"invalid_request": "INVALID_ARGUMENT", "authentication": "UNAUTHENTICATED",
+          "permission": "PERMISSION_DENIED", "not_found": "NOT_FOUND",
+          "rate_limit": "RESOURCE_EXHAUSTED", "overloaded": "UNAVAILABLE",
+          "timeout": "DEADLINE_EXCEEDED", "server": "INTERNAL"}
+
+
 def status_for(code, foreign_type=None):
     if foreign_type in _CODES:
         return foreign_type
     if foreign_type in _FROM_FOREIGN:
         return _FROM_FOREIGN[foreign_type]
+    if kind_of(foreign_type):
+        return _KINDS[kind_of(foreign_type)]
     if code is None:
         return "INTERNAL"
     return _STATUSES.get(code, "INTERNAL" if code >= 500 else "INVALID_ARGUMENT")

@@ -3,6 +3,7 @@
 Shared by Chat Completions and Responses (same error object, OpenAI API
 reference "Errors").
 """
+from translators.error_kinds import kind_of
 
 _TYPES = {
     400: "invalid_request_error", 401: "authentication_error",
@@ -36,8 +37,21 @@ def error_type_for(status):
     return _TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
 
 
+# OpenAI's own types; another type is read by its kind, and kept as ``code``.
+_OWN = {"invalid_request_error", "authentication_error", "permission_error", "not_found_error",
+        "rate_limit_exceeded", "insufficient_quota", "server_error", "timeout", "conflict",
+        "api_error"}
+_KINDS = {"invalid_request": "invalid_request_error", "authentication": "authentication_error",
+          "permission": "permission_error", "not_found": "invalid_request_error",
+          "rate_limit": "rate_limit_exceeded", "overloaded": "server_error",
+          "timeout": "timeout", "server": "server_error"}
+
+
 def render_error(status, message, error_type=None, code=None):
-    error_type = _FROM_FOREIGN.get(error_type, error_type) or error_type_for(status)
+    error_type = _FROM_FOREIGN.get(error_type, error_type)
+    if error_type and error_type not in _OWN:
+        code, error_type = code or error_type, _KINDS[kind_of(error_type)]
+    error_type = error_type or error_type_for(status)
     return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
 
 

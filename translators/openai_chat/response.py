@@ -9,8 +9,11 @@ from translators.ir import new_id, new_response, now
 from .messages import parse_assistant, render_assistant
 from .usage import parse_usage, render_usage
 
+# "sensitive": GLM and other OpenAI-compatible servers say so when their
+# moderation cut the answer, which is OpenAI's content_filter.
 _STOP_REASONS = {"stop": "stop", "length": "length", "tool_calls": "tool_calls",
-                 "function_call": "tool_calls", "content_filter": "content_filter"}
+                 "function_call": "tool_calls", "content_filter": "content_filter",
+                 "sensitive": "content_filter"}
 
 # OpenAI cannot say why a turn stopped beyond its four reasons: a stop
 # sequence is a natural "stop"; a refusal is the content filter speaking;
