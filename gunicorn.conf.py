@@ -70,9 +70,11 @@ def post_worker_init(worker):
             pass
 
 def worker_exit(server, worker):
-    """Flush usage records still queued in this worker."""
-    from proxy import observe
+    """Flush usage records still queued in this worker; write its pending
+    shared state and release its probe claims."""
+    from proxy import observe, state
     observe.shutdown()
+    state.shutdown()
 
 
 # No gunicornc control socket: several instances (tests, benchmarks) would

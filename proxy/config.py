@@ -82,6 +82,16 @@ SETTINGS = [
     Setting("trusted-proxies", list, [],
             "Peer addresses whose X-Forwarded-For is believed."),
     Setting("watch-config", bool, True, "Reload the config file when it changes."),
+    # --- shared state: many workers and instances as one gateway ---
+    Setting("state.redis-url", str, "",
+            "Redis (redis://[:password@]host:port/db) shared by every worker and instance; "
+            "empty: each process keeps its own state (then run one worker)."),
+    Setting("state.key-prefix", str, "switchyard:",
+            "Prefix of every Redis key; gateways sharing one prefix act as one pool."),
+    Setting("state.refresh-seconds", float, 0.1,
+            "How often each process checks Redis for state changed elsewhere."),
+    Setting("state.claim-ttl-seconds", float, 5.0,
+            "A half-open probe claim of a dead worker expires after this many seconds."),
 ]
 
 # Provider entry lists: key -> (upstream kind, fields with defaults).

@@ -4,6 +4,12 @@ One pool per worker (``proxy.runtime``), shared by every green thread and
 guarded by a gevent lock.  Critical sections only touch dicts -- no I/O, no
 logging -- so a green thread never waits long for another.
 
+This module is policy; the state it decides on (disabled flags, cooldowns,
+probe claims, cursors) lives in a state store (``proxy.state``): this
+process's memory by default, or Redis, shared by every worker and instance.
+The pool reads the store's local records under its lock and, after a change,
+tells the store (outside the lock) so it can share it.
+
 Vocabulary.  A credential *serves* a client model when ``resolve`` lists it.
 It is *available* for that model unless disabled, cooling (a cooldown of the
 whole credential, or of that model, has not expired yet), or half-open with
@@ -21,6 +27,8 @@ from gevent.lock import RLock
 
 from proxy.affinity import Bindings
 from proxy.cooldown import CANCELLED, FLOOR_SECONDS
+from proxy.state.memory import MemoryStore
+from proxy.state.records import Cooldown as _Cooldown
 
 log = logging.getLogger("switchyard.pool")
 
@@ -28,16 +36,6 @@ RECENT_BUCKETS = 60          # the "recent" counters cover this many...
 RECENT_BUCKET_SECONDS = 60.0  # ...one-minute buckets: the last hour
 _MAX_MODEL_COOLDOWNS = 256   # per credential; beyond, expired ones are forgotten
 _MAX_TRACKED_MODELS = 4096   # strategy state per model (client-chosen names)
-
-
-@dataclass
-class _Cooldown:
-    """A cooldown of a credential, whole or for one model."""
-    until: float                      # monotonic time it expires
-    length: float                     # seconds; the base for doubling
-    kind: str
-    status: int | None
-    probe_since: float | None = None  # when the current half-open probe started
 
 
 def _next_cooldown(current, decision, now, cap):
@@ -81,13 +79,22 @@ class _Recent:
 
 @dataclass
 class _CredState:
-    """What the pool knows about one credential; outlives config reloads."""
-    disabled: bool = False
-    cooldowns: dict = field(default_factory=dict)   # None (whole) or upstream model -> _Cooldown
+    """What the pool knows about one credential; outlives config reloads.
+    ``shared`` is the store's record (disabled flag, cooldowns); the
+    counters are this process's own."""
+    shared: object
     successes: int = 0
     failures: int = 0
     recent: _Recent = field(default_factory=_Recent)
     last_error: dict | None = None
+
+    @property
+    def disabled(self):
+        return self.shared.disabled
+
+    @property
+    def cooldowns(self):
+        return self.shared.cooldowns
 
 
 def _remember(table, model, value):
@@ -99,24 +106,22 @@ def _remember(table, model, value):
 
 
 class _RoundRobin:
-    """A cursor per model over the available credentials of the top tier."""
+    """A cursor per model over the available credentials of the top tier;
+    the cursor is state (``step``: the store's next value of it)."""
     weighted = False
+    stepped = True
 
-    def __init__(self):
-        self._cursors = {}
-
-    def choose(self, model, tier):
-        cursor = self._cursors.get(model, 0)
-        _remember(self._cursors, model, cursor + 1)
-        return tier[cursor % len(tier)]
+    def choose(self, model, tier, step):
+        return tier[step % len(tier)]
 
 
 class _FillFirst:
     """The first available credential in config order: the next one only
     takes over while it cools (keeps spare quota intact)."""
     weighted = False
+    stepped = False
 
-    def choose(self, model, tier):
+    def choose(self, model, tier, step=0):
         return tier[0]
 
 
@@ -127,11 +132,12 @@ class _SmoothWeighted:
     winner.  Weights 5, 1, 1 give ``a a b a c a a``: spread, not bursts.
     Credentials of weight <= 0 never get here (``weighted``)."""
     weighted = True
+    stepped = False
 
     def __init__(self):
         self._current = {}            # model -> {credential id: current weight}
 
-    def choose(self, model, tier):
+    def choose(self, model, tier, step=0):
         current = self._current.get(model, {})
         for cred in tier:
             current[cred.id] = current.get(cred.id, 0) + cred.weight
@@ -153,11 +159,13 @@ class CredentialPool:
     ``snapshot``.  ``previous`` is the pool this one replaces on a reload:
     credentials whose id is unchanged keep their state (cooldowns, backoff,
     counters, disabled flag), shared with the old pool under the same lock,
-    so requests still in flight there report into it.
+    so requests still in flight there report into it.  ``store``: where
+    the state lives (``proxy.state``); default ``previous``'s, else a
+    private ``MemoryStore``.
     """
 
     def __init__(self, credentials, config, clock=time.monotonic, previous=None, *,
-                 wall_clock=time.time):
+                 wall_clock=time.time, store=None):
         routing = config["routing"]
         self._creds = list(credentials)
         self._resolved = {}               # model -> resolve() result; the list never changes
@@ -171,10 +179,14 @@ class CredentialPool:
         self._probe_lease = config["connect-timeout-seconds"] + config["read-timeout-seconds"]
         self._bindings = Bindings(routing["session-affinity-ttl"]) \
             if routing["session-affinity"] else None
+        self._store = store or (previous._store if previous else MemoryStore())
         self._lock = previous._lock if previous else RLock()
         with self._lock:
-            old = previous._states if previous else {}
-            self._states = {c.id: old.get(c.id) or _CredState() for c in self._creds}
+            if previous:
+                self._store.retain({c.id for c in self._creds})   # a dropped key starts afresh
+            old = previous._states if previous and previous._store is self._store else {}
+            self._states = {c.id: old.get(c.id) or _CredState(self._store.record(c.id))
+                            for c in self._creds}
             if self._bindings is not None and previous and previous._bindings is not None:
                 self._bindings.adopt(previous._bindings, self._states)
 
@@ -229,15 +241,42 @@ class CredentialPool:
         the session stays on its credential while that is available.  A
         half-open credential picked here becomes its one probe: report the
         attempt's outcome (success, failure or cancellation) to end it.
+
+        A shared store is asked (outside the lock) only for what must be
+        atomic across processes: a cursor step when there is a choice, a
+        probe claim, a session bound elsewhere.
         """
         creds, models = self._candidates(model, exclude)
+        key = (session, model) if session and self._bindings is not None else None
+        if key and self._store.shared:
+            self._recall_binding(key)
+        step = None                # a private store steps under the lock, when needed
+        if self._strategy.stepped and self._store.shared:
+            step = self._store.step(model) if len(creds) > 1 else 0
+        while True:
+            with self._lock:
+                now = self._clock()
+                ready = [c for c in creds if self._available(c, models[c.id], now)]
+                cred, rebound = self._choose(model, ready, key, step, now)
+                probes = self._claim(cred, models[cred.id], now) if cred is not None else []
+            if rebound and self._store.shared:
+                self._store.share_binding(_binding_name(key), cred.id, self._bindings.ttl)
+            if not probes or self._store.claim_probe(cred.id, probes, self._probe_lease):
+                return cred
+            # Another process is probing it: leave it to that probe, whose
+            # outcome the store brings here; look again only after a while.
+            with self._lock:
+                _mark_probe(self._states[cred.id], probes,
+                            self._clock() + self._store.probe_recheck_seconds)
+
+    def _recall_binding(self, key):
         with self._lock:
-            now = self._clock()
-            ready = [c for c in creds if self._available(c, models[c.id], now)]
-            cred = self._choose(model, ready, session, now)
-            if cred is not None:
-                self._claim(cred, models[cred.id], now)
-        return cred
+            known = self._bindings.get(key, self._clock())
+        if known is None:
+            cred_id = self._store.recall_binding(_binding_name(key))
+            if cred_id is not None and cred_id in self._states:
+                with self._lock:
+                    self._bindings.bind(key, cred_id, self._clock())
 
     def next_ready_in(self, model, *, exclude=frozenset()):
         """Seconds until the soonest cooling credential for ``model`` outside
@@ -260,18 +299,21 @@ class CredentialPool:
                  and (c.weight > 0 or not self._strategy.weighted)]
         return creds, {c.id: self.upstream_model(c, model) for c in creds}
 
-    def _choose(self, model, ready, session, now):
+    def _choose(self, model, ready, key, step, now):
+        """The credential among ``ready`` and whether session ``key`` was
+        (re)bound to it."""
         if not ready:
-            return None
-        key = (session, model) if session and self._bindings is not None else None
+            return None, False
         bound = self._bindings.get(key, now) if key else None
         cred = next((c for c in ready if c.id == bound), None)
         if cred is None:
             top = max(c.priority for c in ready)
-            cred = self._strategy.choose(model, [c for c in ready if c.priority == top])
+            if step is None and self._strategy.stepped:
+                step = self._store.step(model)
+            cred = self._strategy.choose(model, [c for c in ready if c.priority == top], step)
         if key:
             self._bindings.bind(key, cred.id, now)
-        return cred
+        return cred, bool(key) and cred.id != bound
 
     def _available(self, cred, umodel, now):
         state = self._states[cred.id]
@@ -283,12 +325,15 @@ class CredentialPool:
                        for cd in _cooldowns_of(state, umodel))
 
     def _probing(self, cooldown, now):
-        return cooldown.probe_since is not None and now - cooldown.probe_since < self._probe_lease
+        return cooldown.probe_until is not None and now < cooldown.probe_until
 
     def _claim(self, cred, umodel, now):
-        for cooldown in _cooldowns_of(self._states[cred.id], umodel):
-            if cooldown.until <= now:
-                cooldown.probe_since = now
+        """Make this pick the probe of ``cred``'s expired cooldowns; their keys."""
+        state = self._states[cred.id]
+        keys = [key for key in (None, umodel)
+                if key in state.cooldowns and state.cooldowns[key].until <= now]
+        _mark_probe(state, keys, now + self._probe_lease)
+        return keys
 
     def _recovery_in(self, cred, umodel, now):
         if self._available(cred, umodel, now):
@@ -312,7 +357,8 @@ class CredentialPool:
             state = self._states[cred.id]
             state.successes += 1
             state.recent.add(now, True)
-            restored = _end_probe(state, umodel, now, success=True)
+            restored, released = _end_probe(state, umodel, now, success=True)
+        self._settle(cred, restored, released)
         for key in restored:
             log.info("credential %s recovered for %s", cred.id, key or "all models")
 
@@ -332,12 +378,13 @@ class CredentialPool:
             state.failures += 1
             state.recent.add(now, False)
             state.last_error = error
-            _end_probe(state, umodel, now, success=False)
+            _, released = _end_probe(state, umodel, now, success=False)
             if cool:
                 state.cooldowns[key] = _next_cooldown(state.cooldowns.get(key), decision,
                                                       now, self._cap)
                 seconds = state.cooldowns[key].until - now
                 _forget_expired(state, now)
+        self._settle(cred, [key] if cool else [], released)
         if cool:
             log.info("cooling credential %s for %s: status=%s kind=%s for %.1fs",
                      cred.id, key or "all models", decision.status, decision.kind, seconds)
@@ -347,7 +394,15 @@ class CredentialPool:
         credential, but a half-open probe it held is released."""
         umodel = self.upstream_model(cred, model)
         with self._lock:
-            _end_probe(self._states[cred.id], umodel, self._clock(), success=False)
+            _, released = _end_probe(self._states[cred.id], umodel, self._clock(), success=False)
+        self._settle(cred, [], released)
+
+    def _settle(self, cred, changed, released):
+        """Share an outcome: cooldown keys ``changed``, probe claims ``released``."""
+        if changed:
+            self._store.changed(cred.id, changed)
+        if released:
+            self._store.release_probe(cred.id, released)
 
     # --- management ---
 
@@ -356,8 +411,9 @@ class CredentialPool:
         with self._lock:
             state = self._states.get(cred_id)
             if state is not None:
-                state.disabled = bool(disabled)
+                state.shared.disabled = bool(disabled)
         if state is not None:
+            self._store.changed(cred_id, disabled=True)
             log.info("credential %s %s", cred_id, "disabled" if disabled else "enabled")
         return state is not None
 
@@ -368,6 +424,7 @@ class CredentialPool:
             if state is not None:
                 state.cooldowns.clear()
         if state is not None:
+            self._store.changed(cred_id, cleared=True)
             log.info("credential %s cooldowns reset", cred_id)
         return state is not None
 
@@ -407,19 +464,34 @@ def _cooldowns_of(state, umodel):
     return [state.cooldowns[key] for key in (None, umodel) if key in state.cooldowns]
 
 
+def _mark_probe(state, keys, until):
+    for key in keys:
+        cooldown = state.cooldowns.get(key)
+        if cooldown is not None:
+            cooldown.probe_until = until
+
+
 def _end_probe(state, umodel, now, *, success):
     """Release the probe on ``umodel``'s cooldowns; on success forget the
-    expired ones.  Returns the keys forgotten."""
-    restored = []
+    expired ones.  Returns the keys forgotten and the keys whose probe
+    ended."""
+    restored, released = [], []
     for key in (None, umodel):
         cooldown = state.cooldowns.get(key)
         if cooldown is None:
             continue
-        cooldown.probe_since = None
+        if cooldown.probe_until is not None:
+            released.append(key)
+        cooldown.probe_until = None
         if success and cooldown.until <= now:
             del state.cooldowns[key]
             restored.append(key)
-    return restored
+    return restored, released
+
+
+def _binding_name(key):
+    session, model = key
+    return f"{session}|{model}"
 
 
 def _forget_expired(state, now):
@@ -429,7 +501,7 @@ def _forget_expired(state, now):
     if len(state.cooldowns) <= _MAX_MODEL_COOLDOWNS:
         return
     for key in [k for k, cd in state.cooldowns.items()
-                if k is not None and cd.until <= now and cd.probe_since is None]:
+                if k is not None and cd.until <= now and cd.probe_until is None]:
         del state.cooldowns[key]
 
 

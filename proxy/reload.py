@@ -22,7 +22,7 @@ import gevent
 import yaml
 
 from proxy import config as config_mod
-from proxy import credentials, runtime
+from proxy import credentials, runtime, state
 from proxy.errors import ConfigError
 
 log = logging.getLogger("switchyard.config")
@@ -193,4 +193,17 @@ def reload_now(path=None):
     not apply the same bytes again."""
     path = path or config_mod.config_path()
     watcher = _watcher if _watcher is not None and _watcher.path == path else Watcher(path)
-    return watcher.reload(force=True)
+    status = watcher.reload(force=True)
+    state.current().announce_reload()      # every worker and instance sharing the state
+    return status
+
+
+def reload_for_peer():
+    """Another process sharing the state store reloaded (a management
+    change): re-read this process's config file too."""
+    path = config_mod.config_path()
+    watcher = _watcher if _watcher is not None and _watcher.path == path else Watcher(path)
+    try:
+        watcher.reload(force=True)
+    except ConfigError:
+        pass                               # logged by reload(); the current config stays

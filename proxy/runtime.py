@@ -6,7 +6,7 @@ reload never changes the ground under a request in flight.
 """
 from dataclasses import dataclass
 
-from proxy import auth, credentials
+from proxy import auth, credentials, state
 from proxy.pool import CredentialPool
 
 
@@ -35,7 +35,8 @@ def build(config, previous=None):
     over from ``previous`` (cooldowns survive a reload)."""
     creds = credentials.from_config(config)
     old_pool = previous.pool if previous else None
-    return Runtime(config=config, pool=CredentialPool(creds, config, previous=old_pool),
+    pool = CredentialPool(creds, config, previous=old_pool, store=state.current())
+    return Runtime(config=config, pool=pool,
                    client_keys=tuple(auth.load_keys(config["api-keys"])))
 
 

@@ -17,7 +17,7 @@ from werkzeug.wsgi import ClosingIterator
 
 import translators
 from proxy import (auth, config as config_module, json_array, management, metrics, model_lists,
-                   observe, relay, reload, runtime, streaming)
+                   observe, relay, reload, runtime, signatures, state, streaming)
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
@@ -49,7 +49,11 @@ class _App(Flask):
 def create_app(config=None):
     """The WSGI app.  ``config``: a built config dict (default: load the file)."""
     config = config if config is not None else config_module.load()
+    store = state.setup(config)           # before the pool: it keeps the pool's state
     reload.apply(config)                  # installs the runtime; hashes the management secret
+    store.on_reload = reload.reload_for_peer
+    store.start()
+    signatures.cache.shared = store
     observe.setup(config)
     if config["watch-config"]:
         reload.start_watcher(config_module.config_path())

@@ -17,15 +17,20 @@ _MAX_ENTRIES = 50_000        # ~100 bytes a signature id pair: a few MB at most
 class SignatureCache:
     """A bounded, least-recently-used map of tool-call id -> signature.
 
-    Only touched between greenlet switches (no I/O inside), so it needs no lock.
+    Only touched between greenlet switches (no I/O inside), so it needs no
+    lock.  ``shared``: a state store (``proxy.state``) through which other
+    workers and instances see what this one learnt, and the other way round.
     """
 
-    def __init__(self, max_entries=_MAX_ENTRIES):
+    def __init__(self, max_entries=_MAX_ENTRIES, shared=None):
         self._entries = OrderedDict()
         self._max = max_entries
+        self.shared = shared
 
     def remember(self, call_id, signature):
         if call_id and signature:
+            if self.shared is not None and self._entries.get(call_id) != signature:
+                self.shared.share_signature(call_id, signature)
             self._entries[call_id] = signature
             self._entries.move_to_end(call_id)
             while len(self._entries) > self._max:
@@ -35,6 +40,10 @@ class SignatureCache:
         signature = self._entries.get(call_id)
         if signature is not None:
             self._entries.move_to_end(call_id)
+        elif call_id and self.shared is not None:
+            signature = self.shared.recall_signature(call_id)
+            if signature is not None:
+                self._entries[call_id] = signature
         return signature
 
     # --- IR adapters: hooks for translators' prepare / inspect / on_event ---
