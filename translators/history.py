@@ -81,13 +81,26 @@ def _answered(turn, following, trailing):
     if not calls:
         return [assistant] + _without_results(following)
     results = _results_for(calls, following)
-    others = [p for t in following for p in t["content"] if p["type"] != "tool_result"]
     out = [assistant]
     if not trailing:
         out.append({"role": "tool", "content": [results.get(id(call)) or _unanswered(call)
                                                 for call in calls]})
-    if others:
-        out.append({"role": "user", "content": others})
+    return out + _besides_results(following)
+
+
+def _besides_results(turns):
+    """What the turns after a call said besides results, in order: text as
+    user turns, mid-conversation system messages as they are."""
+    out = []
+    for turn in turns:
+        if turn["role"] == "system":
+            out.append(turn)
+            continue
+        parts = [p for p in turn["content"] if p["type"] != "tool_result"]
+        if parts and out and out[-1]["role"] == "user":
+            out[-1] = {"role": "user", "content": out[-1]["content"] + parts}
+        elif parts:
+            out.append({"role": "user", "content": parts})
     return out
 
 

@@ -36,11 +36,17 @@ Request::
 
 Message::
 
-    {"role": "user" | "assistant" | "tool", "content": [Part]}
+    {"role": "user" | "assistant" | "tool" | "system", "content": [Part]}
 
 ``tool`` messages hold only ``tool_result`` parts (several may share one
 message).  Renderers regroup as their dialect needs (Anthropic puts results
 in a user turn, Gemini in a ``user`` turn of ``functionResponse`` parts).
+``system`` messages hold only text parts: instructions given part-way
+through a conversation (Claude Code's mid-conversation ``role: "system"``,
+OpenAI ``system`` / ``developer`` messages after the first turn).  Leading
+instructions live in the request's ``system`` list instead.  Renderers keep
+them in place: as a system/developer turn where the dialect has one, else
+as text on the user side.
 
 Parts::
 
@@ -55,6 +61,11 @@ Parts::
      "content": [TextPart|ImagePart], "is_error": bool}
     {"type": "reasoning", "text": str, "signature": str|None}
     {"type": "redacted_reasoning", "data": str}
+
+Any part (and any system TextPart) may carry ``"cache_control": dict``, an
+Anthropic prompt-caching mark (``{"type": "ephemeral", "ttl": ...}``) that
+clients also put on OpenAI-format content; only the Anthropic renderer
+writes it back, other dialects cache by prefix on their own.
 
 ``signature`` / ``redacted_reasoning`` come only from Anthropic (or Gemini
 ``thoughtSignature``, kept in ``signature``); renderers that cannot carry
@@ -161,6 +172,14 @@ def text(value):
 
 def tool_call(call_id, name, arguments):
     return {"type": "tool_call", "id": call_id, "name": name, "arguments": arguments}
+
+
+def with_cache_mark(target, source):
+    """``target`` (an IR part or tool) carrying the prompt-caching mark of
+    ``source`` (the wire object it was parsed from), if that has one."""
+    if isinstance(source, dict) and source.get("cache_control"):
+        target["cache_control"] = source["cache_control"]
+    return target
 
 
 def tool_names_by_id(messages):

@@ -34,6 +34,11 @@ def fixtures(kind, names=None):
 @fixtures("parse_request")
 def test_request_round_trip(case):
     first = parse_request(case["input"])
+    if any(message["role"] == "system" for message in first["messages"]):
+        # Mid-conversation system messages go to Anthropic as user-side
+        # reminders (only some models take role "system"): by design not
+        # the same IR again; tests/translators/test_cross_requests.py checks them.
+        first["messages"] = [m for m in first["messages"] if m["role"] != "system"]
     again = parse_request(render_request(first, case["input"]["model"]))
     assert {key: again[key] for key in REQUEST_FIELDS} == {key: first[key] for key in REQUEST_FIELDS}
     if first["response_format"] is None:

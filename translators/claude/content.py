@@ -7,7 +7,8 @@ import base64
 import json
 
 from translators import call_ids, ir
-from translators.ir import TranslationError
+from translators.dropped import dropped
+from translators.ir import TranslationError, with_cache_mark
 
 # Key under which tool arguments that are not a JSON object are kept, since
 # Anthropic's tool_use.input must be an object.
@@ -65,17 +66,29 @@ def blocks_of(content):
 # --- Anthropic block -> IR part ---------------------------------------------
 
 def parse_block(block):
-    """One Anthropic content block as an IR part."""
+    """One Anthropic content block as an IR part; None when it has no IR
+    form and is dropped (see ``_TRACES``)."""
+    if not isinstance(block, dict):
+        raise TranslationError("every content block must be an object")
     parser = _PARSERS.get(block.get("type"))
     if parser is None:
-        raise TranslationError(
-            f"Anthropic content block {block.get('type')!r} cannot be translated")
-    return parser(block)
+        dropped("claude", f"content block {block.get('type')!r}")
+        return None
+    return with_cache_mark(parser(block), block)
 
 
 def _parse_text(block):
     # citations are dropped: no other dialect has a field for them.
-    return ir.text(block.get("text", ""))
+    return ir.text(block.get("text") or "")
+
+
+def _parse_search_result(block):
+    """A ``search_result`` block (RAG results a client supplies, Messages API
+    "Search results") reads as text: its title, source and content."""
+    texts = [b.get("text") or "" for b in block.get("content") or []
+             if isinstance(b, dict) and b.get("type") == "text"]
+    head = " ".join(str(v) for v in (block.get("title"), block.get("source")) if v)
+    return ir.text("\n".join(([head] if head else []) + texts))
 
 
 def _parse_image(block):
@@ -109,9 +122,11 @@ def _parse_tool_use(block):
 
 def _parse_tool_result(block):
     content = block.get("content")
-    parts = [] if content is None else [parse_block(b) for b in blocks_of(content)]
+    parts = [] if content is None else [p for p in map(parse_block, blocks_of(content)) if p]
     if any(p["type"] not in ("text", "image") for p in parts):
         raise TranslationError("tool_result content may only hold text and images here")
+    for part in parts:
+        part.pop("cache_control", None)  # the mark that counts is the result's own
     # name is filled in by the request parser, from the matching tool_use.
     return {"type": "tool_result", "tool_call_id": block["tool_use_id"], "name": None,
             "content": parts, "is_error": bool(block.get("is_error"))}
@@ -130,7 +145,15 @@ _PARSERS = {
     "text": _parse_text, "image": _parse_image, "document": _parse_document,
     "tool_use": _parse_tool_use, "tool_result": _parse_tool_result,
     "thinking": _parse_thinking, "redacted_thinking": _parse_redacted,
+    "search_result": _parse_search_result,
 }
+
+# Blocks with no IR form, dropped by parse_block (with a debug line) like any
+# unknown type: traces of Anthropic's server tools (server_tool_use,
+# web_search_tool_result, web_fetch_tool_result, code_execution_tool_result,
+# bash_/text_editor_code_execution_tool_result, tool_search_tool_result,
+# mcp_tool_use / mcp_tool_result) and container_upload.  What a server tool
+# found reached the conversation through the assistant text after it.
 
 
 # --- IR part -> Anthropic block ---------------------------------------------
@@ -141,7 +164,15 @@ def render_block(part):
     renderer = _RENDERERS.get(part["type"])
     if renderer is None:
         raise TranslationError(f"content part {part['type']!r} cannot be sent to Anthropic")
-    return renderer(part)
+    block = renderer(part)
+    if block and part.get("cache_control") and block["type"] not in _UNMARKABLE:
+        block["cache_control"] = part["cache_control"]
+    return block
+
+
+# Thinking blocks cannot carry cache_control (Messages API, prompt caching:
+# they are cached as part of the turn, never marked directly).
+_UNMARKABLE = ("thinking", "redacted_thinking")
 
 
 def _render_text(part):

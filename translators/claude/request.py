@@ -1,8 +1,9 @@
 """Anthropic Messages requests (``POST /v1/messages``) <-> IR requests."""
 import json
 
-from translators import history, ir
-from translators.ir import TranslationError
+from translators import history, ir, reminder
+from translators.dropped import dropped, unread_keys
+from translators.ir import TranslationError, with_cache_mark
 
 from .content import blocks_of, parse_block, render_block
 from .thinking import DEFAULT_MAX_TOKENS, apply_thinking, parse_thinking
@@ -21,14 +22,32 @@ _JSON_SCHEMA_INSTRUCTION = ("Respond with a single JSON value, and nothing else,
 # Name given to an Anthropic output_config.format schema, which has none.
 _SCHEMA_NAME = "response"
 
+# Top-level keys parse_request reads; any other (context_management,
+# container, mcp_servers, service_tier...) steers Anthropic's own servers
+# and is dropped with a debug line (README, "Never refuse the unseen").
+_READ = {"model", "system", "messages", "tools", "tool_choice", "max_tokens", "temperature",
+         "top_p", "top_k", "stop_sequences", "output_config", "thinking", "stream", "metadata"}
+
+# Claude Code's client metadata, sent as the first system block; it is for
+# Anthropic's billing and never prompt text for another vendor's model.
+_CLIENT_METADATA_PREFIX = "x-anthropic-billing-header:"
+
+# Anthropic's server tools (web search, web fetch, code execution, tool
+# search, the MCP toolset...) run inside Anthropic; no other upstream can
+# run them.  Client tools with a versioned type (bash_20250124...) have
+# schemas only Anthropic knows.  Both are dropped unless tool_choice forces one.
+_FUNCTION_TOOL_TYPES = (None, "custom")
+
 
 def parse_request(body):
     """An Anthropic Messages request body as an IR request."""
+    unread_keys("claude", body, _READ)
     req = ir.new_request(body.get("model"))
     req["system"] = _parse_system(body.get("system"))
-    req["messages"] = _parse_messages(body.get("messages") or [])
-    req["tools"] = [_parse_tool(tool) for tool in body.get("tools") or []]
+    req["messages"] = _parse_messages(body.get("messages") or [], req["system"])
+    req["tools"] = _parse_tools(body.get("tools") or [])
     req["tool_choice"], req["parallel_tool_calls"] = _parse_tool_choice(body.get("tool_choice"))
+    _check_forced_tool(req["tool_choice"], req["tools"])
     req["max_tokens"] = body.get("max_tokens")
     for key in ("temperature", "top_p", "top_k"):
         req[key] = body.get(key)
@@ -44,20 +63,45 @@ def parse_request(body):
 
 
 def _parse_system(system):
+    """Text parts of ``system`` (a string or text blocks), cache marks kept."""
     if not system:
         return []
-    # cache_control marks on system blocks are dropped: no IR field, and
-    # losing them only costs the cache discount.
-    return [ir.text(block["text"]) for block in blocks_of(system)]
+    parts = []
+    for block in blocks_of(system):
+        if not isinstance(block, dict) or block.get("type") != "text":
+            dropped("claude", f"system block {_kind(block)!r}")
+        elif block.get("text", "").startswith(_CLIENT_METADATA_PREFIX):
+            dropped("claude", "client metadata system block (x-anthropic-billing-header)")
+        else:
+            parts.append(with_cache_mark(ir.text(block.get("text") or ""), block))
+    return parts
 
 
-def _parse_messages(messages):
+def _kind(value):
+    return value.get("type") if isinstance(value, dict) else type(value).__name__
+
+
+def _parse_messages(messages, system):
+    """IR messages; ``role: "system"`` messages (Anthropic's mid-conversation
+    system messages, which Claude Code sends) before the first turn join
+    ``system``, later ones stay in place as IR system messages."""
     out = []
     for message in messages:
-        if message.get("role") not in ("user", "assistant"):
-            raise TranslationError(f"unknown message role {message.get('role')!r}")
-        parts = [parse_block(block) for block in blocks_of(message.get("content"))]
-        out.extend(_split_tool_results(message["role"], parts))
+        if not isinstance(message, dict):
+            raise TranslationError("every message must be an object")
+        role = message.get("role")
+        if role == "system":
+            parts = _parse_system(message.get("content"))
+            if not out:
+                system.extend(parts)
+            elif parts:
+                out.append({"role": "system", "content": parts})
+            continue
+        if role not in ("user", "assistant"):
+            dropped("claude", f"message with role {role!r}")
+            continue
+        parts = [p for p in map(parse_block, blocks_of(message.get("content"))) if p]
+        out.extend(_split_tool_results(role, parts))
     names = ir.tool_names_by_id(out)
     for message in out:
         for part in message["content"]:
@@ -79,20 +123,35 @@ def _split_tool_results(role, parts):
     return messages or [{"role": role, "content": []}]
 
 
-def _parse_tool(tool):
-    if tool.get("type") not in (None, "custom"):
-        # Server tools (web_search_20250305, code_execution_...) run inside
-        # Anthropic; no other upstream can run them.
-        raise TranslationError(f"Anthropic server tool {tool['type']!r} cannot be translated")
-    return {"name": tool["name"], "description": tool.get("description"),
-            "parameters": tool.get("input_schema") or {"type": "object", "properties": {}}}
+def _parse_tools(tools):
+    parsed = []
+    for tool in tools:
+        if not isinstance(tool, dict):
+            raise TranslationError("every tool must be an object")
+        if tool.get("type") not in _FUNCTION_TOOL_TYPES:
+            dropped("claude", f"tool {tool.get('name')!r} of type {tool.get('type')!r}")
+            continue
+        parsed.append(with_cache_mark(
+            {"name": tool.get("name"), "description": tool.get("description"),
+             "parameters": tool.get("input_schema") or {"type": "object", "properties": {}}},
+            tool))
+    return parsed
+
+
+def _check_forced_tool(choice, tools):
+    """Refuse a tool_choice naming a tool that was dropped: answering
+    without it would silently not be what the client forced."""
+    if choice and choice["type"] == "tool" and choice["name"] not in {t["name"] for t in tools}:
+        raise TranslationError(f"tool_choice forces {choice['name']!r}, a tool that only "
+                               "Anthropic can run (or that was not declared)")
 
 
 def _parse_tool_choice(choice):
     if not choice:
         return None, None
     parallel = False if choice.get("disable_parallel_tool_use") else None
-    kind = choice.get("type")
+    # {"disable_parallel_tool_use": true} alone is valid Anthropic: auto.
+    kind = choice.get("type") or "auto"
     if kind == "tool":
         return {"type": "tool", "name": choice["name"]}, parallel
     if kind not in _CHOICE_TO_IR:
@@ -114,11 +173,14 @@ def render_request(req, model):
     if (req.get("n") or 1) > 1:
         raise TranslationError("Anthropic cannot return several choices (n > 1)")
     body = {"model": model, "max_tokens": req.get("max_tokens") or DEFAULT_MAX_TOKENS,
-            "messages": _render_messages(history.repair(req["messages"]))}
+            # Anthropic requires at least one message; a request that is only
+            # a system prompt gets the smallest user turn that starts the answer.
+            "messages": _render_messages(history.repair(req["messages"])) or [_OPENING_TURN]}
     system = _render_system(req.get("system") or [], req.get("response_format"))
     if system:
         body["system"] = system
     _render_tools(body, req)
+    _limit_cache_marks(body)
     _render_sampling(body, req)
     apply_thinking(body, req.get("reasoning"))
     if req.get("user"):
@@ -130,8 +192,26 @@ def render_request(req, model):
     return body
 
 
+_OPENING_TURN = {"role": "user", "content": [{"type": "text", "text": "Begin."}]}
+
+# Anthropic refuses a request with more than four cache_control breakpoints.
+_MAX_CACHE_MARKS = 4
+
+
+def _limit_cache_marks(body):
+    """Keep the last four cache marks, in prompt order (tools, system,
+    messages): the later a breakpoint, the longer the prefix it caches."""
+    marked = [block for block in body.get("tools", []) + body.get("system", [])
+              if "cache_control" in block]
+    marked += [block for turn in body["messages"] for block in turn["content"]
+               if "cache_control" in block]
+    for block in marked[:-_MAX_CACHE_MARKS]:
+        del block["cache_control"]
+        dropped("claude", "a cache_control mark beyond Anthropic's four")
+
+
 def _render_system(system, response_format):
-    blocks = [{"type": "text", "text": part["text"]} for part in system if part["text"]]
+    blocks = [block for block in map(render_block, system) if block]
     instruction = _format_instruction(response_format)
     if instruction:
         blocks.append({"type": "text", "text": instruction})
@@ -148,13 +228,16 @@ def _format_instruction(response_format):
 
 
 def _render_messages(messages):
-    """IR messages as alternating Anthropic turns: ``tool`` messages join
-    the user turn, and consecutive same-role messages merge (Anthropic
-    requires alternation)."""
+    """IR messages as alternating Anthropic turns: ``tool`` and ``system``
+    messages join the user turn, and consecutive same-role messages merge
+    (Anthropic requires alternation)."""
     turns = []
     for message in messages:
         role = "assistant" if message["role"] == "assistant" else "user"
-        blocks = [block for block in map(render_block, message["content"]) if block]
+        content = message["content"]
+        if message["role"] == "system":
+            content = [reminder.as_user_text(part) for part in content]
+        blocks = [block for block in map(render_block, content) if block]
         if not blocks:
             continue
         if turns and turns[-1]["role"] == role:
@@ -173,6 +256,9 @@ def _render_tools(body, req):
         # Anthropic rejects tool_choice without tools; with none, it means nothing.
         return
     body["tools"] = [_render_tool(tool) for tool in req["tools"]]
+    for rendered, tool in zip(body["tools"], req["tools"]):
+        if tool.get("cache_control"):
+            rendered["cache_control"] = tool["cache_control"]
     choice = _render_tool_choice(req.get("tool_choice"), req.get("parallel_tool_calls"))
     if choice:
         body["tool_choice"] = choice

@@ -6,7 +6,7 @@ nor written to the body; the proxy builds the URL.
 """
 import hashlib
 
-from translators import history, ir
+from translators import history, ir, reminder
 
 from .generation import parse_generation_config, render_generation_config
 from .keys import enum, get
@@ -163,7 +163,11 @@ def _render_contents(messages):
     contents = []
     for message in messages:
         role = "model" if message["role"] == "assistant" else "user"
-        parts = [p for p in (render_part(part, names) for part in message["content"])
+        content = message["content"]
+        if message["role"] == "system":
+            # Gemini has no mid-conversation system role.
+            content = [reminder.as_user_text(part) for part in content]
+        parts = [p for p in (render_part(part, names) for part in content)
                  if p and not _is_empty(p)]
         if not parts:
             continue

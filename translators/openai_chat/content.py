@@ -8,7 +8,8 @@ OpenAI's ``content`` is a string or a list of parts (API reference,
 import mimetypes
 
 from translators import data_url
-from translators.ir import TranslationError, text
+from translators.dropped import dropped
+from translators.ir import TranslationError, text, with_cache_mark
 
 # Chat Completions accepts only PDFs as ``file`` parts (guide "File inputs").
 _DEFAULT_FILE_TYPE = "application/pdf"
@@ -22,13 +23,26 @@ def parse_content(content, allowed):
         return [text(content)] if content else []
     if not isinstance(content, list):
         raise TranslationError("message content must be a string or a list of parts")
-    return [_parse_part(part, allowed) for part in content]
+    parts = (_parse_part(part, allowed) for part in content)
+    return [part for part in parts if part is not None]
 
 
 def _parse_part(part, allowed):
-    kind = part.get("type") if isinstance(part, dict) else None
+    """One content part as an IR part (its cache mark kept); None when it
+    has no place here and is dropped."""
+    if not isinstance(part, dict):
+        raise TranslationError("every content part must be an object")
+    kind = part.get("type")
+    if kind == "input_audio":
+        # Dropping what the user said would silently change the question.
+        raise TranslationError("input_audio parts cannot be translated")
     if kind not in allowed:
-        raise TranslationError(f"content part type {kind!r} is not supported here")
+        dropped("openai", f"content part {kind!r} in a message that cannot hold it")
+        return None
+    return with_cache_mark(_parse_known(part, kind), part)
+
+
+def _parse_known(part, kind):
     if kind in ("text", "refusal"):
         # A refusal in history is what the assistant said; it travels as text.
         return text(part.get(kind) or "")

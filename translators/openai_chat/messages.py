@@ -5,7 +5,9 @@ and answers tool calls with one ``tool`` message per call; the IR keeps
 instructions apart and groups consecutive results in one ``tool`` message.
 """
 from translators import call_ids
-from translators.ir import TranslationError, new_id, text, tool_call, tool_names_by_id
+from translators.dropped import dropped
+from translators.ir import (TranslationError, new_id, text, tool_call, tool_names_by_id,
+                           with_cache_mark)
 
 from .content import parse_content, render_text, render_user_content
 
@@ -15,24 +17,45 @@ _LEGACY = "legacy function calling (functions / function_call) cannot be transla
 
 
 def parse_messages(messages):
-    """``(system_parts, ir_messages)`` of an OpenAI ``messages`` list."""
+    """``(system_parts, ir_messages)`` of an OpenAI ``messages`` list.
+
+    ``system`` / ``developer`` messages before the first turn are the system
+    prompt; later ones stay in place as IR ``system`` messages.
+    """
     if not isinstance(messages, list):
         raise TranslationError("messages must be a list")
     system, out = [], []
     for message in messages:
-        role = message.get("role") if isinstance(message, dict) else None
+        if not isinstance(message, dict):
+            raise TranslationError("every message must be an object")
+        role = message.get("role")
         if role in ("system", "developer"):
-            system.extend(parse_content(message.get("content"), ("text",)))
+            parts = _marked(message, parse_content(message.get("content"), ("text",)))
+            if not out:
+                system.extend(parts)
+            elif parts:
+                out.append({"role": "system", "content": parts})
         elif role == "user":
-            out.append({"role": "user",
-                        "content": parse_content(message.get("content"), _USER_PARTS)})
+            out.append({"role": "user", "content": _marked(
+                message, parse_content(message.get("content"), _USER_PARTS))})
         elif role == "assistant":
-            out.append({"role": "assistant", "content": parse_assistant(message)})
+            out.append({"role": "assistant", "content": _marked(message, parse_assistant(message))})
         elif role == "tool":
             _add_tool_result(out, message)
+        elif role == "function":
+            raise TranslationError(_LEGACY)
         else:
-            raise TranslationError(_LEGACY if role == "function" else f"unknown role {role!r}")
+            dropped("openai", f"message with role {role!r}")
     return system, out
+
+
+def _marked(message, parts):
+    """A message-level ``cache_control`` (clients that target Anthropic
+    through the OpenAI format put it there) marks the message's last part,
+    where Anthropic expects a breakpoint."""
+    if parts and message.get("cache_control"):
+        with_cache_mark(parts[-1], message)
+    return parts
 
 
 def parse_assistant(message):
@@ -64,10 +87,14 @@ def parse_tool_call(call):
 def _add_tool_result(out, message):
     call_id = message.get("tool_call_id")
     # OpenAI tool messages carry no error flag: an error is just result text.
+    content = parse_content(message.get("content"), ("text",))
+    # A mark on the tool message or on one of its parts marks the result.
+    marks = [part.pop("cache_control") for part in content if "cache_control" in part]
+    mark = message.get("cache_control") or (marks[-1] if marks else None)
     result = {"type": "tool_result", "tool_call_id": call_id,
-              "name": tool_names_by_id(out).get(call_id),
-              "content": parse_content(message.get("content"), ("text",)),
-              "is_error": False}
+              "name": tool_names_by_id(out).get(call_id), "content": content, "is_error": False}
+    if mark:
+        result["cache_control"] = mark
     if out and out[-1]["role"] == "tool":
         out[-1]["content"].append(result)
     else:
@@ -84,6 +111,11 @@ def render_messages(system, messages):
     for message in messages:
         out.extend(_RENDERERS[message["role"]](message["content"]))
     return out
+
+
+def _render_system(parts):
+    # OpenAI takes system messages anywhere in the history, in order.
+    return [{"role": "system", "content": render_text(parts)}]
 
 
 def _render_user(parts):
@@ -131,4 +163,5 @@ def _render_tool(parts):
     return out
 
 
-_RENDERERS = {"user": _render_user, "assistant": _render_assistant_turn, "tool": _render_tool}
+_RENDERERS = {"user": _render_user, "assistant": _render_assistant_turn, "tool": _render_tool,
+              "system": _render_system}

@@ -6,6 +6,7 @@ parts; assistant messages in history carry ``output_text`` / ``refusal``
 string.
 """
 from translators import data_url
+from translators.dropped import dropped
 from translators.ir import TranslationError, text
 
 
@@ -17,10 +18,14 @@ def parse_content(content):
         return [text(content)] if content else []
     if not isinstance(content, list):
         raise TranslationError("message content must be a string or a list of parts")
-    return [parse_part(part) for part in content]
+    parts = (parse_part(part) for part in content)
+    return [part for part in parts if part is not None]
 
 
 def parse_part(part):
+    """One content part as an IR part; None for a kind with no IR form,
+    which is dropped (audio is refused: dropping what the user said would
+    silently change the question)."""
     kind = part.get("type") if isinstance(part, dict) else None
     if kind in ("input_text", "output_text"):
         return text(part.get("text") or "")
@@ -31,7 +36,10 @@ def parse_part(part):
         return _parse_image(part)
     if kind == "input_file":
         return _parse_file(part)
-    raise TranslationError(f"Responses content part type {kind!r} cannot be translated")
+    if kind == "input_audio" or not isinstance(part, dict):
+        raise TranslationError(f"Responses content part type {kind!r} cannot be translated")
+    dropped("responses", f"content part {kind!r}")
+    return None
 
 
 def _parse_image(part):

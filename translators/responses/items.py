@@ -7,6 +7,7 @@ Responses spells a conversation as a flat list of items (API reference,
 ``reasoning`` for earlier thinking.  The IR groups them into turns.
 """
 from translators import call_ids
+from translators.dropped import dropped
 from translators.ir import TranslationError, text, tool_call, tool_names_by_id
 
 from .calls import custom_input, parse_custom_call, parse_local_shell_call
@@ -60,24 +61,31 @@ def _parse_item(item, system, messages):
         raise TranslationError("item_reference points at state stored by OpenAI; "
                                "send the referenced items themselves in input")
     else:
-        raise TranslationError(f"input item type {kind!r} cannot be translated")
+        # Traces of hosted tools (file_search_call, code_interpreter_call,
+        # image_generation_call, mcp_*...), compaction items and whatever
+        # comes next: no other provider can read them.
+        dropped("responses", f"input item {kind!r}")
 
 
 def _parse_message(item, system, messages):
     role = item.get("role")
     parts = parse_content(item.get("content"))
     if role in _SYSTEM_ROLES:
-        # The IR keeps instructions apart from the turns; a system message in
-        # the middle of the history moves to the front, in order.
+        # Leading instructions are the system prompt; later ones stay in
+        # place as IR system messages.
         if any(part["type"] != "text" for part in parts):
-            raise TranslationError(f"a {role} message may only hold text")
-        system.extend(parts)
+            dropped("responses", f"non-text parts of a {role} message")
+            parts = [part for part in parts if part["type"] == "text"]
+        if not messages:
+            system.extend(parts)
+        elif parts:
+            messages.append({"role": "system", "content": parts})
     elif role == "user":
         messages.append({"role": "user", "content": parts})
     elif role == "assistant":
         _append(messages, "assistant", parts)
     else:
-        raise TranslationError(f"unknown message role {role!r}")
+        dropped("responses", f"message with role {role!r}")
 
 
 def _append(messages, role, parts):
@@ -96,7 +104,7 @@ def _parse_output(item, call_id):
     if isinstance(output, str):
         content = [text(output)] if output else []
     else:
-        content = [parse_part(part) for part in output or []]
+        content = [p for p in map(parse_part, output or []) if p is not None]
         if any(part["type"] not in ("text", "image") for part in content):
             raise TranslationError("a function_call_output may only hold text and images "
                                    "when translated")
@@ -134,6 +142,10 @@ def render_input(messages, tools):
                           "content": render_input_parts(message["content"])})
         elif message["role"] == "assistant":
             items.extend(_render_assistant(message["content"], custom_ids))
+        elif message["role"] == "system":
+            # Responses takes developer messages anywhere in input, in order.
+            items.append({"type": "message", "role": "developer",
+                          "content": render_input_parts(message["content"])})
         else:
             items.extend(_render_result(part, custom_ids) for part in message["content"])
     return items
