@@ -7,15 +7,23 @@ name, type, default and meaning; ``config.example.yaml`` must agree with it
 
 ``load(path)`` returns a plain nested dict with every default filled in, so
 code reads ``config["routing"]["strategy"]`` without guarding for absence.
+Keys outside the schema are reported by ``proxy.config_audit`` (unknown
+keys with the closest known one; CLIProxyAPI keys we do not support yet).
 """
+import logging
 import os
+import re
 from dataclasses import dataclass
 
 import yaml
 
+from proxy import config_audit
+from proxy.config_audit import ListOf, Node
 from proxy.errors import ConfigError
 
 DEFAULT_PATH = "./config.yaml"
+
+log = logging.getLogger("switchyard.config")
 
 
 @dataclass(frozen=True)
@@ -72,11 +80,12 @@ SETTINGS = [
     Setting("usage.record-prompts", bool, False, "Also store the last user prompt (truncated)."),
     Setting("usage.queue-size", int, 10000, "Pending records kept in memory; beyond, drops are counted."),
     Setting("send-actor-headers", bool, False,
-            "Forward X-AI-Bridge-Actor-ID / -Metadata-* headers upstream."),
+            "Forward the client's X-Switchyard-Actor upstream as X-AI-Bridge-Actor-ID "
+            "(+ -Metadata-*)."),
     Setting("metrics.enabled", bool, True, "Serve Prometheus metrics at /metrics."),
     Setting("metrics.key", str, "", "If set, /metrics requires this bearer key."),
     Setting("remote-management.secret-key", str, "",
-            "Enables /v0/management/*; stored as a hash after load."),
+            "Enables /v0/management/*; hashed in memory, stays in the YAML as written."),
     Setting("remote-management.allow-remote", bool, False,
             "Allow management calls from non-loopback peers."),
     Setting("trusted-proxies", list, [],
@@ -97,7 +106,7 @@ SETTINGS = [
 # Provider entry lists: key -> (upstream kind, fields with defaults).
 _COMMON = {"api-key": "", "base-url": "", "models": [], "excluded-models": [],
            "prefix": "", "priority": 0, "weight": 1, "proxy-url": "", "headers": {},
-           "disable-cooling": False}
+           "disable-cooling": False, "disabled": False}
 
 ENTRY_FIELDS = {
     "claude-api-key": dict(_COMMON, **{"base-url": "https://api.anthropic.com"}),
@@ -105,8 +114,79 @@ ENTRY_FIELDS = {
     "codex-api-key": dict(_COMMON, **{"base-url": "https://api.openai.com/v1"}),
     "openai-compatibility": {"name": "", "base-url": "", "api-key-entries": [], "models": [],
                              "excluded-models": [], "prefix": "", "priority": 0, "weight": 1,
-                             "headers": {}, "disable-cooling": False},
+                             "headers": {}, "disable-cooling": False, "disabled": False},
 }
+# Fields of the items of an entry's `models` and `api-key-entries` lists.
+MODEL_FIELDS = ("name", "alias")
+KEY_ENTRY_FIELDS = ("api-key", "proxy-url")
+
+# CLIProxyAPI config keys Switchyard recognises but does not act on (its
+# internal/config package); reported at load as "not supported", never as typos.
+CLIPROXYAPI_ONLY = {
+    "": ("tls", "credential-concurrency", "credential-in-flight", "plugins", "auth-dir",
+         "pprof", "commercial-mode", "logging-to-file", "logs-max-total-size-mb",
+         "error-logs-max-files", "usage-statistics-enabled",
+         "redis-usage-queue-retention-seconds", "save-cooldown-status",
+         "auth-auto-refresh-workers", "max-retry-credentials", "quota-exceeded", "ws-auth",
+         "antigravity-signature-cache-enabled", "antigravity-signature-bypass-strict",
+         "antigravity", "interactions-api-key", "xai-api-key", "xai", "codex",
+         "codex-header-defaults", "claude-header-defaults", "disable-claude-cloak-mode",
+         "vertex-api-key", "oauth-excluded-models", "oauth-model-alias",
+         "oauth-request-scoped-errors", "payload", "disable-image-generation",
+         "gpt-image-2-base-model", "video-result-auth-cache-ttl", "force-model-prefix",
+         "request-log", "claude-code", "passthrough-headers"),
+    "remote-management": ("disable-control-panel", "disable-auto-update-panel",
+                          "panel-github-repository"),
+    "entry": ("request-retry", "request-scoped-errors", "cloak", "fingerprint-profile",
+              "experimental-cch-signing", "rebuild-mid-system-message", "websockets",
+              "alpha-search", "support-prompt-cache-key"),
+    "model": ("display-name", "max-context-length", "force-mapping", "is-compat", "thinking",
+              "image", "input-modalities", "output-modalities", "fork"),
+    "key-entry": ("weight",),
+}
+
+
+# A Go ``time.Duration`` string as CLIProxyAPI writes them ("1h", "30m",
+# "1h30m", "250ms"); Go's time.ParseDuration grammar.
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0,
+                   "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text):
+    """Seconds from a Go duration string; None when ``text`` is not one."""
+    text = text.strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("+-")
+    if body == "0":
+        return 0.0
+    parts = _DURATION_PART.findall(body)
+    if not parts or "".join(n + u for n, u in parts) != body:
+        return None
+    return sign * sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+
+
+def _schema_tree():
+    """The schema as a ``config_audit.Node`` tree (known and CLIProxyAPI-only keys)."""
+    model = Node(dict.fromkeys(MODEL_FIELDS), frozenset(CLIPROXYAPI_ONLY["model"]))
+    key_entry = Node(dict.fromkeys(KEY_ENTRY_FIELDS), frozenset(CLIPROXYAPI_ONLY["key-entry"]))
+    sections = {}
+    for setting in SETTINGS:
+        *parents, leaf = setting.name.split(".")
+        sections.setdefault(".".join(parents), {})[leaf] = None
+    known = dict(sections.pop(""))
+    for name, children in sections.items():
+        known[name] = Node(children, frozenset(CLIPROXYAPI_ONLY.get(name, ())))
+    for section, fields in ENTRY_FIELDS.items():
+        entry = dict.fromkeys(fields)
+        entry["models"] = ListOf(model)
+        if "api-key-entries" in entry:
+            entry["api-key-entries"] = ListOf(key_entry)
+        known[section] = ListOf(Node(entry, frozenset(CLIPROXYAPI_ONLY["entry"])))
+    return Node(known, frozenset(CLIPROXYAPI_ONLY[""]))
+
+
+SCHEMA = _schema_tree()
 
 
 def _get(tree, dotted):
@@ -127,6 +207,12 @@ def _put(tree, dotted, value):
 def _coerce(setting, value):
     if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if setting.type is float and isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds is None:
+            raise ConfigError(f"{setting.name}: expected seconds or a duration like "
+                              f"\"90s\", \"30m\", \"1h\"; got {value!r}")
+        value = seconds
     if value is None:
         value = setting.default
     if not isinstance(value, setting.type):
@@ -155,8 +241,20 @@ def _entries(raw, key):
                                   f"got {type(value).__name__}")
             filled[name] = value
         filled.update({k: v for k, v in entry.items() if k not in filled})
-        out.append(filled)
+        if not filled["disabled"] and not config_audit.is_placeholder(filled.get("api-key")):
+            out.append(filled)
     return out
+
+
+def _real_key_entries(entries):
+    """``api-key-entries`` without placeholders (strings or mappings)."""
+    return [e for e in entries if not config_audit.is_placeholder(
+        e.get("api-key") if isinstance(e, dict) else e)]
+
+
+def _real_client_keys(keys):
+    return [k for k in keys if not config_audit.is_placeholder(
+        k.get("key") if isinstance(k, dict) else k)]
 
 
 def build(raw):
@@ -171,24 +269,60 @@ def build(raw):
         _put(config, setting.name, _coerce(setting, value if present else setting.default))
     for key in ENTRY_FIELDS:
         config[key] = _entries(raw, key)
+    for entry in config["openai-compatibility"]:
+        entry["api-key-entries"] = _real_key_entries(entry["api-key-entries"])
+    config["api-keys"] = _real_client_keys(config["api-keys"])
     return config
 
 
-def load(path=None):
+def yaml_error(path, exc):
+    """A YAML parse error as a ConfigError naming the line and column but
+    never quoting the file: the offending line may hold a key."""
+    where = ""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        where = f" at line {mark.line + 1}, column {mark.column + 1}"
+    problem = getattr(exc, "problem", None) or "parse error"
+    return ConfigError(f"{path}: not valid YAML{where}: {problem}")
+
+
+def parse(data, path):
+    """``(config, findings)`` from the file's text or bytes; raises
+    ConfigError for invalid YAML, wrong types or an error finding."""
+    try:
+        raw = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        raise yaml_error(path, exc) from None
+    findings = config_audit.audit(raw, SCHEMA, ENTRY_FIELDS)
+    if findings.errors:
+        raise ConfigError(f"{path}: " + "; ".join(findings.errors))
+    return build(raw), findings
+
+
+def report(findings, path):
+    """Log ``findings``' warnings on ``switchyard.config``."""
+    for line in findings.messages():
+        log.warning("config %s: %s", path, line)
+
+
+def load(path=None, *, warn=True):
     """Load the config file named by ``path`` / ``SWITCHYARD_CONFIG``.
 
-    A missing file is not an error: the built-in default serves the local
-    ``echo`` model, so a newcomer gets answers at once.
+    Only the default path may be absent: then the built-in default serves
+    the local ``echo`` model, so a newcomer gets answers at once.  A file
+    named on purpose (``path``, ``SWITCHYARD_CONFIG``) must exist.
     """
-    path = path or os.environ.get("SWITCHYARD_CONFIG") or DEFAULT_PATH
+    path = path or config_path()
     if not os.path.exists(path):
+        if path != DEFAULT_PATH:
+            raise ConfigError(f"{path}: no such file (SWITCHYARD_CONFIG names a config "
+                              "file that must exist; unset it to run without one)")
         return build({})
     with open(path, encoding="utf-8") as f:
-        try:
-            raw = yaml.safe_load(f)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return build(raw)
+        config, findings = parse(f.read(), path)
+    if warn:
+        report(findings, path)
+    return config
 
 
 def config_path():

@@ -19,7 +19,6 @@ import secrets
 from dataclasses import dataclass, field
 
 import gevent
-import yaml
 
 from proxy import config as config_mod
 from proxy import credentials, runtime, state
@@ -65,13 +64,12 @@ def apply(config):
     return runtime.apply_config(seal(config))
 
 
-def parse(data, path):
-    """Validated config from the file's bytes; raises ConfigError."""
-    try:
-        raw = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    config = config_mod.build(raw)
+def parse(data, path, *, warn=False):
+    """Validated config from the file's bytes; raises ConfigError.
+    ``warn``: log the audit's warnings (unknown keys, placeholders)."""
+    config, findings = config_mod.parse(data, path)
+    if warn:
+        config_mod.report(findings, path)
     try:
         # build() checks settings, not entry fields a credential converts
         # (e.g. a non-numeric priority); catch those here, not mid-apply.
@@ -142,7 +140,7 @@ class Watcher:
             return "unchanged"
         self._digest = digest          # judge each content once, not on every poll
         try:
-            config = parse(data, self.path)
+            config = parse(data, self.path, warn=True)
         except ConfigError as exc:
             log.error("config %s rejected, keeping the current config: %s", self.path, exc)
             raise

@@ -177,8 +177,7 @@ def test_config_less_start_serves_echo(tmp_path):
 
 
 def launch_without_config(tmp_path):
-    gw = launch({}, str(tmp_path), env_extra={"SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml")})
-    return gw
+    return launch({}, str(tmp_path))        # an empty file: every default
 
 
 def test_refuses_public_bind_without_keys(tmp_path):
@@ -186,7 +185,8 @@ def test_refuses_public_bind_without_keys(tmp_path):
     import subprocess
     import sys
     from tests.integration.conftest import ROOT
-    env = dict(os.environ, SWITCHYARD_CONFIG=str(tmp_path / "missing.yaml"),
+    (tmp_path / "empty.yaml").write_text("")
+    env = dict(os.environ, SWITCHYARD_CONFIG=str(tmp_path / "empty.yaml"),
                SWITCHYARD_HOST="0.0.0.0", PORT="0")
     proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
@@ -218,8 +218,7 @@ def launch_with_keepalive(tmp_path, seconds):
 
 
 def launch_with_args(tmp_path, args):
-    return launch({}, str(tmp_path), env_extra={
-        "SWITCHYARD_CONFIG": str(tmp_path / "missing.yaml"), "GUNICORN_CMD_ARGS": args})
+    return launch({}, str(tmp_path), env_extra={"GUNICORN_CMD_ARGS": args})
 
 
 def _raw_exchange(url, head):

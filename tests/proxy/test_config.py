@@ -68,8 +68,10 @@ def test_ints_accepted_for_floats():
     assert config.build({"max-retry-interval": 3})["max-retry-interval"] == 3.0
 
 
-def test_missing_file_gives_builtin_default(tmp_path):
-    built = config.load(str(tmp_path / "nope.yaml"))
+def test_missing_default_file_gives_builtin_default(tmp_path, monkeypatch):
+    monkeypatch.delenv("SWITCHYARD_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    built = config.load()
     assert built["echo"] is True and built["api-keys"] == []
 
 

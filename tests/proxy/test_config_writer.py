@@ -59,7 +59,7 @@ def test_invalid_result_is_not_written(tmp_path):
     with pytest.raises(ConfigError, match="port"):
         config_writer.update(path, break_it)
     assert open(path, encoding="utf-8").read() == INDENTED
-    assert sorted(os.listdir(tmp_path)) == ["config.yaml", "config.yaml.lock"]
+    assert sorted(os.listdir(tmp_path)) == ["config.yaml"]
 
 
 def test_missing_file_is_created_private(tmp_path):
