@@ -1,11 +1,10 @@
 """WSGI entry point: ``gunicorn -c gunicorn.conf.py app:app``."""
 import logging
-import os
 
+from proxy import logs
 from proxy.server import create_app
 
-logging.basicConfig(level=os.environ.get("SWITCHYARD_LOG_LEVEL", "INFO"),
-                    format="%(asctime)s %(levelname)s %(name)s %(message)s")
+logs.setup()
 # Our format names no caller, thread or process, so every log call need not
 # look them up (the Python Logging HOWTO, "Optimization"): finding the caller
 # walks the whole Flask + gunicorn stack, once per access-log line.

@@ -6,31 +6,49 @@ keeps its own credential pool, so one worker gives exact cooldown semantics;
 raise it for throughput on bigger machines.
 """
 import gc
+import logging
 import os
 import resource
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from proxy import banner, logs, portcheck  # noqa: E402
 from proxy import config as _config  # noqa: E402
 from proxy.errors import ConfigError  # noqa: E402
+
+logs.setup()                   # config warnings below share the log's format
+logconfig_dict = logs.gunicorn_logconfig()
 
 try:
     _settings = _config.load()
 except ConfigError as _exc:
-    sys.exit(f"switchyard: invalid config {_config.config_path()}: {_exc}")
+    sys.exit(f"switchyard: invalid config: {_exc}")
+# Workers load the same file again: its warnings were logged here, once.
+os.environ["SWITCHYARD_CONFIG_REPORTED"] = "1"
 
-_host = _settings["host"]
+_host = _settings["host"] or "0.0.0.0"     # CLIProxyAPI's "" = every interface
 _port = os.environ.get("PORT") or _settings["port"]
-if "PORT" in os.environ and "SWITCHYARD_HOST" not in os.environ:
+_paas = "PORT" in os.environ and "SWITCHYARD_HOST" not in os.environ
+if _paas:
     _host = "0.0.0.0"          # a PaaS routes to the container's public interface
 _host = os.environ.get("SWITCHYARD_HOST", _host)
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
 
 if not _settings["api-keys"] and _host not in ("127.0.0.1", "localhost", "::1"):
-    sys.exit(f"switchyard: refusing to listen on {_host} with no api-keys: anyone who can "
+    _why = ("PORT is set, so Switchyard listens on 0.0.0.0 (every interface, as a PaaS "
+            "expects)" if _paas else f"Switchyard would listen on {_host}")
+    sys.exit(f"switchyard: refusing to start: {_why} with no api-keys, and anyone who can "
              "reach it could spend your credentials. Add client keys under `api-keys:` in "
-             f"{_config.config_path()}, or bind to 127.0.0.1 (host: 127.0.0.1, SWITCHYARD_HOST).")
+             f"{_config.config_path()} (`switchyard keys add`), or stay on this machine with "
+             "SWITCHYARD_HOST=127.0.0.1 (or `host: 127.0.0.1` without PORT).")
+
+# Name who holds a busy port (gunicorn would retry, then say "Connection in
+# use"); not when gunicorn inherits its sockets (re-exec, systemd activation).
+if not {"GUNICORN_FD", "LISTEN_FDS"} & set(os.environ):
+    _busy = portcheck.busy_message(_host, _port)
+    if _busy:
+        sys.exit(f"switchyard: {_busy}")
 
 worker_class = "proxy.worker.Worker"   # gevent pywsgi + idle timeout (proxy/worker.py)
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -62,12 +80,30 @@ def post_worker_init(worker):
     of walking them again and again under load.
     """
     gc.freeze()
+    logging.getLogger("switchyard").info("worker %s serving (up to %s connections)",
+                                         worker.pid, worker.cfg.worker_connections)
     fd = os.environ.get("SWITCHYARD_READY_FD")
     if fd:
         try:
             os.write(int(fd), b"ready\n")
         except OSError:
             pass
+
+def when_ready(server):
+    """The startup banner, once, from the master once its sockets are bound."""
+    config_file = _config.config_path()
+    lines = banner.lines(_settings, config_file=config_file if os.path.exists(config_file) else None,
+                         addresses=[f"http://{_address(ln)}" for ln in server.LISTENERS],
+                         workers=server.num_workers)
+    log = logging.getLogger("switchyard")
+    for line in lines:
+        log.info("%s", line)
+
+
+def _address(listener):
+    host, port = listener.sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
 
 def worker_exit(server, worker):
     """Flush usage records still queued in this worker; write its pending

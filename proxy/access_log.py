@@ -79,7 +79,10 @@ def format_line(fields, log_format):
     if log_format == "json":
         return json.dumps({k: fields[k] for k in keys}, ensure_ascii=False,
                           separators=(",", ":"), default=str)
-    return " ".join([f"{k}={_logfmt_value(fields[k])}" for k in keys])
+    # Text: a field with no value (no client key, no first token) is left out
+    # rather than shown as ``key=``; JSON keeps every key for its parsers.
+    return " ".join([f"{k}={_logfmt_value(fields[k])}" for k in keys
+                     if fields[k] is not None and fields[k] != ""])
 
 
 def _truncate(text):

@@ -48,7 +48,8 @@ class _App(Flask):
 
 def create_app(config=None):
     """The WSGI app.  ``config``: a built config dict (default: load the file)."""
-    config = config if config is not None else config_module.load()
+    if config is None:     # a gunicorn master has logged the file's warnings already
+        config = config_module.load(warn="SWITCHYARD_CONFIG_REPORTED" not in os.environ)
     store = state.setup(config)           # before the pool: it keeps the pool's state
     reload.apply(config)                  # installs the runtime; hashes the management secret
     store.on_reload = reload.reload_for_peer

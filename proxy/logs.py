@@ -1,0 +1,58 @@
+"""One log line format for the whole process tree.
+
+gunicorn's own lines (master and workers) and Switchyard's (access log,
+config, banner) share one formatter: an ISO 8601 UTC timestamp with
+milliseconds, level, logger name, message.  gunicorn's default format
+names ``%(process)d``, which ``app.py`` stops Python from filling in (the
+Logging HOWTO's "Optimization"): left in, every worker's shutdown lines
+failed with "--- Logging error --- ... %d format".
+"""
+import logging
+import os
+import sys
+import time
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class Formatter(logging.Formatter):
+    """``2026-01-31T12:00:00.123Z INFO switchyard.access status=200 ...``"""
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+    def __init__(self, fmt=FORMAT, datefmt=None, style="%", **kwargs):
+        super().__init__(fmt, None, style, **kwargs)     # datefmt: always ours
+
+
+def level():
+    """``SWITCHYARD_LOG_LEVEL`` as logging's name for it (any case)."""
+    name = os.environ.get("SWITCHYARD_LOG_LEVEL", "INFO").strip().upper()
+    return name if isinstance(logging.getLevelName(name), int) else "INFO"
+
+
+def gunicorn_logconfig():
+    """gunicorn's ``logconfig_dict``: its loggers and the root one on stderr
+    through ``Formatter`` (each line once: no propagation to root)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": level(), "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": level(), "handlers": ["stderr"], "propagate": False},
+        },        # gunicorn.access: left as gunicorn sets it up (off: we log our own lines)
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "switchyard",
+                                "stream": "ext://sys.stderr"}},
+        "formatters": {"switchyard": {"()": Formatter}},
+    }
+
+
+def setup():
+    """Log to stderr in our format unless something (gunicorn) already set
+    up the root logger; the level comes from ``SWITCHYARD_LOG_LEVEL``."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(Formatter())
+        root.addHandler(handler)
+        root.setLevel(level())

@@ -1,0 +1,72 @@
+"""The startup banner's content, the shared log format, the port check."""
+import logging
+import re
+import socket
+
+from proxy import access_log, banner, config, logs, portcheck
+
+
+def test_banner_without_a_config_file():
+    lines = banner.lines(config.build({}), config_file=None,
+                         addresses=["http://127.0.0.1:8317"], workers=1)
+    text = "\n".join(lines)
+    assert lines[0].startswith("Switchyard ")
+    assert "config:      none: built-in echo only" in text
+    assert "auth:        off (no api-keys; loopback only)" in text
+    assert "credentials: none" in text and "models:      echo" in text
+    assert "usage store: ./usage.db (SQLite)" in text
+    assert "management:  off" in text
+    assert "dashboard:   http://127.0.0.1:8317/dashboard" in text
+
+
+def test_banner_counts_credentials_and_lists_models_never_keys():
+    built = config.build({
+        "api-keys": ["sk-client-0123456789"],
+        "claude-api-key": [{"api-key": "sk-ant-real-0001", "models": [{"name": "claude-x", "alias": "cx"}]},
+                           {"api-key": "sk-ant-real-0002", "prefix": "team"}],
+        "remote-management": {"secret-key": "admin-secret"}, "echo": False})
+    text = "\n".join(banner.lines(built, config_file="/etc/switchyard.yaml",
+                                  addresses=["http://0.0.0.0:8317"], workers=4))
+    assert "config:      /etc/switchyard.yaml" in text
+    assert "auth:        on (1 client key)" in text
+    assert "credentials: claude 2" in text
+    assert "models:      cx, claude-x, team/claude-*" in text
+    assert "management:  on (loopback only)" in text and "workers:     4" in text
+    assert "sk-" not in text and "admin-secret" not in text
+
+
+def test_one_timestamp_format_utc_with_milliseconds():
+    record = logging.LogRecord("switchyard.access", logging.INFO, __file__, 1, "status=%d", (200,), None)
+    record.created = 1_800_000_000.5
+    record.msecs = 500.0
+    assert logs.Formatter().format(record) == \
+        "2027-01-15T08:00:00.500Z INFO switchyard.access status=200"
+
+
+def test_format_without_process_field_survives_log_processes_off():
+    """gunicorn's default format named %(process)d; app.py turns logProcesses off."""
+    assert "process" not in logs.FORMAT
+    assert "process" not in str(logs.gunicorn_logconfig())
+
+
+def test_log_level_any_case(monkeypatch):
+    monkeypatch.setenv("SWITCHYARD_LOG_LEVEL", "debug")
+    assert logs.level() == "DEBUG"
+    monkeypatch.setenv("SWITCHYARD_LOG_LEVEL", "chatty")
+    assert logs.level() == "INFO"
+
+
+def test_text_access_lines_leave_empty_fields_out_json_keeps_them():
+    fields = {"request_id": "r1", "status": 200, "actor": "", "ttft_ms": None, "client_label": "t"}
+    assert access_log.format_line(fields, "text") == "request_id=r1 status=200 client_label=t"
+    assert '"actor":""' in access_log.format_line(fields, "json")
+
+
+def test_busy_message_names_the_holder():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        message = portcheck.busy_message("127.0.0.1", port)
+    assert re.search(rf"port {port} on 127.0.0.1 is already in use by pid \d+ \(", message)
+    assert portcheck.busy_message("127.0.0.1", port) is None         # closed: free again
