@@ -46,8 +46,13 @@ GROUPS = {
     "client": "client_key_id",
     "credential": "credential_id",
     "model": "model",
+    "actor": "actor",
     "day": "strftime('%Y-%m-%d', ts, 'unixepoch')",
 }
+
+# Time-series bucket name -> its length in seconds (buckets start on UTC
+# hour / day boundaries).
+BUCKETS = {"hour": 3600, "day": 86400}
 
 _TABLES = {"requests": REQUEST_FIELDS, "attempts": ATTEMPT_FIELDS}
 _INSERTS = {table: f"INSERT INTO {table} VALUES ({', '.join('?' * len(fields))})"
@@ -201,29 +206,49 @@ class UsageStore:
 
     # -- reports -----------------------------------------------------------
 
-    def aggregate(self, since, until, group_by, *, client_key_id=None):
+    def aggregate(self, since, until, group_by, *, client_key_id=None, bucket=None):
         """Requests, errors and each token kind per group, ``since <= ts < until``.
 
-        ``client_key_id`` limits the report to one client's requests.
+        ``client_key_id`` limits the report to one client's requests;
+        ``bucket`` (a ``BUCKETS`` name) splits each group into time buckets,
+        every row then carrying its bucket's start as ``ts``.
         """
         if group_by not in GROUPS:
             raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
-        return _offload(self._query, since, until, GROUPS[group_by], client_key_id)
+        if bucket is not None and bucket not in BUCKETS:
+            raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
+        return _offload(self._query, since, until, GROUPS[group_by], client_key_id,
+                        BUCKETS.get(bucket))
 
-    def _query(self, since, until, key_sql, client_key_id):
+    def _query(self, since, until, key_sql, client_key_id, bucket_seconds=None):
         sums = ", ".join(f"COALESCE(SUM({f}), 0)" for f in TOKEN_FIELDS)
         where = "ts >= ? AND ts < ?" + (" AND client_key_id = ?" if client_key_id else "")
         params = (since, until) + ((client_key_id,) if client_key_id else ())
-        sql = (f"SELECT {key_sql} AS k, COUNT(*), "
+        names = ("key", "requests", "errors", *TOKEN_FIELDS)
+        select, group = f"{key_sql} AS k", "k"
+        if bucket_seconds:
+            select = f"CAST(ts / {bucket_seconds} AS INTEGER) * {bucket_seconds} AS b, " + select
+            group, names = "b, k", ("ts", *names)
+        sql = (f"SELECT {select}, COUNT(*), "
                f"SUM(status >= 400 OR error_class IS NOT NULL), {sums} "
-               f"FROM requests WHERE {where} GROUP BY k ORDER BY k")
+               f"FROM requests WHERE {where} GROUP BY {group} ORDER BY {group}")
+        return [dict(zip(names, row)) for row in self._read(sql, params)]
+
+    def credential_activity(self, since, until):
+        """Upstream attempts and failed ones per credential, ``since <= ts < until``
+        (attempts, not client requests: a failover counts against the
+        credential that failed)."""
+        sql = ("SELECT credential_id, COUNT(*), SUM(outcome != 'success') FROM attempts "
+               "WHERE ts >= ? AND ts < ? GROUP BY credential_id")
+        rows = _offload(self._read, sql, (since, until))
+        return {cred: {"requests": n, "errors": errors or 0} for cred, n, errors in rows}
+
+    def _read(self, sql, params):
         conn = sqlite3.connect(self.path, timeout=5.0)
         try:
-            rows = conn.execute(sql, params).fetchall()
+            return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
-        names = ("key", "requests", "errors", *TOKEN_FIELDS)
-        return [dict(zip(names, row)) for row in rows]
 
 
 def totals(rows):

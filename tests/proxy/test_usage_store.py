@@ -109,6 +109,7 @@ def filled(store):
     ("client", {"key-a": (2, 1), "key-b": (1, 1)}),
     ("credential", {"c1": (2, 1), "c2": (1, 1)}),
     ("model", {"m1": (2, 1), "m2": (1, 1)}),
+    ("actor", {"ci-bot": (3, 2)}),
     ("day", {"2025-01-01": (1, 0), "2025-01-02": (2, 2)}),
 ])
 def test_aggregate_by_each_group(filled, group_by, expected):
@@ -126,6 +127,35 @@ def test_aggregate_window_and_client_filter(filled):
 def test_aggregate_rejects_unknown_group(store):
     with pytest.raises(ValueError):
         store.aggregate(0, 1, "colour")
+    with pytest.raises(ValueError):
+        store.aggregate(0, 1, "model", bucket="week")
+
+
+@pytest.mark.parametrize("bucket, expected", [
+    ("hour", [(T0, "m1", 1), (T0 + DAY, "m1", 1), (T0 + DAY, "m2", 1)]),
+    ("day", [(T0, "m1", 1), (T0 + DAY, "m1", 1), (T0 + DAY, "m2", 1)]),
+])
+def test_aggregate_in_time_buckets(filled, bucket, expected):
+    filled.submit_request(request_record(request_id="4", model="m1", ts=T0 + 3599))
+    filled.submit_request(request_record(request_id="5", model="m1", ts=T0 + 3600))
+    filled.flush()
+    series = filled.aggregate(T0, T0 + 2 * DAY, "model", bucket=bucket)
+    if bucket == "hour":     # the two extra records fall in the first two hours
+        expected = [(T0, "m1", 2), (T0 + 3600, "m1", 1)] + expected[1:]
+    else:
+        expected = [(T0, "m1", 3)] + expected[1:]
+    assert [(r["ts"], r["key"], r["requests"]) for r in series] == expected
+    assert sum(r["input_tokens"] for r in series) == 5 * 1200
+
+
+def test_credential_activity_counts_attempts(store):
+    for seq, (cred, outcome, ts) in enumerate([("c1", "success", T0 + 1), ("c1", "transient", T0 + 2),
+                                               ("c2", "success", T0 + 3), ("c2", "success", T0 - 5)]):
+        store.submit_attempt({"request_id": str(seq), "ts": ts, "seq": 1, "credential_id": cred,
+                              "outcome": outcome, "status": 200})
+    store.flush()
+    assert store.credential_activity(T0, T0 + 10) == {"c1": {"requests": 2, "errors": 1},
+                                                      "c2": {"requests": 1, "errors": 0}}
 
 
 def test_file_uses_wal(store):
