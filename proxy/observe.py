@@ -14,7 +14,7 @@ import json
 import logging
 import time
 
-from proxy import access_log, runtime, usage_store
+from proxy import access_log, live_feed, runtime, usage_store
 from proxy import metrics as metrics_mod
 
 log = logging.getLogger("switchyard.observe")
@@ -147,6 +147,7 @@ class RequestObserver:
             self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
         if self._store:
             self._store.submit_request(record)
+        live_feed.publish(record)
         access_log.write(self._log_fields(record, response_body), self._config)
 
     def _elapsed(self):
