@@ -189,6 +189,12 @@ def _schema_tree():
 SCHEMA = _schema_tree()
 
 
+# Keys a reload cannot change: the socket is bound, the watcher started and
+# the usage store opened when a worker starts.
+RESTART_KEYS = ("host", "port", "watch-config", "usage.enabled", "usage.store-path",
+                "usage.retention-days", "usage.queue-size")
+
+
 def _get(tree, dotted):
     for part in dotted.split("."):
         if not isinstance(tree, dict) or part not in tree:

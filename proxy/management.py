@@ -9,7 +9,9 @@ of ``trusted-proxies``.  An address that sends wrong keys repeatedly is
 locked out for a while.
 
 ``/v0/usage`` answers a client key with that client's own usage, and the
-management key with everyone's (optionally ``client=<key id>``).
+management key with everyone's (optionally ``client=<key id>``).  A
+dashboard login cookie (``proxy.dashboard.session``) stands in for either
+key; writes made with it must carry its CSRF token.
 
 Edits to keys and upstream entries are written back to the YAML file
 (comments kept, see ``proxy.config_writer``) and then applied, so the file
@@ -29,6 +31,8 @@ from flask import Blueprint, jsonify, request
 from proxy import auth, config_writer, credentials, reload, runtime, usage_store
 from proxy import config as config_mod
 from proxy.access_log import mask_secrets
+from proxy.dashboard import session as dashboard_session
+from proxy.dashboard import usage_render
 from proxy.errors import ConfigError, Unauthorized
 
 
@@ -41,7 +45,7 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def _error_response(exc):
+def error_response(exc):
     body = jsonify({"error": {"message": exc.message, "type": exc.error_type}})
     return body, exc.status, exc.headers
 
@@ -134,8 +138,20 @@ def _management_enabled(config):
     return bool(config["remote-management"]["secret-key"])
 
 
-def authorize_management(config, lockout):
-    """Raise ApiError unless this request may use the management API."""
+def _management_session(config):
+    """Whether a dashboard cookie logs this request in as the manager."""
+    found = dashboard_session.from_request(request, config, ())
+    if found is None:
+        return False
+    if not dashboard_session.csrf_ok(request, found):
+        raise ApiError(403, "Missing or wrong X-CSRF-Token for this session.",
+                       "permission_error")
+    return True
+
+
+def authorize_management(config, lockout, given=None):
+    """Raise ApiError unless this request may use the management API
+    (``given``: the key to check instead of the request's header)."""
     if not _management_enabled(config):
         raise ApiError(404, "Not found.", "not_found_error")
     address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
@@ -147,7 +163,9 @@ def authorize_management(config, lockout):
     if wait:
         raise ApiError(429, "Too many wrong management keys from this address; try later.",
                        "rate_limit_error", {"Retry-After": str(int(wait) + 1)})
-    given = _presented_management_key()
+    given = _presented_management_key() if given is None else given
+    if not given and _management_session(config):
+        return
     if not given:
         raise ApiError(401, "Missing management key: send 'Authorization: Bearer <key>' "
                        "or 'X-Management-Key'.", "authentication_error")
@@ -180,22 +198,75 @@ def parse_instant(value, *, end=False):
     return moment.timestamp() + (86400 if end and bare_date else 0)
 
 
-def usage_report(client_key_id=None):
-    """The JSON answer of a usage query, from the request's arguments."""
+def usage_report(client_key_id=None, *, for_client=False):
+    """The JSON answer of a usage query, from the request's arguments
+    (``for_client``: a client asks, so credentials stay ids)."""
     store = usage_store.current()
     if store is None:
         raise ApiError(404, "Usage recording is disabled (usage.enabled).", "not_found_error")
     args = request.args
     since = parse_instant(args["from"]) if args.get("from") else 0.0
     until = parse_instant(args["to"], end=True) if args.get("to") else time.time() + 1
-    group_by = args.get("group_by", "model")
-    if group_by not in usage_store.GROUPS:
-        raise ApiError(400, f"group_by must be one of {', '.join(usage_store.GROUPS)}.",
-                       "invalid_request_error")
+    group_by = _choice("group_by", usage_store.GROUPS, "model")
+    bucket = _choice("bucket", usage_store.BUCKETS, None)
     store.flush()                      # a report includes what just finished
     rows = store.aggregate(since, until, group_by, client_key_id=client_key_id)
-    return {"from": since, "to": until, "group_by": group_by, "client": client_key_id,
-            "rows": rows, "totals": usage_store.totals(rows)}
+    labels = {} if for_client and group_by == "credential" else _labels(group_by)
+    report = {"from": since, "from_iso": _iso(since), "to": until, "to_iso": _iso(until),
+              "group_by": group_by, "client": client_key_id,
+              "rows": _labelled(rows, labels), "totals": usage_store.totals(rows)}
+    if bucket:
+        series = store.aggregate(since, until, group_by, client_key_id=client_key_id,
+                                 bucket=bucket)
+        for row in _labelled(series, labels):
+            row["iso"] = _iso(row["ts"])
+        report.update(bucket=bucket, series=series)
+    return report
+
+
+def usage_answer(client_key_id=None, *, for_client=False):
+    """``usage_report`` as JSON, or as CSV / an SVG chart of ``metric``
+    (``format=csv|svg``)."""
+    fmt = _choice("format", usage_render.FORMATS, "json")
+    metric = _choice("metric", usage_render.METRICS, "tokens")
+    if fmt == "svg" and not request.args.get("bucket"):
+        raise ApiError(400, "format=svg draws a time series: add bucket=hour or bucket=day.",
+                       "invalid_request_error")
+    report = usage_report(client_key_id, for_client=for_client)
+    return report if fmt == "json" else usage_render.render(report, fmt, metric)
+
+
+def _choice(name, allowed, default):
+    value = request.args.get(name) or default
+    if value is not None and value not in allowed:
+        raise ApiError(400, f"{name} must be one of {', '.join(allowed)}.",
+                       "invalid_request_error")
+    return value
+
+
+def _iso(epoch):
+    try:
+        return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):      # a `to` far beyond year 9999
+        return None
+
+
+def _labels(group_by):
+    """Readable names of the group keys that are opaque ids."""
+    current = runtime.current()
+    if group_by == "client":
+        return {key.key_id: key.label for key in current.client_keys if key.label}
+    if group_by == "credential":
+        return {cred.id: cred.label or f"{cred.kind} {cred.key_hint}"
+                for cred in current.pool.credentials}
+    return {}
+
+
+def _labelled(rows, labels):
+    """``rows`` with a ``label`` each: the id's readable name, else the key."""
+    for row in rows:
+        row["label"] = labels.get(row["key"]) or row["key"]
+    return rows
 
 
 def _client_key(keys):
@@ -208,13 +279,19 @@ def _client_key(keys):
         return None
 
 
+def _client_session(config, client_keys):
+    """The client key a dashboard cookie logs in with, or None."""
+    found = dashboard_session.from_request(request, config, client_keys)
+    return found.client_key if found is not None and found.role == "client" else None
+
+
 # -- client keys -------------------------------------------------------------
 
 def _key_of(entry):
     return entry if isinstance(entry, str) else (entry or {}).get("key", "")
 
 
-def _api_key_view(index, entry):
+def api_key_view(index, entry):
     key = str(_key_of(entry) or "")
     loaded = auth.load_keys([{"key": key}]) if key else []
     return {"index": index, "id": loaded[0].key_id if loaded else None,
@@ -233,7 +310,7 @@ def _find(views, ref, id_field):
 
 # -- upstream entries --------------------------------------------------------
 
-def _mask_url(url):
+def mask_url(url):
     """A proxy URL with its password hidden (``socks5://user:***@host``)."""
     parts = urlsplit(url)
     if not parts.password:
@@ -259,14 +336,14 @@ def _upstream_view(section, index, entry):
                                    for e in view["api-key-entries"]]
         for e in view["api-key-entries"]:
             if isinstance(e, dict) and e.get("proxy-url"):
-                e["proxy-url"] = _mask_url(str(e["proxy-url"]))
+                e["proxy-url"] = mask_url(str(e["proxy-url"]))
     if view.get("proxy-url"):
-        view["proxy-url"] = _mask_url(str(view["proxy-url"]))
+        view["proxy-url"] = mask_url(str(view["proxy-url"]))
     view.update(index=index, credential_ids=_credential_ids(section, entry))
     return view
 
 
-def _upstream_views(doc, section):
+def upstream_views(doc, section):
     return [_upstream_view(section, i, e) for i, e in enumerate(doc.get(section) or [])
             if isinstance(e, dict)]
 
@@ -317,8 +394,8 @@ def create_blueprints(lockout):
     """The management and usage blueprints, sharing one ``Lockout``."""
     mgmt = Blueprint("management", __name__, url_prefix="/v0/management")
     usage = Blueprint("usage_report", __name__)
-    mgmt.register_error_handler(ApiError, _error_response)
-    usage.register_error_handler(ApiError, _error_response)
+    mgmt.register_error_handler(ApiError, error_response)
+    usage.register_error_handler(ApiError, error_response)
 
     @mgmt.before_request
     def _guard():
@@ -328,13 +405,13 @@ def create_blueprints(lockout):
     def client_usage():
         current = runtime.current()
         config = current.config
-        key = _client_key(current.client_keys)
+        key = _client_key(current.client_keys) or _client_session(config, current.client_keys)
         if key is not None:
-            return usage_report(key.key_id)
+            return usage_answer(key.key_id, for_client=True)
         if not _management_enabled(config):
             raise ApiError(401, "A valid client API key is required.", "authentication_error")
         authorize_management(config, lockout)
-        return usage_report(request.args.get("client") or None)
+        return usage_answer(request.args.get("client") or None)
 
     _pool_routes(mgmt)
     _key_routes(mgmt)
@@ -342,7 +419,7 @@ def create_blueprints(lockout):
 
     @mgmt.get("/usage")
     def management_usage():
-        return usage_report(request.args.get("client") or None)
+        return usage_answer(request.args.get("client") or None)
 
     @mgmt.post("/reload")
     def reload_config():
@@ -364,7 +441,7 @@ def _pool_routes(bp):
 
     @bp.get("/pool")
     def pool_state():
-        return {"credentials": runtime.current().pool.snapshot()}
+        return {"credentials": _with_activity(runtime.current().pool.snapshot())}
 
     @bp.post("/credentials/<cred_id>/reset-cooldown")
     def reset_cooldown(cred_id):
@@ -379,9 +456,28 @@ def _pool_routes(bp):
         return {"credential": credential_state(cred_id)}
 
 
+ACTIVITY_WINDOWS = {"5m": 300, "24h": 86400}
+
+
+def _with_activity(snapshot):
+    """Each credential's upstream attempts and errors over ``ACTIVITY_WINDOWS``
+    (from the usage store; None when usage is off)."""
+    store = usage_store.current()
+    if store is not None:
+        store.flush()
+    now = time.time()
+    windows = {name: store.credential_activity(now - seconds, now + 1) if store else None
+               for name, seconds in ACTIVITY_WINDOWS.items()}
+    for cred in snapshot:
+        cred["activity"] = {name: None if counts is None else
+                            counts.get(cred["id"], {"requests": 0, "errors": 0})
+                            for name, counts in windows.items()}
+    return snapshot
+
+
 def _key_routes(bp):
     def views(doc):
-        return [_api_key_view(i, e) for i, e in enumerate(doc.get("api-keys") or [])]
+        return [api_key_view(i, e) for i, e in enumerate(doc.get("api-keys") or [])]
 
     @bp.get("/api-keys")
     def list_keys():
@@ -400,7 +496,7 @@ def _key_routes(bp):
             if any(_key_of(e) == key for e in keys):
                 raise ApiError(409, "This key is already configured.", "conflict_error")
             keys.append({"key": key, "label": label} if label else key)
-            return _api_key_view(len(keys) - 1, keys[-1])
+            return api_key_view(len(keys) - 1, keys[-1])
 
         view = _edit(change)
         if generated:
@@ -411,7 +507,7 @@ def _key_routes(bp):
     def delete_key(ref):
         def change(doc):
             index = _find(views(doc), ref, "id")
-            return _api_key_view(index, doc["api-keys"].pop(index))
+            return api_key_view(index, doc["api-keys"].pop(index))
 
         return {"deleted": _edit(change)}
 
@@ -420,7 +516,7 @@ def _upstream_routes(bp):
     @bp.get("/upstreams")
     def list_upstreams():
         _, doc = config_writer.load(config_mod.config_path())
-        return {section: _upstream_views(doc, section) for section in config_mod.ENTRY_FIELDS}
+        return {section: upstream_views(doc, section) for section in config_mod.ENTRY_FIELDS}
 
     @bp.post("/upstreams/<name>")
     def add_upstream(name):
@@ -430,7 +526,7 @@ def _upstream_routes(bp):
 
         def change(doc):
             entries = doc.setdefault(section, [])
-            taken = {i for view in _upstream_views(doc, section) for i in view["credential_ids"]}
+            taken = {i for view in upstream_views(doc, section) for i in view["credential_ids"]}
             if taken & set(_credential_ids(section, entry)):
                 raise ApiError(409, "An entry with this key and base URL exists.",
                                "conflict_error")
@@ -444,7 +540,7 @@ def _upstream_routes(bp):
         section = _section(name)
 
         def change(doc):
-            index = _find(_upstream_views(doc, section), ref, "credential_ids")
+            index = _find(upstream_views(doc, section), ref, "credential_ids")
             return _upstream_view(section, index, doc[section].pop(index))
 
         return {"deleted": _edit(change)}
@@ -452,6 +548,8 @@ def _upstream_routes(bp):
 
 def register(app, *, lockout=None):
     """Serve ``/v0/management/*`` and ``/v0/usage`` from ``app``."""
-    mgmt, usage = create_blueprints(lockout or Lockout())
+    lockout = lockout or Lockout()
+    app.extensions["switchyard.lockout"] = lockout     # the dashboard's login counts too
+    mgmt, usage = create_blueprints(lockout)
     app.register_blueprint(mgmt)
     app.register_blueprint(usage)

@@ -38,14 +38,22 @@ def _scrypt(secret, salt):
 
 @dataclass(frozen=True)
 class SecretHash:
-    """The management secret as an scrypt hash; ``verify`` runs in constant time."""
+    """The management secret as an scrypt hash; ``verify`` runs in constant time.
+
+    ``session_key`` signs dashboard login cookies: derived from the secret
+    alone, so every worker derives the same one and changing the secret
+    ends every session.
+    """
     salt: bytes = field(repr=False)
     digest: bytes = field(repr=False)
+    session_key: bytes = field(repr=False, default=b"")
 
     @classmethod
     def of(cls, secret):
         salt = secrets.token_bytes(16)
-        return cls(salt, _scrypt(secret, salt))
+        session_key = hmac.new(secret.encode(), b"switchyard dashboard session",
+                               hashlib.sha256).digest()
+        return cls(salt, _scrypt(secret, salt), session_key)
 
     def verify(self, given):
         return hmac.compare_digest(_scrypt(given, self.salt), self.digest)

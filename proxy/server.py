@@ -18,6 +18,7 @@ from werkzeug.wsgi import ClosingIterator
 import translators
 from proxy import (auth, config as config_module, json_array, management, metrics, model_lists,
                    observe, relay, reload, runtime, signatures, state, streaming)
+from proxy.dashboard import routes as dashboard
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
@@ -33,7 +34,8 @@ _NO_QUERY = ImmutableMultiDict()
 # workers and restarts without a getrandom() system call per request.
 _ID_PREFIX = os.urandom(6).hex()
 _ID_COUNTER = itertools.count(1)
-_SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics")   # these guard themselves
+_SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics",   # these guard themselves
+                "/dashboard")
 
 
 class _App(Flask):
@@ -64,6 +66,7 @@ def create_app(config=None):
     _install_routes(app)
     app.register_blueprint(metrics.blueprint)
     management.register(app)
+    dashboard.register(app)
     return app
 
 
