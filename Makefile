@@ -10,7 +10,7 @@ export PORT
 export SWITCHYARD_HOST ?= 127.0.0.1
 endif
 
-.PHONY: run test smoke install install-dev bench clean
+.PHONY: run test test-clis smoke install install-dev bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: install
 
 test: install-dev
 	$(BIN)/pytest -n 2
+
+test-clis: install-dev   # opt-in: the pinned Claude Code / Codex / Gemini CLIs (npm), tests/clis
+	BIN=$(BIN) tests/clis/run.sh
 
 smoke:            # `make run` in a copy of the tree, runtime deps only; echo via all four front doors
 	$(PYTHON) tests/smoke/runtime_smoke.py

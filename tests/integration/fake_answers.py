@@ -5,7 +5,9 @@ Responses, Anthropic Messages, Gemini generateContent), event for event.
 The answer depends on the request so tool round trips work:
 
 - tools offered and no tool result yet -> call the first tool with
-  ``{"city": "Paris"}``;
+  ``{"city": "Paris"}`` (or, given ``tool_calls`` ``{name: arguments}``,
+  the first offered tool named there, with those arguments: how a real
+  CLI is made to run one of its own tools);
 - a tool result in the last turn -> ``"The tool said: <result text>"``;
 - otherwise -> ``"Hello from <dialect>"``.
 
@@ -31,14 +33,16 @@ def _text_of(content):
     return "".join(out)
 
 
-def plan(dialect, body):
-    """``("tool", name)`` or ``("text", text)`` for a request."""
+def plan(dialect, body, tool_calls=None):
+    """``("tool", name, arguments)`` or ``("text", text, None)`` for a request."""
     tools, result = _tools_and_result(dialect, body)
     if result is not None:
-        return "text", f"The tool said: {result}"
+        return "text", f"The tool said: {result}", None
+    if tool_calls is not None:
+        tools = [name for name in tools if name in tool_calls]
     if tools:
-        return "tool", tools[0]
-    return "text", f"Hello from {dialect}"
+        return "tool", tools[0], (tool_calls or {}).get(tools[0], TOOL_ARGS)
+    return "text", f"Hello from {dialect}", None
 
 
 def _tools_and_result(dialect, body):
@@ -54,8 +58,9 @@ def _tools_and_result(dialect, body):
         return tools, _text_of(outputs[-1]["output"]) if last_is_output else None
     if dialect == "claude":
         tools = [t["name"] for t in body.get("tools") or []]
-        last = (body.get("messages") or [{}])[-1]
-        content = last.get("content")
+        # Claude Code may append a mid-conversation system message after the user turn
+        turns = [m for m in body.get("messages") or [] if m.get("role") != "system"]
+        content = (turns or [{}])[-1].get("content")
         results = [b for b in content if b.get("type") == "tool_result"] if isinstance(content, list) else []
         return tools, _text_of(results[-1].get("content")) if results else None
     tools = [d["name"] for t in body.get("tools") or [] for d in t.get("functionDeclarations") or []]
@@ -66,10 +71,10 @@ def _tools_and_result(dialect, body):
 
 # --- whole responses -----------------------------------------------------
 
-def whole(dialect, body, model):
-    kind, value = plan(dialect, body)
+def whole(dialect, body, model, tool_calls=None):
+    kind, value, args = plan(dialect, body, tool_calls)
     return {"openai": _openai, "responses": _responses, "claude": _claude,
-            "gemini": _gemini}[dialect](kind, value, model)
+            "gemini": _gemini}[dialect](kind, value, model, args)
 
 
 def _openai_usage():
@@ -80,12 +85,12 @@ def _openai_usage():
             "completion_tokens_details": {"reasoning_tokens": u["reasoning_tokens"]}}
 
 
-def _openai(kind, value, model):
+def _openai(kind, value, model, args=None):
     message = {"role": "assistant", "content": value if kind == "text" else None,
                "refusal": None}
     if kind == "tool":
         message["tool_calls"] = [{"id": "call_fake1", "type": "function",
-                                  "function": {"name": value, "arguments": json.dumps(TOOL_ARGS)}}]
+                                  "function": {"name": value, "arguments": json.dumps(args)}}]
     return {"id": "chatcmpl-fake1", "object": "chat.completion", "created": 1700000000,
             "model": model, "choices": [{"index": 0, "message": message, "logprobs": None,
                                          "finish_reason": "tool_calls" if kind == "tool" else "stop"}],
@@ -100,10 +105,10 @@ def _responses_usage():
             "output_tokens_details": {"reasoning_tokens": u["reasoning_tokens"]}}
 
 
-def _responses_item(kind, value):
+def _responses_item(kind, value, args=None):
     if kind == "tool":
         return {"type": "function_call", "id": "fc_fake1", "call_id": "call_fake1",
-                "name": value, "arguments": json.dumps(TOOL_ARGS), "status": "completed"}
+                "name": value, "arguments": json.dumps(args), "status": "completed"}
     return {"type": "message", "id": "msg_fake1", "role": "assistant", "status": "completed",
             "content": [{"type": "output_text", "text": value, "annotations": []}]}
 
@@ -116,8 +121,8 @@ def _responses_object(model, status, output, usage):
             "tool_choice": "auto", "tools": [], "top_p": 1.0}
 
 
-def _responses(kind, value, model):
-    return _responses_object(model, "completed", [_responses_item(kind, value)],
+def _responses(kind, value, model, args=None):
+    return _responses_object(model, "completed", [_responses_item(kind, value, args)],
                              _responses_usage())
 
 
@@ -128,8 +133,8 @@ def _claude_usage():
             "cache_creation_input_tokens": 0, "output_tokens": u["output_tokens"]}
 
 
-def _claude(kind, value, model):
-    block = ({"type": "tool_use", "id": "toolu_fake1", "name": value, "input": TOOL_ARGS}
+def _claude(kind, value, model, args=None):
+    block = ({"type": "tool_use", "id": "toolu_fake1", "name": value, "input": args}
              if kind == "tool" else {"type": "text", "text": value})
     return {"id": "msg_fake1", "type": "message", "role": "assistant", "model": model,
             "content": [block], "stop_reason": "tool_use" if kind == "tool" else "end_turn",
@@ -148,25 +153,26 @@ def _gemini_usage():
 GEMINI_SIGNATURE = "c2lnbmF0dXJlLW9mLXRoZS1jYWxs"   # base64, as Gemini 3 sends
 
 
-def _gemini_part(kind, value):
+def _gemini_part(kind, value, args=None):
     if kind == "tool":
-        return {"functionCall": {"name": value, "args": TOOL_ARGS},
+        return {"functionCall": {"name": value, "args": args},
                 "thoughtSignature": GEMINI_SIGNATURE}
     return {"text": value}
 
 
-def _gemini(kind, value, model):
-    return {"candidates": [{"content": {"role": "model", "parts": [_gemini_part(kind, value)]},
+def _gemini(kind, value, model, args=None):
+    return {"candidates": [{"content": {"role": "model", "parts": [_gemini_part(kind, value, args)]},
                             "finishReason": "STOP", "index": 0}],
             "usageMetadata": _gemini_usage(), "modelVersion": model, "responseId": "fake-resp-1"}
 
 
 # --- streams: lists of (event name | None, payload) ----------------------
 
-def stream(dialect, body, model):
-    kind, value = plan(dialect, body)
+def stream(dialect, body, model, tool_calls=None):
+    kind, value, args = plan(dialect, body, tool_calls)
     return {"openai": _openai_stream, "responses": _responses_stream,
-            "claude": _claude_stream, "gemini": _gemini_stream}[dialect](kind, value, model, body)
+            "claude": _claude_stream, "gemini": _gemini_stream}[dialect](kind, value, model, body,
+                                                                          args)
 
 
 def _words(text):
@@ -174,7 +180,7 @@ def _words(text):
     return [w if i == 0 else " " + w for i, w in enumerate(words)]
 
 
-def _openai_stream(kind, value, model, body):
+def _openai_stream(kind, value, model, body, args):
     def chunk(delta, finish=None):
         return None, {"id": "chatcmpl-fake1", "object": "chat.completion.chunk",
                       "created": 1700000000, "model": model,
@@ -182,7 +188,7 @@ def _openai_stream(kind, value, model, body):
                                    "finish_reason": finish}]}
     events = [chunk({"role": "assistant", "content": ""})]
     if kind == "tool":
-        args = json.dumps(TOOL_ARGS)
+        args = json.dumps(args)
         events.append(chunk({"tool_calls": [{"index": 0, "id": "call_fake1", "type": "function",
                                              "function": {"name": value, "arguments": ""}}]}))
         events += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
@@ -198,12 +204,12 @@ def _openai_stream(kind, value, model, body):
     return events + [(None, "[DONE]")]
 
 
-def _responses_stream(kind, value, model, body):
+def _responses_stream(kind, value, model, body, args):
     seq = iter(range(1000))
     def ev(type_, **fields):
         return type_, dict(type=type_, sequence_number=next(seq), **fields)
     start = _responses_object(model, "in_progress", [], None)
-    item = _responses_item(kind, value)
+    item = _responses_item(kind, value, args)
     events = [ev("response.created", response=start), ev("response.in_progress", response=start)]
     if kind == "tool":
         added = dict(item, arguments="", status="in_progress")
@@ -229,7 +235,7 @@ def _responses_stream(kind, value, model, body):
     return events + [ev("response.completed", response=final)]
 
 
-def _claude_stream(kind, value, model, body):
+def _claude_stream(kind, value, model, body, args):
     usage = _claude_usage()
     start = {"id": "msg_fake1", "type": "message", "role": "assistant", "model": model,
              "content": [], "stop_reason": None, "stop_sequence": None,
@@ -237,7 +243,7 @@ def _claude_stream(kind, value, model, body):
     events = [("message_start", {"type": "message_start", "message": start}),
               ("ping", {"type": "ping"})]
     if kind == "tool":
-        args = json.dumps(TOOL_ARGS)
+        args = json.dumps(args)
         events.append(("content_block_start", {"type": "content_block_start", "index": 0,
                        "content_block": {"type": "tool_use", "id": "toolu_fake1",
                                          "name": value, "input": {}}}))
@@ -256,7 +262,7 @@ def _claude_stream(kind, value, model, body):
     return events + [("message_stop", {"type": "message_stop"})]
 
 
-def _gemini_stream(kind, value, model, body):
+def _gemini_stream(kind, value, model, body, args):
     def chunk(parts, finish=None, usage=None):
         cand = {"content": {"role": "model", "parts": parts}, "index": 0}
         if finish:
@@ -266,7 +272,7 @@ def _gemini_stream(kind, value, model, body):
             out["usageMetadata"] = usage
         return None, out
     if kind == "tool":
-        return [chunk([_gemini_part(kind, value)], "STOP", _gemini_usage())]
+        return [chunk([_gemini_part(kind, value, args)], "STOP", _gemini_usage())]
     words = _words(value)
     events = [chunk([{"text": w}]) for w in words[:-1]]
     return events + [chunk([{"text": words[-1]}], "STOP", _gemini_usage())]

@@ -11,6 +11,8 @@ answer nothing until released), ``reset`` (close before any header),
 the first event, then wait for a ``threading.Event`` before the rest),
 ``raw`` (these exact bytes as the body, with ``status`` or 200 and
 ``headers``; a list of byte strings is sent chunked, one chunk each).
+``fake.call_tools(key, {name: arguments})`` makes every answer for that key
+that is offered one of those tools call it (until ``reset_state``).
 """
 import json
 import re
@@ -51,6 +53,7 @@ class FakeUpstream:
     def __init__(self):
         self.calls = []
         self._scripts = {}
+        self._tool_calls = {}
         self._lock = threading.Lock()
         self.release = threading.Event()      # frees hung requests
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -71,9 +74,18 @@ class FakeUpstream:
         with self._lock:
             self._scripts.setdefault(key, []).extend(faults)
 
+    def call_tools(self, key, tool_calls):
+        with self._lock:
+            self._tool_calls[key] = dict(tool_calls)
+
+    def tool_calls_for(self, key):
+        with self._lock:
+            return self._tool_calls.get(key)
+
     def reset_state(self):
         with self._lock:
             self._scripts.clear()
+            self._tool_calls.clear()
             self.calls.clear()
         self.release.clear()
 
@@ -128,11 +140,12 @@ class _Handler(BaseHTTPRequestHandler):
                               fault.headers)
         if count:
             return self._json(200, fake_answers.count(dialect))
+        tool_calls = self.upstream.tool_calls_for(key)
         if stream:
-            return self._stream(fake_answers.stream(dialect, body, model), fault)
+            return self._stream(fake_answers.stream(dialect, body, model, tool_calls), fault)
         if fault.gate is not None and not self._wait_gate(fault):
             return
-        return self._json(200, fake_answers.whole(dialect, body, model))
+        return self._json(200, fake_answers.whole(dialect, body, model, tool_calls))
 
     def _route(self, body):
         """``(dialect, model, stream, count)`` from the path."""
