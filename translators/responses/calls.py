@@ -12,6 +12,8 @@ import json
 
 from translators.ir import new_id, tool_call
 
+from .namespaces import NAMESPACE, flat_name
+
 CUSTOM = "custom"
 LOCAL_SHELL = "local_shell"
 
@@ -25,6 +27,9 @@ def call_kinds(request):
             kinds[tool.get("name")] = CUSTOM
         elif tool.get("type") == LOCAL_SHELL:
             kinds[LOCAL_SHELL] = LOCAL_SHELL
+        elif tool.get("type") == NAMESPACE:
+            kinds.update((flat_name(tool.get("name"), member.get("name")), CUSTOM)
+                         for member in tool.get("tools") or [] if member.get("type") == CUSTOM)
     return kinds
 
 
@@ -55,7 +60,8 @@ def custom_call_item(item_id, call_id, name, value, status="completed"):
 
 def parse_custom_call(item):
     """The IR tool_call of a ``custom_tool_call`` item."""
-    return tool_call(item.get("call_id") or item.get("id"), item.get("name"),
+    return tool_call(item.get("call_id") or item.get("id"),
+                     flat_name(item.get("namespace"), item.get("name")),
                      custom_arguments(item.get("input")))
 
 

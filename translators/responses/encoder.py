@@ -19,6 +19,7 @@ from translators.ir import new_id, now
 from .calls import (CUSTOM, LOCAL_SHELL, call_item, call_kinds, custom_call_item, custom_input,
                     function_call_item)
 from .errors import stream_error_event
+from .namespaces import as_declared, call_namespaces, declared_name
 from .output import message_item, output_text, reasoning_item, status_for
 from .response import response_id, response_object
 from .usage import render_usage
@@ -31,6 +32,7 @@ class StreamEncoder:
         self._model = model
         self._request = request or {}
         self._kinds = call_kinds(request)
+        self._namespaces = call_namespaces(request)
         self._seq = 0
         self._id = new_id("resp_")
         self._created = now()
@@ -105,7 +107,8 @@ class StreamEncoder:
     def _open(self, kind, item, **extra):
         output_index = len(self._items)
         self._block = dict(kind=kind, id=item["id"], output_index=output_index, text="", **extra)
-        return self._event("response.output_item.added", output_index=output_index, item=item)
+        return self._event("response.output_item.added", output_index=output_index,
+                           item=as_declared(item, self._namespaces))
 
     def _start_text(self, _block):
         added = self._open("text", message_item(new_id("msg_"), [], "in_progress"))
@@ -168,6 +171,7 @@ class StreamEncoder:
         return out
 
     def _finish_item(self, item):
+        item = as_declared(item, self._namespaces)
         self._items.append(item)
         return self._event("response.output_item.done",
                            output_index=len(self._items) - 1, item=item)
@@ -197,7 +201,8 @@ class StreamEncoder:
         if block["call"] == LOCAL_SHELL:
             return self._stop_local_shell(block, arguments)
         return [self._event("response.function_call_arguments.done", **self._where(),
-                            name=block["name"], arguments=arguments),
+                            name=declared_name(block["name"], self._namespaces),
+                            arguments=arguments),
                 self._finish_item(function_call_item(block["id"], block["call_id"],
                                                      block["name"], arguments))]
 

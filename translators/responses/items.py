@@ -12,6 +12,7 @@ from translators.ir import TranslationError, text, tool_call, tool_names_by_id
 
 from .calls import custom_input, parse_custom_call, parse_local_shell_call
 from .content import parse_content, parse_part, render_input_parts
+from .namespaces import flat_name
 from .output import reasoning_text
 
 _CALLS = {"custom_tool_call": parse_custom_call, "local_shell_call": parse_local_shell_call}
@@ -44,7 +45,8 @@ def _parse_item(item, system, messages):
     if kind == "message":
         _parse_message(item, system, messages)
     elif kind == "function_call":
-        call = tool_call(item.get("call_id") or item.get("id"), item.get("name"),
+        call = tool_call(item.get("call_id") or item.get("id"),
+                         flat_name(item.get("namespace"), item.get("name")),
                          item.get("arguments") or "{}")
         _append(messages, "assistant", [call])
     elif kind in _CALLS:

@@ -10,6 +10,7 @@ spelled in ``calls.py``.
 from translators.ir import new_id, text, tool_call
 
 from .calls import call_item, parse_custom_call
+from .namespaces import as_declared, flat_name
 
 # incomplete_details.reason <-> IR stop reason (API reference, "The response object").
 _INCOMPLETE = {"max_output_tokens": "length", "content_filter": "content_filter"}
@@ -31,10 +32,11 @@ def reasoning_item(item_id, summary):
             "summary": [{"type": "summary_text", "text": value} for value in summary]}
 
 
-def render_output(parts, status="completed", kinds=None):
+def render_output(parts, status="completed", kinds=None, namespaces=None):
     """Output items for IR content parts, in order; ``status`` is the
     response's, and an incomplete response leaves its last item incomplete.
-    ``kinds`` (``calls.call_kinds``) names the calls that are not functions."""
+    ``kinds`` (``calls.call_kinds``) names the calls that are not functions,
+    ``namespaces`` (``namespaces.call_namespaces``) those of namespaced tools."""
     items, texts = [], []
     for part in parts:
         if part["type"] == "text":
@@ -44,8 +46,9 @@ def render_output(parts, status="completed", kinds=None):
             items.append(message_item(new_id("msg_"), texts))
             texts = []
         if part["type"] == "tool_call":
-            items.append(call_item(part["id"] or new_id("call_"), part["name"],
-                                   part["arguments"], kinds or {}))
+            items.append(as_declared(call_item(part["id"] or new_id("call_"), part["name"],
+                                               part["arguments"], kinds or {}),
+                                     namespaces or {}))
         elif part["type"] == "reasoning":
             # Responses has no signature field and another provider's one must
             # not pose as encrypted_content; redacted_reasoning is dropped alike.
@@ -77,7 +80,8 @@ def parse_output(items):
                 refused = refused or piece.get("type") == "refusal"
                 parts.append(text(piece.get("text") or piece.get("refusal") or ""))
         elif kind == "function_call":
-            parts.append(tool_call(item.get("call_id"), item.get("name"),
+            parts.append(tool_call(item.get("call_id"),
+                                   flat_name(item.get("namespace"), item.get("name")),
                                    item.get("arguments") or ""))
         elif kind == "custom_tool_call":
             parts.append(parse_custom_call(item))

@@ -6,6 +6,7 @@ Shape per the API reference ("The response object") and the openai SDK's
 from translators.ir import new_id, new_response, now
 
 from .calls import call_kinds
+from .namespaces import call_namespaces
 from .output import parse_output, render_output, status_for, stop_reason
 from .usage import parse_usage, render_usage
 
@@ -31,7 +32,8 @@ def render_response(ir, model, request):
     return response_object(
         request or {}, model, response_id=response_id(ir["id"]),
         created=ir["created"] or now(), status=status,
-        output=render_output(ir["content"], status, call_kinds(request)),
+        output=render_output(ir["content"], status, call_kinds(request),
+                             call_namespaces(request)),
         usage=render_usage(ir["usage"]), incomplete_details=incomplete)
 
 

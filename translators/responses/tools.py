@@ -21,14 +21,20 @@ fail it on its first turn.  What each becomes when translated:
   when it chooses not to search.  A ``tool_choice`` that forces one, or that
   requires a call when only hosted tools were offered, cannot be honoured
   and is refused.
-- Other built-ins (the ``shell`` and ``apply_patch`` built-ins, tool search,
-  namespaces...) are refused: they carry call protocols of their own.
+- ``namespace`` tools group functions and custom tools: each member
+  becomes one flat function (``namespaces.py``), and its calls go back
+  split into ``name`` + ``namespace``.
+- Other built-ins (the ``shell`` and ``apply_patch`` built-ins, tool
+  search, whatever comes next) carry call protocols of their own that no
+  other provider speaks: dropped like hosted tools, with a debug line.
 """
 import copy
 
+from translators.dropped import dropped
 from translators.ir import TranslationError
 
 from .calls import CUSTOM, LOCAL_SHELL
+from .namespaces import NAMESPACE, flat_name, members
 
 HOSTED = ("web_search", "web_search_2025_08_26", "web_search_preview",
           "web_search_preview_2025_03_11", "file_search", "code_interpreter",
@@ -58,7 +64,12 @@ _CHOICES = ("auto", "none", "required")
 
 def parse_tools(tools):
     """IR tools of a request's ``tools``, hosted ones left out."""
-    parsed = [_parse_tool(tool) for tool in tools or []]
+    flat = []
+    for tool in tools or []:
+        if not isinstance(tool, dict):
+            raise TranslationError("every tool must be an object")
+        flat.extend(members(tool) if tool.get("type") == NAMESPACE else [tool])
+    parsed = [_parse_tool(tool) for tool in flat]
     return [tool for tool in parsed if tool is not None]
 
 
@@ -72,10 +83,9 @@ def _parse_tool(tool):
         return _parse_custom(tool)
     if kind == LOCAL_SHELL:
         return copy.deepcopy(_LOCAL_SHELL_TOOL)  # renderers may edit schemas in place
-    if kind in HOSTED:
-        return None
-    raise TranslationError(f"tool type {kind!r} is an OpenAI built-in with a call "
-                           "protocol of its own; other providers cannot serve it")
+    if kind not in HOSTED:
+        dropped("responses", f"tool of type {kind!r}")
+    return None
 
 
 def _parse_custom(tool):
@@ -114,8 +124,12 @@ def parse_tool_choice(choice, offered, tools):
     if choice in _CHOICES:
         return {"type": choice}
     if kind in ("function", CUSTOM):
-        return {"type": "tool", "name": choice.get("name")}
-    raise TranslationError(f"tool_choice {choice!r} cannot be translated")
+        name = flat_name(choice.get("namespace"), choice.get("name"))
+        if name not in {tool["name"] for tool in tools}:
+            raise TranslationError(f"tool_choice forces {name!r}, which is not among the "
+                                   "tools another provider can run")
+        return {"type": "tool", "name": name}
+    raise TranslationError(f"tool_choice {choice!r} forces a tool other providers cannot run")
 
 
 def render_tools(tools):
