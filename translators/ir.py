@@ -182,6 +182,19 @@ def with_cache_mark(target, source):
     return target
 
 
+# Name of a streamed call whose upstream never named it: the call still
+# reaches the client (its stop reason says a tool was called) and the
+# client's tool runner reports the unknown tool back to the model.
+UNNAMED_TOOL = "unnamed_tool"
+
+
+def call_block(call_id, name):
+    """The ``block`` of a tool call's ``block_start``: never an empty id or
+    name (clients key calls by id; Anthropic rejects an empty name)."""
+    return {"type": "tool_call", "id": call_id or new_id("call_"),
+            "name": name or UNNAMED_TOOL}
+
+
 def tool_names_by_id(messages):
     """Map tool-call id -> tool name over a history (Gemini needs the name
     of the function a result answers; OpenAI tool messages carry only the id)."""

@@ -131,15 +131,19 @@ def test_decoder_starts_on_the_first_event_whatever_it_is():
         "item": {"type": "message", "id": "msg_1", "role": "assistant", "content": [],
                  "status": "in_progress"}})
     assert first == [{"type": "start", "id": None, "model": None, "created": None, "usage": None}]
-    assert decoder.close() == [{"type": "end"}]
+    assert decoder.close() == [{"type": "finish", "stop_reason": "length", "stop_sequence": None},
+                               {"type": "end"}]
     assert decoder.close() == []
 
 
 def test_decoder_closes_an_open_block_when_upstream_stops_short():
+    """No terminal event: the answer was cut short and ends incomplete."""
     events = [["response.output_text.delta", {"type": "response.output_text.delta",
                "output_index": 0, "content_index": 0, "delta": "cut", "item_id": "msg_1"}]]
-    assert [e["type"] for e in decode(events)] == [
-        "start", "block_start", "text_delta", "block_stop", "end"]
+    decoded = decode(events)
+    assert [e["type"] for e in decoded] == [
+        "start", "block_start", "text_delta", "block_stop", "finish", "end"]
+    assert decoded[-2]["stop_reason"] == "length"
 
 
 def test_decoding_encoder_output_gives_back_the_ir_stream():

@@ -7,6 +7,8 @@ then per block ``content_block_start`` / ``content_block_delta``* /
 usage) and ``message_stop``; ``ping`` may come anywhere and ``error`` ends
 it early.
 """
+from translators.ir import call_block
+
 from .content import dump_arguments, message_id, tool_use_id
 from .errors import stream_error_event
 from .response import stop_reason_from_ir, stop_reason_to_ir
@@ -142,7 +144,7 @@ def _block_to_ir(block):
         return {"type": "redacted_reasoning", "data": block.get("data", "")}, []
     if kind == "tool_use":
         arguments = dump_arguments(block["input"]) if block.get("input") else None
-        return ({"type": "tool_call", "id": block["id"], "name": block["name"]},
+        return (call_block(block.get("id"), block.get("name")),
                 _initial("arguments_delta", "arguments", arguments))
     return None
 

@@ -7,6 +7,7 @@ with ``finishReason`` is the last and carries the final (cumulative)
 """
 
 from translators import ir
+from translators.ir import call_block
 
 from .errors import parse_error, stream_error_event
 from .keys import enum, get
@@ -105,7 +106,7 @@ class StreamDecoder:
         self._has_calls = True
         events = self._close_block()
         index = self._take_index()
-        block = {"type": "tool_call", "id": call["id"], "name": call["name"]}
+        block = call_block(call["id"], call["name"])
         if call.get("signature"):
             block["signature"] = call["signature"]
         arguments = {"type": "arguments_delta", "index": index, "arguments": call["arguments"]}

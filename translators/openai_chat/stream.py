@@ -3,11 +3,17 @@
 Chunk shape per the API reference, "The chat completion chunk object".
 Chunks have no block boundaries: the decoder opens a block when a delta
 of another kind (reasoning, text, a new tool-call ``index``) arrives and
-closes it when the next opens or ``finish_reason`` comes.  ``finish_reason``
+closes it when the next opens or ``finish_reason`` comes.
+
+Parallel tool calls become blocks in ``index`` order whatever order their
+deltas arrive in (some compatible servers send indexes 2, 0, 1): a call
+streams live when it is the next in order and named, and any other is held
+until its turn, at the latest until ``finish_reason``.  A call that never
+got a name or an id gets generated ones (``ir.call_block``).  ``finish_reason``
 precedes the usage chunk, whereas the IR wants usage first, so the decoder
 holds both until ``[DONE]``.
 """
-from translators.ir import new_id, now
+from translators.ir import call_block, new_id, now
 
 from .errors import parse_error, stream_error_event
 from .response import completion_id, finish_reason_for, stop_reason_of
@@ -25,7 +31,8 @@ class StreamDecoder:
         self._ended = False
         self._open = None          # key of the open block: "reasoning", "text", ("tool", n)
         self._index = -1           # IR index of the latest block
-        self._tool_blocks = {}     # ("tool", n) -> IR index
+        self._calls = {}           # tool-call index -> {id, name, arguments, block}
+        self._next_call = 0        # lowest tool-call index not yet given a block
         self._usage = None
         self._finish_reason = None
         self._refusal = False
@@ -55,11 +62,11 @@ class StreamDecoder:
         self._ended = True
         if self._failed:
             return [_END]
-        events = self._start({}) + self._close_block()
+        events = self._start({}) + self._flush_calls() + self._close_block()
         if self._usage:
             events.append({"type": "usage", "usage": self._usage})
         if self._finish_reason:
-            reason = stop_reason_of(self._finish_reason, tool_calls=bool(self._tool_blocks),
+            reason = stop_reason_of(self._finish_reason, tool_calls=bool(self._calls),
                                     refusal=self._refusal)
             events.append({"type": "finish", "stop_reason": reason, "stop_sequence": None})
         return events + [_END]
@@ -89,24 +96,56 @@ class StreamDecoder:
             events += self._tool_call(call.get("index", position), call)
         if choice.get("finish_reason"):
             self._finish_reason = choice["finish_reason"]
-            events += self._close_block()
+            events += self._flush_calls() + self._close_block()
         return events
 
     def _tool_call(self, position, call):
-        key = ("tool", position)
+        state = self._calls.setdefault(position, {"id": None, "name": None, "arguments": "",
+                                                  "block": None})
         function = call.get("function") or {}
+        state["id"] = state["id"] or call.get("id")
+        state["name"] = state["name"] or function.get("name")
+        arguments = function.get("arguments") or ""
+        if state["block"] is not None:
+            # Live, or a late piece of a call already closed (no server
+            # interleaves calls; IR blocks cannot reopen): only live ones go on.
+            live = self._open == ("tool", position)
+            return [self._arguments(state["block"], arguments)] if live and arguments else []
+        state["arguments"] += arguments
         events = []
-        if key not in self._tool_blocks:
-            block = {"type": "tool_call", "id": call.get("id") or new_id("call_"),
-                     "name": function.get("name") or ""}
-            events = self._enter(key, block)
-            self._tool_blocks[key] = self._index
-        # OpenAI sends one call's deltas before the next call's; a server
-        # that interleaved would get its late pieces on the call's own index.
-        if function.get("arguments"):
-            events.append({"type": "arguments_delta", "index": self._tool_blocks[key],
-                           "arguments": function["arguments"]})
+        if self._open_call() is not None and position == self._open_call() + 1:
+            events = self._close_block()  # the next call began: the open one is whole
+        if self._open_call() is None:
+            events += self._open_next_call(require_name=True)
         return events
+
+    def _open_next_call(self, require_name):
+        """Open the call next in index order if it is known (and named, when
+        ``require_name``), with the arguments held for it."""
+        state = self._calls.get(self._next_call)
+        if state is None or state["block"] is not None or (require_name and not state["name"]):
+            return []
+        events = self._enter(("tool", self._next_call), call_block(state["id"], state["name"]))
+        state["block"] = self._index
+        if state["arguments"]:
+            events.append(self._arguments(state["block"], state["arguments"]))
+        return events
+
+    def _flush_calls(self):
+        """Every call not yet given a block, in index order, each closed."""
+        events = []
+        for position in sorted(i for i, c in self._calls.items() if c["block"] is None):
+            events += self._close_block()
+            self._next_call = position
+            events += self._open_next_call(require_name=False)
+        return events
+
+    def _open_call(self):
+        """The tool-call index of the open block, None when it is no call."""
+        return self._open[1] if isinstance(self._open, tuple) else None
+
+    def _arguments(self, index, arguments):
+        return {"type": "arguments_delta", "index": index, "arguments": arguments}
 
     def _enter(self, key, block):
         if self._open == key:
@@ -119,6 +158,8 @@ class StreamDecoder:
     def _close_block(self):
         if self._open is None:
             return []
+        if self._open_call() is not None:
+            self._next_call = self._open_call() + 1
         self._open = None
         return [{"type": "block_stop", "index": self._index}]
 

@@ -7,7 +7,7 @@ function call and each reasoning item becomes one IR block.  A custom
 tool call becomes a block when its item is done: its input deltas are raw
 text, while IR arguments are JSON (``{"input": ...}``, see ``calls.py``).
 """
-from translators.ir import new_id
+from translators.ir import call_block
 
 from .calls import custom_arguments
 from .output import reasoning_text, stop_reason
@@ -63,6 +63,12 @@ class StreamDecoder:
             return []
         out = [] if self._started else [self._start({})]
         out.extend(self._close_block())
+        if not self._done:
+            # No response.completed / incomplete / failed: the answer was cut
+            # short (a stream of only "[DONE]", reasoning and no answer, a call
+            # whose arguments stop mid-way).  It ends as incomplete, never as a
+            # finished turn the client would act on (running a half-made call).
+            out.append({"type": "finish", "stop_reason": "length", "stop_sequence": None})
         self._ended = True
         return out + [{"type": "end"}]
 
@@ -105,8 +111,7 @@ class StreamDecoder:
 
     def _open_call(self, output, item):
         self._tool_calls = True
-        block = {"type": "tool_call", "id": item.get("call_id") or new_id("call_"),
-                 "name": item.get("name")}
+        block = call_block(item.get("call_id"), item.get("name"))
         out = self._open_block(("tool", output), block)
         # Some servers send the whole arguments in the added item.
         self._arguments[output] = item.get("arguments") or ""
