@@ -19,9 +19,13 @@
         ├── UpstreamTimeout      connect or idle-read timeout
         └── UpstreamStreamError  the stream broke after it had started
 
+    GreenletExit
+    └── ClientGone               the client hung up before its answer began
+
 ``requests`` exceptions are mapped to ``UpstreamError`` subclasses in one
 place, ``proxy.upstream``; nothing else catches ``requests`` exceptions.
 """
+from gevent import GreenletExit
 
 
 class SwitchyardError(Exception):
@@ -117,3 +121,9 @@ class UpstreamTimeout(UpstreamError):
 
 class UpstreamStreamError(UpstreamError):
     """The upstream stream broke after events had been relayed."""
+
+
+class ClientGone(GreenletExit):
+    """Thrown into a request's green thread when its client hangs up while
+    the answer is still awaited (``proxy.disconnect``): like a kill, it
+    unwinds through every ``except Exception`` and cools no credential."""

@@ -141,6 +141,10 @@ class Metrics:
             if record[field]:
                 self._child(self.tokens, kind, model, credential).inc(record[field])
 
+    def request_rejected(self, dialect, status):
+        """Count a request refused before the relay (no model, no gauge)."""
+        self._child(self.requests, dialect, "", str(status)).inc()
+
     def attempt(self, credential_id, provider, outcome):
         self._child(self.attempts, credential_id, provider, outcome).inc()
 

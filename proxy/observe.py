@@ -22,6 +22,7 @@ log = logging.getLogger("switchyard.observe")
 PROMPT_LIMIT = 2048      # bytes of the last user prompt kept with record-prompts
 ERROR_LIMIT = 500        # characters of an attempt's error message kept
 MAX_TOOL_CALLS = 64      # per request; a runaway agent loop must not bloat a record
+PATH_LIMIT = 256         # characters of a rejected request's path logged
 
 
 def _guarded(hook):
@@ -216,6 +217,25 @@ def last_user_prompt(dialect, body, limit=PROMPT_LIMIT):
             if text:
                 return text.encode()[:limit].decode("utf-8", "ignore")
     return None
+
+
+def rejected(environ, status, error_class, latency):
+    """A request answered with an error before the relay saw it (bad key,
+    unknown route, body too large or not JSON, internal error): an
+    access-log line and a metrics count, never a usage record."""
+    try:
+        config = runtime.current().config
+        dialect = environ.get("switchyard.dialect") or "openai"
+        metrics = metrics_mod.current()
+        metrics.request_rejected(dialect, status)
+        access_log.write({
+            "request_id": environ.get("switchyard.request_id"), "status": status,
+            "dialect": dialect, "method": environ.get("REQUEST_METHOD"),
+            "path": (environ.get("PATH_INFO") or "")[:PATH_LIMIT],
+            "remote_addr": environ.get("REMOTE_ADDR"), "latency_ms": _ms(latency),
+            "error_class": error_class}, config)
+    except Exception:
+        log.exception("accounting a rejected request failed")
 
 
 def start(front):

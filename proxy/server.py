@@ -13,12 +13,12 @@ import orjson
 from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.wsgi import ClosingIterator
 
 import translators
-from proxy import (auth, config as config_module, json_array, management, metrics, model_lists,
-                   observe, relay, reload, runtime, signatures, state, streaming)
+from proxy import (auth, config as config_module, json_array, lifecycle, management, metrics,
+                   model_lists, observe, relay, reload, runtime, signatures, state, streaming)
 from proxy.dashboard import routes as dashboard
+from proxy.disconnect import cancel_on_hangup
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
@@ -67,6 +67,7 @@ def create_app(config=None):
     app.register_blueprint(metrics.blueprint)
     management.register(app)
     dashboard.register(app)
+    app.wsgi_app = lifecycle.FinishOnce(app.wsgi_app)
     return app
 
 
@@ -80,8 +81,9 @@ def _install_hooks(app):
         # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
         req.max_content_length = runtime.current().body_limit
         headers = g.lower_headers = environ_headers(environ)
-        g.request_id = headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
-        g.dialect = dialect_for_path(path, headers)
+        g.request_id = environ[lifecycle.REQUEST_ID] = \
+            headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
+        g.dialect = environ[lifecycle.DIALECT] = dialect_for_path(path, headers)
         if environ["REQUEST_METHOD"] == "OPTIONS":
             return preflight()
         if path.startswith(_OPEN_PATHS + _SELF_AUTHED):
@@ -99,17 +101,29 @@ def _install_hooks(app):
 
     @app.errorhandler(ClientError)
     def client_error(exc):
+        _settle(exc.status, type(exc).__name__)
         return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        _settle(exc.code, type(exc).__name__)
         return _error_response(exc.code, _http_message(exc))
 
     @app.errorhandler(Exception)
     def internal_error(exc):
         log.exception("request %s failed", g.get("request_id"))
+        _settle(500, "internal")
         return _error_response(500, "Internal gateway error; see the gateway log "
                                     f"for request {g.get('request_id')}.")
+
+
+def _settle(status, error_class):
+    """Record why an error response is sent, for ``proxy.lifecycle``."""
+    environ = request.environ
+    environ[lifecycle.ERROR_CLASS] = error_class
+    observer = environ.get(lifecycle.OBSERVER)
+    if observer is not None:
+        observer.settle(status, error_class=error_class)
 
 
 def _authenticate(environ, headers):
@@ -257,7 +271,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         stream = action == "generate" and body.get("stream") is True
     front = _front(dialect, action, model, body, raw, stream)
     current = runtime.current()
-    observer = observe.start(front)
+    observer = request.environ[lifecycle.OBSERVER] = observe.start(front)
     client = _upstream_client()
     interval = current.config["nonstream-keepalive-interval"]
 
@@ -265,29 +279,26 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         try:
             return relay.serve(front, current, client, observer)
         except ClientError as exc:
-            observer.finish(exc.status, error_class=type(exc).__name__)
+            observer.settle(exc.status, error_class=type(exc).__name__)
+            raise
+        except Exception:
+            observer.settle(500, error_class="internal")
             raise
 
     if interval > 0 and not stream and action == "generate":
         reply = streaming.whole_with_keepalive(lambda: _settled(produce(), observer),
                                                interval, front)
     else:
-        reply = produce()
+        with cancel_on_hangup(request.environ):
+            reply = produce()
     if reply.streamed and stream and dialect == "gemini" and json_array.wants_array(front.query):
         reply = json_array.array_reply(reply)
     # The usage record, metrics and access-log line are written once the
-    # client has its answer (gunicorn closes the body after sending it, the
-    # last chunk of a stream included), not on the latency path.
-    if reply.streamed:               # settled by the stream's own generator
-        body = ClosingIterator(reply.body, observer.close)
-    else:
+    # client has its answer (proxy.lifecycle), not on the latency path.
+    if not reply.streamed:           # streams are settled by their own generator
         observer.settle(reply.status)
-        body = reply.body
-    response = Response(body, reply.status, headers=reply.headers,
-                        content_type=reply.content_type, direct_passthrough=reply.streamed)
-    if not reply.streamed:
-        response.call_on_close(observer.close)
-    return response
+    return Response(reply.body, reply.status, headers=reply.headers,
+                    content_type=reply.content_type, direct_passthrough=reply.streamed)
 
 
 def _settled(reply, observer):

@@ -163,7 +163,10 @@ def _with_keepalive(batches, seconds):
                 item = queue.get_nowait()
             yield batch
     finally:
-        reader.kill(block=False)
+        # Wait for the reader to die before the response is closed under
+        # it: closing a socket file another green thread is reading raises
+        # "reentrant call" and would skip the stream's accounting.
+        reader.kill()
 
 
 def _pump(batches, queue):
@@ -250,15 +253,24 @@ def whole_with_keepalive(produce, interval, front):
     worker = gevent.spawn(produce)
 
     def body():
-        while not worker.ready():
-            worker.join(timeout=interval)
-            if not worker.ready():
-                yield b"\n"
+        try:
+            while not worker.ready():
+                worker.join(timeout=interval)
+                if not worker.ready():
+                    yield b"\n"
+        finally:
+            worker.kill()        # the client left: cancel the upstream call
         try:
             reply = worker.get()
         except ClientError as exc:
             yield orjson.dumps(translators.render_error(front.dialect, exc.status, exc.message,
                                                         exc.error_type))
+            return
+        except Exception:
+            log.exception("request %s failed", front.request_id)
+            yield orjson.dumps(translators.render_error(
+                front.dialect, 500, "Internal gateway error; see the gateway log for request "
+                f"{front.request_id}."))
             return
         yield reply.body if not reply.streamed else b"".join(reply.body)
 

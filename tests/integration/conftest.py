@@ -5,9 +5,11 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 import pytest
+import requests
 import yaml
 
 from tests.integration.fake_upstream import FakeUpstream
@@ -51,10 +53,36 @@ class Gateway:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
 
+    def in_flight(self):
+        """The gateway's ``switchyard_requests_in_flight`` gauge (None when
+        its metrics are off or keyed)."""
+        try:
+            resp = requests.get(f"{self.url}/metrics", timeout=5)
+        except requests.RequestException:
+            return None
+        for line in resp.text.splitlines() if resp.status_code == 200 else ():
+            if line.startswith("switchyard_requests_in_flight "):
+                return float(line.split()[1])
+        return None
+
+    def settled_in_flight(self, timeout=5.0):
+        """The in-flight gauge once it reaches 0, or its value at ``timeout``
+        (requests are accounted just after their last byte is sent)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.in_flight()
+            if not value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.05)
+
     def stop(self):
         """Quick shutdown (SIGINT): a graceful SIGTERM would wait out the
-        SDK clients' idle keep-alive connections."""
+        SDK clients' idle keep-alive connections.  A request still counted
+        in flight then is a leak: recorded for ``no_request_left_in_flight``."""
         if self.proc.poll() is None:
+            leaked = self.settled_in_flight()
+            if leaked:
+                LEAKS.append(f"{self.url}: switchyard_requests_in_flight = {leaked}")
             self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(15)
@@ -93,6 +121,19 @@ def launch(config, tmp_dir, env_extra=None):
         gateway.stop()
         raise RuntimeError("gateway did not start:\n" + gateway.log())
     return gateway
+
+
+LEAKS = []   # gateways stopped with requests still counted in flight
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_request_left_in_flight():
+    """Every request a module's gateways served was finished (accounted)
+    exactly once: each gateway's in-flight gauge is 0 when it stops."""
+    del LEAKS[:]
+    yield
+    leaks, LEAKS[:] = list(LEAKS), []
+    assert not leaks, leaks
 
 
 @pytest.fixture(scope="session")

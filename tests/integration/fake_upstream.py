@@ -6,11 +6,16 @@ Every request is recorded.  Behaviour is scripted per credential key:
 that key get; unscripted calls get a normal answer (``fake_answers``).
 
 Faults: ``status`` (any HTTP error with headers/body), ``hang`` (accept,
-answer nothing until released), ``reset`` (close before any header),
-``drop_after`` (stream N events then cut the connection), ``gate`` (stream
-the first event, then wait for a ``threading.Event`` before the rest),
-``raw`` (these exact bytes as the body, with ``status`` or 200 and
-``headers``; a list of byte strings is sent chunked, one chunk each).
+answer nothing until released or the gateway hangs up), ``reset`` (close
+before any header), ``drop_after`` (stream N events then cut the
+connection), ``gate`` (stream ``gate_at`` events, default 1, then wait for a
+``threading.Event`` before the rest), ``end_after`` (stream N events, then
+end the body cleanly with no terminal event), ``reset_after_headers`` (send
+the head, then abort the connection), ``drip`` (send the whole answer one
+byte every ``drip`` seconds: a slow-loris upstream), ``huge`` (a whole
+answer padded to this many bytes), ``raw`` (these exact bytes as the body,
+with ``status`` or 200 and ``headers``; a list of byte strings is sent
+chunked, one chunk each).
 ``fake.call_tools(key, {name: arguments})`` makes every answer for that key
 that is offered one of those tools call it (until ``reset_state``).
 """
@@ -37,6 +42,11 @@ class Fault:
     drop_after: int = -1
     gate: threading.Event = None
     raw: object = None
+    gate_at: int = 1
+    end_after: int = -1
+    reset_after_headers: bool = False
+    drip: float = 0.0
+    huge: int = 0
     done: threading.Event = field(default_factory=threading.Event)   # stream fully sent
     peer_closed: threading.Event = field(default_factory=threading.Event)  # gateway hung up
 
@@ -130,8 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault.hang:
-            self.upstream.release.wait(30)
-            self.close_connection = True
+            self._hang(fault)
             return
         if fault.raw is not None:
             return self._raw(fault)
@@ -140,6 +149,12 @@ class _Handler(BaseHTTPRequestHandler):
                               fault.headers)
         if count:
             return self._json(200, fake_answers.count(dialect))
+        if fault.reset_after_headers:
+            return self._reset_after_headers()
+        if fault.drip:
+            return self._drip(fake_answers.whole(dialect, body, model), fault)
+        if fault.huge:
+            return self._json(200, _padded(fake_answers.whole(dialect, body, model), fault.huge))
         tool_calls = self.upstream.tool_calls_for(key)
         if stream:
             return self._stream(fake_answers.stream(dialect, body, model, tool_calls), fault)
@@ -204,7 +219,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            if i == 1 and fault.gate is not None and not self._wait_gate(fault):
+            if i == fault.end_after:
+                break
+            if i == fault.gate_at and fault.gate is not None and not self._wait_gate(fault):
                 return
             data = payload if isinstance(payload, str) else json.dumps(payload)
             text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
@@ -212,10 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(b"")
         fault.done.set()
 
-    def _wait_gate(self, fault):
+    def _wait_gate(self, fault, gate=None):
         """Hold the stream until the test opens the gate; notice meanwhile
         if the gateway closes the connection (client disconnect test)."""
-        while not fault.gate.wait(0.02):
+        gate = gate or fault.gate
+        while not gate.wait(0.02):
             readable, _, _ = select.select([self.connection], [], [], 0)
             if readable and not self.connection.recv(1, socket.MSG_PEEK):
                 fault.peer_closed.set()
@@ -223,6 +241,45 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
         return True
 
+    def _hang(self, fault):
+        """Answer nothing until released or until the gateway hangs up
+        (``fault.peer_closed`` then tells the test)."""
+        self._wait_gate(fault, fault.gate or self.upstream.release)
+        self.close_connection = True
+
+    def _reset_after_headers(self):
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", "1000")
+        self.end_headers()
+        self.wfile.flush()
+        # SO_LINGER 0: close() sends RST, not FIN
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+        self.connection.close()
+        self.close_connection = True
+
+    def _drip(self, payload, fault):
+        """The whole answer, head included, one byte every ``fault.drip``
+        seconds, until sent or the gateway hangs up."""
+        data = json.dumps(payload).encode()
+        raw = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+               b"content-length: %d\r\n\r\n%s" % (len(data), data))
+        for i in range(len(raw)):
+            try:
+                self.connection.sendall(raw[i:i + 1])
+                readable, _, _ = select.select([self.connection], [], [], fault.drip)
+                if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                    raise ConnectionResetError
+            except OSError:
+                fault.peer_closed.set()
+                break
+        self.close_connection = True
+
     def _chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+
+
+def _padded(answer, size):
+    """``answer`` with an extra field making it about ``size`` bytes."""
+    return dict(answer, padding="x" * max(0, size - len(json.dumps(answer))))

@@ -1,0 +1,52 @@
+"""Noticing a client that leaves before the first byte of its answer.
+
+While the relay waits for an upstream (connecting, failing over, reading a
+whole answer or a stream's first event) nothing is written to the client,
+so its departure would go unseen until the answer is ready -- and the
+upstream call would run to completion and be billed.  ``cancel_on_hangup``
+watches the client socket meanwhile: end of file there (the client closed
+its connection) throws ``ClientGone`` into the waiting green thread, which
+abandons the upstream call (closing its connection) and is accounted as
+499.  It is one event-loop watcher, no extra green thread.
+
+Once the answer has begun, writes notice a departed client themselves.
+"""
+import contextlib
+import socket
+
+from gevent import getcurrent, get_hub
+
+from proxy.errors import ClientGone
+
+_READ = 1     # libev/libuv: readable
+
+
+@contextlib.contextmanager
+def cancel_on_hangup(environ):
+    """Inside the block, the current green thread gets ``ClientGone`` if the
+    client behind ``environ`` (gunicorn's gevent worker) hangs up."""
+    sock = environ.get("gunicorn.sock")
+    raw = getattr(sock, "_sock", None)       # the non-blocking socket under gevent's
+    if raw is None:
+        yield
+        return
+    waiting = getcurrent()
+    watcher = get_hub().loop.io(raw.fileno(), _READ)
+
+    def readable():
+        try:
+            data = raw.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        watcher.stop()
+        if not data:           # EOF; bytes would be a pipelined request: not a hang-up
+            waiting.throw(ClientGone())
+
+    watcher.start(readable)
+    try:
+        yield
+    finally:
+        watcher.stop()
+        watcher.close()
