@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, jsonify, request
 
-from proxy import auth, config_writer, credentials, reload, runtime, usage_store
+from proxy import auth, config_writer, credentials, reload, runtime, state, usage_store
 from proxy import config as config_mod
 from proxy.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
@@ -441,7 +441,8 @@ def _pool_routes(bp):
 
     @bp.get("/pool")
     def pool_state():
-        return {"credentials": _with_activity(runtime.current().pool.snapshot())}
+        return {"credentials": _with_activity(runtime.current().pool.snapshot()),
+                "state": state.current().describe()}
 
     @bp.post("/credentials/<cred_id>/reset-cooldown")
     def reset_cooldown(cred_id):

@@ -4,6 +4,8 @@ Nothing is shared: every gunicorn worker keeps its own cooldowns, probes and
 cursors, which is why one worker is the default without a shared store.
 Every method is a dict operation (no I/O), safe under the pool's lock.
 """
+import os
+
 from proxy.state.records import CredRecord
 
 _MAX_CURSORS = 4096          # per-model cursors (client-chosen names) before starting afresh
@@ -72,6 +74,11 @@ class MemoryStore:
         pass
 
     # --- lifecycle ---
+
+    def describe(self):
+        """What ``/v0/management/pool`` says about the store of the
+        answering worker."""
+        return {"backend": "memory", "worker": os.getpid()}
 
     def announce_reload(self):
         """Tell the other sharers to re-read their config (none here)."""

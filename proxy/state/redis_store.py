@@ -211,6 +211,10 @@ class RedisStore(MemoryStore):
             self._down(exc)
             return default
 
+    def describe(self):
+        return {"backend": "redis", "worker": os.getpid(), "reachable": self._up,
+                "version": int(self._seen[0] or 0), "server": self._redacted()}
+
     # --- the background greenlet ---
 
     def start(self):
@@ -262,8 +266,10 @@ class RedisStore(MemoryStore):
                     "; it lost its data: writing this process's state back" if empty else "")
         self._outage_logged = None
         if empty:
+            # Only what is set: another worker's older view must not delete
+            # a change made here (or there) during the outage.
             for cred_id, record in self._records.items():
-                self.changed(cred_id, list(record.cooldowns), disabled=True, cleared=True)
+                self.changed(cred_id, list(record.cooldowns), disabled=record.disabled)
         self._stale = True
         return True
 
