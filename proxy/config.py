@@ -20,6 +20,7 @@ import yaml
 from proxy import config_audit
 from proxy.config_audit import ListOf, Node
 from proxy.errors import ConfigError
+from proxy.providers import PROVIDERS
 
 DEFAULT_PATH = "./config.yaml"
 
@@ -109,9 +110,9 @@ _COMMON = {"api-key": "", "base-url": "", "models": [], "excluded-models": [],
            "disable-cooling": False, "disabled": False}
 
 ENTRY_FIELDS = {
-    "claude-api-key": dict(_COMMON, **{"base-url": "https://api.anthropic.com"}),
-    "gemini-api-key": dict(_COMMON, **{"base-url": "https://generativelanguage.googleapis.com"}),
-    "codex-api-key": dict(_COMMON, **{"base-url": "https://api.openai.com/v1"}),
+    "claude-api-key": dict(_COMMON, **{"base-url": PROVIDERS["claude"].base_url}),
+    "gemini-api-key": dict(_COMMON, **{"base-url": PROVIDERS["gemini"].base_url}),
+    "codex-api-key": dict(_COMMON, **{"base-url": PROVIDERS["codex"].base_url}),
     "openai-compatibility": {"name": "", "base-url": "", "api-key-entries": [], "models": [],
                              "excluded-models": [], "prefix": "", "priority": 0, "weight": 1,
                              "headers": {}, "disable-cooling": False, "disabled": False},

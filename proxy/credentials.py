@@ -2,33 +2,24 @@
 
 A ``Credential`` is one key at one provider: where to send (``base_url``,
 ``dialect``), how to authenticate, and which client model names it serves.
-Its ``id`` is stable across restarts and reloads and never contains the key.
+What each provider kind is lives in ``proxy.providers``.
+
+A credential's ``id`` names its place in the config, never its secret:
+``<kind>:<entry name or base-url host>:<n>``, ``n`` counting the credentials
+of that kind and name from 1 in config order. Rotating a key in place keeps
+the id, so cooldowns, session bindings and usage history stay with it.
 """
 import fnmatch
-import hashlib
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-# Upstream kind -> dialect it speaks.
-KIND_DIALECTS = {
-    "claude": "claude", "gemini": "gemini", "codex": "responses",
-    "openai-compat": "openai", "echo": "echo",
-}
-
-# With no `models` list an entry serves the names its provider uses.
-DEFAULT_MODEL_PATTERNS = {
-    "claude": ("claude-*",),
-    "gemini": ("gemini-*", "gemma-*", "learnlm-*"),
-    "codex": ("gpt-*", "o1*", "o3*", "o4*", "codex-*"),
-    "openai-compat": ("*",),
-}
-
-_SECTIONS = {"claude-api-key": "claude", "gemini-api-key": "gemini", "codex-api-key": "codex"}
+from proxy.providers import PROVIDERS, SECTIONS
 
 
 @dataclass(eq=False)
 class Credential:
     id: str
-    kind: str                      # claude | gemini | codex | openai-compat | echo
+    kind: str                      # a proxy.providers.PROVIDERS key
     dialect: str                   # translators dialect of the upstream
     base_url: str
     api_key: str = field(repr=False)
@@ -67,9 +58,20 @@ def mask(secret):
     return f"{secret[:4]}…{secret[-4:]}"
 
 
-def _stable_id(kind, *parts):
-    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:10]
-    return f"{kind}:{digest}"
+class _Ids:
+    """Hands out ``<kind>:<name>:<n>`` ids in config order."""
+
+    def __init__(self):
+        self._seen = {}
+
+    def next(self, kind, name):
+        n = self._seen[(kind, name)] = self._seen.get((kind, name), 0) + 1
+        return f"{kind}:{name}:{n}"
+
+
+def _id_name(label, base_url):
+    """The readable part of an id: the entry's name, else its base URL's host."""
+    return label or urlsplit(base_url).hostname or "default"
 
 
 def _model_map(models):
@@ -84,13 +86,14 @@ def _model_map(models):
     return mapping
 
 
-def _make(kind, entry, api_key, proxy_url, default_proxy, label=""):
+def _make(ids, kind, entry, api_key, proxy_url, default_proxy, label=""):
     models = _model_map(entry.get("models"))
+    provider = PROVIDERS[kind]
+    base_url = (entry.get("base-url") or provider.base_url).rstrip("/")
     return Credential(
-        id=_stable_id(kind, label, entry.get("base-url", ""), api_key),
-        kind=kind, dialect=KIND_DIALECTS[kind],
-        base_url=(entry.get("base-url") or "").rstrip("/"), api_key=api_key,
-        models=models, patterns=() if models else DEFAULT_MODEL_PATTERNS[kind],
+        id=ids.next(kind, _id_name(label, base_url)),
+        kind=kind, dialect=provider.dialect, base_url=base_url, api_key=api_key,
+        models=models, patterns=() if models else provider.model_patterns,
         excluded=tuple(entry.get("excluded-models") or ()),
         prefix=(entry.get("prefix") or "").strip("/"),
         priority=int(entry.get("priority") or 0),
@@ -99,26 +102,35 @@ def _make(kind, entry, api_key, proxy_url, default_proxy, label=""):
         disable_cooling=bool(entry.get("disable-cooling")), label=label)
 
 
+def _compat_credentials(ids, entry, default_proxy):
+    """An openai-compatibility entry: one credential per key entry."""
+    for key_entry in entry.get("api-key-entries") or []:
+        if isinstance(key_entry, str):
+            key_entry = {"api-key": key_entry}
+        yield _make(ids, "openai-compat", entry, key_entry.get("api-key", ""),
+                    key_entry.get("proxy-url"), default_proxy, label=entry.get("name", ""))
+
+
 def echo_credential():
     return Credential(id="echo:local", kind="echo", dialect="echo", base_url="",
                       api_key="", models={"echo": "echo"}, label="echo")
 
 
+def by_entry(config, section):
+    """The credentials of each entry of ``section``, in config order, with the
+    ids ``from_config`` gives them."""
+    ids, default_proxy, kind = _Ids(), config.get("proxy-url", ""), SECTIONS[section]
+    if kind == "openai-compat":
+        return [list(_compat_credentials(ids, entry, default_proxy))
+                for entry in config.get(section, [])]
+    return [[_make(ids, kind, entry, entry.get("api-key", ""), entry.get("proxy-url"),
+                   default_proxy)] for entry in config.get(section, [])]
+
+
 def from_config(config):
     """Every credential the config declares, in config order."""
-    creds = []
-    default_proxy = config.get("proxy-url", "")
-    for section, kind in _SECTIONS.items():
-        for entry in config.get(section, []):
-            creds.append(_make(kind, entry, entry.get("api-key", ""),
-                               entry.get("proxy-url"), default_proxy))
-    for entry in config.get("openai-compatibility", []):
-        for key_entry in entry.get("api-key-entries") or []:
-            if isinstance(key_entry, str):
-                key_entry = {"api-key": key_entry}
-            creds.append(_make("openai-compat", entry, key_entry.get("api-key", ""),
-                               key_entry.get("proxy-url"), default_proxy,
-                               label=entry.get("name", "")))
+    creds = [cred for section in SECTIONS for entry in by_entry(config, section)
+             for cred in entry]
     if config.get("echo", True):
         creds.append(echo_credential())
     return creds

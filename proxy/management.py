@@ -319,17 +319,23 @@ def mask_url(url):
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
-def _credential_ids(section, entry):
-    """Ids of the credentials an entry makes; none when it is invalid (the
-    edit is then rejected by validation before anything is written)."""
-    try:
-        config = config_mod.build({section: [entry], "echo": False})
-        return [cred.id for cred in credentials.from_config(config)]
-    except (ConfigError, TypeError, ValueError, AttributeError):
-        return []
+def _entry_credentials(section, entries):
+    """The credentials each entry makes, with the ids the pool gives them
+    (counted across the section); none for an invalid entry (an edit making
+    one is rejected by validation before anything is written)."""
+    valid = []
+    for entry in entries:
+        try:
+            config_mod.build({section: [entry], "echo": False})
+            valid.append(entry)
+        except (ConfigError, TypeError, ValueError, AttributeError):
+            valid.append(None)
+    built = iter(credentials.by_entry(
+        config_mod.build({section: [e for e in valid if e is not None], "echo": False}), section))
+    return [next(built) if entry is not None else [] for entry in valid]
 
 
-def _upstream_view(section, index, entry):
+def _upstream_view(section, index, entry, creds):
     view = mask_secrets(dict(entry))
     if isinstance(view.get("api-key-entries"), list):
         view["api-key-entries"] = [credentials.mask(e) if isinstance(e, str) else e
@@ -339,13 +345,21 @@ def _upstream_view(section, index, entry):
                 e["proxy-url"] = mask_url(str(e["proxy-url"]))
     if view.get("proxy-url"):
         view["proxy-url"] = mask_url(str(view["proxy-url"]))
-    view.update(index=index, credential_ids=_credential_ids(section, entry))
+    view.update(index=index, credential_ids=[cred.id for cred in creds])
     return view
 
 
 def upstream_views(doc, section):
-    return [_upstream_view(section, i, e) for i, e in enumerate(doc.get(section) or [])
-            if isinstance(e, dict)]
+    indexed = [(i, e) for i, e in enumerate(doc.get(section) or []) if isinstance(e, dict)]
+    creds = _entry_credentials(section, [e for _, e in indexed])
+    return [_upstream_view(section, i, e, c) for (i, e), c in zip(indexed, creds)]
+
+
+def _duplicates(section, entries, entry):
+    """Whether ``entry`` repeats a key at a base URL that ``entries`` already have."""
+    *existing, new = _entry_credentials(section, [*entries, entry])
+    taken = {(c.base_url, c.api_key) for creds in existing for c in creds}
+    return any((c.base_url, c.api_key) in taken for c in new)
 
 
 def _check_new_upstream(section, entry):
@@ -527,12 +541,11 @@ def _upstream_routes(bp):
 
         def change(doc):
             entries = doc.setdefault(section, [])
-            taken = {i for view in upstream_views(doc, section) for i in view["credential_ids"]}
-            if taken & set(_credential_ids(section, entry)):
+            if _duplicates(section, entries, entry):
                 raise ApiError(409, "An entry with this key and base URL exists.",
                                "conflict_error")
             entries.append(entry)
-            return _upstream_view(section, len(entries) - 1, entry)
+            return upstream_views(doc, section)[-1]
 
         return _edit(change), 201
 
@@ -541,8 +554,10 @@ def _upstream_routes(bp):
         section = _section(name)
 
         def change(doc):
-            index = _find(upstream_views(doc, section), ref, "credential_ids")
-            return _upstream_view(section, index, doc[section].pop(index))
+            views = upstream_views(doc, section)
+            index = _find(views, ref, "credential_ids")
+            doc[section].pop(index)
+            return next(view for view in views if view["index"] == index)
 
         return {"deleted": _edit(change)}
 

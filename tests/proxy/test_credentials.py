@@ -31,6 +31,35 @@ def test_ids_stable_and_keys_hidden():
     assert first.key_hint == "sk-a…cdef" and "secret" not in repr(first)
 
 
+def test_ids_name_the_place_in_the_config_not_the_key():
+    raw = {"claude-api-key": [{"api-key": "sk-ant-old-abcdef"}, {"api-key": "sk-ant-two-abcdef"}],
+           "openai-compatibility": [{"name": "or", "base-url": "https://or/v1",
+                                     "api-key-entries": ["k1-xxxxxxxxxx", "k2-xxxxxxxxxx"]}]}
+    ids = [c.id for c in _creds(raw)]
+    assert ids == ["claude:api.anthropic.com:1", "claude:api.anthropic.com:2",
+                   "openai-compat:or:1", "openai-compat:or:2", "echo:local"]
+    raw["claude-api-key"][0]["api-key"] = "sk-ant-rotated-123456"   # a rotated key keeps its id
+    assert _creds(raw)[0].id == "claude:api.anthropic.com:1"
+
+
+def test_provider_table_drives_dialects_urls_and_auth():
+    from proxy import endpoints
+    from proxy.providers import PROVIDERS
+    for cred in _creds({"claude-api-key": [{"api-key": "a"}], "gemini-api-key": [{"api-key": "b"}],
+                        "codex-api-key": [{"api-key": "c"}]})[:3]:
+        provider = PROVIDERS[cred.kind]
+        assert cred.dialect == provider.dialect and cred.base_url == provider.base_url
+    gemini = _creds({"gemini-api-key": [{"api-key": "b"}]})[0]
+    assert endpoints.url(gemini, "gemini-2.5-pro", action="generate", stream=True) == \
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse"
+    assert endpoints.url(gemini, "a/b", action="count_tokens", stream=False).endswith("/a%2Fb:countTokens")
+    claude = _creds({"claude-api-key": [{"api-key": "sk-x"}]})[0]
+    headers = endpoints.auth_headers(claude, {"anthropic-version": "2024-01-01"})
+    assert headers["x-api-key"] == "sk-x" and headers["anthropic-version"] == "2024-01-01"
+    assert endpoints.auth_headers(claude, {})["anthropic-version"] == "2023-06-01"
+    assert not endpoints.has_count_endpoint("openai-compat") and endpoints.has_count_endpoint("gemini")
+
+
 def test_excluded_models_wildcards():
     cred = _creds({"gemini-api-key": [{"api-key": "k", "excluded-models": ["*-pro"]}]})[0]
     assert cred.upstream_model("gemini-2.5-pro") is None
