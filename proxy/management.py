@@ -263,9 +263,10 @@ def _labels(group_by):
 
 
 def _labelled(rows, labels):
-    """``rows`` with a ``label`` each: the id's readable name, else the key."""
+    """``rows`` with a ``label`` each: the id's readable name, else the key
+    (``(none)`` for requests without one, e.g. no actor)."""
     for row in rows:
-        row["label"] = labels.get(row["key"]) or row["key"]
+        row["label"] = labels.get(row["key"]) or row["key"] or "(none)"
     return rows
 
 

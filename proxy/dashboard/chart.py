@@ -65,7 +65,7 @@ def _stacks(series, metric):
     per_group = {}
     for row in series:
         per_group[row["key"]] = per_group.get(row["key"], 0) + metric_value(row, metric)
-    ranked = sorted(per_group, key=lambda k: (-per_group[k], str(k)))
+    ranked = sorted((k for k in per_group if per_group[k]), key=lambda k: (-per_group[k], str(k)))
     kept = set(ranked[:MAX_GROUPS])
     labels = {row["key"]: row.get("label") or str(row["key"]) for row in series}
     values, groups = {}, [(k, labels[k]) for k in ranked[:MAX_GROUPS]]

@@ -224,7 +224,7 @@ def test_usage_as_csv_defuses_formulas(recorded):
     assert lines[0] == ("ts,iso,key,label,requests,errors,input_tokens,output_tokens,"
                         "cached_tokens,cache_creation_tokens,reasoning_tokens")
     assert lines[1:] == [
-        f"{int(T0)},2025-01-01T00:00:00+00:00,,,1,0,300,30,5,0,0",
+        f"{int(T0)},2025-01-01T00:00:00+00:00,,(none),1,0,300,30,5,0,0",
         f"{int(T0)},2025-01-01T00:00:00+00:00,'=cmd|' /C calc'!A0,'=cmd|' /C calc'!A0,1,0,200,20,5,0,0",
         f"{int(T0)},2025-01-01T00:00:00+00:00,alice,alice,1,0,100,10,5,0,0"]
 

@@ -67,3 +67,10 @@ def test_requests_metric_and_axis_ceiling():
     labels = [t.text for t in ET.fromstring(svg).iter("{%s}text" % NS["s"])
               if t.get("class") == "y-label"]
     assert labels[-1] == "10" and bars(svg) == {(T0, "m1"): 7}
+
+
+def test_groups_without_any_value_stay_out_of_the_legend():
+    svg = chart.render(report([row(T0, "used", 4), row(T0, "failed-only", 0)]))
+    legend = [t.text for t in ET.fromstring(svg).iter("{%s}text" % NS["s"])
+              if t.get("class") == "legend"]
+    assert legend == ["used"]

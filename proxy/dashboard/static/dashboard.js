@@ -127,6 +127,8 @@ loaders.credentials = async function () {
 // ---- usage -----------------------------------------------------------------
 
 const TOKEN_COLUMNS = ["input_tokens", "output_tokens", "cached_tokens", "cache_creation_tokens", "reasoning_tokens"];
+const TOTAL_NAMES = { input_tokens: "input tokens", output_tokens: "output tokens", cached_tokens: "cached tokens",
+  cache_creation_tokens: "cache write tokens", reasoning_tokens: "reasoning tokens" };
 
 function usageQuery(form, extra = {}) {
   const params = new URLSearchParams();
@@ -152,9 +154,10 @@ loaders.usage = async function () {
       api(`/v0/usage?${usageQuery(form, { format: "svg", metric: form.elements.metric.value })}`),
     ]);
     totals.replaceChildren();
-    for (const [name, value] of Object.entries(report.totals)) {
+    for (const name of ["requests", "errors", ...TOKEN_COLUMNS]) {
+      const value = report.totals[name];
       const item = el("div", null, { "data-total": name });
-      item.append(el("dt", name.replace(/_/g, " ")), el("dd", value.toLocaleString("en-US")));
+      item.append(el("dt", TOTAL_NAMES[name] || name), el("dd", value.toLocaleString("en-US")));
       totals.append(item);
     }
     // The server's SVG (labels escaped there); parsed as XML, not HTML.
