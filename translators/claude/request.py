@@ -3,6 +3,7 @@ import json
 
 from translators import history, ir, reminder
 from translators.dropped import dropped, unread_keys
+from translators.tool_schema import with_properties
 from translators.ir import TranslationError, with_cache_mark
 
 from .content import blocks_of, parse_block, render_block
@@ -266,7 +267,8 @@ def _render_tools(body, req):
 
 def _render_tool(tool):
     schema = tool.get("parameters") or {}
-    rendered = {"name": tool["name"], "input_schema": {"type": "object", **schema}}
+    rendered = {"name": tool["name"],
+                "input_schema": with_properties({"type": "object", **schema})}
     if tool.get("description"):
         rendered["description"] = tool["description"]
     return rendered

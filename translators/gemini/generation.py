@@ -1,5 +1,6 @@
 """``generationConfig`` <-> the IR's sampling, output-format and reasoning keys."""
 from translators import ir
+from translators.dropped import dropped
 from translators.reasoning import (budget_for_effort, effort_for_budget,
                                    gemini_level_for_effort)
 
@@ -64,7 +65,10 @@ def render_generation_config(request, model):
     """The ``generationConfig`` for an IR request to ``model`` (None if empty)."""
     config = {name: request[key] for key, name in _SAMPLING if request.get(key) is not None}
     if request.get("stop"):
-        config["stopSequences"] = list(request["stop"])
+        # Gemini takes at most five (API reference, GenerationConfig.stopSequences).
+        config["stopSequences"] = list(request["stop"][:5])
+        if len(request["stop"]) > 5:
+            dropped("gemini", f"stop sequences beyond the first five: {request['stop'][5:]!r}")
     config.update(_render_response_format(request.get("response_format")))
     thinking = _render_thinking(request.get("reasoning"), model)
     if thinking:

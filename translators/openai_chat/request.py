@@ -9,6 +9,7 @@ and most dialects have no twin: ``frequency_penalty``, ``presence_penalty``,
 ``prediction`` and ``verbosity``.
 """
 from translators import history
+from translators.dropped import dropped
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -94,7 +95,10 @@ def render_request(ir, model):
         _put(body, key, ir[key])
     # top_k is dropped: OpenAI has no such parameter and rejects unknown ones.
     if ir["stop"]:
-        body["stop"] = list(ir["stop"])
+        # Chat Completions takes "up to 4 sequences" (API reference, stop).
+        body["stop"] = list(ir["stop"][:4])
+        if len(ir["stop"]) > 4:
+            dropped("openai", f"stop sequences beyond the first four: {ir['stop'][4:]!r}")
     _put(body, "reasoning_effort", _render_effort(ir["reasoning"]))
     _put(body, "response_format", _render_response_format(ir["response_format"]))
     if ir["stream"]:

@@ -5,6 +5,7 @@ OpenAI wraps each function as ``{"type": "function", "function": {...}}``
 tools have no counterpart in the other dialects.
 """
 from translators.ir import TranslationError
+from translators.tool_schema import with_properties
 
 # OpenAI: omitting ``parameters`` defines a function with an empty parameter
 # list; other dialects want a schema, so it is spelled out.
@@ -57,7 +58,7 @@ def _render_function(tool):
     function = {"name": tool["name"]}
     if tool.get("description"):
         function["description"] = tool["description"]
-    function["parameters"] = tool.get("parameters") or dict(_EMPTY_SCHEMA)
+    function["parameters"] = with_properties(tool.get("parameters") or _EMPTY_SCHEMA)
     return function
 
 

@@ -32,6 +32,7 @@ import copy
 
 from translators.dropped import dropped
 from translators.ir import TranslationError
+from translators.tool_schema import with_properties
 
 from .calls import CUSTOM, LOCAL_SHELL
 from .namespaces import NAMESPACE, flat_name, members
@@ -144,7 +145,7 @@ def _render_tool(tool):
             out["format"] = tool["custom"]["format"]
     else:
         out = {"type": "function", "name": tool["name"],
-               "parameters": tool.get("parameters") or dict(_EMPTY_SCHEMA),
+               "parameters": with_properties(tool.get("parameters") or _EMPTY_SCHEMA),
                # Responses defaults ``strict`` to true, which rejects ordinary JSON
                # schemas (every property required, no additionalProperties).
                "strict": False}
