@@ -23,6 +23,9 @@ def cli_bin():
 @pytest.fixture(scope="session")
 def cli_gateway(fake, tmp_path_factory):  # noqa: F811
     """The real server (gunicorn + gevent), one credential per upstream kind."""
-    gw = launch(standard_config(fake.url), str(tmp_path_factory.mktemp("cli-gw")))
+    # gunicorn's own access log on: every request a CLI makes shows, model
+    # lists and other side calls included, not only the proxied ones
+    gw = launch(standard_config(fake.url), str(tmp_path_factory.mktemp("cli-gw")),
+                env_extra={"GUNICORN_CMD_ARGS": "--access-logfile -"})
     yield gw
     gw.stop()

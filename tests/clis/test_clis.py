@@ -23,6 +23,7 @@ streams /v1/responses with ``client_metadata``, ``prompt_cache_key``,
 ``parametersJsonSchema`` declarations.  With their network extras off none
 of them calls count_tokens or a model list in a ``-p`` / ``exec`` run.
 """
+import re
 import uuid
 
 import pytest
@@ -31,6 +32,8 @@ from tests.clis import runners
 from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS
 
 UPSTREAMS = ("openai", "responses", "claude", "gemini")
+# a line of gunicorn's access log: "POST /v1/messages HTTP/1.1" 200
+_ACCESS = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
 CASES = [(cli, up, turn) for cli in ("claude", "codex", "gemini") for up in UPSTREAMS
          for turn in ("text", "tool")]
 
@@ -48,11 +51,15 @@ def test_cli_answer_through_the_gateway(cli_bin, cli_gateway, upstream, tmp_path
     else:
         upstream.call_tools(KEYS[up], {})      # answer text though tools are offered
         prompt = "Say hello."
+    log_start = len(cli_gateway.log())
     result = runners.run(cli, cli_bin, cli_gateway.url, CLIENT_KEY, MODELS[up], prompt,
                          str(tmp_path))
     calls = upstream.calls_for(KEYS[up])
+    requests = _ACCESS.findall(cli_gateway.log()[log_start:])
     assert result.returncode == 0, f"{result}\n--- gateway log\n{cli_gateway.log()[-3000:]}"
     assert calls, "the CLI never reached the upstream"
+    # every call the CLI made was served: model lists, token counts, side calls
+    assert all(status.startswith("2") for _, _, status in requests), requests
     if turn == "tool":
         assert "The tool said: " in result.stdout and token in result.stdout, str(result)
         assert len(calls) >= 2                 # the tool result went back upstream
