@@ -142,9 +142,18 @@ def _call(front, runtime, client, cred, upstream_model, observer):
         forwarded.update(actor_headers(front.actor, front.headers))
     headers = endpoints.auth_headers(cred, forwarded)
     resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
-    if front.stream:
+    if front.stream and not (same and _whole_body(resp)):
         return streaming.open(front, cred, resp, runtime.config, observer, same=same)
     return _whole_reply(front, cred, resp, observer, same)
+
+
+def _whole_body(resp):
+    """Whether a stream request was answered with a whole JSON or HTML body
+    (a server that ignores ``stream``, a page in front of the API): same
+    dialect, the client gets it as it came instead of a failed SSE parse."""
+    content_type = resp.headers.get("content-type") or ""
+    return "event-stream" not in content_type and ("json" in content_type
+                                                   or "html" in content_type)
 
 
 def _upstream_body(front, cred, upstream_model, same):

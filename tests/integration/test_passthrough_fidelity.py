@@ -97,3 +97,14 @@ def test_anthropic_stream_keeps_its_three_final_newlines(gateway, upstream):
     upstream.script(KEYS["claude"], Fault(raw=[raw], headers=SSE))
     resp = post(gateway, "claude", stream=True)
     assert resp.content.endswith(b'"message_stop"}\n\n\n')
+
+
+def test_stream_request_answered_with_a_whole_json_body_gets_that_body(gateway, upstream):
+    """An OpenAI-compatible server that ignores ``stream: true``."""
+    raw = (b'{"id":"chatcmpl-1","object":"chat.completion","created":1755365618,'
+           b'"model":"gpt-fake","choices":[{"index":0,"message":{"role":"assistant",'
+           b'"content":"whole anyway"},"finish_reason":"stop"}]}')
+    upstream.script(KEYS["openai"], Fault(raw=raw, headers={"content-type": "application/json"}))
+    resp = post(gateway, "openai", stream=True)
+    assert (resp.status_code, resp.content) == (200, raw)
+    assert resp.headers["content-type"] == "application/json"
