@@ -15,11 +15,13 @@ endif
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-install: $(BIN)/activate
+install: $(BIN)/activate     # runtime deps + this checkout (editable): the `switchyard` command
 	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
 
 install-dev: $(BIN)/activate
 	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -e .
 
 run: install
 	$(BIN)/gunicorn -c gunicorn.conf.py app:app

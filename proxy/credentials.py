@@ -11,7 +11,7 @@ the id, so cooldowns, session bindings and usage history stay with it.
 """
 import fnmatch
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from proxy.providers import PROVIDERS, SECTIONS
 
@@ -72,6 +72,15 @@ class _Ids:
 def _id_name(label, base_url):
     """The readable part of an id: the entry's name, else its base URL's host."""
     return label or urlsplit(base_url).hostname or "default"
+
+
+def mask_url(url):
+    """A URL with its password hidden (``socks5://user:***@host``)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _model_map(models):

@@ -20,15 +20,13 @@ shown is the one DELETE takes.  Responses never show a raw upstream key.
 """
 import ipaddress
 import re
-import secrets
 import time
 from collections import OrderedDict
 from datetime import datetime, timezone
-from urllib.parse import urlsplit, urlunsplit
 
 from flask import Blueprint, jsonify, request
 
-from proxy import auth, config_writer, credentials, reload, runtime, state, usage_store
+from proxy import api_keys, auth, config_writer, credentials, reload, runtime, state, usage_store
 from proxy import config as config_mod
 from proxy.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
@@ -286,39 +284,15 @@ def _client_session(config, client_keys):
     return found.client_key if found is not None and found.role == "client" else None
 
 
-# -- client keys -------------------------------------------------------------
-
-def _key_of(entry):
-    return entry if isinstance(entry, str) else (entry or {}).get("key", "")
-
-
-def api_key_view(index, entry):
-    key = str(_key_of(entry) or "")
-    loaded = auth.load_keys([{"key": key}]) if key else []
-    return {"index": index, "id": loaded[0].key_id if loaded else None,
-            "label": "" if isinstance(entry, str) else (entry or {}).get("label", ""),
-            "key_hint": credentials.mask(key)}
-
-
 def _find(views, ref, id_field):
     """Index of the entry ``ref`` names: its index, or one of its ids."""
-    for view in views:
-        ids = view[id_field] if isinstance(view[id_field], list) else [view[id_field]]
-        if ref == str(view["index"]) or ref in ids:
-            return view["index"]
-    raise ApiError(404, f"No entry {ref!r}.", "not_found_error")
+    try:
+        return api_keys.index_of(views, ref, id_field)
+    except api_keys.NoSuchKey as exc:
+        raise ApiError(404, str(exc), "not_found_error") from None
 
 
 # -- upstream entries --------------------------------------------------------
-
-def mask_url(url):
-    """A proxy URL with its password hidden (``socks5://user:***@host``)."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
-
 
 def _entry_credentials(section, entries):
     """The credentials each entry makes, with the ids the pool gives them
@@ -343,9 +317,9 @@ def _upstream_view(section, index, entry, creds):
                                    for e in view["api-key-entries"]]
         for e in view["api-key-entries"]:
             if isinstance(e, dict) and e.get("proxy-url"):
-                e["proxy-url"] = mask_url(str(e["proxy-url"]))
+                e["proxy-url"] = credentials.mask_url(str(e["proxy-url"]))
     if view.get("proxy-url"):
-        view["proxy-url"] = mask_url(str(view["proxy-url"]))
+        view["proxy-url"] = credentials.mask_url(str(view["proxy-url"]))
     view.update(index=index, credential_ids=[cred.id for cred in creds])
     return view
 
@@ -492,27 +466,23 @@ def _with_activity(snapshot):
 
 
 def _key_routes(bp):
-    def views(doc):
-        return [api_key_view(i, e) for i, e in enumerate(doc.get("api-keys") or [])]
-
     @bp.get("/api-keys")
     def list_keys():
         _, doc = config_writer.load(config_mod.config_path())
-        return {"api-keys": views(doc)}
+        return {"api-keys": api_keys.views(doc)}
 
     @bp.post("/api-keys")
     def add_key():
         body = _json_body(optional=True)
         generated = not body.get("key")
-        key = secrets.token_urlsafe(32) if generated else str(body["key"])
+        key = api_keys.generate() if generated else str(body["key"])
         label = str(body.get("label") or "")
 
         def change(doc):
-            keys = doc.setdefault("api-keys", [])
-            if any(_key_of(e) == key for e in keys):
-                raise ApiError(409, "This key is already configured.", "conflict_error")
-            keys.append({"key": key, "label": label} if label else key)
-            return api_key_view(len(keys) - 1, keys[-1])
+            try:
+                return api_keys.add(doc, key, label)
+            except api_keys.KeyExists as exc:
+                raise ApiError(409, str(exc), "conflict_error") from None
 
         view = _edit(change)
         if generated:
@@ -522,8 +492,10 @@ def _key_routes(bp):
     @bp.delete("/api-keys/<ref>")
     def delete_key(ref):
         def change(doc):
-            index = _find(views(doc), ref, "id")
-            return api_key_view(index, doc["api-keys"].pop(index))
+            try:
+                return api_keys.remove(doc, ref)
+            except api_keys.NoSuchKey as exc:
+                raise ApiError(404, str(exc), "not_found_error") from None
 
         return {"deleted": _edit(change)}
 

@@ -7,9 +7,9 @@ the worker started with), ``reload`` for any other key (the file changed
 while ``watch-config`` is off, or the file is invalid and was not applied).
 """
 from proxy import config as config_mod
-from proxy import management
+from proxy import api_keys, management
 from proxy.access_log import is_secret_name, mask_secrets
-from proxy.credentials import mask
+from proxy.credentials import mask, mask_url
 from proxy.errors import ConfigError
 
 MASKED_SECRET = "(set, hidden)"
@@ -33,9 +33,9 @@ def masked(config):
     view = mask_secrets(view)
     secret = config["remote-management"]["secret-key"]
     view["remote-management"]["secret-key"] = MASKED_SECRET if secret else ""
-    view["api-keys"] = [management.api_key_view(i, e) for i, e in enumerate(config["api-keys"])]
+    view["api-keys"] = [api_keys.view(i, e) for i, e in enumerate(config["api-keys"])]
     if view.get("proxy-url"):
-        view["proxy-url"] = management.mask_url(view["proxy-url"])
+        view["proxy-url"] = mask_url(view["proxy-url"])
     for section in config_mod.ENTRY_FIELDS:
         entries = management.upstream_views(config, section)
         for entry in entries:
