@@ -1,7 +1,9 @@
 """Options several subcommands share."""
 import os
+import sys
 
 from proxy import config
+from proxy.errors import ConfigError
 
 
 def add_config(parser):
@@ -23,3 +25,12 @@ def server_url(args, settings):
         host = "127.0.0.1"
     port = os.environ.get("PORT") or settings["port"]
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def settings(args):
+    """The validated config of ``args``' file; exits 1 when it is invalid."""
+    try:
+        return config.load(config_file(args), warn=False)
+    except ConfigError as exc:
+        print(f"switchyard: invalid config: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -4,9 +4,7 @@ import sys
 
 import requests
 
-from proxy import config
 from proxy.cli import options, table
-from proxy.errors import ConfigError
 
 
 def register(commands):
@@ -26,11 +24,7 @@ def _last_error(error):
 
 
 def run(args):
-    try:
-        settings = config.load(options.config_file(args), warn=False)
-    except ConfigError as exc:
-        print(f"switchyard: invalid config: {exc}", file=sys.stderr)
-        return 1
+    settings = options.settings(args)
     url = options.server_url(args, settings) + "/v0/pool"
     try:
         resp = requests.get(url, timeout=10)

@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 from proxy import config, usage_store
 from proxy.cli import options, table
-from proxy.errors import ConfigError
 
 _DAYS = re.compile(r"^(\d+(?:\.\d+)?)d$")
 _COLUMNS = ("requests", "errors", "input_tokens", "output_tokens", "cached_tokens",
@@ -52,11 +51,7 @@ def instant(text, now):
 
 
 def run(args):
-    try:
-        settings = config.load(options.config_file(args), warn=False)
-    except ConfigError as exc:
-        print(f"switchyard: invalid config: {exc}", file=sys.stderr)
-        return 1
+    settings = options.settings(args)
     path = settings["usage"]["store-path"]
     if not os.path.exists(path):
         print(f"switchyard: no usage recorded yet ({path} does not exist)", file=sys.stderr)
