@@ -77,6 +77,9 @@ SETTINGS = [
     # --- usage, metrics, management (issue 5) ---
     Setting("usage.enabled", bool, True, "Record usage to SQLite."),
     Setting("usage.store-path", str, "./usage.db", "SQLite file for usage records."),
+    Setting("usage.database-url", str, "",
+            "postgresql://user@host/db: usage records in PostgreSQL (shared by every "
+            "instance) instead of the SQLite file."),
     Setting("usage.retention-days", int, 30, "Usage records older than this are pruned."),
     Setting("usage.record-prompts", bool, False, "Also store the last user prompt (truncated)."),
     Setting("usage.queue-size", int, 10000, "Pending records kept in memory; beyond, drops are counted."),

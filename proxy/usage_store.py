@@ -73,7 +73,15 @@ def _offload(fn, *args):
 
 
 class UsageStore:
-    """One SQLite file of usage records plus the queue that feeds it."""
+    """One SQLite file of usage records plus the queue that feeds it.
+
+    The SQL that differs by database is in class attributes and the four
+    methods that touch a connection (``_open``, ``_insert``,
+    ``_delete_before``, ``_read``); ``proxy.usage_postgres`` overrides them.
+    """
+    _errors = (sqlite3.Error,)       # what a failed write or prune raises
+    _groups = GROUPS
+    _bucket_sql = "CAST(ts / {b} AS INTEGER) * {b}"
 
     def __init__(self, path, *, queue_size=10000, retention_days=30, batch_size=500,
                  flush_interval=1.0, prune_interval=3600.0, clock=time.time):
@@ -88,9 +96,13 @@ class UsageStore:
         self._writer = None
         self._closing = False
         self._write_lock = Semaphore()   # one batch at a time on the connection
-        self._conn = _connect(path)
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        self._conn = self._open()
+
+    def _open(self):
+        conn = _connect(self.path)
+        with conn:
+            conn.executescript(_SCHEMA)
+        return conn
 
     # -- the hot path ------------------------------------------------------
 
@@ -172,7 +184,7 @@ class UsageStore:
         try:
             with self._write_lock:
                 _offload(self._insert, by_table)
-        except sqlite3.Error:
+        except self._errors:
             self.dropped += len(batch)
             log.exception("usage store %s: dropped %d records", self.path, len(batch))
 
@@ -193,7 +205,7 @@ class UsageStore:
     def _prune_logged(self):
         try:
             deleted = self.prune()
-        except sqlite3.Error:
+        except self._errors:
             log.exception("usage store %s: pruning failed", self.path)
             return
         if deleted:
@@ -217,7 +229,7 @@ class UsageStore:
             raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
         if bucket is not None and bucket not in BUCKETS:
             raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
-        return _offload(self._query, since, until, GROUPS[group_by], client_key_id,
+        return _offload(self._query, since, until, self._groups[group_by], client_key_id,
                         BUCKETS.get(bucket))
 
     def _query(self, since, until, key_sql, client_key_id, bucket_seconds=None):
@@ -227,10 +239,10 @@ class UsageStore:
         names = ("key", "requests", "errors", *TOKEN_FIELDS)
         select, group = f"{key_sql} AS k", "k"
         if bucket_seconds:
-            select = f"CAST(ts / {bucket_seconds} AS INTEGER) * {bucket_seconds} AS b, " + select
+            select = f"{self._bucket_sql.format(b=bucket_seconds)} AS b, " + select
             group, names = "b, k", ("ts", *names)
         sql = (f"SELECT {select}, COUNT(*), "
-               f"SUM(status >= 400 OR error_class IS NOT NULL), {sums} "
+               f"SUM(CASE WHEN status >= 400 OR error_class IS NOT NULL THEN 1 ELSE 0 END), {sums} "
                f"FROM requests WHERE {where} GROUP BY {group} ORDER BY {group}")
         return [dict(zip(names, row)) for row in self._read(sql, params)]
 
@@ -238,7 +250,8 @@ class UsageStore:
         """Upstream attempts and failed ones per credential, ``since <= ts < until``
         (attempts, not client requests: a failover counts against the
         credential that failed)."""
-        sql = ("SELECT credential_id, COUNT(*), SUM(outcome != 'success') FROM attempts "
+        sql = ("SELECT credential_id, COUNT(*), SUM(CASE WHEN outcome != 'success' THEN 1 ELSE 0 "
+               "END) FROM attempts "
                "WHERE ts >= ? AND ts < ? GROUP BY credential_id")
         rows = _offload(self._read, sql, (since, until))
         return {cred: {"requests": n, "errors": errors or 0} for cred, n, errors in rows}
@@ -275,5 +288,10 @@ def from_config(config):
     usage = config["usage"]
     if not usage["enabled"]:
         return None
+    if usage["database-url"]:
+        from proxy import usage_postgres           # psycopg only when asked for
+        return usage_postgres.PostgresUsageStore(
+            usage["database-url"], queue_size=usage["queue-size"],
+            retention_days=usage["retention-days"]).start()
     return UsageStore(usage["store-path"], queue_size=usage["queue-size"],
                       retention_days=usage["retention-days"]).start()
