@@ -1,15 +1,19 @@
 """gunicorn settings for Switchyard (gevent workers, long-lived streams).
 
 Bind: ``PORT`` (PaaS) wins, else ``host``/``port`` from the config file.
-Workers: ``WEB_CONCURRENCY`` (gunicorn reads it), default 1 -- each worker
-keeps its own credential pool, so one worker gives exact cooldown semantics;
-raise it for throughput on bigger machines.
+Workers: ``WEB_CONCURRENCY`` (gunicorn reads it).  Default: one per core
+with a shared state store (``state.redis-url``), else 1 -- without one each
+worker would keep its own cooldowns, disabled flags and cursors.  With more
+than one worker, metrics use prometheus-client's multiprocess mode (a fresh
+``PROMETHEUS_MULTIPROC_DIR``, a dead worker's live gauges dropped).
 """
 import gc
 import logging
 import os
 import resource
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,7 +55,13 @@ if not {"GUNICORN_FD", "LISTEN_FDS"} & set(os.environ):
         sys.exit(f"switchyard: {_busy}")
 
 worker_class = "proxy.worker.Worker"   # gevent pywsgi + idle timeout (proxy/worker.py)
-workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+workers = int(os.environ.get("WEB_CONCURRENCY")
+              or ((os.cpu_count() or 1) if _settings["state"]["redis-url"] else 1))
+_metrics_dir = None
+if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    # set before any worker imports prometheus_client (no preload_app)
+    _metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="switchyard-metrics-")
 worker_connections = 20000        # open client connections per worker (long streams)
 timeout = 60                      # heartbeat only: gevent workers stay alive during streams
 graceful_timeout = 30             # let in-flight streams finish on SIGTERM
@@ -111,6 +121,18 @@ def worker_exit(server, worker):
     from proxy import observe, state
     observe.shutdown()
     state.shutdown()
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges (in-flight) from the shared metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
 
 
 # No gunicornc control socket: several instances (tests, benchmarks) would

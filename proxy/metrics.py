@@ -6,17 +6,24 @@ Pool state and the usage queue are read at scrape time by custom
 collectors: the pool already knows which credentials are cooling, and
 copying that into gauges on every change would only risk drift.
 
-Under several gunicorn workers each serves its own numbers; aggregate by
-the scraped ``instance`` or use prometheus-client's multiprocess mode.
+Under several gunicorn workers, prometheus-client's multiprocess mode makes
+one scrape give the whole instance: ``gunicorn.conf.py`` points
+``PROMETHEUS_MULTIPROC_DIR`` at a fresh directory before the workers start,
+every worker's counters land in files there, and a scrape (whichever worker
+answers) reads them all.  The pool and usage-queue collectors are read live
+from the answering worker (the pool's state is the shared one with a state
+store configured).
 """
 import hashlib
 import hmac
+import os
 
 from flask import Blueprint, Response, abort
 from flask import request as flask_request
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram,
                                generate_latest)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from proxy import runtime, usage_store
 
@@ -95,7 +102,7 @@ class Metrics:
         self.requests = Counter("switchyard_requests", "Client requests by outcome.",
                                 ["dialect", "model", "status"], registry=registry)
         self.in_flight = Gauge("switchyard_requests_in_flight", "Client requests being served.",
-                               registry=registry)
+                               registry=registry, multiprocess_mode="livesum")
         self.latency = Histogram("switchyard_request_duration_seconds",
                                  "Client request duration, to the last byte.", ["dialect"],
                                  buckets=LATENCY_BUCKETS, registry=registry)
@@ -109,8 +116,14 @@ class Metrics:
                               "cache_write; output includes reasoning).",
                               ["kind", "model", "credential"], registry=registry)
         self._children = {}   # (metric, label values) -> child: labels() costs a lock + checks
-        registry.register(_PoolCollector(runtime_getter))
-        registry.register(_UsageQueueCollector(store_getter))
+        shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if shared_dir:       # scrape every worker's files, not this registry
+            self.scraped = CollectorRegistry()
+            MultiProcessCollector(self.scraped, shared_dir)
+        else:
+            self.scraped = registry
+        self.scraped.register(_PoolCollector(runtime_getter))
+        self.scraped.register(_UsageQueueCollector(store_getter))
         self._models = set()
 
     def model_label(self, model):
@@ -149,7 +162,7 @@ class Metrics:
         self._child(self.attempts, credential_id, provider, outcome).inc()
 
     def render(self):
-        return generate_latest(self.registry)
+        return generate_latest(self.scraped)
 
 
 _current = None

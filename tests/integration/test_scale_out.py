@@ -14,6 +14,7 @@ import time
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from proxy.credentials import mask
 from tests import services
@@ -21,7 +22,8 @@ from tests.integration.conftest import CLIENT_KEY, launch
 from tests.integration.fake_upstream import Fault
 
 MGMT_KEY = "mgmt-secret-for-scale-out"
-MODELS = ("so-cool", "so-manage", "so-probe", "so-dead", "so-spread")
+MODELS = ("so-cool", "so-manage", "so-probe", "so-dead", "so-spread", "so-usage",
+          "so-metrics")
 DEADLINE = 20.0
 
 
@@ -37,10 +39,14 @@ def _entry(fake_url, model, count):
 
 @pytest.fixture(scope="module")
 def cluster(fake, tmp_path_factory):
-    """``(a, b, redis client, prefix)``: two instances sharing Redis."""
+    """``(a, b, redis client, prefix)``: two instances sharing Redis and
+    PostgreSQL."""
     import redis
     url, prefix = services.redis_url(), services.unique_prefix()
-    counts = {"so-cool": 2, "so-manage": 2, "so-probe": 1, "so-dead": 1, "so-spread": 3}
+    database = services.postgres_url()
+    schema = services.create_schema(database)
+    counts = {"so-cool": 2, "so-manage": 2, "so-probe": 1, "so-dead": 1, "so-spread": 3,
+              "so-usage": 2, "so-metrics": 1}
     config = {
         "api-keys": [CLIENT_KEY],
         "openai-compatibility": [_entry(fake.url, m, n) for m, n in counts.items()],
@@ -49,7 +55,8 @@ def cluster(fake, tmp_path_factory):
         "max-retry-interval": 0.0,
         "state": {"redis-url": url, "key-prefix": prefix, "refresh-seconds": 0.05,
                   "claim-ttl-seconds": 1.0},
-        "usage": {"enabled": False}, "watch-config": False,
+        "usage": {"database-url": services.with_schema(database, schema)},
+        "watch-config": False,
     }
     env = {"WEB_CONCURRENCY": "2"}
     a = launch(config, str(tmp_path_factory.mktemp("inst-a")), env)
@@ -60,6 +67,7 @@ def cluster(fake, tmp_path_factory):
     b.stop()
     client.close()
     services.drop_prefix(url, prefix)
+    services.drop_schema(database, schema)
 
 
 def chat(gw, model, **kwargs):
@@ -182,6 +190,40 @@ def test_round_robin_spreads_evenly_across_workers_and_instances(cluster, upstre
     for i in range(30):
         assert chat(a if i % 2 else b, "so-spread").status_code == 200
     assert [len(upstream.calls_for(key("so-spread", i))) for i in (1, 2, 3)] == [10, 10, 10]
+
+
+def usage_of(gw, model):
+    answer = manage(gw, "GET", "/usage?group_by=model")
+    return next((r["requests"] for r in answer["rows"] if r["key"] == model), 0)
+
+
+def test_usage_totals_count_the_requests_sent_through_both_instances(cluster, upstream):
+    a, b, _, _ = cluster
+    for i in range(14):
+        assert chat(a if i % 2 else b, "so-usage").status_code == 200
+    deadline = time.monotonic() + DEADLINE         # each worker writes its batch within 1 s
+    while (usage_of(a, "so-usage"), usage_of(b, "so-usage")) != (14, 14):
+        assert time.monotonic() < deadline, (usage_of(a, "so-usage"), usage_of(b, "so-usage"))
+        time.sleep(0.05)
+
+
+def requests_counted(gw, model):
+    text = requests.get(f"{gw.url}/metrics", headers={"Connection": "close"}, timeout=10).text
+    return sum(s.value for family in text_string_to_metric_families(text)
+               for s in family.samples
+               if s.name == "switchyard_requests_total" and s.labels.get("model") == model)
+
+
+def test_one_scrape_counts_every_worker_of_the_instance(cluster, upstream):
+    a, b, _, _ = cluster
+    for i in range(12):
+        assert chat(a if i % 3 else b, "so-metrics").status_code == 200
+    deadline = time.monotonic() + DEADLINE         # counted as each answer completes
+    while requests_counted(a, "so-metrics") != 8:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert {requests_counted(a, "so-metrics") for _ in range(6)} == {8}
+    assert {requests_counted(b, "so-metrics") for _ in range(6)} == {4}
 
 
 def _cool_until_half_open(cluster, upstream, model):
