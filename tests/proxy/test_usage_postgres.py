@@ -68,15 +68,16 @@ def test_several_stores_write_one_table_and_each_reports_all(database):
         store.close()
 
 
-def test_prune_deletes_records_past_retention(database):
+def test_prune_deletes_both_tables_past_retention(database):
     store = PostgresUsageStore(database, retention_days=30)
     now = T0 + 40 * DAY
-    store.submit_request(request_record(request_id="old", ts=now - 31 * DAY))
-    store.submit_request(request_record(request_id="new", ts=now - 29 * DAY))
-    store.submit_attempt({"request_id": "old", "ts": now - 31 * DAY, "seq": 1})
+    for request_id, age_days in (("old", 31), ("new", 29)):
+        store.submit_request(request_record(request_id=request_id, ts=now - age_days * DAY))
+        store.submit_attempt({"request_id": request_id, "ts": now - age_days * DAY, "seq": 1})
     store.flush()
     assert store.prune(now) == 2
-    assert fetch(database, "SELECT request_id FROM requests") == [("new",)]
+    assert fetch(database, "SELECT request_id FROM requests UNION ALL "
+                           "SELECT request_id FROM attempts") == [("new",), ("new",)]
     store.close()
 
 
