@@ -8,7 +8,7 @@ and most dialects have no twin: ``frequency_penalty``, ``presence_penalty``,
 ``service_tier``, ``prompt_cache_key`` / ``prompt_cache_retention``,
 ``prediction`` and ``verbosity``.
 """
-from translators import history
+from translators import history, prefill
 from translators.dropped import dropped
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
@@ -83,7 +83,8 @@ def _parse_response_format(response_format):
 
 def render_request(ir, model):
     """A Chat Completions body for an upstream serving ``model``."""
-    body = {"model": model, "messages": render_messages(ir["system"], history.repair(ir["messages"]))}
+    messages = prefill.as_instruction(history.repair(ir["messages"]))
+    body = {"model": model, "messages": render_messages(ir["system"], messages)}
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
         body["tools"] = render_tools(ir["tools"])

@@ -4,7 +4,7 @@ Field names follow the API reference ("Responses > Create") and the
 openai SDK's ``ResponseCreateParams``.  Tools are translated in
 ``tools.py``, which says what becomes of the ones only OpenAI has.
 """
-from translators import history
+from translators import history, prefill
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -88,7 +88,8 @@ def render_request(ir, model):
         raise TranslationError("the Responses API has no stop sequences")
     if (ir["n"] or 1) > 1:
         raise TranslationError("the Responses API returns one answer per request (n must be 1)")
-    body = {"model": model, "input": render_input(history.repair(ir["messages"]), ir["tools"])}
+    messages = prefill.as_instruction(history.repair(ir["messages"]))
+    body = {"model": model, "input": render_input(messages, ir["tools"])}
     if ir["system"]:
         body["instructions"] = "\n\n".join(part["text"] for part in ir["system"])
     if ir["tools"]:
