@@ -45,6 +45,21 @@ class Credential:
         return None
 
     @property
+    def display_name(self):
+        """How errors name this upstream: entry name (or provider kind) and
+        host, never the key: ``'fakeoai' (127.0.0.1:9)``."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return f"'{self.label or self.kind}' ({host})" if host else f"'{self.label or self.kind}'"
+
+    @property
+    def short_name(self):
+        """The name alone (for events sent mid-stream)."""
+        return f"'{self.label or self.kind}'"
+
+    @property
     def key_hint(self):
         return mask(self.api_key)
 
@@ -81,6 +96,17 @@ def mask_url(url):
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def mask_key(text, secret):
+    """``text`` (str or bytes) with every occurrence of ``secret`` masked:
+    an upstream error quoting the key we sent must not hand it on."""
+    if not secret or len(secret) < 8:
+        return text
+    if isinstance(text, bytes):
+        return text.replace(secret.encode(), mask(secret).encode()) \
+            if secret.encode() in text else text
+    return text.replace(secret, mask(secret)) if secret in text else text
 
 
 def _model_map(models):

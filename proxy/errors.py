@@ -12,7 +12,9 @@
     │   ├── NotFound             404  unknown model or route
     │   ├── MethodNotAllowed     405
     │   ├── PayloadTooLarge      413
-    │   └── ModelCooldown        429  every credential of the model is cooling
+    │   ├── UpstreamUnavailable  502/503  no credential usable (connection, auth, disabled)
+    │   ├── GatewayTimeout       504  request-timeout-seconds passed before the answer
+    │   └── ModelCooldown        429  every credential of the model is rate limited
     └── UpstreamError            talking to an upstream went wrong
         ├── UpstreamStatusError  it answered non-2xx (status, headers, body kept)
         ├── UpstreamConnectError connect failed, or reset before headers
@@ -41,6 +43,7 @@ class ClientError(SwitchyardError):
     status = 400
     error_type = None  # dialect default for the status when None
     code = None
+    cause = None       # a short failure class for the access log, if not the class name
 
     def __init__(self, message, *, error_type=None, code=None, headers=None):
         super().__init__(message)
@@ -76,6 +79,27 @@ class PayloadTooLarge(ClientError):
     status = 413
 
 
+class UpstreamUnavailable(ClientError):
+    """No credential of a model is usable, for reasons other than rate
+    limiting (connection or auth failures, disabled): 502 or 503, the
+    message naming the cause; ``retry_after`` seconds only when waiting helps."""
+    status = 503
+    code = "upstream_unavailable"
+
+    def __init__(self, message, *, status=503, retry_after=None, cause=None):
+        headers = {"Retry-After": str(max(1, int(retry_after + 0.999)))} \
+            if retry_after is not None else {"x-should-retry": "false"}
+        super().__init__(message, headers=headers, error_type=None)
+        self.status = status
+        self.cause = cause
+
+
+class GatewayTimeout(ClientError):
+    """The request outlived ``request-timeout-seconds`` before its answer began."""
+    status = 504
+    code = "request_timeout"
+
+
 class ModelCooldown(ClientError):
     """All credentials of a model are cooling down; ``retry_after`` seconds."""
     status = 429
@@ -89,12 +113,22 @@ class ModelCooldown(ClientError):
 
 
 class UpstreamError(SwitchyardError):
-    """Talking to an upstream failed.  ``credential_id`` names the credential."""
+    """Talking to an upstream failed.  ``credential_id`` names the credential.
 
-    def __init__(self, message, *, credential_id=None):
+    ``message`` says why, naming the upstream and its host ("upstream
+    'fakeoai' (127.0.0.1:9) refused the connection"); ``brief`` the same
+    without the host (for events sent mid-stream); ``cause`` is a short
+    class of the failure for logs and metrics (``connection_refused``,
+    ``connect_timeout``, ``first_byte_timeout``, ``read_timeout``,
+    ``connection_reset``, ``stream_truncated``, ``http_503``...).
+    """
+
+    def __init__(self, message, *, credential_id=None, cause=None, brief=None):
         super().__init__(message)
         self.message = message
         self.credential_id = credential_id
+        self.cause = cause or "upstream_error"
+        self.brief = brief or message
 
 
 class UpstreamStatusError(UpstreamError):
@@ -104,8 +138,9 @@ class UpstreamStatusError(UpstreamError):
     verbatim), ``headers`` the upstream response headers.
     """
 
-    def __init__(self, status, headers, body, *, credential_id=None):
-        super().__init__(f"upstream answered {status}", credential_id=credential_id)
+    def __init__(self, status, headers, body, *, credential_id=None, upstream="upstream"):
+        super().__init__(f"{upstream} returned {status}", credential_id=credential_id,
+                         cause=f"http_{status}")
         self.status = status
         self.headers = headers
         self.body = body

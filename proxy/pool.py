@@ -294,6 +294,26 @@ class CredentialPool:
         waits = [wait for wait in waits if wait is not None]
         return min(waits) if waits else None
 
+    def blocked(self, model):
+        """Why credentials for ``model`` cannot be picked now: for each one
+        disabled or cooling, ``(credential, kind, seconds left or None,
+        last_error)``; ``kind`` is "disabled" or the cooldown's
+        (``proxy.cooldown`` kinds)."""
+        creds, models = self._candidates(model, frozenset())
+        found = []
+        with self._lock:
+            now = self._clock()
+            for cred in creds:
+                state = self._states[cred.id]
+                if state.disabled:
+                    found.append((cred, "disabled", None, state.last_error))
+                    continue
+                running = [cd for cd in _cooldowns_of(state, models[cred.id]) if cd.until > now]
+                if running and not self._cooling_disabled(cred):
+                    longest = max(running, key=lambda cd: cd.until)
+                    found.append((cred, longest.kind, longest.until - now, state.last_error))
+        return found
+
     def _candidates(self, model, exclude):
         creds = [c for c in self.resolve(model) if c.id not in exclude
                  and (c.weight > 0 or not self._strategy.weighted)]
@@ -362,8 +382,9 @@ class CredentialPool:
         for key in restored:
             log.info("credential %s recovered for %s", cred.id, key or "all models")
 
-    def report_failure(self, cred, model, decision):
-        """Apply an outcome ``decision`` (``proxy.cooldown.Decision``)."""
+    def report_failure(self, cred, model, decision, *, cause=None):
+        """Apply an outcome ``decision`` (``proxy.cooldown.Decision``);
+        ``cause`` (a ``proxy.errors.UpstreamError``) says what failed."""
         if decision.kind == CANCELLED:
             self.report_cancelled(cred, model)
             return
@@ -372,6 +393,8 @@ class CredentialPool:
         cool = decision.cooldown is not None and not self._cooling_disabled(cred)
         error = {"status": decision.status, "kind": decision.kind,
                  "at": _iso(self._wall_clock())}
+        if cause is not None:
+            error.update(cause=cause.cause, message=cause.message)
         with self._lock:
             now = self._clock()
             state = self._states[cred.id]

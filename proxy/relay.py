@@ -15,12 +15,14 @@ import gevent
 import orjson
 
 import translators
-from proxy import affinity, cooldown, counting, echo, endpoints, signatures, streaming
-from proxy.errors import (BadRequest, ModelCooldown, NotFound, UpstreamConnectError, UpstreamError,
+from proxy import (affinity, cooldown, counting, echo, endpoints, signatures, streaming,
+                   unavailable)
+from proxy.credentials import mask_key
+from proxy.errors import (BadRequest, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
 from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.reply import Reply, json_reply
-from proxy.upstream import read_all
+from proxy.upstream import failure as upstream_failure, read_all
 from translators.ir import TranslationError
 
 log = logging.getLogger("switchyard.relay")
@@ -40,7 +42,7 @@ class _Budget:
         self.tried = set()
         self.another_round = False
         self.last_error = None
-        self.last_dialect = None
+        self.last_cred = None
 
     def new_round(self):
         """Start another pass over the credentials, if the failures allow it."""
@@ -72,10 +74,8 @@ def serve(front, runtime, client, observer):
         if reply is not None:
             return reply
     if budget.last_error is not None:
-        return error_reply(front, budget.last_error, budget.last_dialect)
-    wait = pool.next_ready_in(front.model) or 1.0
-    raise ModelCooldown(f"All credentials for model '{front.model}' are cooling down; "
-                        f"retry after {int(wait + 0.999)}s.", retry_after=wait)
+        return error_reply(front, budget.last_error, budget.last_cred)
+    raise unavailable.error(pool, front.model)
 
 
 def _wait_for_recovery(pool, model, budget):
@@ -120,8 +120,8 @@ def _try(front, runtime, client, observer, cred, budget):
     observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
                      outcome=decision.kind, latency=time.monotonic() - started,
                      error=failure.message)
-    pool.report_failure(cred, front.model, decision)
-    budget.last_error, budget.last_dialect = failure, cred.dialect
+    pool.report_failure(cred, front.model, decision, cause=failure)
+    budget.last_error, budget.last_cred = failure, cred
     if not decision.retry:
         budget.calls_left = 0
     budget.tried.add(cred.id)
@@ -193,8 +193,8 @@ def _whole_reply(front, cred, resp, observer, same):
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise UpstreamConnectError("upstream sent a body that is not JSON",
-                                   credential_id=cred.id) from None
+        raise upstream_failure(UpstreamConnectError, cred, "bad_response",
+                      "sent a body that is not JSON") from None
     usage = translators.dialect(cred.dialect).parse_usage(data)
     if usage:
         observer.usage(usage)
@@ -230,31 +230,35 @@ def _echo_reply(front, observer):
     return json_reply(200, body)
 
 
-def error_reply(front, exc, upstream_dialect):
-    """The client's view of the last upstream failure."""
+def error_reply(front, exc, cred):
+    """The client's view of the last upstream failure: its status and body
+    when it answered, else 502/504 saying which upstream failed how."""
     if isinstance(exc, UpstreamStatusError):
-        return _status_error_reply(front, exc, upstream_dialect)
-    status = 504 if isinstance(exc, UpstreamTimeout) else 502
-    message = ("The upstream did not answer in time." if status == 504
-               else "Could not reach the upstream.")
-    return json_reply(status, translators.render_error(front.dialect, status, message))
+        reply = _status_error_reply(front, exc, cred)
+    else:
+        status = 504 if isinstance(exc, UpstreamTimeout) else 502
+        reply = json_reply(status, translators.render_error(front.dialect, status,
+                                                            exc.message + "."))
+    reply.error_class = exc.cause
+    return reply
 
 
-def _status_error_reply(front, exc, from_dialect):
+def _status_error_reply(front, exc, cred):
     """Upstream JSON error bodies pass through with their status; bodies of
-    another dialect are reshaped so the client's SDK can read them."""
+    another dialect are reshaped so the client's SDK can read them.  The key
+    we sent is masked wherever the upstream quoted it."""
     headers = [(k, v) for k, v in forward_response_headers(exc.headers)
                if k.lower().startswith(_ERROR_HEADERS)]
+    raw = mask_key(exc.body, cred.api_key)
     try:
-        data = orjson.loads(exc.body)
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         data = None
-    if isinstance(data, dict) and from_dialect == front.dialect:
-        return Reply(exc.status, headers, exc.body)
+    if isinstance(data, dict) and cred.dialect == front.dialect:
+        return Reply(exc.status, headers, raw)
     if isinstance(data, dict):
-        body = translators.translate_error(from_dialect, front.dialect, data)
+        body = translators.translate_error(cred.dialect, front.dialect, data)
     else:
-        body = translators.render_error(front.dialect, exc.status,
-                                        f"The upstream answered HTTP {exc.status}.")
+        body = translators.render_error(front.dialect, exc.status, exc.message + ".")
     return json_reply(exc.status, body, headers)
 

@@ -11,6 +11,7 @@ class Reply:
     headers: list = field(default_factory=list)
     body: object = b""            # bytes, or an iterator of bytes for streams
     content_type: str = "application/json"
+    error_class: str = None       # why an error reply was made (access log, usage record)
 
     @property
     def streamed(self):

@@ -101,7 +101,7 @@ def _install_hooks(app):
 
     @app.errorhandler(ClientError)
     def client_error(exc):
-        _settle(exc.status, type(exc).__name__)
+        _settle(exc.status, exc.cause or type(exc).__name__)
         return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers)
 
     @app.errorhandler(HTTPException)
@@ -279,7 +279,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         try:
             return relay.serve(front, current, client, observer)
         except ClientError as exc:
-            observer.settle(exc.status, error_class=type(exc).__name__)
+            observer.settle(exc.status, error_class=exc.cause or type(exc).__name__)
             raise
         except Exception:
             observer.settle(500, error_class="internal")
@@ -296,7 +296,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
     # The usage record, metrics and access-log line are written once the
     # client has its answer (proxy.lifecycle), not on the latency path.
     if not reply.streamed:           # streams are settled by their own generator
-        observer.settle(reply.status)
+        observer.settle(reply.status, error_class=reply.error_class)
     return Response(reply.body, reply.status, headers=reply.headers,
                     content_type=reply.content_type, direct_passthrough=reply.streamed)
 

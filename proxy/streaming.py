@@ -17,7 +17,8 @@ from proxy import signatures, sse, watch
 from proxy.errors import ClientError, UpstreamError, UpstreamStreamError
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
-from proxy.upstream import iter_bytes
+from proxy.credentials import mask_key
+from proxy.upstream import failure, iter_bytes
 
 log = logging.getLogger("switchyard.streaming")
 
@@ -63,15 +64,15 @@ def _first_batch(batches, cred):
                 if data is None:
                     continue             # comment / keep-alive
                 if watch.is_error_event(cred.dialect, name, data):
-                    raise UpstreamStreamError(
-                        f"upstream stream began with an error: {data[:300]}",
-                        credential_id=cred.id)
+                    raise failure(UpstreamStreamError, cred, "stream_error_event",
+                                  "began its stream with an error: "
+                                  + mask_key(data[:300], cred.api_key))
                 return seen + batch
             seen += batch
     except UpstreamError as exc:
         raise BootstrapFailed(exc) from None
-    raise BootstrapFailed(UpstreamStreamError("upstream stream ended before its first event",
-                                              credential_id=cred.id))
+    raise BootstrapFailed(failure(UpstreamStreamError, cred, "stream_truncated",
+                                  "ended its stream before the first event"))
 
 
 def open(front, cred, resp, config, observer, *, same):
@@ -80,7 +81,7 @@ def open(front, cred, resp, config, observer, *, same):
     first = _first_batch(batches, cred)
     relay = (_Passthrough(front, cred, observer) if same
              else _Translated(front, cred, observer))
-    body = _relay_body(first, batches, relay, _keepalive(front, config), resp, observer)
+    body = _relay_body(first, batches, relay, _keepalive(front, config), resp, observer, cred)
     headers = (forward_response_headers(resp.headers) if same else []) + _STREAM_HEADERS
     return Reply(200, headers, body, content_type="text/event-stream")
 
@@ -103,21 +104,33 @@ def _keepalive(front, config):
     return seconds, sse.CLAUDE_PING if front.dialect == "claude" else sse.KEEPALIVE
 
 
-def _relay_body(first, batches, relay, keepalive, resp, observer):
+def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     seconds, tick_bytes = keepalive
     upstream = _with_keepalive(batches, seconds)
     status, error_class = 200, None
     try:
         observer.first_byte()
         yield b"".join(map(relay.event, first))
+        last = first
         for batch in upstream:
-            out = tick_bytes if batch is _TICK else b"".join(map(relay.event, batch))
+            if batch is _TICK:
+                yield tick_bytes
+                continue
+            last = batch
+            out = b"".join(map(relay.event, batch))
             if out:
                 yield out
+        if not watch.ends_complete(cred.dialect, last):
+            # a body that ended cleanly, but before the dialect's last event
+            raise failure(UpstreamStreamError, cred, "stream_truncated",
+                          "ended the stream before its last event")
         yield relay.close()
     except UpstreamError as exc:
-        error_class = type(exc).__name__
-        yield relay.fail(exc.message)
+        # Never an ending we made up: the client must learn the answer is
+        # incomplete.  The event names the upstream, not its host.
+        log.warning("stream truncated: %s", exc.message)
+        error_class = "stream_truncated"
+        yield relay.fail(f"{exc.brief}; the answer is incomplete.")
     except Exception:                       # a bug must not leave a stream hanging open
         log.exception("stream relay failed")
         error_class = "internal"

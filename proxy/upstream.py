@@ -132,18 +132,16 @@ class UpstreamClient:
                                 redirect=False, assert_same_host=False,
                                 timeout=_timeout(timeouts), preload_content=False,
                                 decode_content=True)
-        except urllib3.exceptions.TimeoutError as exc:
-            kind = UpstreamConnectError if _refused(exc) else UpstreamTimeout
-            raise kind(_describe(exc), credential_id=cred.id) from None
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-            raise UpstreamConnectError(_describe(exc), credential_id=cred.id) from None
+            raise _before_head(exc, cred, timeouts) from None
         if resp.status >= 300:
             try:
                 error_body = read_all(resp, cred)
             except (UpstreamStreamError, UpstreamTimeout):
                 error_body = b""
             raise UpstreamStatusError(resp.status, resp.headers, error_body,
-                                      credential_id=cred.id)
+                                      credential_id=cred.id,
+                                      upstream=f"upstream {cred.display_name}")
         return resp
 
     def _pool_for(self, url, proxy_url):
@@ -186,10 +184,49 @@ def _split(url):
     return (url[:slash], url[slash:]) if slash >= 0 else (url, "/")
 
 
-def _refused(exc):
-    """urllib3 files a refused or unresolvable connection under
-    ``ConnectTimeoutError``; it is a connection failure, not a timeout."""
-    return isinstance(exc, urllib3.exceptions.NewConnectionError)
+def failure(kind, cred, cause, reason):
+    """``kind`` (an ``UpstreamError`` class) saying that ``cred``'s upstream
+    ``reason`` ("refused the connection"), its host named in ``message``
+    only (mid-stream events use ``brief``)."""
+    return kind(f"upstream {cred.display_name} {reason}", credential_id=cred.id, cause=cause,
+                brief=f"upstream {cred.short_name} {reason}")
+
+
+def _before_head(exc, cred, timeouts):
+    """The ``proxy.errors`` failure for a urllib3 error raised before the
+    response head arrived."""
+    errors = urllib3.exceptions
+    if isinstance(exc, errors.NameResolutionError):
+        return failure(UpstreamConnectError, cred, "dns_failure", "could not be resolved")
+    if isinstance(exc, errors.NewConnectionError):   # (urllib3 files it under timeouts)
+        if isinstance(exc.__context__, ConnectionRefusedError) or "refused" in str(exc):
+            return failure(UpstreamConnectError, cred, "connection_refused",
+                           "refused the connection")
+        return failure(UpstreamConnectError, cred, "connect_failed",
+                       f"could not be reached ({_os_reason(exc)})")
+    if isinstance(exc, errors.ConnectTimeoutError):
+        return failure(UpstreamTimeout, cred, "connect_timeout",
+                       f"timed out after {timeouts[0]:g} s connecting")
+    if isinstance(exc, errors.ReadTimeoutError):
+        return failure(UpstreamTimeout, cred, "read_timeout",
+                       f"sent no answer within {timeouts[1]:g} s (read-timeout-seconds)")
+    if isinstance(exc, errors.SSLError):
+        return failure(UpstreamConnectError, cred, "tls_error", "failed the TLS handshake")
+    if isinstance(exc, errors.ProxyError):
+        return failure(UpstreamConnectError, cred, "proxy_error",
+                       "could not be reached through its proxy-url")
+    if isinstance(exc, ValueError) and not isinstance(exc, errors.HTTPError):
+        return failure(UpstreamConnectError, cred, "bad_request_line",
+                       f"could not be sent the request ({_describe(exc)})")
+    return failure(UpstreamConnectError, cred, "connection_reset",
+                   "closed the connection without answering")
+
+
+def _os_reason(exc):
+    """The operating system's words for a failed connect ("Network is
+    unreachable"), without urllib3's wrapping (which names the pool)."""
+    text = str(exc)
+    return text.rsplit("] ", 1)[-1].rstrip(")") if "] " in text else "connection failed"
 
 
 def read_all(resp, cred):
@@ -219,10 +256,12 @@ def _reading(resp, cred):
     """Map body-read failures to ``proxy.errors``; close ``resp`` after."""
     try:
         yield
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise UpstreamTimeout(_describe(exc), credential_id=cred.id) from None
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise UpstreamStreamError(_describe(exc), credential_id=cred.id) from None
+    except urllib3.exceptions.ReadTimeoutError:
+        raise failure(UpstreamTimeout, cred, "read_timeout",
+                      "went silent mid-answer (read-timeout-seconds)") from None
+    except (urllib3.exceptions.HTTPError, OSError):
+        raise failure(UpstreamStreamError, cred, "stream_truncated",
+                      "closed the connection mid-answer") from None
     finally:
         resp.close()
 

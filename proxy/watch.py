@@ -4,6 +4,8 @@ Same-dialect streams are relayed as raw bytes; only events that can hold
 usage or a tool call (a cheap substring test) are parsed, so the hot path
 stays free of JSON work for plain text deltas.
 """
+import re
+
 import translators
 from proxy.sse import decode_data, parse
 
@@ -97,3 +99,26 @@ def _tool_calls(dialect, data):
                 call = part.get("functionCall")
                 if call:
                     yield call.get("name"), call.get("id")
+
+
+# What the last data event of a complete stream holds, per dialect: Chat
+# Completions ends with `data: [DONE]` (servers that omit it still sent a
+# finish_reason or the usage chunk); Anthropic with message_stop; Responses
+# with response.completed / .incomplete / .failed; Gemini's last chunk has a
+# finishReason.  An error event is an ending too (already relayed).
+_COMPLETE = {
+    "openai": re.compile(rb'\[DONE\]|"finish_reason":\s*"|"usage":\s*\{|^data: ?\{"error"', re.M),
+    "claude": re.compile(rb"message_stop|^event: ?error", re.M),
+    "responses": re.compile(rb"response\.(completed|incomplete|failed)|^event: ?error", re.M),
+    "gemini": re.compile(rb'"finishReason"|^data: ?\[?\{"error"', re.M),
+}
+
+
+def ends_complete(dialect, batch):
+    """Whether the last data event in ``batch`` (raw events, the stream's
+    last batch) is one a complete stream of ``dialect`` ends with.  Only the
+    end of the stream is looked at: no per-event work."""
+    for raw in reversed(batch):
+        if b"data:" in raw:
+            return _COMPLETE[dialect].search(raw) is not None
+    return True     # only comments in the last read: nothing to judge by

@@ -8,7 +8,8 @@ from proxy.front import FrontRequest
 EVENTS = (b'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n'
           b'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n'
           b"data: [DONE]\n\n")
-CRED = SimpleNamespace(id="c1", dialect="openai", kind="openai-compat")
+CRED = SimpleNamespace(id="c1", dialect="openai", kind="openai-compat", api_key="sk-test-key-123",
+                       display_name="'fake' (127.0.0.1:1)", short_name="'fake'")
 
 
 class FakeResponse:

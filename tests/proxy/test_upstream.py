@@ -9,7 +9,7 @@ import pytest
 from proxy import upstream
 from proxy.errors import UpstreamConnectError, UpstreamStatusError
 
-CRED = SimpleNamespace(id="c1", proxy_url="")
+CRED = SimpleNamespace(id="c1", proxy_url="", display_name="'fake' (127.0.0.1:1)", short_name="'fake'")
 TIMEOUTS = (2, 5)              # (connect, read) seconds
 
 
