@@ -7,6 +7,8 @@ import uuid
 import pytest
 import requests
 
+from proxy import sse
+
 from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS
 from tests.integration.fake_upstream import Fault
 from tests.integration.test_request_lifecycle import access_line
@@ -29,17 +31,9 @@ def _request(client, model):
 
 def _events(text):
     """``[(event name, data)]`` of an SSE body."""
-    events = []
-    for block in text.split("\n\n"):
-        name, data = None, []
-        for line in block.splitlines():
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data:
-            events.append((name, "\n".join(data)))
-    return events
+    splitter = sse.EventSplitter()
+    raws = splitter.feed(text.encode()) + splitter.flush()
+    return [(name, data) for name, data in map(sse.parse, raws) if data is not None]
 
 
 def _assert_told_incomplete(client, events):
