@@ -10,7 +10,7 @@ export PORT
 export SWITCHYARD_HOST ?= 127.0.0.1
 endif
 
-.PHONY: run test test-clis smoke install install-dev bench clean
+.PHONY: run test test-clis test-deploy smoke install install-dev bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-clis: install-dev   # opt-in: the pinned Claude Code / Codex / Gemini CLIs 
 
 smoke:            # `make run` in a copy of the tree, runtime deps only; echo via all four front doors
 	$(PYTHON) tests/smoke/runtime_smoke.py
+
+test-deploy: install-dev   # deploy/: the Dockerfile's steps without Docker, the compose file, the systemd unit
+	$(PYTHON) deploy/check_dockerfile.py
+	$(BIN)/pytest tests/deploy
 
 bench:            # benchmarks (not part of `make test`): see bench/README.md
 	bench/run.sh
