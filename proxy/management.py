@@ -537,7 +537,7 @@ def _upstream_routes(bp):
 
 def register(app, *, lockout=None):
     """Serve ``/v0/management/*`` and ``/v0/usage`` from ``app``."""
-    lockout = lockout or Lockout()
+    lockout = lockout or state.current().lockout(Lockout())
     app.extensions["switchyard.lockout"] = lockout     # the dashboard's login counts too
     mgmt, usage = create_blueprints(lockout)
     app.register_blueprint(mgmt)

@@ -73,6 +73,11 @@ class MemoryStore:
     def share_signature(self, call_id, signature):
         pass
 
+    def lockout(self, local):
+        """The management lockout to use: ``local`` (a
+        ``proxy.management.Lockout``) here, shared counters elsewhere."""
+        return local
+
     # --- lifecycle ---
 
     def describe(self):

@@ -11,6 +11,9 @@ process keeps it in step:
   and bumps a version counter;
 - every ``refresh`` seconds it reads that counter (one GET) and, when it
   moved, re-reads every record it knows (one pipelined HGETALL each);
+- a management change to the config file (add a key, reload) bumps a
+  reload counter; every process seeing it move re-reads its config file
+  (instances share one file, e.g. on a volume);
 - what must be atomic across processes asks Redis at once: a half-open
   probe claim (a Lua SET NX PX over the cooldowns' keys, renewed while the
   probe runs, so a killed worker's claim expires after ``claim_ttl``), a
@@ -40,6 +43,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
+from proxy.state.lockout import SharedLockout
 from proxy.state.memory import MemoryStore
 from proxy.state.records import Cooldown
 
@@ -119,6 +123,7 @@ class RedisStore(MemoryStore):
         self._pending = []                  # (key, value, ttl ms) to SET
         self._held = {}                     # probe key -> monotonic time its lease ends
         self._seen = _NEVER                 # (version, reload) counters last read
+        self._reloaded = None               # the reload counter this process has acted on
         self._stale = True                  # re-read the records whatever the version says
         self._up = True
         self._outage_logged = None
@@ -194,6 +199,7 @@ class RedisStore(MemoryStore):
         seen = self._call(self._redis.incr, f"{self._p}reload", default=None)
         if seen is not None:
             self._seen = (self._seen[0], str(seen))
+            self._reloaded = str(seen)
 
     def _get(self, key):
         return self._call(self._redis.get, self._p + key, default=None) if self._up else None
@@ -211,9 +217,13 @@ class RedisStore(MemoryStore):
             self._down(exc)
             return default
 
+    def lockout(self, local):
+        return SharedLockout(self._redis, self._p, local, self._down)
+
     def describe(self):
         return {"backend": "redis", "worker": os.getpid(), "reachable": self._up,
-                "version": int(self._seen[0] or 0), "server": self._redacted()}
+                "version": int(self._seen[0] or 0), "reloads": int(self._reloaded or 0),
+                "server": self._redacted()}
 
     # --- the background greenlet ---
 
@@ -350,7 +360,10 @@ class RedisStore(MemoryStore):
             self._apply(cred_id, remote)
         self._seen = seen
         if reloaded and self.on_reload is not None:
-            gevent.spawn(self.on_reload)
+            try:
+                self.on_reload()
+            finally:
+                self._reloaded = seen[1]
 
     def _apply(self, cred_id, remote):
         """Bring one local record in line with Redis, except fields this

@@ -60,7 +60,8 @@ def cluster(fake, tmp_path_factory):
     }
     env = {"WEB_CONCURRENCY": "2"}
     a = launch(config, str(tmp_path_factory.mktemp("inst-a")), env)
-    b = launch(config, str(tmp_path_factory.mktemp("inst-b")), env)
+    b = launch(config, str(tmp_path_factory.mktemp("inst-b")),     # one config file for all
+               dict(env, SWITCHYARD_CONFIG=a.config_path))
     client = redis.Redis.from_url(url, decode_responses=True)
     yield a, b, client, prefix
     a.stop()
@@ -190,6 +191,25 @@ def test_round_robin_spreads_evenly_across_workers_and_instances(cluster, upstre
     for i in range(30):
         assert chat(a if i % 2 else b, "so-spread").status_code == 200
     assert [len(upstream.calls_for(key("so-spread", i))) for i in (1, 2, 3)] == [10, 10, 10]
+
+
+def test_a_client_key_added_through_one_instance_works_on_every_worker(cluster, upstream):
+    a, b, client, prefix = cluster
+    added = requests.post(f"{a.url}/v0/management/api-keys", json={"label": "late"},
+                          headers={"X-Management-Key": MGMT_KEY}, timeout=10)
+    assert added.status_code == 201, added.text
+    reloads = int(client.get(f"{prefix}reload"))
+    for gw in (a, b):
+        pending, deadline = workers(gw), time.monotonic() + DEADLINE
+        while pending:
+            assert time.monotonic() < deadline, f"workers {pending} never reloaded"
+            answer = manage(gw, "GET", "/pool")["state"]
+            if answer["reloads"] >= reloads:
+                pending.discard(answer["worker"])
+    for i in range(8):
+        answer = requests.get(f"{(a, b)[i % 2].url}/v1/models", timeout=10, headers={
+            "Authorization": f"Bearer {added.json()['key']}", "Connection": "close"})
+        assert answer.status_code == 200
 
 
 def usage_of(gw, model):
