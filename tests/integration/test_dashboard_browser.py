@@ -41,6 +41,7 @@ TRAFFIC = [(CLIENT_KEY, "ci-laptop", "openai", "openai")] * 3 + [
     (BATCH_KEY, "batch-jobs", "gemini", "gemini"), (BATCH_KEY, "batch-jobs", "gemini", "gemini"),
 ]
 FAILING = (BATCH_KEY, "batch-jobs", "responses", "responses")   # the upstream refuses its key
+ACTOR = '<img src=x onerror="document.body.dataset.pwned=1">nightly'   # client-chosen text
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,8 @@ def dash_gateway(fake, tmp_path_factory):
 def send(gw, key, front, upstream):
     model = MODELS[upstream]
     headers = {"Authorization": f"Bearer {key}"}
+    if key == BATCH_KEY:
+        headers["X-Switchyard-Actor"] = ACTOR
     if front == "openai":
         path, body = "/v1/chat/completions", {"model": model,
                                               "messages": [{"role": "user", "content": "hi"}]}
@@ -216,6 +219,7 @@ def test_dashboard_in_a_real_browser(dash_gateway, traffic, page, tmp_path):
 
 
 def test_a_client_key_sees_only_its_own_usage(dash_gateway, traffic, page):
+    page.emulate_media(color_scheme="dark")
     page.goto(f"{dash_gateway.url}/dashboard")
     page.fill("#key", BATCH_KEY)
     page.click("#login-form button")
@@ -223,3 +227,12 @@ def test_a_client_key_sees_only_its_own_usage(dash_gateway, traffic, page):
     expect(page.locator('[data-tab="credentials"]')).to_have_count(0)
     expect(page.locator('[data-total="requests"] dd')).to_have_text(
         str(sum(1 for t in TRAFFIC if t[0] == BATCH_KEY) + 1))
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(21, 25, 30)"                 # the dark theme, as the browser asks
+    # A client-chosen actor is shown as text, never run as markup.
+    page.select_option('#usage-form select[name="group_by"]', "actor")
+    page.click('#usage-form button[type="submit"]')
+    expect(page.locator("#usage-rows tbody tr td:first-child")).to_have_text([ACTOR])
+    expect(page.locator("#usage-chart .legend")).to_have_text(ACTOR[:23] + "…")
+    assert page.locator("#usage-rows img, #usage-chart img").count() == 0
+    assert page.evaluate("document.body.dataset.pwned") is None
