@@ -24,6 +24,7 @@ class LiveFeed:
         self._seq = itertools.count(1)
         self._watchers = 0
         self._event = Event()
+        self.closed = False
 
     def publish(self, record):
         self._ring.append((next(self._seq), record))
@@ -40,7 +41,7 @@ class LiveFeed:
         """Records newer than ``seq``; blocks (this green thread only) until
         one is published or ``timeout`` seconds pass."""
         newer = self.since(seq)
-        if newer:
+        if newer or self.closed:
             return newer
         self._watchers += 1
         try:
@@ -48,6 +49,13 @@ class LiveFeed:
         finally:
             self._watchers -= 1
         return self.since(seq)
+
+
+    def close(self):
+        """The worker is stopping: every watcher returns now and waits no more
+        (a live view must not hold a graceful stop for its whole timeout)."""
+        self.closed = True
+        self._event.set()
 
 
 _current = LiveFeed()
@@ -59,3 +67,7 @@ def current():
 
 def publish(record):
     _current.publish(record)
+
+
+def close():
+    _current.close()

@@ -25,12 +25,13 @@ latency.  What its handler lacked or did slowly, changed here:
 import time
 from http.client import LineTooLong
 
+import gevent
 import orjson
 from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
 import translators
-from proxy import http1
+from proxy import http1, live_feed
 from proxy.front import path_dialect
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
@@ -151,3 +152,9 @@ class Worker(GeventPyWSGIWorker):
         # read once: through pywsgi's log adapter it costs a few µs a request
         Handler.access_log = self.log.access_log_enabled
         super().init_process()
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM: stop gracefully, and end the dashboard's live streams now
+        (they never finish by themselves; spawned: not in a signal handler)."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(live_feed.close)

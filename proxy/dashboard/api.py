@@ -86,14 +86,18 @@ def create_blueprint():
         backlog = _int_arg(request.args.get("backlog"), BACKLOG, live_feed.SIZE)
         return Response(_events(live_feed.current(), after, backlog),
                         content_type="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+                        # one connection per stream: once it ends, nothing idle
+                        # is left to hold a worker's graceful stop
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no",
+                                 "Connection": "close"})
 
     return bp
 
 
 def _events(feed, after, backlog):
     """SSE frames: the backlog (or what followed ``after``), then each new
-    request as it finishes, until ``STREAM_SECONDS`` have passed."""
+    request as it finishes, until ``STREAM_SECONDS`` have passed or the
+    worker stops."""
     yield b"retry: 2000\n\n"
     batch = feed.since(after, backlog if not after else live_feed.SIZE)
     seq, deadline = after, time.monotonic() + STREAM_SECONDS
@@ -106,6 +110,6 @@ def _events(feed, after, backlog):
         else:
             yield b": keep-alive\n\n"
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or feed.closed:
             return
         batch = feed.wait(seq, min(KEEPALIVE_SECONDS, left))

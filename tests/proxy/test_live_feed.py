@@ -36,3 +36,12 @@ def test_wait_returns_at_once_when_newer_records_exist_and_empty_on_timeout():
     feed.publish({"n": 1})
     assert feed.wait(0, 30) == [(1, {"n": 1})]
     assert feed.wait(1, 0) == []
+
+
+def test_close_releases_watchers_and_later_waits():
+    feed = LiveFeed()
+    watcher = gevent.spawn(feed.wait, 0, 30)
+    gevent.idle()
+    feed.close()
+    assert watcher.get(timeout=5) == [] and feed.closed
+    assert feed.wait(0, 30) == []          # returns at once once closed
