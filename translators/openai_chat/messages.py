@@ -9,6 +9,7 @@ from translators.dropped import dropped
 from translators.ir import (TranslationError, new_id, text, tool_call, tool_names_by_id,
                            with_cache_mark)
 
+from . import custom
 from .content import parse_content, render_text, render_user_content
 
 _USER_PARTS = ("text", "image_url", "file", "input_audio")
@@ -71,14 +72,22 @@ def parse_assistant(message):
     parts.extend(parse_content(message.get("content"), _ASSISTANT_PARTS))
     if message.get("refusal"):
         parts.append(text(message["refusal"]))
-    parts.extend(parse_tool_call(call) for call in message.get("tool_calls") or [])
+    calls = (parse_tool_call(call) for call in message.get("tool_calls") or [])
+    parts.extend(call for call in calls if call is not None)
     return parts
 
 
 def parse_tool_call(call):
-    """An IR tool_call part of one ``tool_calls`` entry (request or response)."""
+    """An IR tool_call part of one ``tool_calls`` entry (request or response);
+    None for a kind of call with no IR form (dropped; its result then answers
+    nothing and goes too)."""
+    if not isinstance(call, dict):
+        raise TranslationError("every tool call must be an object")
+    if call.get("type") == custom.CUSTOM:
+        return custom.parse_call(call)
     if call.get("type", "function") != "function":
-        raise TranslationError(f"tool call type {call.get('type')!r} cannot be translated")
+        dropped("openai", f"tool call of type {call.get('type')!r}")
+        return None
     function = call.get("function") or {}
     return tool_call(call.get("id") or new_id("call_"), function.get("name"),
                      function.get("arguments") or "{}")
@@ -126,8 +135,9 @@ def _render_assistant_turn(parts):
     return [render_assistant(parts)]
 
 
-def render_assistant(parts):
-    """An assistant message (history turn or response ``message``) of IR parts."""
+def render_assistant(parts, custom_names=()):
+    """An assistant message (history turn or response ``message``) of IR
+    parts; calls of the tools named in ``custom_names`` are custom calls."""
     unknown = {p["type"] for p in parts} - {"text", "reasoning", "redacted_reasoning", "tool_call"}
     if unknown:
         raise TranslationError(f"an assistant turn cannot hold {', '.join(sorted(unknown))} parts")
@@ -139,7 +149,8 @@ def render_assistant(parts):
     reasoning = "".join(p["text"] for p in parts if p["type"] == "reasoning")
     if reasoning:
         message["reasoning_content"] = reasoning
-    calls = [render_tool_call(p) for p in parts if p["type"] == "tool_call"]
+    calls = [custom.render_call(p) if p["name"] in custom_names else render_tool_call(p)
+             for p in parts if p["type"] == "tool_call"]
     if calls:
         message["tool_calls"] = calls
     elif message["content"] is None:

@@ -6,6 +6,7 @@ OpenAI upstream keep choice 0.
 """
 from translators.ir import new_id, new_response, now
 
+from . import custom
 from .messages import parse_assistant, render_assistant
 from .usage import parse_usage, render_usage
 
@@ -71,10 +72,10 @@ def parse_response(body):
 def render_response(ir, model, request):
     """A ``chat.completion`` body answering as ``model``.
 
-    ``request`` is unused: a chat completion echoes nothing of its request
-    but the model name.
+    ``request`` says which tools the client declared as custom (their calls
+    are custom calls); a chat completion echoes nothing else of it.
     """
-    message = dict(render_assistant(ir["content"]), refusal=None)
+    message = dict(render_assistant(ir["content"], custom.names(request)), refusal=None)
     has_calls = "tool_calls" in message
     body = {
         "id": completion_id(ir["id"]), "object": "chat.completion",

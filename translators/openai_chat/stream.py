@@ -13,8 +13,10 @@ got a name or an id gets generated ones (``ir.call_block``).  ``finish_reason``
 precedes the usage chunk, whereas the IR wants usage first, so the decoder
 holds both until ``[DONE]``.
 """
+from translators import freeform
 from translators.ir import call_block, new_id, now
 
+from . import custom
 from .errors import parse_error, stream_error_event
 from .response import completion_id, finish_reason_for, stop_reason_of
 from .usage import parse_usage, render_usage
@@ -167,9 +169,9 @@ class StreamDecoder:
 class StreamEncoder:
     """IR stream events in, ``(None, chunk)`` client events out."""
 
-    # No chunk of their own: blocks have no boundaries in chunks, and
-    # signatures and redacted reasoning have no OpenAI field.
-    _SILENT = ("block_stop", "signature_delta")
+    # No chunk of their own: signatures and redacted reasoning have no
+    # OpenAI field (and blocks no boundaries in chunks, but a custom call's).
+    _SILENT = ("signature_delta",)
 
     def __init__(self, model, request):
         self._model = model
@@ -178,6 +180,8 @@ class StreamEncoder:
         self._id = new_id("chatcmpl-")
         self._created = now()
         self._tool_positions = {}  # IR block index -> OpenAI tool_calls index
+        self._custom_names = custom.names(request)
+        self._custom_inputs = {}   # IR block index -> a custom call's arguments so far
         self._usage = None
         self._stop_reason = None
         self._done = False
@@ -199,8 +203,23 @@ class StreamEncoder:
             return []
         position = len(self._tool_positions)
         self._tool_positions[event["index"]] = position
-        call = {"index": position, "id": block["id"], "type": "function",
-                "function": {"name": block["name"], "arguments": ""}}
+        if block["name"] in self._custom_names:
+            # A custom call's raw input is sent whole when its block stops:
+            # the IR streams it as JSON text ({"input": ...}).
+            self._custom_inputs[event["index"]] = ""
+            call = {"index": position, "id": block["id"], "type": custom.CUSTOM,
+                    "custom": {"name": block["name"], "input": ""}}
+        else:
+            call = {"index": position, "id": block["id"], "type": "function",
+                    "function": {"name": block["name"], "arguments": ""}}
+        return [self._chunk({"tool_calls": [call]})]
+
+    def _on_block_stop(self, event):
+        arguments = self._custom_inputs.pop(event["index"], None)
+        if arguments is None:
+            return []
+        value = freeform.raw_input(arguments or "{}")
+        call = {"index": self._tool_positions[event["index"]], "custom": {"input": value}}
         return [self._chunk({"tool_calls": [call]})]
 
     def _on_text_delta(self, event):
@@ -210,6 +229,9 @@ class StreamEncoder:
         return [self._chunk({"reasoning_content": event["text"]})]
 
     def _on_arguments_delta(self, event):
+        if event["index"] in self._custom_inputs:
+            self._custom_inputs[event["index"]] += event["arguments"]
+            return []
         call = {"index": self._tool_positions[event["index"]],
                 "function": {"arguments": event["arguments"]}}
         return [self._chunk({"tool_calls": [call]})]

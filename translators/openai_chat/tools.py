@@ -1,11 +1,17 @@
 """Tool definitions and ``tool_choice``: OpenAI <-> IR.
 
 OpenAI wraps each function as ``{"type": "function", "function": {...}}``
-(API reference, "Chat Completions > tools").  ``custom`` (free-form grammar)
-tools have no counterpart in the other dialects.
+(API reference, "Chat Completions > tools").  ``custom`` (freeform) tools
+are parsed in ``custom.py``; every IR tool is rendered as a function, the
+one form every OpenAI-compatible server takes (a custom tool's calls then
+come back as ``{"input": ...}`` arguments and reach a client that declared
+it as custom calls again).
 """
+from translators.dropped import dropped
 from translators.ir import TranslationError
 from translators.tool_schema import with_properties
+
+from . import custom
 
 # OpenAI: omitting ``parameters`` defines a function with an empty parameter
 # list; other dialects want a schema, so it is spelled out.
@@ -13,13 +19,19 @@ _EMPTY_SCHEMA = {"type": "object", "properties": {}}
 
 
 def parse_tools(tools):
-    return [_parse_tool(tool) for tool in tools or []]
+    parsed = (_parse_tool(tool) for tool in tools or [])
+    return [tool for tool in parsed if tool is not None]
 
 
 def _parse_tool(tool):
-    kind = tool.get("type") if isinstance(tool, dict) else None
+    if not isinstance(tool, dict):
+        raise TranslationError("every tool must be an object")
+    kind = tool.get("type")
+    if kind == custom.CUSTOM:
+        return custom.parse_tool(tool)
     if kind != "function":
-        raise TranslationError(f"tool type {kind!r} cannot be translated")
+        dropped("openai", f"tool of type {kind!r}")
+        return None
     function = tool.get("function") or {}
     # ``strict`` is dropped: the IR Tool has no such field (the schema survives).
     return {"name": function.get("name"), "description": function.get("description"),
@@ -35,8 +47,8 @@ def parse_tool_choice(choice, tools):
             raise TranslationError(f"unknown tool_choice {choice!r}")
         return {"type": choice}, tools
     kind = choice.get("type") if isinstance(choice, dict) else None
-    if kind == "function":
-        return {"type": "tool", "name": (choice.get("function") or {}).get("name")}, tools
+    if kind in ("function", custom.CUSTOM):
+        return {"type": "tool", "name": (choice.get(kind) or {}).get("name")}, tools
     if kind == "allowed_tools":
         return _parse_allowed(choice.get("allowed_tools") or {}, tools)
     raise TranslationError(f"tool_choice type {kind!r} cannot be translated")
@@ -45,7 +57,8 @@ def parse_tool_choice(choice, tools):
 def _parse_allowed(allowed, tools):
     # The IR cannot restrict a declared tool list, so the tools outside it
     # are left out of the request instead (the same effect for the model).
-    names = {(t.get("function") or {}).get("name") for t in allowed.get("tools") or []}
+    names = {(t.get("function") or t.get(custom.CUSTOM) or {}).get("name")
+             for t in allowed.get("tools") or []}
     mode = allowed.get("mode") or "auto"
     return {"type": mode}, [tool for tool in tools if tool["name"] in names]
 

@@ -10,6 +10,7 @@ Responses items (openai SDK ``ResponseCustomToolCall`` and
 """
 import json
 
+from translators import freeform
 from translators.ir import new_id, tool_call
 
 from .namespaces import NAMESPACE, flat_name
@@ -35,22 +36,9 @@ def call_kinds(request):
 
 # --- custom tools -----------------------------------------------------------
 
-def custom_arguments(value):
-    """IR arguments of a custom call whose raw input is ``value``."""
-    return json.dumps({"input": value or ""}, ensure_ascii=False)
-
-
-def custom_input(arguments):
-    """The raw input of a custom call from its IR arguments.  A model that
-    ignored the ``input`` schema gets its arguments passed on verbatim: the
-    client's tool reports what it cannot parse, and nothing is lost."""
-    try:
-        value = json.loads(arguments or "{}")
-    except ValueError:
-        return arguments
-    if isinstance(value, dict) and isinstance(value.get("input"), str):
-        return value["input"]
-    return arguments
+# The IR side of custom tools is shared with Chat Completions (freeform.py).
+custom_arguments = freeform.arguments
+custom_input = freeform.raw_input
 
 
 def custom_call_item(item_id, call_id, name, value, status="completed"):

@@ -30,6 +30,7 @@ fail it on its first turn.  What each becomes when translated:
 """
 import copy
 
+from translators import freeform
 from translators.dropped import dropped
 from translators.ir import TranslationError
 from translators.tool_schema import with_properties
@@ -90,22 +91,7 @@ def _parse_tool(tool):
 
 
 def _parse_custom(tool):
-    fmt = tool.get("format")
-    return {"name": tool.get("name"), "description": tool.get("description"),
-            "parameters": {"type": "object",
-                           "properties": {"input": {"type": "string",
-                                                    "description": _input_hint(fmt)}},
-                           "required": ["input"]},
-            "custom": {"format": fmt}}
-
-
-def _input_hint(fmt):
-    hint = ("The tool's raw input, passed to it verbatim as one string "
-            "(not JSON unless the tool expects JSON).")
-    if (fmt or {}).get("type") == "grammar":
-        hint += (f" It must match this {fmt.get('syntax')} grammar:\n"
-                 f"{fmt.get('definition')}")
-    return hint
+    return freeform.tool(tool.get("name"), tool.get("description"), tool.get("format"))
 
 
 def parse_tool_choice(choice, offered, tools):
