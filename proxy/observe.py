@@ -66,6 +66,7 @@ class RequestObserver:
         self._last = (None, None)         # credential and model of the latest attempt
         self._ttft = None
         self._usage = None
+        self._usage_unknown = False       # an answer came whose usage could not be read
         self._tool_calls = []
         self._finished = False
         self._outcome = None              # (status, error class) once settled
@@ -109,6 +110,13 @@ class RequestObserver:
         """Upstream-reported usage (IR shape); the latest call wins."""
         if ir_usage:
             self._usage = dict(ir_usage)
+
+    @_guarded
+    def usage_unknown(self):
+        """The answer passed on carries no usage we can read (a same-dialect
+        body that is not the JSON expected): its tokens are recorded as
+        unknown (NULL), not as zero."""
+        self._usage_unknown = True
 
     @_guarded
     def tool_call(self, name, call_id):
@@ -169,7 +177,10 @@ class RequestObserver:
             "tool_calls": json.dumps(self._tool_calls) if self._tool_calls else None,
             "prompt": None,
         }
-        record.update({f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS})
+        if self._usage is None and self._usage_unknown:
+            record.update(dict.fromkeys(usage_store.TOKEN_FIELDS))
+        else:
+            record.update({f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS})
         if self._config["usage"]["record-prompts"]:
             record["prompt"] = last_user_prompt(front.dialect, front.body)
         return record

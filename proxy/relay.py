@@ -188,6 +188,8 @@ def _whole_reply(front, cred, resp, observer, same):
         usage = _usage_of(cred.dialect, raw)
         if usage:
             observer.usage(usage)
+        else:
+            observer.usage_unknown()
         return Reply(resp.status, headers, raw,
                      content_type=resp.headers.get("content-type") or "application/json")
     try:

@@ -7,11 +7,13 @@ byte for byte, comments before the first event and blank lines after the
 last included.  Bodies are captured shapes (tests/fixtures/passthrough/).
 """
 import os
+import sqlite3
+import time
 
 import pytest
 import requests
 
-from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS
+from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS, launch, standard_config
 from tests.integration.fake_upstream import Fault
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "fixtures", "passthrough")
@@ -108,3 +110,43 @@ def test_stream_request_answered_with_a_whole_json_body_gets_that_body(gateway, 
     resp = post(gateway, "openai", stream=True)
     assert (resp.status_code, resp.content) == (200, raw)
     assert resp.headers["content-type"] == "application/json"
+
+
+@pytest.fixture(scope="module")
+def usage_gateway(fake, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fidelity-usage")
+    gw = launch(standard_config(fake.url, usage={"enabled": True,
+                                                 "store-path": str(tmp / "usage.db")}), str(tmp))
+    gw.db = str(tmp / "usage.db")
+    yield gw
+    gw.stop()
+
+
+def _tokens_of(gw, request_id):
+    """The usage row's token columns, once the background writer has it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with sqlite3.connect(gw.db) as conn:
+            row = conn.execute("SELECT status, input_tokens, output_tokens, cached_tokens "
+                               "FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+        if row:
+            return row
+        time.sleep(0.05)
+    raise AssertionError(f"no usage row for {request_id}")
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (fixture("responses_truncated_body.json"), (200, None, None, None)),
+    (b'{"id":"resp_1","object":"response","usage":{"input_tokens":7,"output_tokens":2}}',
+     (200, 7, 2, 0)),
+], ids=["unreadable", "readable"])
+def test_usage_of_an_unreadable_answer_is_recorded_as_unknown(usage_gateway, upstream, raw,
+                                                              expected):
+    upstream.script(KEYS["responses"], Fault(raw=raw, headers={"content-type": "application/json"}))
+    request_id = f"fidelity-{expected[1]}"
+    resp = requests.post(f"{usage_gateway.url}/v1/responses",
+                         json={"model": MODELS["responses"], "input": "hi"},
+                         headers={"Authorization": f"Bearer {CLIENT_KEY}",
+                                  "X-Request-Id": request_id}, timeout=20)
+    assert resp.content == raw
+    assert _tokens_of(usage_gateway, request_id) == expected

@@ -189,7 +189,7 @@ function renderLive() {
   body.replaceChildren(...live.rows.filter(liveMatches).map((r) => row([
     r.iso.slice(11, 23), r.client || "(no key)", `${r.dialect} → ${r.provider || "–"}`,
     r.upstream_model && r.upstream_model !== r.model ? `${r.model} → ${r.upstream_model}` : r.model,
-    r.status, r.latency_ms ?? "–", r.ttft_ms ?? "–", r.input_tokens, r.output_tokens,
+    r.status, r.latency_ms ?? "–", r.ttft_ms ?? "–", r.input_tokens ?? "–", r.output_tokens ?? "–",
   ], { "data-request-id": r.request_id, class: r.status >= 400 ? "failed" : "" })));
 }
 
