@@ -3,6 +3,7 @@ gunicorn master when its sockets are bound (``gunicorn.conf.py``)."""
 from collections import Counter
 
 from proxy import __version__, credentials
+from proxy.credentials import mask_url
 
 
 def _models(creds):
@@ -29,7 +30,16 @@ def _auth(config):
 
 def _usage(config):
     usage = config["usage"]
-    return f"{usage['store-path']} (SQLite)" if usage["enabled"] else "off (usage.enabled)"
+    if not usage["enabled"]:
+        return "off (usage.enabled)"
+    if usage["database-url"]:
+        return f"{mask_url(usage['database-url'])} (PostgreSQL)"
+    return f"{usage['store-path']} (SQLite)"
+
+
+def _state(config):
+    url = config["state"]["redis-url"]
+    return f"{mask_url(url)} (Redis, shared)" if url else "memory (this worker)"
 
 
 def _management(config):
@@ -53,6 +63,7 @@ def lines(config, *, config_file, addresses, workers):
         f"  credentials: {_credential_counts(creds)}",
         f"  models:      {shown or 'none'}",
         f"  usage store: {_usage(config)}",
+        f"  pool state:  {_state(config)}",
         f"  management:  {_management(config)}",
         f"  dashboard:   {(addresses or ['?'])[0]}/dashboard",
         f"  workers:     {workers}",

@@ -1,7 +1,8 @@
 """``switchyard usage``: usage totals from the usage store, as a table.
 
-Reads the SQLite file the config names (``usage.store-path``) directly, so
-it works whether or not the gateway is running.
+Reads the store the config names (the SQLite file ``usage.store-path``, or
+the PostgreSQL database ``usage.database-url``) directly, so it works
+whether or not the gateway is running.
 """
 import os
 import re
@@ -21,7 +22,8 @@ _HEADERS = ("requests", "errors", "input", "output", "cached", "cache write", "r
 def register(commands):
     cmd = commands.add_parser(
         "usage", help="usage totals per client, model, credential or day",
-        description="Usage totals from the usage store (usage.store-path), as a table.")
+        description="Usage totals from the usage store (usage.store-path or "
+                    "usage.database-url), as a table.")
     cmd.add_argument("--by", choices=tuple(usage_store.GROUPS), default="model",
                      help="group rows by (default: model)")
     cmd.add_argument("--since", default="30d",
@@ -50,11 +52,20 @@ def instant(text, now):
     return moment.timestamp()
 
 
+def _open(usage):
+    """The store, read-only in effect: no writer started, so nothing is pruned."""
+    if usage["database-url"]:
+        from proxy import usage_postgres           # psycopg only when asked for
+        return usage_postgres.PostgresUsageStore(usage["database-url"])
+    return usage_store.UsageStore(usage["store-path"])
+
+
 def run(args):
     settings = options.settings(args)
-    path = settings["usage"]["store-path"]
-    if not os.path.exists(path):
-        print(f"switchyard: no usage recorded yet ({path} does not exist)", file=sys.stderr)
+    usage = settings["usage"]
+    if not usage["database-url"] and not os.path.exists(usage["store-path"]):
+        print(f"switchyard: no usage recorded yet ({usage['store-path']} does not exist)",
+              file=sys.stderr)
         return 1
     now = time.time()
     try:
@@ -63,7 +74,7 @@ def run(args):
     except ValueError as exc:
         print(f"switchyard: not a time: {exc}", file=sys.stderr)
         return 2
-    store = usage_store.UsageStore(path)
+    store = _open(usage)
     try:
         rows = store.aggregate(since, until, args.by, client_key_id=args.client)
     finally:

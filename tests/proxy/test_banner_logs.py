@@ -70,3 +70,12 @@ def test_busy_message_names_the_holder():
         message = portcheck.busy_message("127.0.0.1", port)
     assert re.search(rf"port {port} on 127.0.0.1 is already in use by pid \d+ \(", message)
     assert portcheck.busy_message("127.0.0.1", port) is None         # closed: free again
+
+
+def test_banner_names_shared_stores_without_passwords():
+    built = config.build({"usage": {"database-url": "postgresql://sy:pw-secret@db:5432/usage"},
+                          "state": {"redis-url": "redis://:redis-secret@cache:6379/0"}})
+    text = "\n".join(banner.lines(built, config_file=None, addresses=[], workers=2))
+    assert "usage store: postgresql://sy:***@db:5432/usage (PostgreSQL)" in text
+    assert "pool state:  redis://:***@cache:6379/0 (Redis, shared)" in text
+    assert "pw-secret" not in text and "redis-secret" not in text

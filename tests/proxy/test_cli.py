@@ -108,9 +108,29 @@ def test_keys_add_list_remove_keep_comments(config_file, capsys):
     assert "already configured" in capsys.readouterr().err
 
 
-def test_usage_table_by_client_and_model(tmp_path, capsys):
-    db = tmp_path / "usage.db"
-    store = UsageStore(str(db))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def usage_config(request, tmp_path):
+    """``(config file, store)``: usage in SQLite, or in a PostgreSQL schema of this test's own."""
+    config = tmp_path / "c.yaml"
+    if request.param == "sqlite":
+        db = str(tmp_path / "usage.db")
+        config.write_text(f"usage:\n  store-path: {db}\n")
+        yield config, UsageStore(db)
+        return
+    from proxy.usage_postgres import PostgresUsageStore
+    from tests import services
+    url = services.postgres_url()
+    schema = services.create_schema(url)
+    database = services.with_schema(url, schema)
+    config.write_text(yaml.safe_dump({"usage": {"database-url": database}}))
+    try:
+        yield config, PostgresUsageStore(database)
+    finally:
+        services.drop_schema(url, schema)
+
+
+def test_usage_table_by_client_and_model(usage_config, capsys):
+    config, store = usage_config
     now = int(time.time())
     for i, (client, model) in enumerate([("key-a", "m1"), ("key-a", "m2"), ("key-b", "m1")]):
         store.submit_request({"request_id": str(i), "ts": now - 3600 + i, "model": model,
@@ -119,8 +139,6 @@ def test_usage_table_by_client_and_model(tmp_path, capsys):
     store.submit_request({"request_id": "old", "ts": now - 90 * 86400, "model": "m1",
                           "client_key_id": "key-a", "status": 200, "input_tokens": 5})
     store.close()
-    config = tmp_path / "c.yaml"
-    config.write_text(f"usage:\n  store-path: {db}\n")
 
     assert main(["usage", "--config", str(config), "--by", "client",
                  "--since", str(now - 86400), "--until", str(now)]) == 0
@@ -131,9 +149,12 @@ def test_usage_table_by_client_and_model(tmp_path, capsys):
     assert lines[3].split()[:5] == ["key-b", "1", "0", "1,000", "10"]
     assert lines[4].split()[:3] == ["total", "3", "1"]
 
+    # reading never prunes: the 90-day-old row is still counted
     assert main(["usage", "--config", str(config), "--by", "model", "--since", "2020-01-01"]) == 0
     out = capsys.readouterr().out
     assert "m1 " in out and out.splitlines()[-1].split()[:2] == ["total", "4"]
+    assert main(["usage", "--config", str(config), "--since", "24h"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].split()[:2] == ["total", "3"]
 
 
 def test_usage_without_a_store_says_so(tmp_path, capsys):
