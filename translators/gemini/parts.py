@@ -11,6 +11,7 @@ import json
 import mimetypes
 
 from translators import ir
+from translators.dropped import dropped
 
 from .keys import get
 
@@ -39,8 +40,9 @@ def parse_part(part):
             return {"type": "reasoning", "text": part["text"],
                     "signature": get(part, "thoughtSignature")}
         return ir.text(part["text"])
-    if get(part, "executableCode") or get(part, "codeExecutionResult"):
-        raise ir.TranslationError("Gemini code execution parts cannot be translated")
+    # Anything else (executableCode / codeExecutionResult traces of Gemini's
+    # own code execution, parts added later) has no IR form.
+    dropped("gemini", f"part with {', '.join(sorted(part)) or 'nothing'}")
     return None
 
 

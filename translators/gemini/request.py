@@ -7,6 +7,7 @@ nor written to the body; the proxy builds the URL.
 import hashlib
 
 from translators import history, ir, reminder
+from translators.dropped import dropped, unread_keys
 
 from .generation import parse_generation_config, render_generation_config
 from .keys import enum, get
@@ -24,15 +25,26 @@ def parse_request(body):
         raise ir.TranslationError("request body must be a JSON object")
     if get(body, "cachedContent"):
         raise ir.TranslationError("Gemini cachedContent exists only on Gemini")
+    unread_keys("gemini", body, _READ)
     request = ir.new_request()
     request["system"] = _parse_system(get(body, "systemInstruction"))
     request["messages"] = _parse_contents(get(body, "contents") or [])
     request["tool_choice"], allowed = _parse_tool_config(get(body, "toolConfig"))
     tools = _parse_tools(get(body, "tools") or [])
     request["tools"] = [tool for tool in tools if not allowed or tool["name"] in allowed]
-    # safetySettings are dropped: other providers have no such knob.
+    if request["tool_choice"] and request["tool_choice"]["type"] in ("required", "tool") \
+            and not request["tools"]:
+        raise ir.TranslationError("toolConfig requires a function call, but the only tools "
+                                  "offered are Gemini built-ins no other provider has")
     parse_generation_config(get(body, "generationConfig") or {}, request)
     return request
+
+
+# Top-level keys parse_request reads (both spellings); any other is dropped
+# with a debug line, safetySettings included (other providers have no such knob).
+_READ = {"contents", "systemInstruction", "system_instruction", "tools", "toolConfig",
+         "tool_config", "generationConfig", "generation_config", "cachedContent",
+         "cached_content", "model"}
 
 
 def _parse_system(instruction):
@@ -97,9 +109,11 @@ def _append(messages, role, part):
 def _parse_tools(tools):
     declarations = []
     for tool in tools:
-        builtin = [k for k in tool if k not in ("functionDeclarations", "function_declarations")]
-        if builtin:
-            raise ir.TranslationError(f"Gemini built-in tool {builtin[0]} cannot be translated")
+        # Built-ins (googleSearch, codeExecution, urlContext, googleMaps...)
+        # run inside Gemini: dropped, the model answers without them.
+        for key in tool:
+            if key not in ("functionDeclarations", "function_declarations"):
+                dropped("gemini", f"built-in tool {key!r}")
         declarations += [_parse_declaration(d) for d in get(tool, "functionDeclarations") or []]
     return declarations
 

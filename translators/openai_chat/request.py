@@ -1,15 +1,16 @@
 """Chat Completions request bodies <-> IR requests.
 
 Field names follow the API reference, "Create chat completion".  Dropped
-without notice, because they tune an answer rather than change what it is
-and most dialects have no twin: ``frequency_penalty``, ``presence_penalty``,
+with a debug line (``translators/dropped.py``), because they tune an answer
+rather than change what it is and most dialects have no twin: ``frequency_penalty``, ``presence_penalty``,
 ``logit_bias``, ``logprobs`` / ``top_logprobs`` (the answer then carries
 ``logprobs: null``, which clients accept), ``seed``, ``store``,
 ``service_tier``, ``prompt_cache_key`` / ``prompt_cache_retention``,
-``prediction`` and ``verbosity``.
+``prediction``, ``verbosity`` and ``web_search_options`` (OpenAI's hosted
+search, dropped like Responses' hosted tools).
 """
 from translators import history, prefill
-from translators.dropped import dropped
+from translators.dropped import dropped, unread_keys
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -18,10 +19,19 @@ from .tools import parse_tool_choice, parse_tools, render_tool_choice, render_to
 
 _COPIED = ("temperature", "top_p", "n", "user", "metadata")
 
+# Top-level keys parse_request reads; any other is dropped with a debug line.
+_READ = {"model", "messages", "tools", "tool_choice", "parallel_tool_calls",
+         "max_completion_tokens", "max_tokens", *_COPIED, "top_k", "stop", "reasoning_effort",
+         "response_format", "stream", "stream_options", "safety_identifier",
+         "functions", "function_call", "audio", "modalities"}
+
 
 def parse_request(body):
     """The IR of a client's ``POST /v1/chat/completions`` body."""
     _reject_untranslatable(body)
+    # web_search_options asks for OpenAI's hosted search, which other
+    # providers do not run: dropped like Responses' hosted tools.
+    unread_keys("openai", body, _READ)
     ir = new_request(body.get("model"))
     ir["system"], ir["messages"] = parse_messages(body.get("messages"))
     tools = parse_tools(body.get("tools"))
@@ -47,8 +57,6 @@ def _reject_untranslatable(body):
                                "cannot be translated; use tools")
     if body.get("audio") or "audio" in (body.get("modalities") or []):
         raise TranslationError("audio output cannot be translated")
-    if body.get("web_search_options") is not None:
-        raise TranslationError("web_search_options cannot be translated")
 
 
 def _first(*values):

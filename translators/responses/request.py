@@ -5,6 +5,7 @@ openai SDK's ``ResponseCreateParams``.  Tools are translated in
 ``tools.py``, which says what becomes of the ones only OpenAI has.
 """
 from translators import history, prefill
+from translators.dropped import unread_keys
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
 
@@ -26,11 +27,20 @@ _STATEFUL = {
 }
 
 
+# Top-level keys parse_request reads; any other (store, include,
+# prompt_cache_key, service_tier, truncation, context_management...) is
+# dropped with a debug line.
+_READ = {"model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls",
+         "max_output_tokens", "temperature", "top_p", "reasoning", "text", "stream",
+         "user", "safety_identifier", "metadata", *_STATEFUL}
+
+
 def parse_request(body):
     """The IR of a client's Responses request body."""
     for field, message in _STATEFUL.items():
         if body.get(field):
             raise TranslationError(message)
+    unread_keys("responses", body, _READ)
     ir = new_request(body.get("model"))
     system, ir["messages"] = parse_input(body.get("input"))
     instructions = body.get("instructions")
