@@ -7,11 +7,10 @@ nothing it does leaves loopback (``run.sh`` also runs the suite in a network
 namespace that has nothing but loopback).
 
 The suite runs as root in CI, where Claude Code refuses its permission
-bypass flag: each CLI is given an allow-list naming the one tool the fake
-upstream makes it call, instead of a bypass.
-
-``READ_TOOL``: the tool each CLI offers for reading a file, and the
-arguments that read ``note`` (a file in the run's working directory).
+bypass flag: each CLI is given an allow-list naming the tools the fake
+upstream makes it call (reading a file, ``cat`` in a shell) instead of a
+bypass.  Codex needs none: ``codex exec`` never asks, and its read-only
+sandbox lets ``cat`` run.
 """
 import json
 import os
@@ -46,7 +45,7 @@ def claude(bin_dir, gateway_url, key, model, prompt, home):
                CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_TELEMETRY="1",
                DISABLE_ERROR_REPORTING="1", DISABLE_AUTOUPDATER="1", DISABLE_BUG_COMMAND="1")
     argv = [os.path.join(bin_dir, "claude"), "-p", prompt, "--model", model,
-            "--output-format", "text", "--allowedTools", "Read"]
+            "--output-format", "text", "--allowedTools", "Read", "Bash(cat:*)"]
     return argv, env
 
 
@@ -94,7 +93,7 @@ def gemini(bin_dir, gateway_url, key, model, prompt, home):
     env = dict(_base_env(home), GEMINI_API_KEY=key, GOOGLE_GEMINI_BASE_URL=gateway_url,
                GEMINI_CLI_TRUST_WORKSPACE="true", GEMINI_TELEMETRY_ENABLED="false")
     argv = [os.path.join(bin_dir, "gemini"), "-p", prompt, "-m", model,
-            "--allowed-tools", "read_file"]
+            "--allowed-tools", "read_file", "--allowed-tools", "run_shell_command(cat)"]
     return argv, env
 
 
@@ -104,13 +103,22 @@ BUILDERS = {"claude": claude, "codex": codex, "gemini": gemini}
 DIALECTS = {"claude": "claude", "codex": "responses", "gemini": "gemini"}
 
 
-def read_tool(cli, note):
-    """``{tool name: arguments}`` that make ``cli`` read the file ``note``."""
+# The tool turns each CLI is run with.
+TOOL_TURNS = {"claude": ("read", "shell"), "codex": ("shell",), "gemini": ("read", "shell")}
+
+
+def tool_call(cli, turn, note):
+    """``{tool name: arguments}`` that make ``cli`` show the file ``note``
+    (in its working directory) with its file-reading tool or its shell."""
+    cat = f"cat {os.path.basename(note)}"
+    if turn == "read":
+        return {"Read": {"file_path": note}} if cli == "claude" else {
+            "read_file": {"file_path": note}}
     if cli == "claude":
-        return {"Read": {"file_path": note}}
+        return {"Bash": {"command": cat, "description": "Show the note"}}
     if cli == "codex":
-        return {"exec_command": {"cmd": f"cat {os.path.basename(note)}"}}
-    return {"read_file": {"file_path": note}}
+        return {"exec_command": {"cmd": cat}}
+    return {"run_shell_command": {"command": cat, "description": "Show the note"}}
 
 
 def run(cli, bin_dir, gateway_url, key, model, prompt, tmp_dir):

@@ -1,16 +1,17 @@
 """Claude Code, Codex CLI and Gemini CLI, the real pinned releases, through
 the real server against each upstream kind.
 
-Each CLI runs once per upstream kind (its own dialect and each other one:
-OpenAI-compatible chat, Responses / codex-api-key, Anthropic, Gemini) in
-two turns' worth of traffic:
+Each CLI runs against every upstream kind (its own dialect and each other
+one: OpenAI-compatible chat, Responses / codex-api-key, Anthropic, Gemini),
+once per kind of turn:
 
 - ``text``: a plain question; the fake upstream answers
   ``Hello from <upstream dialect>``, which the CLI must print;
-- ``tool``: the fake upstream calls the CLI's own file-reading tool on a
-  file holding a fresh token, the CLI runs it and sends the result back,
-  and the upstream answers ``The tool said: <result>``: the CLI must print
-  the token, which only the executed tool could have read.
+- ``read`` / ``shell``: the fake upstream calls the CLI's own file-reading
+  tool, or its shell tool with ``cat``, on a file holding a fresh token;
+  the CLI runs it and sends the result back, and the upstream answers
+  ``The tool said: <result>``: the CLI must print the token, which only
+  the executed tool could have read.
 
 What the CLIs send, as captured by the fake upstream (pinned releases):
 Claude Code streams /v1/messages with ``context_management``,
@@ -35,7 +36,7 @@ UPSTREAMS = ("openai", "responses", "claude", "gemini")
 # a line of gunicorn's access log: "POST /v1/messages HTTP/1.1" 200
 _ACCESS = re.compile(r'"([A-Z]+) (\S+) HTTP/[\d.]+" (\d{3}) ')
 CASES = [(cli, up, turn) for cli in ("claude", "codex", "gemini") for up in UPSTREAMS
-         for turn in ("text", "tool")]
+         for turn in ("text",) + runners.TOOL_TURNS[cli]]
 
 
 @pytest.mark.parametrize("cli,up,turn", CASES, ids=["-".join(c) for c in CASES])
@@ -45,8 +46,8 @@ def test_cli_answer_through_the_gateway(cli_bin, cli_gateway, upstream, tmp_path
     work.mkdir()
     note = work / "note.txt"
     note.write_text(f"the token is {token}\n")
-    if turn == "tool":
-        upstream.call_tools(KEYS[up], runners.read_tool(cli, str(note)))
+    if turn != "text":
+        upstream.call_tools(KEYS[up], runners.tool_call(cli, turn, str(note)))
         prompt = "Read note.txt and tell me the token in it."
     else:
         upstream.call_tools(KEYS[up], {})      # answer text though tools are offered
@@ -60,7 +61,9 @@ def test_cli_answer_through_the_gateway(cli_bin, cli_gateway, upstream, tmp_path
     assert calls, "the CLI never reached the upstream"
     # every call the CLI made was served: model lists, token counts, side calls
     assert all(status.startswith("2") for _, _, status in requests), requests
-    if turn == "tool":
+    for call in calls:                          # the upstream saw its own key, never ours
+        assert CLIENT_KEY not in str(call.headers)
+    if turn != "text":
         assert "The tool said: " in result.stdout and token in result.stdout, str(result)
         assert len(calls) >= 2                 # the tool result went back upstream
         assert token in str(calls[-1].body)
