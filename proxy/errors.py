@@ -44,10 +44,12 @@ class ClientError(SwitchyardError):
     error_type = None  # dialect default for the status when None
     code = None
     cause = None       # a short failure class for the access log, if not the class name
+    param = None       # the request field at fault (OpenAI error bodies carry it)
 
-    def __init__(self, message, *, error_type=None, code=None, headers=None):
+    def __init__(self, message, *, error_type=None, code=None, headers=None, param=None):
         super().__init__(message)
         self.message = message
+        self.param = param
         if error_type:
             self.error_type = error_type
         if code:

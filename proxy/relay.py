@@ -16,7 +16,7 @@ import orjson
 
 import translators
 from proxy import (affinity, cooldown, counting, echo, endpoints, signatures, streaming,
-                   unavailable)
+                   unavailable, validation)
 from proxy.credentials import mask_key
 from proxy.errors import (BadRequest, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
@@ -57,9 +57,12 @@ class _Budget:
 def serve(front, runtime, client, observer):
     """A ``Reply`` for ``front``; raises ``ClientError`` for request faults."""
     pool = runtime.pool
-    if not pool.resolve(front.model):
+    creds = pool.resolve(front.model)
+    if not creds:
         raise NotFound(f"The model '{front.model}' does not exist or is not served here.",
                        code="model_not_found", error_type="not_found_error")
+    if _reads_body(front, creds):
+        validation.check_deep(front.dialect, front.body)
     session = None
     if runtime.config["routing"]["session-affinity"]:
         session = affinity.session_key(front.dialect, front.headers, front.body)
@@ -76,6 +79,13 @@ def serve(front, runtime, client, observer):
     if budget.last_error is not None:
         return error_reply(front, budget.last_error, budget.last_cred)
     raise unavailable.error(pool, front.model)
+
+
+def _reads_body(front, creds):
+    """Whether serving ``front`` may read its body beyond the top level: a
+    translation, a token count or an answer of the gateway's own."""
+    return front.action == "count_tokens" or any(
+        cred.dialect != front.dialect or cred.kind == "echo" for cred in creds)
 
 
 def _wait_for_recovery(pool, model, budget):

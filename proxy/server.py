@@ -16,7 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 import translators
 from proxy import (auth, config as config_module, json_array, lifecycle, management, metrics,
-                   model_lists, observe, relay, reload, runtime, signatures, state, streaming)
+                   model_lists, observe, relay, reload, runtime, signatures, state, streaming,
+                   validation)
 from proxy.dashboard import routes as dashboard
 from proxy.disconnect import cancel_on_hangup
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
@@ -102,7 +103,8 @@ def _install_hooks(app):
     @app.errorhandler(ClientError)
     def client_error(exc):
         _settle(exc.status, exc.cause or type(exc).__name__)
-        return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers)
+        return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers,
+                               exc.param)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
@@ -165,11 +167,12 @@ def _http_message(exc):
     return exc.description or exc.name
 
 
-def _error_response(status, message, error_type=None, code=None, headers=None):
+def _error_response(status, message, error_type=None, code=None, headers=None, param=None):
     body = translators.render_error(g.get("dialect", "openai"), status, message, error_type)
     if code and "error" in body and isinstance(body["error"], dict) and "code" in body["error"]:
         if g.get("dialect") in ("openai", "responses"):
             body["error"]["code"] = code
+            body["error"]["param"] = param
     return Response(orjson.dumps(body), status, headers=dict(headers or {}),
                     content_type="application/json")
 
@@ -263,6 +266,7 @@ def pool_state():
 def _generate(dialect, *, action="generate", model=None, stream=None):
     raw = request.get_data(cache=False)
     body = _parse_body(raw)
+    validation.check(dialect, body)
     if model is None:
         model = body.get("model")
         if not isinstance(model, str) or not model:

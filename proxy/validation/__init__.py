@@ -1,0 +1,45 @@
+"""Front-door validation: a request body's shape, checked before any
+translation or upstream call.
+
+A field of the wrong JSON type (``"messages": "x"``, ``"max_tokens": "a"``,
+``"stream": "true"``) is the client's mistake: it gets a 400 in its own
+dialect naming the field, instead of crashing a translator or reaching an
+upstream whose refusal would count against a credential.
+
+Each dialect's shape is data in its own module; ``proxy.validation.shape``
+is the checker.  ``check`` looks at the top-level fields only (cheap enough
+for the same-dialect pass-through path); ``check_deep`` walks the whole
+body, for requests the gateway translates or answers itself.
+"""
+from proxy.errors import BadRequest
+from proxy.validation import claude, gemini, openai_chat, responses
+from proxy.validation.shape import ShapeError
+
+SHAPES = {"openai": openai_chat.REQUEST, "responses": responses.REQUEST,
+          "claude": claude.REQUEST, "gemini": gemini.REQUEST}
+
+
+def check(dialect, body):
+    """Raise ``BadRequest`` if a top-level field of ``body`` has the wrong type."""
+    _check(dialect, body, False)
+
+
+def check_deep(dialect, body):
+    """Raise ``BadRequest`` if any field of ``body`` Switchyard reads has the
+    wrong type, however deep."""
+    _check(dialect, body, True)
+
+
+def _check(dialect, body, deep):
+    try:
+        SHAPES[dialect].check_fields(body, deep)
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.") from None
+    except ShapeError as exc:
+        field = exc.field()
+        if exc.missing:
+            raise BadRequest(f"Missing required parameter: '{field}' ({exc.expected}).",
+                             code="missing_required_parameter", param=field) from None
+        raise BadRequest(f"Invalid type for '{field}': expected {exc.expected}, "
+                         f"but got {exc.got} instead.", code="invalid_type",
+                         param=field) from None

@@ -1,0 +1,206 @@
+"""A small declarative language for the JSON shapes a front door accepts.
+
+A dialect's request shape is data (``proxy.validation.<dialect>``) built
+from the pieces here; ``Obj.check_fields`` walks a parsed body against it and
+raises ``ShapeError`` naming the first field of the wrong type.
+
+Only *types* are checked, and only of fields Switchyard reads (routing,
+accounting, translation): values (enums, ranges) and unknown fields are the
+upstream's business, so a field the gateway does not know yet still passes.
+JSON ``null`` counts as absent everywhere, as the translators treat it.
+
+Two depths keep the same-dialect path cheap: *shallow* checks the type of
+each top-level field (a dict lookup per field present), *deep* also walks
+into arrays and nested objects, for requests that are translated or
+answered by the gateway itself.
+"""
+
+
+class ShapeError(Exception):
+    """``path`` (field names and array indexes, outermost first) holds a
+    value of the wrong JSON type; ``expected`` says which would do.
+    ``missing``: the field is required and absent (``expected`` is then
+    what it should have been)."""
+
+    def __init__(self, expected, value, *, missing=False):
+        super().__init__(expected)
+        self.expected = expected
+        self.got = json_type(value)
+        self.missing = missing
+        self.path = []
+
+    def field(self):
+        """The path as clients write it: ``messages[0].content``."""
+        out = ""
+        for step in reversed(self.path):
+            out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+        return out
+
+
+def json_type(value):
+    """The JSON name of a parsed value's type."""
+    return _JSON_NAMES.get(type(value), "value")
+
+
+_JSON_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
+               list: "an array", dict: "an object", type(None): "null"}
+
+
+class Kind:
+    """A leaf: the value's Python type must be one of ``types`` (exact
+    types, so ``True`` is no integer, as in JSON)."""
+    __slots__ = ("expected", "types")
+
+    def __init__(self, expected, *types):
+        self.expected = expected
+        self.types = frozenset(types)
+
+    def check(self, value, deep):
+        if type(value) not in self.types:
+            raise ShapeError(self.expected, value)
+
+
+STRING = Kind("a string", str)
+INTEGER = Kind("an integer", int)
+NUMBER = Kind("a number", int, float)
+BOOLEAN = Kind("a boolean", bool)
+OBJECT = Kind("an object", dict)          # an object whose inside is not ours to read
+ARRAY = Kind("an array", list)
+
+
+class Arr:
+    """An array; when deep, every item has shape ``item``."""
+    __slots__ = ("item", "expected")
+
+    def __init__(self, item):
+        self.item = item
+        self.expected = "an array"
+
+    def check(self, value, deep):
+        if type(value) is not list:
+            raise ShapeError(self.expected, value)
+        if deep:
+            item = self.item
+            for index, element in enumerate(value):
+                try:
+                    item.check(element, True)   # null items too: no reader skips them
+                except ShapeError as exc:
+                    raise _at(exc, index) from None
+
+
+class Obj:
+    """An object whose known ``fields`` (name -> shape) have those shapes.
+
+    ``required``: fields that must be present (and not null) when deep.
+    ``variants``: more required fields by the value of the object's ``tag``
+    field (a content block ``{"type": "tool_use"}`` needs ``id``, ``name``
+    and ``input``; an OpenAI message ``{"role": "tool"}`` a ``tool_call_id``).  ``spellings``: also accept each camelCase name
+    in snake_case (the proto3 JSON mapping Gemini's REST API follows takes
+    both); a required field may then come in either spelling.
+    """
+    __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings")
+
+    def __init__(self, fields, *, required=(), variants=None, tag="type", spellings=False):
+        self.fields = dict(fields)
+        self.spellings = spellings
+        if spellings:
+            for name, shape in fields.items():
+                self.fields.setdefault(_snake(name), shape)
+        self.required = tuple(required)
+        self.variants = dict(variants or {})
+        self.tag = tag
+        self.expected = "an object"
+
+    def check(self, value, deep):
+        if type(value) is not dict:
+            raise ShapeError(self.expected, value)
+        if deep:
+            self.check_fields(value, True)
+            if self.required or self.variants:
+                self._check_required(value)
+
+    def _check_required(self, value):
+        names = self.required
+        if self.variants:
+            kind = value.get(self.tag)
+            names += self.variants.get(kind, ()) if type(kind) is str else ()
+        for name in names:
+            if value.get(name) is None and not (self.spellings
+                                                and value.get(_snake(name)) is not None):
+                raise _at(ShapeError(self.fields[name].expected, None, missing=True), name)
+
+    def check_fields(self, value, deep):
+        """Check the fields of the object ``value`` (the top level of a
+        body is always checked this way, at either depth)."""
+        fields = self.fields
+        for name, field_value in value.items():
+            shape = fields.get(name)
+            if shape is None or field_value is None:
+                continue
+            try:
+                shape.check(field_value, deep)
+            except ShapeError as exc:
+                raise _at(exc, name) from None
+
+
+class Map:
+    """An object used as a map: every value has shape ``item`` (JSON
+    Schema ``properties``, ``$defs``)."""
+    __slots__ = ("item", "expected")
+
+    def __init__(self, item):
+        self.item = item
+        self.expected = "an object"
+
+    def check(self, value, deep):
+        if type(value) is not dict:
+            raise ShapeError(self.expected, value)
+        if deep:
+            item = self.item
+            for key, element in value.items():
+                try:
+                    item.check(element, True)
+                except ShapeError as exc:
+                    raise _at(exc, key) from None
+
+
+class Either:
+    """One of several shapes, told apart by JSON type (e.g. a message
+    ``content`` that is a string or an array of parts)."""
+    __slots__ = ("by_type", "expected")
+
+    def __init__(self, *shapes):
+        self.by_type = {}
+        for shape in shapes:
+            for python_type in _types_of(shape):
+                self.by_type.setdefault(python_type, shape)
+        self.expected = " or ".join(_expected(shape) for shape in shapes)
+
+    def check(self, value, deep):
+        shape = self.by_type.get(type(value))
+        if shape is None:
+            raise ShapeError(self.expected, value)
+        shape.check(value, deep)
+
+
+def _at(exc, step):
+    exc.path.append(step)
+    return exc
+
+
+def _expected(shape):
+    return shape.expected
+
+
+def _types_of(shape):
+    if isinstance(shape, Kind):
+        return shape.types
+    if isinstance(shape, Arr):
+        return (list,)
+    if isinstance(shape, (Obj, Map)):
+        return (dict,)
+    return tuple(shape.by_type)
+
+
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)

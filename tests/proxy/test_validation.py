@@ -1,0 +1,73 @@
+"""The shape checker and the dialect shapes, without a server."""
+import pytest
+
+from proxy import validation
+from proxy.errors import BadRequest
+from proxy.validation.shape import INTEGER, STRING, Arr, Either, Obj, ShapeError
+
+
+def _error(dialect, body, deep=True):
+    with pytest.raises(BadRequest) as info:
+        (validation.check_deep if deep else validation.check)(dialect, body)
+    return info.value
+
+
+def test_names_the_field_by_path():
+    exc = _error("openai", {"messages": [{"role": "user", "content": [
+        {"type": "text", "text": 3}]}]})
+    assert exc.param == "messages[0].content[0].text"
+    assert "expected a string, but got an integer" in exc.message
+
+
+def test_shallow_check_reads_only_the_top_level():
+    body = {"messages": [{"role": 5}], "max_tokens": 10}
+    validation.check("openai", body)                    # same-dialect pass-through: upstream's call
+    assert _error("openai", body).param == "messages[0].role"
+    assert _error("openai", {"max_tokens": True}, deep=False).param == "max_tokens"
+
+
+def test_null_is_absent_but_not_inside_arrays():
+    validation.check_deep("claude", {"max_tokens": None, "system": None, "messages": []})
+    assert _error("claude", {"messages": [None]}).param == "messages[0]"
+
+
+def test_required_fields_by_variant():
+    exc = _error("claude", {"messages": [{"role": "assistant", "content": [
+        {"type": "tool_use", "id": "t", "input": {}}]}]})
+    assert exc.param == "messages[0].content[0].name" and exc.code == "missing_required_parameter"
+    assert _error("openai", {"messages": [{"role": "tool", "content": "x"}]}).param \
+        == "messages[0].tool_call_id"
+
+
+def test_gemini_takes_either_spelling():
+    validation.check_deep("gemini", {"contents": [{"parts": [
+        {"inline_data": {"mime_type": "image/png", "data": "eA=="}}]}],
+        "generation_config": {"max_output_tokens": 5}})
+    assert _error("gemini", {"generation_config": {"max_output_tokens": "5"}}).param \
+        == "generation_config.max_output_tokens"
+
+
+def test_json_schemas_are_walked_recursively():
+    tool = {"name": "t", "input_schema": {"type": "object", "properties": {
+        "a": {"type": "object", "properties": {"b": {"type": 3}}}}}}
+    exc = _error("claude", {"tools": [tool]})
+    assert exc.param == "tools[0].input_schema.properties.a.properties.b.type"
+
+
+def test_either_and_booleans_are_no_integers():
+    shape = Obj({"n": INTEGER, "stop": Either(STRING, Arr(STRING))})
+    shape.check_fields({"n": 1, "stop": ["a"]}, True)
+    for body in ({"n": True}, {"stop": [1]}, {"stop": 1}):
+        with pytest.raises(ShapeError):
+            shape.check_fields(body, True)
+
+
+def test_deep_nesting_is_a_400_not_a_crash():
+    schema = {}
+    inner = schema
+    for _ in range(3000):
+        inner["items"] = {}
+        inner = inner["items"]
+    exc = _error("openai", {"tools": [{"type": "function", "function": {
+        "name": "f", "parameters": schema}}]})
+    assert "nested too deeply" in exc.message
