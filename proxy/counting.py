@@ -9,12 +9,10 @@ import orjson
 
 import translators
 from proxy import endpoints
-from proxy.errors import BadRequest
 from proxy.headers import forward_request_headers
 from proxy.reply import json_reply
 from proxy.upstream import read_all
 from translators.count import estimate_tokens
-from translators.ir import TranslationError
 
 # Fields each count endpoint accepts, of a rendered generate request.
 _CLAUDE_COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
@@ -32,10 +30,7 @@ def count_reply(front, n, *, source):
 def count(front, cred, upstream_model, client, timeouts):
     """Count ``front``'s input tokens with ``cred``'s upstream if it can
     (``timeouts``: see ``UpstreamClient.send``)."""
-    try:
-        ir = translators.dialect(front.dialect).parse_request(_generate_request(front))
-    except TranslationError as exc:
-        raise BadRequest(str(exc)) from None
+    ir = translators.dialect(front.dialect).parse_request(_generate_request(front))
     if not endpoints.has_count_endpoint(cred.kind):
         return count_reply(front, estimate_tokens(ir), source="estimate")
     if cred.dialect == front.dialect:       # same dialect: the client's own body

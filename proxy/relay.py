@@ -119,6 +119,11 @@ def _try(front, runtime, client, observer, cred, budget):
     except UpstreamError as exc:
         failure = exc
         decision = cooldown.classify_exception(exc, runtime.config)
+    except TranslationError as exc:
+        # the one place a request the target dialect cannot express
+        # (or a count it cannot render) becomes the client's 400
+        pool.report_cancelled(cred, front.model)
+        raise BadRequest(str(exc)) from None
     except BaseException:
         pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
         raise
@@ -179,12 +184,9 @@ def _upstream_body(front, cred, upstream_model, same):
                 body.get("stream_options") or {}, include_usage=True)), True
         return orjson.dumps(body) if changed else front.raw
     prepare = signatures.cache.fill_request if cred.dialect == "gemini" else None
-    try:
-        translated = translators.translate_request(front.dialect, cred.dialect, front.body,
-                                                   model=upstream_model, stream=front.stream,
-                                                   prepare=prepare)
-    except TranslationError as exc:
-        raise BadRequest(str(exc)) from None
+    translated = translators.translate_request(front.dialect, cred.dialect, front.body,
+                                               model=upstream_model, stream=front.stream,
+                                               prepare=prepare)
     return orjson.dumps(translated)
 
 
@@ -229,13 +231,10 @@ def _echo_reply(front, observer):
     if front.action == "count_tokens":
         n = echo.count_tokens(front.dialect, front.body)
         return counting.count_reply(front, n, source="estimate")
-    try:
-        if front.stream:
-            events, usage = echo.stream(front.dialect, front.body, front.model)
-        else:
-            body, usage = echo.response(front.dialect, front.body, front.model)
-    except TranslationError as exc:
-        raise BadRequest(str(exc)) from None
+    if front.stream:
+        events, usage = echo.stream(front.dialect, front.body, front.model)
+    else:
+        body, usage = echo.response(front.dialect, front.body, front.model)
     observer.usage(usage)
     if front.stream:
         return streaming.from_events(front, events, observer)

@@ -134,6 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.upstream.record(Call(self.path, {k.lower(): v for k, v in self.headers.items()},
                                   body, key))
         dialect, model, stream, count = self._route(body)
+        if not count and not answerable(dialect, body, model, stream):
+            return self._json(400, REJECTIONS[dialect])
         fault = self.upstream.next_fault(key) or Fault()
         if fault.reset:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -283,3 +285,30 @@ class _Handler(BaseHTTPRequestHandler):
 def _padded(answer, size):
     """``answer`` with an extra field making it about ``size`` bytes."""
     return dict(answer, padding="x" * max(0, size - len(json.dumps(answer))))
+
+
+# What each provider answers a request it cannot read (API references, "Errors").
+REJECTIONS = {
+    "openai": {"error": {"message": "Invalid request body.", "type": "invalid_request_error",
+                         "param": None, "code": None}},
+    "responses": {"error": {"message": "Invalid request body.",
+                            "type": "invalid_request_error", "param": None, "code": None}},
+    "claude": {"type": "error", "error": {"type": "invalid_request_error",
+                                          "message": "Invalid request body."}},
+    "gemini": {"error": {"code": 400, "message": "Invalid JSON payload received.",
+                         "status": "INVALID_ARGUMENT"}},
+}
+
+
+def answerable(dialect, body, model, stream):
+    """Whether the fake can answer ``body`` at all: a malformed body (the
+    fuzz test's, passed through untouched) gets the provider's 400, as from
+    a real upstream, rather than a crash of the fake."""
+    try:
+        if stream:
+            list(fake_answers.stream(dialect, body, model))
+        else:
+            fake_answers.whole(dialect, body, model)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+        return False
+    return True

@@ -35,7 +35,7 @@ def parse_part(part):
     if get(part, "fileData"):
         ref = get(part, "fileData")
         return _media(get(ref, "mimeType"), url=get(ref, "fileUri"))
-    if "text" in part:
+    if part.get("text") is not None:       # proto3 JSON: a null field is an absent one
         if part.get("thought"):
             return {"type": "reasoning", "text": part["text"],
                     "signature": get(part, "thoughtSignature")}

@@ -187,8 +187,8 @@ def to_json_schema(schema):
     out = {}
     for key, value in schema.items():
         key = _KEYWORDS.get(key, key)
-        if key in ("type", "nullable", "propertyOrdering", "format"):
-            continue
+        if key in ("type", "nullable", "propertyOrdering", "format") or value is None:
+            continue                     # (proto3 JSON: a null field is an absent one)
         if key == "properties":
             value = {name: to_json_schema(sub) for name, sub in value.items()}
         elif key == "items":
