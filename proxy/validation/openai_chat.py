@@ -6,7 +6,7 @@ from proxy.validation.json_schema import SCHEMA
 
 _PART = Obj({
     "type": STRING, "text": STRING, "refusal": STRING,
-    "image_url": Either(STRING, Obj({"url": STRING, "detail": STRING})),
+    "image_url": Obj({"url": STRING, "detail": STRING}, required=("url",)),
     "file": Obj({"file_data": STRING, "file_id": STRING, "filename": STRING}),
     "input_audio": Obj({"data": STRING, "format": STRING}),
 }, required=("type",))
