@@ -229,3 +229,18 @@ def test_reload_endpoint_and_log_never_quote_a_yaml_error_line(tmp_path, monkeyp
         assert "not valid YAML" in caplog.text
     finally:
         runtime.install(saved)
+
+
+def test_appended_entries_land_after_the_last_entry_not_in_the_next_block(tmp_path):
+    """Adding to a list whose last entry is followed by comments (the next
+    section's commented-out example) keeps those comments after the new entry."""
+    path = tmp_path / "config.yaml"
+    path.write_text("claude-api-key:\n  - api-key: sk-ant-real-0001   # main\n"
+                    "\n# --- Gemini ---\n# gemini-api-key:\n#   - api-key: x\nport: 8317\n")
+    config_writer.update(str(path), lambda doc: doc["claude-api-key"].append(
+        {"api-key": "sk-ant-real-0002"}))
+    text = path.read_text()
+    assert text.index("sk-ant-real-0002") < text.index("# --- Gemini ---")
+    assert "sk-ant-real-0001   # main\n" in text
+    assert [e["api-key"] for e in yaml.safe_load(text)["claude-api-key"]] == [
+        "sk-ant-real-0001", "sk-ant-real-0002"]
