@@ -71,11 +71,20 @@ def _parse_system(system):
     for block in blocks_of(system):
         if not isinstance(block, dict) or block.get("type") != "text":
             dropped("claude", f"system block {_kind(block)!r}")
-        elif block.get("text", "").startswith(_CLIENT_METADATA_PREFIX):
-            dropped("claude", "client metadata system block (x-anthropic-billing-header)")
-        else:
-            parts.append(with_cache_mark(ir.text(block.get("text") or ""), block))
+            continue
+        text = _without_client_metadata(block.get("text") or "")
+        if text:
+            parts.append(with_cache_mark(ir.text(text), block))
     return parts
+
+
+def _without_client_metadata(text):
+    """System text without a leading client-metadata line (the whole block,
+    as Claude Code sends it, or the first line of a longer string)."""
+    if not text.startswith(_CLIENT_METADATA_PREFIX):
+        return text
+    dropped("claude", "client metadata system text (x-anthropic-billing-header)")
+    return text.partition("\n")[2].lstrip("\n")
 
 
 def _kind(value):

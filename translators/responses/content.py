@@ -7,7 +7,7 @@ string.
 """
 from translators import data_url
 from translators.dropped import dropped
-from translators.ir import TranslationError, text
+from translators.ir import TranslationError, text, with_cache_mark
 
 
 def parse_content(content):
@@ -23,9 +23,14 @@ def parse_content(content):
 
 
 def parse_part(part):
-    """One content part as an IR part; None for a kind with no IR form,
-    which is dropped (audio is refused: dropping what the user said would
-    silently change the question)."""
+    """One content part as an IR part (an Anthropic cache mark a client put
+    on it kept); None for a kind with no IR form, which is dropped (audio is
+    refused: dropping what the user said would silently change the question)."""
+    parsed = _parse_kind(part)
+    return parsed if parsed is None else with_cache_mark(parsed, part)
+
+
+def _parse_kind(part):
     kind = part.get("type") if isinstance(part, dict) else None
     if kind in ("input_text", "output_text"):
         return text(part.get("text") or "")
