@@ -1,4 +1,5 @@
 """Anthropic Messages requests (``POST /v1/messages``) <-> IR requests."""
+import copy
 import json
 
 from translators import history, ir, reminder
@@ -35,9 +36,17 @@ _CLIENT_METADATA_PREFIX = "x-anthropic-billing-header:"
 
 # Anthropic's server tools (web search, web fetch, code execution, tool
 # search, the MCP toolset...) run inside Anthropic; no other upstream can
-# run them.  Client tools with a versioned type (bash_20250124...) have
-# schemas only Anthropic knows.  Both are dropped unless tool_choice forces one.
+# run them.  Client tools with a versioned type have schemas Anthropic
+# keeps to itself; the bash tool's is documented (Messages API, "Bash tool":
+# ``command``, ``restart``) and becomes a function the client still runs.
+# The others (text_editor_*, computer_*, memory_*) are dropped, like server
+# tools, unless tool_choice forces one.
 _FUNCTION_TOOL_TYPES = (None, "custom")
+_BASH_SCHEMA = {"type": "object", "properties": {
+    "command": {"type": "string", "description": "The bash command to run."},
+    "restart": {"type": "boolean", "description": "Restart the bash session instead."}}}
+_BASH_DESCRIPTION = ("Run a command in a persistent bash session on the user's machine "
+                     "and return its output.")
 
 
 def parse_request(body):
@@ -138,6 +147,10 @@ def _parse_tools(tools):
     for tool in tools:
         if not isinstance(tool, dict):
             raise TranslationError("every tool must be an object")
+        if str(tool.get("type")).startswith("bash_"):
+            parsed.append({"name": tool.get("name") or "bash", "description": _BASH_DESCRIPTION,
+                           "parameters": copy.deepcopy(_BASH_SCHEMA)})
+            continue
         if tool.get("type") not in _FUNCTION_TOOL_TYPES:
             dropped("claude", f"tool {tool.get('name')!r} of type {tool.get('type')!r}")
             continue
