@@ -26,7 +26,8 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request
 
-from proxy import api_keys, auth, config_writer, credentials, reload, runtime, state, usage_store
+from proxy import (api_keys, auth, config_writer, credentials, quota_windows, reload, runtime,
+                   state, usage_store)
 from proxy import config as config_mod
 from proxy.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
@@ -451,7 +452,8 @@ ACTIVITY_WINDOWS = {"5m": 300, "24h": 86400}
 
 def _with_activity(snapshot):
     """Each credential's upstream attempts and errors over ``ACTIVITY_WINDOWS``
-    (from the usage store; None when usage is off)."""
+    (from the usage store; None when usage is off), and the rate-limit
+    windows its provider reported last (``quota``; None when it reports none)."""
     store = usage_store.current()
     if store is not None:
         store.flush()
@@ -462,6 +464,7 @@ def _with_activity(snapshot):
         cred["activity"] = {name: None if counts is None else
                             counts.get(cred["id"], {"requests": 0, "errors": 0})
                             for name, counts in windows.items()}
+        cred["quota"] = quota_windows.report(cred["id"])
     return snapshot
 
 

@@ -110,3 +110,34 @@ def _number(value):
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def windows(headers, seen_at):
+    """Every rate-limit window a response reports, by limit name:
+    ``{"limit", "remaining", "resets_at"}`` (numbers; ``resets_at`` unix
+    seconds, from ``seen_at``, the response's wall-clock time).  Empty when
+    the provider sends none (Gemini, most OpenAI-compatible servers)."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    found = {}
+    for limit in _ANTHROPIC_LIMITS:
+        prefix = f"anthropic-ratelimit-{limit}-"
+        reset = _rfc3339(headers.get(prefix + "reset"), 0.0)
+        _add_window(found, limit, headers.get(prefix + "limit"),
+                    headers.get(prefix + "remaining"), reset)
+    for limit in _OPENAI_LIMITS:
+        delay = _duration_or_none(headers.get(f"x-ratelimit-reset-{limit}"))
+        _add_window(found, limit, headers.get(f"x-ratelimit-limit-{limit}"),
+                    headers.get(f"x-ratelimit-remaining-{limit}"),
+                    None if delay is None else seen_at + delay)
+    return found
+
+
+def _add_window(found, name, limit, remaining, resets_at):
+    limit, remaining = _count(limit), _count(remaining)
+    if limit is not None or remaining is not None:
+        found[name] = {"limit": limit, "remaining": remaining, "resets_at": resets_at}
+
+
+def _count(value):
+    number = _number(value)
+    return int(number) if number is not None and number.is_integer() else number

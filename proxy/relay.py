@@ -15,8 +15,8 @@ import gevent
 import orjson
 
 import translators
-from proxy import (affinity, cooldown, counting, echo, endpoints, signatures, streaming,
-                   unavailable, validation)
+from proxy import (affinity, cooldown, counting, echo, endpoints, quota_windows, signatures,
+                   streaming, unavailable, validation)
 from proxy.credentials import mask_key
 from proxy.errors import (BadRequest, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
@@ -157,6 +157,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
         forwarded.update(actor_headers(front.actor, front.headers))
     headers = endpoints.auth_headers(cred, forwarded)
     resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
+    quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
     if front.stream and not (same and _whole_body(resp)):
         return streaming.open(front, cred, resp, runtime.config, observer, same=same)
     return _whole_reply(front, cred, resp, observer, same)

@@ -8,14 +8,17 @@ Skips when Chromium is absent, except in CI (``CI=true``), where .ci/run
 installs it.  ``SWITCHYARD_SCREENSHOT_DIR=docs`` also writes the README's
 screenshots (one per tab) there.
 """
+import json
 import os
 import re
 import shutil
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS, launch, standard_config
+from tests.integration import fake_answers
 from tests.integration.fake_answers import USAGE
 from tests.integration.fake_upstream import Fault
 
@@ -65,7 +68,7 @@ def send(gw, key, front, upstream):
     if front == "openai":
         path, body = "/v1/chat/completions", {"model": model,
                                               "messages": [{"role": "user", "content": "hi"}]}
-    elif front == "claude":
+    elif front == "claude":    # (the body claude_answer_with_rate_limits answers)
         path, body = "/v1/messages", {"model": model, "max_tokens": 50,
                                       "messages": [{"role": "user", "content": "hi"}]}
     elif front == "responses":
@@ -76,9 +79,23 @@ def send(gw, key, front, upstream):
     return requests.post(gw.url + path, json=body, headers=headers, timeout=20)
 
 
+def claude_answer_with_rate_limits():
+    """A normal Anthropic answer carrying the rate-limit headers Anthropic sends
+    (docs.anthropic.com, "Rate limits": requests 49 of 50 left)."""
+    body = {"model": MODELS["claude"], "max_tokens": 50,
+            "messages": [{"role": "user", "content": "hi"}]}
+    reset = (datetime.now(timezone.utc) + timedelta(seconds=60)).isoformat(timespec="seconds")
+    return Fault(raw=json.dumps(fake_answers.whole("claude", body, MODELS["claude"])).encode(),
+                 headers={"content-type": "application/json",
+                          "anthropic-ratelimit-requests-limit": "50",
+                          "anthropic-ratelimit-requests-remaining": "49",
+                          "anthropic-ratelimit-requests-reset": reset})
+
+
 @pytest.fixture(scope="module")
 def traffic(dash_gateway, fake):
     fake.reset_state()
+    fake.script(KEYS["claude"], claude_answer_with_rate_limits())
     for key, _, front, upstream in TRAFFIC:
         resp = send(dash_gateway, key, front, upstream)
         assert resp.status_code == 200, resp.text
@@ -144,6 +161,9 @@ def test_dashboard_in_a_real_browser(dash_gateway, traffic, page, tmp_path):
         else:
             assert cell(row, "Err 5 min") == ("0 (0%)" if attempts[dialect] else "0")
             assert cell(row, "State") == "ready" and cell(row, "Last error") == "–"
+        if dialect == "claude":              # the window Anthropic reported
+            assert re.match(r"requests: 49 of 50 left, resets \d\d:\d\d:\d\d UTC$",
+                            cell(row, "Cooldowns / quota windows"))
     screenshot(page, tmp_path, "credentials")
 
     claude = [c["id"] for c in pool if c["provider"] == "claude"][0]

@@ -84,6 +84,12 @@ function windows(cred) {
   for (const [model, cd] of Object.entries(cred.model_cooldowns || {})) {
     items.push(`${model}: ${cd.state} (${cd.kind}${cd.status ? " " + cd.status : ""}) until ${cd.until}`);
   }
+  // windows the provider reported on its latest answer (remaining of limit)
+  for (const [name, w] of Object.entries((cred.quota && cred.quota.windows) || {})) {
+    const count = (n) => (n === null ? "?" : n.toLocaleString("en-US"));
+    const reset = w.resets_at_iso ? `, resets ${w.resets_at_iso.slice(11, 19)} UTC` : "";
+    items.push(`${name}: ${count(w.remaining)} of ${count(w.limit)} left${reset}`);
+  }
   return items.length ? items.join("; ") : "–";
 }
 
