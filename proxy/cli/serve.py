@@ -1,7 +1,9 @@
 """``switchyard serve``: what ``make run`` does, with flags for the usual knobs.
 
 It runs gunicorn with the checkout's ``gunicorn.conf.py`` and ``app:app``
-(exec: signals go straight to gunicorn's master).  The flags become the
+(exec: signals go straight to gunicorn's master) in the current directory,
+so the relative defaults (``./config.yaml``, ``./usage.db``) are the
+caller's, as in the Docker image (``/data``).  The flags become the
 environment ``gunicorn.conf.py`` already reads: ``--port`` is ``PORT``
 with the configured host kept (not the PaaS rule of PORT alone meaning
 0.0.0.0), ``--host`` is ``SWITCHYARD_HOST``, ``--workers`` is
@@ -55,5 +57,5 @@ def run(args):
     except ConfigError as exc:
         print(f"switchyard: invalid config: {exc}", file=sys.stderr)
         return 2
-    argv = [sys.executable, "-m", "gunicorn", "-c", conf, "--chdir", ROOT, "app:app"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", conf, "app:app"]   # conf puts ROOT on sys.path
     os.execve(sys.executable, argv, env)

@@ -11,8 +11,9 @@ from tests.integration.conftest import ROOT, _free_port, launch, standard_config
 
 
 def test_serve_runs_gunicorn_with_the_flags(tmp_path):
+    """From any directory: relative paths (here the usage store) are the caller's."""
     config = tmp_path / "c.yaml"
-    config.write_text("usage: {enabled: false}\nwatch-config: false\n")
+    config.write_text("usage: {store-path: ./here.db}\nwatch-config: false\n")
     port = _free_port()
     read_fd, write_fd = os.pipe()
     env = {k: v for k, v in os.environ.items() if k not in ("PORT", "SWITCHYARD_HOST",
@@ -37,6 +38,7 @@ def test_serve_runs_gunicorn_with_the_flags(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in text
     assert f"listening:   http://127.0.0.1:{port}" in text and "workers:     2" in text
     assert f"config:      {config}" in text
+    assert (tmp_path / "here.db").exists()
 
 
 def test_pool_prints_the_running_gateways_credentials(fake, tmp_path):
