@@ -1,6 +1,7 @@
 """``switchyard check-config [FILE]``: validate a config file as the server
 would, print its warnings and the effective config (every default filled
 in, secrets masked); exit 1 when the server would refuse it."""
+import os
 import sys
 
 import yaml
@@ -43,8 +44,13 @@ def masked(value, name=""):
 def run(args):
     path = args.file or config.config_path()
     try:
-        with open(path, encoding="utf-8") as f:
-            settings, findings = config.parse(f.read(), path)
+        if not args.file and path == config.DEFAULT_PATH and not os.path.exists(path):
+            print(f"no {path}: the server would run the built-in defaults (echo only)",
+                  file=sys.stderr)
+            settings, findings = config.parse("", path)
+        else:
+            with open(path, encoding="utf-8") as f:
+                settings, findings = config.parse(f.read(), path)
     except OSError as exc:
         print(f"switchyard: {path}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -175,3 +175,13 @@ def test_serve_environment_keeps_the_configured_host_with_port(tmp_path):
                    "SWITCHYARD_HOST": "10.1.2.3", "WEB_CONCURRENCY": "3"}
     args = parser().parse_args(["serve", "--host", "0.0.0.0"])
     assert serve.environment(args, {"PORT": "80"}) == {"PORT": "80", "SWITCHYARD_HOST": "0.0.0.0"}
+
+
+def test_check_config_without_the_default_file_shows_the_defaults(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SWITCHYARD_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check-config"]) == 0
+    out, err = capsys.readouterr()
+    assert "built-in defaults (echo only)" in err and yaml.safe_load(out)["echo"] is True
+    monkeypatch.setenv("SWITCHYARD_CONFIG", str(tmp_path / "named.yaml"))
+    assert main(["check-config"]) == 1              # a named file must exist, as for the server
