@@ -32,6 +32,9 @@ Request::
       "include_usage": bool,           # OpenAI stream_options.include_usage
       "user": str | None,              # end-user id (OpenAI user, Claude metadata.user_id)
       "metadata": dict | None,
+      "replay_reasoning": bool,        # optional, set by the proxy for upstreams
+                                       # configured to take reasoning back
+                                       # (DeepSeek's reasoning_content)
     }
 
 Message::

@@ -72,7 +72,9 @@ def test_untranslatable_request_raises(case):
 @pytest.mark.parametrize("case", cases("parse_request"))
 def test_round_trip_keeps_the_request(case):
     ir = case["expected"]
-    again = openai_chat.parse_request(openai_chat.render_request(ir, ir["model"]))
+    # An upstream configured to take reasoning back (DeepSeek) keeps it all.
+    again = openai_chat.parse_request(
+        openai_chat.render_request(dict(ir, replay_reasoning=True), ir["model"]))
     # What rendering knowingly folds: system parts join into one message,
     # the client-only include_usage flag becomes "always ask the upstream".
     assert again["system"] == _joined(ir["system"], "\n\n")
@@ -124,3 +126,13 @@ def test_raw_base64_file_data_takes_media_type_from_filename():
     ir = openai_chat.parse_request({"model": "m", "messages": [{"role": "user", "content": [part]}]})
     document = ir["messages"][0]["content"][0]
     assert (document["media_type"], document["data"]) == ("application/pdf", "JVBERi0=")
+
+
+def test_history_reasoning_is_replayed_only_when_the_upstream_takes_it():
+    case = next(c.values[0] for c in cases("parse_request")
+                if c.id == "reasoning_effort_and_history")
+    ir = case["expected"]
+    plain = openai_chat.render_request(ir, ir["model"])["messages"]
+    replayed = openai_chat.render_request(dict(ir, replay_reasoning=True), ir["model"])["messages"]
+    assert not any("reasoning_content" in m for m in plain)
+    assert any("reasoning_content" in m for m in replayed)

@@ -6,7 +6,7 @@ SDK's ``anthropic.types.*BlockParam`` types.
 import base64
 import json
 
-from translators import call_ids, ir
+from translators import call_ids, ir, signatures
 from translators.dropped import dropped
 from translators.ir import TranslationError, with_cache_mark
 
@@ -133,8 +133,11 @@ def _parse_tool_result(block):
 
 
 def _parse_thinking(block):
-    return {"type": "reasoning", "text": block.get("thinking", ""),
-            "signature": block.get("signature") or None}
+    signature, origin = signatures.from_client(block.get("signature"), "claude")
+    part = {"type": "reasoning", "text": block.get("thinking", ""), "signature": signature}
+    if signature:
+        part["origin"] = origin
+    return part
 
 
 def _parse_redacted(block):
@@ -236,9 +239,10 @@ def _render_reasoning(part):
     # Anthropic verifies the signature of every thinking block it is sent;
     # reasoning from a dialect without signatures cannot be replayed, and
     # nobody may invent one, so it is left out of the history.
-    if not part.get("signature"):
+    signature = signatures.replayable(part, "claude")
+    if not signature:
         return None
-    return {"type": "thinking", "thinking": part["text"], "signature": part["signature"]}
+    return {"type": "thinking", "thinking": part["text"], "signature": signature}
 
 
 def _render_redacted(part):

@@ -1,5 +1,5 @@
 """Anthropic Messages responses (``type: "message"``) <-> IR responses."""
-from translators import ir
+from translators import ir, signatures
 
 from .content import load_arguments, message_id, parse_block, render_block, tool_use_id
 from .usage import parse_usage, usage_from_ir
@@ -67,8 +67,9 @@ def _render_answer_block(part):
         # Shown even without a signature (other dialects have none); an empty
         # signature is no invented one, and the request renderer leaves such
         # blocks out when the client sends them back.
-        return {"type": "thinking", "thinking": part["text"],
-                "signature": part.get("signature") or ""}
+        # Another vendor's signature travels tagged (translators/signatures.py).
+        signature = signatures.for_client(part.get("signature"), part.get("origin"), "claude")
+        return {"type": "thinking", "thinking": part["text"], "signature": signature or ""}
     if kind == "tool_call":
         return {"type": "tool_use", "id": tool_use_id(part["id"]), "name": part["name"],
                 "input": load_arguments(part["arguments"])}

@@ -7,6 +7,7 @@ then per block ``content_block_start`` / ``content_block_delta``* /
 usage) and ``message_stop``; ``ping`` may come anywhere and ``error`` ends
 it early.
 """
+from translators import signatures
 from translators.ir import call_block
 
 from .content import dump_arguments, message_id, tool_use_id
@@ -93,7 +94,7 @@ class StreamDecoder:
         ir_type, field, ir_field = mapping
         if not delta.get(field):
             return []
-        return [{"type": ir_type, "index": index, ir_field: delta[field]}]
+        return [_own({"type": ir_type, "index": index, ir_field: delta[field]})]
 
     def _on_block_stop(self, event):
         if self._open is None or self._blocks.get(event.get("index")) != self._open:
@@ -150,7 +151,14 @@ def _block_to_ir(block):
 
 
 def _initial(ir_type, field, value):
-    return [{"type": ir_type, field: value}] if value else []
+    return [_own({"type": ir_type, field: value})] if value else []
+
+
+def _own(event):
+    """An IR delta of this upstream: signatures are Anthropic's own."""
+    if event["type"] == "signature_delta":
+        event["origin"] = "claude"
+    return event
 
 
 class StreamEncoder:
@@ -196,7 +204,12 @@ class StreamEncoder:
         delta = {"type": delta_type, field: event[ir_field]}
         return [_event("content_block_delta", index=index, delta=delta)]
 
-    _on_text_delta = _on_reasoning_delta = _on_signature_delta = _on_arguments_delta = _on_delta
+    _on_text_delta = _on_reasoning_delta = _on_arguments_delta = _on_delta
+
+    def _on_signature_delta(self, event):
+        # Another vendor's signature travels tagged (translators/signatures.py).
+        signature = signatures.for_client(event["signature"], event.get("origin"), "claude")
+        return self._on_delta(dict(event, signature=signature)) if signature else []
 
     def _on_block_stop(self, event):
         if self._indices.get(event["index"]) != self._open:

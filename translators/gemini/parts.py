@@ -2,15 +2,17 @@
 
 A Gemini ``thoughtSignature`` belongs to the part it came on (Gemini API
 "Thought signatures": send it back "inside its original Part"), so it is
-kept on the IR ``reasoning`` and ``tool_call`` parts and re-attached there.
-Signatures Gemini puts on plain text parts are dropped: no IR text part
-carries one and Gemini validates only those on function calls.
+kept on the IR ``reasoning`` and ``tool_call`` parts, with ``origin``
+``"gemini"`` (translators/signatures.py), and re-attached there.  A
+signature on a plain text part (or alone in an empty one, as streams end)
+rides on an empty ``reasoning`` part before it, its carrier, which comes
+back as an empty part bearing the signature.
 """
 import base64
 import json
 import mimetypes
 
-from translators import ir
+from translators import ir, signatures
 from translators.dropped import dropped
 
 from .keys import get
@@ -37,13 +39,38 @@ def parse_part(part):
         return _media(get(ref, "mimeType"), url=get(ref, "fileUri"))
     if part.get("text") is not None:       # proto3 JSON: a null field is an absent one
         if part.get("thought"):
-            return {"type": "reasoning", "text": part["text"],
-                    "signature": get(part, "thoughtSignature")}
+            return reasoning(part["text"], get(part, "thoughtSignature"))
         return ir.text(part["text"])
     # Anything else (executableCode / codeExecutionResult traces of Gemini's
     # own code execution, parts added later) has no IR form.
     dropped("gemini", f"part with {', '.join(sorted(part)) or 'nothing'}")
     return None
+
+
+def parse_parts(parts):
+    """IR parts of a turn's Gemini parts: a signature on a non-thought part
+    gets its carrier before it (a function call keeps it as well, for the
+    gateway's signature cache), and an empty text part is left out."""
+    out = []
+    for part in parts:
+        signature = get(part, "thoughtSignature")
+        if signature and not part.get("thought") and (
+                isinstance(part.get("text"), str) or get(part, "functionCall")):
+            out.append(reasoning("", signature))
+        parsed = parse_part(part)
+        if parsed and not (parsed["type"] == "text" and not parsed["text"]):
+            out.append(parsed)
+    return out
+
+
+def reasoning(text, signature):
+    """An IR reasoning part; a signature a client sent back may carry another
+    vendor's tag (translators/signatures.py)."""
+    signature, origin = signatures.from_client(signature, "gemini")
+    part = {"type": "reasoning", "text": text, "signature": signature}
+    if signature:
+        part["origin"] = origin
+    return part
 
 
 def _media(mime, data=None, url=None):
@@ -60,8 +87,9 @@ def parse_function_call(call, signature=None, call_id=None):
     """A ``functionCall`` as an IR tool_call; ``call_id`` when Gemini gave none."""
     part = ir.tool_call(get(call, "id") or call_id or ir.new_id("call_"), get(call, "name"),
                         json.dumps(get(call, "args") or {}, ensure_ascii=False))
+    signature, origin = signatures.from_client(signature, "gemini")
     if signature:
-        part["signature"] = signature
+        part["signature"], part["origin"] = signature, origin
     return part
 
 
@@ -82,25 +110,39 @@ def _parse_function_response(reply):
             "content": content, "is_error": key == "error"}
 
 
-def render_part(part, names):
+def render_part(part, names, client=False):
     """One IR part as a Gemini part; None for what Gemini cannot carry.
 
     ``names`` maps tool-call ids to function names (results need the name).
+    ``client``: the part goes to a Gemini client (an answer), which keeps any
+    signature, tagged when another vendor issued it; to Gemini itself only
+    Gemini's own signatures go, and reasoning without one is not replayed.
     """
     kind = part["type"]
     if kind == "text":
         return {"text": part["text"]}
     if kind == "reasoning":
-        return signed({"text": part["text"], "thought": True}, part.get("signature"))
+        signature = _signature(part, client)
+        if not signature and not client:
+            return None
+        if not part["text"]:
+            return signed({"text": ""}, signature)  # a carrier: the part it came on
+        return signed({"text": part["text"], "thought": True}, signature)
     if kind == "tool_call":
         return signed({"functionCall": {"id": part["id"], "name": part["name"],
-                                         "args": _arguments(part)}}, part.get("signature"))
+                                         "args": _arguments(part)}}, _signature(part, client))
     if kind == "tool_result":
         return {"functionResponse": _render_function_response(part, names)}
     if kind in ("image", "document"):
         return _render_media(part)
     # redacted_reasoning: Anthropic-encrypted thinking, meaningless to Gemini.
     return None
+
+
+def _signature(part, client):
+    if client:
+        return signatures.for_client(part.get("signature"), part.get("origin"), "gemini")
+    return signatures.replayable(part, "gemini")
 
 
 def signed(part, signature):

@@ -181,8 +181,8 @@ def _render_contents(messages):
         if message["role"] == "system":
             # Gemini has no mid-conversation system role.
             content = [reminder.as_user_text(part) for part in content]
-        parts = [p for p in (render_part(part, names) for part in content)
-                 if p and not _is_empty(p)]
+        parts = _seat_signatures([p for p in (render_part(part, names) for part in content)
+                                  if p and not _is_empty(p)])
         if not parts:
             continue
         if contents and contents[-1]["role"] == role:
@@ -190,6 +190,20 @@ def _render_contents(messages):
         else:
             contents.append({"role": role, "parts": parts})
     return contents
+
+
+def _seat_signatures(parts):
+    """A carrier (an empty part bearing only a signature, see ``parts.py``)
+    gives its signature back to the part after it, the part Gemini sent it
+    on; it is left out when that part already bears it."""
+    out = []
+    for part, after in zip(parts, parts[1:] + [None]):
+        if part.keys() == {"text", "thoughtSignature"} and not part["text"] and after \
+                and after.get("thoughtSignature") in (None, part["thoughtSignature"]):
+            after.setdefault("thoughtSignature", part["thoughtSignature"])
+            continue
+        out.append(part)
+    return out
 
 
 def _is_empty(part):

@@ -9,7 +9,7 @@ import os
 from translators import ir
 
 from .keys import enum, get
-from .parts import parse_part, render_part
+from .parts import parse_parts, render_part
 
 # finishReason -> IR stop reason.  Gemini has no "tool calls" reason: a STOP
 # whose content holds function calls is IR ``tool_calls``.  Reasons missing
@@ -54,7 +54,7 @@ def parse_response(body):
     response["id"] = get(body, "responseId")
     candidate = first_candidate(body)
     parts = get(get(candidate, "content"), "parts") or []
-    response["content"] = [p for p in map(parse_part, parts) if p]
+    response["content"] = parse_parts(parts)
     has_calls = any(p["type"] == "tool_call" for p in response["content"])
     response["stop_reason"] = ("content_filter" if prompt_blocked(body)
                                else parse_stop_reason(enum(candidate, "finishReason"), has_calls))
@@ -67,7 +67,8 @@ def render_response(response, model, request):
 
     Nothing of ``request`` is echoed: Gemini answers carry only the model.
     """
-    parts = [p for p in (render_part(part, {}) for part in response["content"]) if p]
+    parts = [p for p in (render_part(part, {}, client=True) for part in response["content"])
+             if p and p != {"text": ""}]
     body = {"candidates": [{"content": {"role": "model", "parts": parts},
                             "finishReason": render_finish_reason(response.get("stop_reason")),
                             "index": 0}],

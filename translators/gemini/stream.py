@@ -6,7 +6,7 @@ with ``finishReason`` is the last and carries the final (cumulative)
 ``usageMetadata``.
 """
 
-from translators import ir
+from translators import ir, signatures
 from translators.ir import call_block
 
 from .errors import parse_error, stream_error_event
@@ -89,26 +89,37 @@ class StreamDecoder:
         if not isinstance(part.get("text"), str):
             return []  # inline media: IR streams have no media blocks
         kind = "reasoning" if part.get("thought") else "text"
+        signature = get(part, "thoughtSignature")
         events = []
+        if signature and kind == "text" and part["text"]:
+            # On the first answer part: its carrier, an empty reasoning block, goes first.
+            events += self._signature(signature)
+            signature = None
         if part["text"]:
             events += self._ensure_open(kind)
             events.append({"type": f"{kind}_delta", "index": self._open[0], "text": part["text"]})
-        signature = get(part, "thoughtSignature")
-        if signature and kind == "reasoning":
-            events += self._ensure_open(kind)
-            events.append({"type": "signature_delta", "index": self._open[0],
-                           "signature": signature})
+        if signature:
+            # On a thought, or alone in an empty part (as streams end): the
+            # reasoning block's signature, and no empty text block opened.
+            events += self._signature(signature)
         return events
+
+    def _signature(self, signature):
+        events = self._ensure_open("reasoning")
+        return events + [{"type": "signature_delta", "index": self._open[0],
+                          "signature": signature, "origin": "gemini"}]
 
     def _function_call(self, call):
         """A whole call as one block.  Its ``thoughtSignature`` rides on the
         block (Gemini-only key): no other dialect has a place for it."""
         self._has_calls = True
-        events = self._close_block()
+        # Its carrier first, for clients that keep reasoning signatures (Claude's).
+        events = self._signature(call["signature"]) if call.get("signature") else []
+        events += self._close_block()
         index = self._take_index()
         block = call_block(call["id"], call["name"])
         if call.get("signature"):
-            block["signature"] = call["signature"]
+            block["signature"], block["origin"] = call["signature"], "gemini"
         arguments = {"type": "arguments_delta", "index": index, "arguments": call["arguments"]}
         return events + [{"type": "block_start", "index": index, "block": block}, arguments,
                          {"type": "block_stop", "index": index}]
@@ -184,9 +195,11 @@ class StreamEncoder:
     def _on_signature_delta(self, event):
         block = self._blocks.get(event["index"], {})
         if block.get("type") == "tool_call":
-            block["signature"] = event["signature"]
+            block["signature"], block["origin"] = event["signature"], event.get("origin")
             return []
-        part = signed({"text": "", "thought": True}, event["signature"])
+        # Another vendor's signature travels tagged (translators/signatures.py).
+        signature = signatures.for_client(event["signature"], event.get("origin"), "gemini")
+        part = signed({"text": "", "thought": True}, signature)
         if block.get("type") != "reasoning" or "thoughtSignature" not in part:
             return []
         return [self._chunk([part])]
@@ -200,7 +213,7 @@ class StreamEncoder:
         if block.get("type") != "tool_call":
             return []
         try:
-            part = render_part(dict(block, type="tool_call"), {})
+            part = render_part(dict(block, type="tool_call"), {}, client=True)
         except ir.TranslationError as exc:
             return self._on_error({"message": f"upstream sent a bad tool call: {exc}",
                                    "error_type": "INTERNAL"})

@@ -93,6 +93,11 @@ def render_request(ir, model):
     """A Chat Completions body for an upstream serving ``model``."""
     messages = prefill.as_instruction(history.repair(ir["messages"]))
     body = {"model": model, "messages": render_messages(ir["system"], messages)}
+    if not ir.get("replay_reasoning"):
+        # History reasoning is another vendor's thinking or this upstream's own
+        # unsigned text; only upstreams configured to take it back get it.
+        for message in body["messages"]:
+            message.pop("reasoning_content", None)
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
         body["tools"] = render_tools(ir["tools"])
