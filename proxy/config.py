@@ -52,6 +52,10 @@ SETTINGS = [
     Setting("connect-timeout-seconds", float, 10.0, "Connect timeout per upstream call."),
     Setting("read-timeout-seconds", float, 600.0,
             "Idle-read timeout per upstream call (longest silence tolerated)."),
+    Setting("first-byte-timeout-seconds", float, 120.0,
+            "From a request sent upstream to its response head; then fail over. 0 = off."),
+    Setting("request-timeout-seconds", float, 900.0,
+            "Overall deadline of one client request, streams included. 0 = none."),
     # --- retries and cooling (issue 3) ---
     Setting("request-retry", int, 3, "Extra rounds over the credentials after 403/408/429/5xx."),
     Setting("max-upstream-attempts", int, 8, "Hard cap on upstream calls for one client request."),

@@ -46,10 +46,13 @@ class ClientError(SwitchyardError):
     cause = None       # a short failure class for the access log, if not the class name
     param = None       # the request field at fault (OpenAI error bodies carry it)
 
-    def __init__(self, message, *, error_type=None, code=None, headers=None, param=None):
+    def __init__(self, message, *, error_type=None, code=None, headers=None, param=None,
+                 cause=None):
         super().__init__(message)
         self.message = message
         self.param = param
+        if cause:
+            self.cause = cause
         if error_type:
             self.error_type = error_type
         if code:
@@ -91,9 +94,8 @@ class UpstreamUnavailable(ClientError):
     def __init__(self, message, *, status=503, retry_after=None, cause=None):
         headers = {"Retry-After": str(max(1, int(retry_after + 0.999)))} \
             if retry_after is not None else {"x-should-retry": "false"}
-        super().__init__(message, headers=headers, error_type=None)
+        super().__init__(message, headers=headers, cause=cause)
         self.status = status
-        self.cause = cause
 
 
 class GatewayTimeout(ClientError):

@@ -13,12 +13,13 @@ import time
 
 import gevent
 import orjson
+from gevent import Timeout
 
 import translators
 from proxy import (affinity, cooldown, counting, echo, endpoints, quota_windows, signatures,
                    streaming, unavailable, validation)
 from proxy.credentials import mask_key
-from proxy.errors import (BadRequest, NotFound, UpstreamConnectError, UpstreamError,
+from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
 from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.reply import Reply, json_reply
@@ -67,6 +68,25 @@ def serve(front, runtime, client, observer):
     if runtime.config["routing"]["session-affinity"]:
         session = affinity.session_key(front.dialect, front.headers, front.body)
     budget = _Budget(runtime.config)
+    limit = runtime.config["request-timeout-seconds"]
+    deadline = Timeout.start_new(max(front.started + limit - time.monotonic(), 0.001)) \
+        if limit > 0 else None
+    try:
+        return _attempts(front, runtime, client, observer, budget, session)
+    except Timeout as fired:
+        if fired is not deadline:
+            raise
+        last = f" Last failure: {budget.last_error.message}." if budget.last_error else ""
+        raise GatewayTimeout(f"No answer within request-timeout-seconds ({limit:g} s).{last}",
+                             cause="request_timeout") from None
+    finally:
+        if deadline is not None:
+            deadline.close()
+
+
+def _attempts(front, runtime, client, observer, budget, session):
+    """Try credentials until one answers or the budget is spent."""
+    pool = runtime.pool
     while budget.calls_left > 0:
         cred = pool.pick(front.model, exclude=frozenset(budget.tried), session=session)
         if cred is None:

@@ -23,8 +23,10 @@ class Runtime:
 
     @property
     def upstream_timeouts(self):
-        """``(connect, read)`` seconds for upstream calls."""
-        return self.config["connect-timeout-seconds"], self.config["read-timeout-seconds"]
+        """``(connect, read, first byte)`` seconds for upstream calls."""
+        config = self.config
+        return (config["connect-timeout-seconds"], config["read-timeout-seconds"],
+                config["first-byte-timeout-seconds"])
 
 
 _current = None

@@ -19,6 +19,7 @@ from proxy import (auth, config as config_module, json_array, lifecycle, managem
                    model_lists, observe, relay, reload, runtime, signatures, state, streaming,
                    validation)
 from proxy.dashboard import routes as dashboard
+from proxy.accept import accept
 from proxy.disconnect import cancel_on_hangup
 from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
 from proxy.front import FrontRequest, path_dialect
@@ -289,9 +290,13 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
             observer.settle(500, error_class="internal")
             raise
 
+    stream_keepalive = current.config["streaming"]["keepalive-seconds"]
     if interval > 0 and not stream and action == "generate":
         reply = streaming.whole_with_keepalive(lambda: _settled(produce(), observer),
                                                interval, front)
+    elif stream and stream_keepalive > 0:
+        with cancel_on_hangup(request.environ):
+            reply = accept(lambda: _settled(produce(), observer), stream_keepalive, front)
     else:
         with cancel_on_hangup(request.environ):
             reply = produce()
@@ -307,7 +312,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
 
 def _settled(reply, observer):
     if not reply.streamed:
-        observer.settle(reply.status)
+        observer.settle(reply.status, error_class=reply.error_class)
     return reply
 
 

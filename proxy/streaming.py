@@ -7,6 +7,7 @@ upstream event goes to the client as soon as it arrives; a failure becomes
 the client dialect's terminal error event and the stream ends.
 """
 import logging
+import time
 
 import gevent
 import orjson
@@ -22,7 +23,7 @@ from proxy.upstream import failure, iter_bytes
 
 log = logging.getLogger("switchyard.streaming")
 
-_STREAM_HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
+STREAM_HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
 _TICK = object()            # keep-alive due
 _QUEUE_DEPTH = 64           # events read ahead of a slow client, at most
 
@@ -82,7 +83,7 @@ def open(front, cred, resp, config, observer, *, same):
     relay = (_Passthrough(front, cred, observer) if same
              else _Translated(front, cred, observer))
     body = _relay_body(first, batches, relay, _keepalive(front, config), resp, observer, cred)
-    headers = (forward_response_headers(resp.headers) if same else []) + _STREAM_HEADERS
+    headers = (forward_response_headers(resp.headers) if same else []) + STREAM_HEADERS
     return Reply(200, headers, body, content_type="text/event-stream")
 
 
@@ -95,18 +96,27 @@ def from_events(front, client_events, observer):
                 yield sse.encode(name, payload)
         finally:
             observer.settle(200)
-    return Reply(200, list(_STREAM_HEADERS), body(), content_type="text/event-stream")
+    return Reply(200, list(STREAM_HEADERS), body(), content_type="text/event-stream")
+
+
+def keepalive_bytes(dialect):
+    # Anthropic's own streams keep alive with `event: ping` (Messages streaming docs)
+    return sse.CLAUDE_PING if dialect == "claude" else sse.KEEPALIVE
 
 
 def _keepalive(front, config):
-    seconds = config["streaming"]["keepalive-seconds"]
-    # Anthropic's own streams keep alive with `event: ping` (Messages streaming docs)
-    return seconds, sse.CLAUDE_PING if front.dialect == "claude" else sse.KEEPALIVE
+    limit = config["request-timeout-seconds"]
+    return (config["streaming"]["keepalive-seconds"], keepalive_bytes(front.dialect),
+            front.started + limit if limit > 0 else None)
+
+
+class _DeadlinePassed(Exception):
+    """``request-timeout-seconds`` passed while the stream was still open."""
 
 
 def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
-    seconds, tick_bytes = keepalive
-    upstream = _with_keepalive(batches, seconds)
+    seconds, tick_bytes, deadline = keepalive
+    upstream = _with_keepalive(batches, seconds, deadline)
     status, error_class = 200, None
     try:
         observer.first_byte()
@@ -131,6 +141,10 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
         log.warning("stream truncated: %s", exc.message)
         error_class = "stream_truncated"
         yield relay.fail(f"{exc.brief}; the answer is incomplete.")
+    except _DeadlinePassed:
+        error_class = "request_timeout"
+        yield relay.fail("The request passed its deadline (request-timeout-seconds); "
+                         "the answer is incomplete.")
     except Exception:                       # a bug must not leave a stream hanging open
         log.exception("stream relay failed")
         error_class = "internal"
@@ -145,21 +159,31 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
         observer.settle(status, error_class=error_class)   # accounted once the stream is sent
 
 
-def _with_keepalive(batches, seconds):
+def _with_keepalive(batches, seconds, deadline=None):
     """Event batches read by a background greenlet; whatever has arrived
     goes out in one write (nothing is held back to wait for more).
     ``_TICK`` after ``seconds`` of upstream silence -- between whole
-    events, never inside one."""
-    if not seconds or seconds <= 0:
+    events, never inside one.  ``deadline`` (monotonic time, or None): past
+    it, ``_DeadlinePassed`` -- however slowly the upstream drips bytes."""
+    seconds = seconds if seconds and seconds > 0 else None
+    if seconds is None and deadline is None:
         yield from batches
         return
     queue = Queue(_QUEUE_DEPTH)
     reader = gevent.spawn(_pump, batches, queue)
     try:
         while True:
+            wait = seconds
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _DeadlinePassed
+                wait = left if wait is None else min(wait, left)
             try:
-                item = queue.get(timeout=seconds)
+                item = queue.get(timeout=wait)
             except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _DeadlinePassed from None
                 yield _TICK
                 continue
             batch = []
@@ -287,4 +311,4 @@ def whole_with_keepalive(produce, interval, front):
             return
         yield reply.body if not reply.streamed else b"".join(reply.body)
 
-    return Reply(200, list(_STREAM_HEADERS), body())
+    return Reply(200, list(STREAM_HEADERS), body())

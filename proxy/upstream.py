@@ -22,7 +22,7 @@ import select
 
 import urllib3
 import urllib3.exceptions
-from gevent import monkey
+from gevent import Timeout, monkey
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -126,14 +126,28 @@ class UpstreamClient:
         timeout applying to each wait for bytes.  Non-2xx answers raise
         ``UpstreamStatusError`` with the body read.
         """
+        # first-byte-timeout-seconds: a wall clock from sending to the response
+        # head (a socket timeout would restart with every byte a slow-loris
+        # upstream drips); the idle-read timeout governs the body after.
+        first_byte = timeouts[2] if len(timeouts) > 2 else 0
+        deadline = Timeout.start_new(first_byte) if first_byte > 0 else None
         try:
             pool, target = self._pool_for(url, cred.proxy_url)
             resp = pool.urlopen("POST", target, body=body, headers=headers, retries=_NO_RETRIES,
                                 redirect=False, assert_same_host=False,
-                                timeout=_timeout(timeouts), preload_content=False,
+                                timeout=_timeout(timeouts[:2]), preload_content=False,
                                 decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise _before_head(exc, cred, timeouts) from None
+        except Timeout as fired:
+            if fired is not deadline:
+                raise
+            raise failure(UpstreamTimeout, cred, "first_byte_timeout",
+                          f"sent no response within {first_byte:g} s "
+                          "(first-byte-timeout-seconds)") from None
+        finally:
+            if deadline is not None:
+                deadline.close()
         if resp.status >= 300:
             try:
                 error_body = read_all(resp, cred)

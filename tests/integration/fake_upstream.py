@@ -11,7 +11,7 @@ before any header), ``drop_after`` (stream N events then cut the
 connection), ``gate`` (stream ``gate_at`` events, default 1, then wait for a
 ``threading.Event`` before the rest), ``end_after`` (stream N events, then
 end the body cleanly with no terminal event), ``reset_after_headers`` (send
-the head, then abort the connection), ``drip`` (send the whole answer one
+the head, then abort the connection), ``drip`` (send a whole answer's body one
 byte every ``drip`` seconds: a slow-loris upstream), ``huge`` (a whole
 answer padded to this many bytes), ``raw`` (these exact bytes as the body,
 with ``status`` or 200 and ``headers``; a list of byte strings is sent
@@ -261,11 +261,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _drip(self, payload, fault):
-        """The whole answer, head included, one byte every ``fault.drip``
-        seconds, until sent or the gateway hangs up."""
-        data = json.dumps(payload).encode()
-        raw = (b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-               b"content-length: %d\r\n\r\n%s" % (len(data), data))
+        """A whole answer whose body comes one byte every ``fault.drip``
+        seconds (each read returns data, so no idle timeout fires), until
+        sent or the gateway hangs up."""
+        raw = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
+        self.end_headers()
         for i in range(len(raw)):
             try:
                 self.connection.sendall(raw[i:i + 1])
