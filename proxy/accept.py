@@ -30,14 +30,14 @@ def accept(produce, interval, front):
     """The Reply of ``produce()`` (run in a green thread) if it is ready
     within ``interval`` seconds, else a 200 stream that keeps the client
     alive until it is and then relays it."""
-    worker = gevent.spawn(produce)
+    worker = gevent.spawn(_outcome, produce)
     try:
         worker.join(timeout=interval)
     except BaseException:          # the client hung up (proxy.disconnect)
         worker.kill()
         raise
     if worker.ready():
-        return worker.get()         # its reply, or its exception re-raised here
+        return _reply(worker)       # its reply, or its exception re-raised here
     return Reply(200, list(STREAM_HEADERS), _held(worker, interval, front),
                  content_type="text/event-stream")
 
@@ -61,10 +61,26 @@ def _held(worker, interval, front):
         worker.kill()                   # the client left: cancel the attempt loop
 
 
+def _outcome(produce):
+    """``produce()``'s reply, or the exception it raised (returned, not
+    raised: the hub would print a raised one as an unhandled error)."""
+    try:
+        return produce()
+    except Exception as exc:         # noqa: BLE001 -- handed to the request's green thread
+        return exc
+
+
+def _reply(worker):
+    outcome = worker.get()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 def _result(worker, front):
     """The worker's Reply, or the error event its failure becomes."""
     try:
-        return worker.get()
+        return _reply(worker)
     except ClientError as exc:
         return _event(front.dialect, exc.message, exc.error_type)
     except Exception:
