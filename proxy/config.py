@@ -286,7 +286,20 @@ def build(raw):
     for entry in config["openai-compatibility"]:
         entry["api-key-entries"] = _real_key_entries(entry["api-key-entries"])
     config["api-keys"] = _real_client_keys(config["api-keys"])
+    _check_schemes(config)
     return config
+
+
+# Settings that, when set, must be a URL of one of these schemes.
+_URL_SCHEMES = {"state.redis-url": ("redis://", "rediss://", "unix://"),
+                "usage.database-url": ("postgresql://", "postgres://")}
+
+
+def _check_schemes(config):
+    for name, schemes in _URL_SCHEMES.items():
+        value, _ = _get(config, name)
+        if value and not value.startswith(schemes):    # the value is not quoted: it may hold a password
+            raise ConfigError(f"{name}: must start with {' or '.join(schemes)}")
 
 
 def yaml_error(path, exc):
