@@ -57,6 +57,9 @@ def codex(bin_dir, gateway_url, key, model, prompt, home):
         f.write(f'''model_provider = "switchyard"
 approval_policy = "never"
 sandbox_mode = "read-only"
+# as with OpenAI's own models (the fake ones have no metadata, so Codex would send none)
+model_reasoning_effort = "medium"
+model_reasoning_summary = "auto"
 check_for_update_on_startup = false
 
 [analytics]

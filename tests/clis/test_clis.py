@@ -46,6 +46,7 @@ def test_cli_answer_through_the_gateway(cli_bin, cli_gateway, upstream, tmp_path
     work.mkdir()
     note = work / "note.txt"
     note.write_text(f"the token is {token}\n")
+    upstream.reason(KEYS[up])       # think first; refuse a history that lost the thinking
     if turn != "text":
         upstream.call_tools(KEYS[up], runners.tool_call(cli, turn, str(note)))
         prompt = "Read note.txt and tell me the token in it."

@@ -17,7 +17,9 @@ answer padded to this many bytes), ``raw`` (these exact bytes as the body,
 with ``status`` or 200 and ``headers``; a list of byte strings is sent
 chunked, one chunk each).
 ``fake.call_tools(key, {name: arguments})`` makes every answer for that key
-that is offered one of those tools call it (until ``reset_state``).
+that is offered one of those tools call it, and ``fake.reason(key)`` makes
+its streams think first and its requests checked for that reasoning coming
+back (``fake_reasoning``), until ``reset_state``.
 """
 import json
 import re
@@ -27,7 +29,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.integration import fake_answers
+from tests.integration import fake_answers, fake_reasoning
 
 _GEMINI = re.compile(r"^/v1beta/models/(?P<model>[^:]+):(?P<method>\w+)")
 
@@ -64,6 +66,7 @@ class FakeUpstream:
         self.calls = []
         self._scripts = {}
         self._tool_calls = {}
+        self._reasoning = set()
         self._lock = threading.Lock()
         self.release = threading.Event()      # frees hung requests
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -88,6 +91,14 @@ class FakeUpstream:
         with self._lock:
             self._tool_calls[key] = dict(tool_calls)
 
+    def reason(self, key):
+        with self._lock:
+            self._reasoning.add(key)
+
+    def reasons(self, key):
+        with self._lock:
+            return key in self._reasoning
+
     def tool_calls_for(self, key):
         with self._lock:
             return self._tool_calls.get(key)
@@ -96,6 +107,7 @@ class FakeUpstream:
         with self._lock:
             self._scripts.clear()
             self._tool_calls.clear()
+            self._reasoning.clear()
             self.calls.clear()
         self.release.clear()
 
@@ -158,8 +170,15 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.huge:
             return self._json(200, _padded(fake_answers.whole(dialect, body, model), fault.huge))
         tool_calls = self.upstream.tool_calls_for(key)
+        reasoning = self.upstream.reasons(key)
+        refusal = fake_reasoning.history_error(dialect, body) if reasoning else None
+        if refusal:
+            return self._json(400, refusal)
         if stream:
-            return self._stream(fake_answers.stream(dialect, body, model, tool_calls), fault)
+            events = fake_answers.stream(dialect, body, model, tool_calls)
+            if reasoning:
+                events = fake_reasoning.add_to_stream(dialect, events, body)
+            return self._stream(events, fault)
         if fault.gate is not None and not self._wait_gate(fault):
             return
         return self._json(200, fake_answers.whole(dialect, body, model, tool_calls))
