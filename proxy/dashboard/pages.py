@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request
 
 from proxy import auth, management, runtime
+from proxy import config as config_mod
 from proxy.dashboard import session as sessions
 from proxy.errors import Unauthorized
 
@@ -29,7 +30,11 @@ _SECURITY_HEADERS = {
 
 
 def _login_page(message="", status=200):
-    return render_template("login.html", message=message), status
+    current = runtime.current()
+    return render_template(
+        "login.html", message=message, config_path=config_mod.config_path(),
+        management_off=not current.config["remote-management"]["secret-key"],
+        no_client_keys=not current.client_keys), status
 
 
 def _same_origin():

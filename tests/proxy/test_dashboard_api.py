@@ -120,6 +120,15 @@ def test_management_login_is_loopback_only(dash):
     assert remote.status_code == 403             # ...is no pass from elsewhere
 
 
+def test_login_page_says_how_to_turn_management_on(dash, tmp_path):
+    client, path = dash
+    assert b"management-off" not in client.get("/dashboard").data
+    reload.apply(config_mod.build({}))                     # a fresh `make run`: no config
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "remote-management.secret-key" in page and str(path) in page
+    assert "no client keys are configured" in page
+
+
 def test_login_posted_from_another_site_is_refused(dash):
     client, _ = dash
     resp = client.post("/dashboard/login", data={"key": SECRET},
