@@ -41,7 +41,7 @@ SETTINGS = [
     # --- server ---
     Setting("host", str, "127.0.0.1", "Address to bind (PORT env or --bind override it)."),
     Setting("port", int, 8317, "Port to bind when PORT is not set."),
-    Setting("api-keys", list, [], "Client keys accepted by the gateway (strings, or {key, label}). "
+    Setting("api-keys", list, [], "Client keys accepted by the gateway (strings, or {key, label, byok}). "
             "Empty: unauthenticated, allowed only on a loopback bind."),
     Setting("request-body-limit-mb", int, 32, "Largest request body accepted; larger gets 413."),
     Setting("debug", bool, False, "Verbose logs, request/response bodies included (secrets masked)."),

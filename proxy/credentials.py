@@ -33,6 +33,9 @@ class Credential:
     headers: dict = field(default_factory=dict)
     disable_cooling: bool = False
     label: str = ""                # e.g. the openai-compatibility entry name
+    # Bring your own key: the client's own credential headers, sent as they
+    # came instead of ``api_key`` in the provider's scheme (``proxy.byok``).
+    passthrough: dict = field(default_factory=dict, repr=False)
 
     def upstream_model(self, name):
         """Upstream model name for client model ``name``, or None if not served."""

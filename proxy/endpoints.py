@@ -27,7 +27,9 @@ def auth_headers(cred, forwarded):
     configured ``headers`` (which win over anything the client sent)."""
     provider = PROVIDERS[cred.kind]
     headers = dict(forwarded)
-    if provider.auth == AUTH_X_API_KEY:
+    if cred.passthrough:
+        headers.update(cred.passthrough)
+    elif provider.auth == AUTH_X_API_KEY:
         headers["x-api-key"] = cred.api_key
     elif provider.auth == AUTH_GOOG_API_KEY:
         headers["x-goog-api-key"] = cred.api_key

@@ -38,4 +38,7 @@ class FrontRequest:
     client_label: str = ""
     actor: str = ""
     query: dict = field(default_factory=dict)
+    # Bring your own key: the client's own upstream credential headers
+    # (``proxy.byok``); empty for requests the pool serves.
+    own_credential: dict = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)

@@ -18,7 +18,7 @@ _NOT_FORWARDED = HOP_BY_HOP | CREDENTIALS | frozenset({
     "host", "content-length", "accept-encoding", "cookie", "cookie2",
     "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
     "x-forwarded-port", "x-real-ip", "content-type", "accept",
-    "x-switchyard-actor",
+    "x-switchyard-actor", "x-switchyard-key",
 })
 
 _ACTOR_METADATA = "x-switchyard-actor-metadata-"

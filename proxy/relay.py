@@ -16,8 +16,8 @@ import orjson
 from gevent import Timeout
 
 import translators
-from proxy import (affinity, cooldown, counting, echo, endpoints, quota_windows, signatures,
-                   streaming, unavailable, validation)
+from proxy import (affinity, byok, cooldown, counting, echo, endpoints, quota_windows,
+                   signatures, streaming, unavailable, validation)
 from proxy.credentials import mask_key
 from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
@@ -58,6 +58,8 @@ class _Budget:
 def serve(front, runtime, client, observer):
     """A ``Reply`` for ``front``; raises ``ClientError`` for request faults."""
     pool = runtime.pool
+    if front.own_credential:
+        return _serve_own(front, runtime, client, observer)
     creds = pool.resolve(front.model)
     if not creds:
         raise NotFound(f"The model '{front.model}' does not exist or is not served here.",
@@ -106,6 +108,29 @@ def _reads_body(front, creds):
     translation, a token count or an answer of the gateway's own."""
     return front.action == "count_tokens" or any(
         cred.dialect != front.dialect or cred.kind == "echo" for cred in creds)
+
+
+def _serve_own(front, runtime, client, observer):
+    """A bring-your-own-key request (``proxy.byok``): one attempt with the
+    client's own credential; its failure is the client's answer (no
+    failover, no cooldown of anything pooled)."""
+    cred = byok.credential(front, runtime.pool)
+    upstream_model = cred.upstream_model(front.model)
+    started = time.monotonic()
+    try:
+        reply = _call(front, runtime, client, cred, upstream_model, observer)
+    except streaming.BootstrapFailed as exc:
+        failure = exc.cause
+    except UpstreamError as exc:
+        failure = exc
+    else:
+        observer.attempt(cred, upstream_model, status=200, outcome="success",
+                         latency=time.monotonic() - started)
+        return reply
+    observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
+                     outcome="byok_failure", latency=time.monotonic() - started,
+                     error=failure.message)
+    return error_reply(front, failure, cred)
 
 
 def _wait_for_recovery(pool, model, budget):

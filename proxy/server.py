@@ -15,7 +15,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 import translators
-from proxy import (auth, config as config_module, json_array, lifecycle, management, metrics,
+from proxy import (auth, byok, config as config_module, json_array, lifecycle, management, metrics,
                    model_lists, observe, relay, reload, runtime, signatures, state, streaming,
                    validation)
 from proxy.dashboard import routes as dashboard
@@ -332,13 +332,16 @@ def _front(dialect, action, model, body, raw, stream):
     state = g._get_current_object()            # one context lookup, not one per field
     headers = state.lower_headers
     client_key = state.get("client_key")
+    query = _query(request.environ)
+    own = byok.own_credential(headers) \
+        if auth.brings_own_credential(client_key, headers, query) else {}
     return FrontRequest(
         dialect=dialect, action=action, model=model, body=body, raw=raw, stream=stream,
         headers=headers, request_id=state.request_id,
         client_key_id=client_key.key_id if client_key else "",
         client_label=client_key.label if client_key else "",
         actor=headers.get("x-switchyard-actor") or (client_key.label if client_key else ""),
-        query=_query(request.environ).to_dict())
+        query=query.to_dict(), own_credential=own)
 
 
 def _upstream_client():

@@ -26,6 +26,21 @@ def test_missing_and_wrong_keys():
         auth.authenticate(KEYS, {"x-api-key": "sk-three"}, {})
 
 
+def test_bring_your_own_key():
+    keys = auth.load_keys([{"key": "sk-byok", "byok": True}, "sk-plain"])
+    own = {"x-switchyard-key": "sk-byok", "authorization": "Bearer sk-ant-oat-own"}
+    key = auth.authenticate(keys, own, {})
+    assert key.byok and auth.brings_own_credential(key, own, {})
+    # ?key= names the gateway key beside the SDK's own header, for byok keys only
+    by_query = auth.authenticate(keys, {"x-goog-api-key": "own"}, {"key": "sk-byok"})
+    assert by_query.byok and auth.brings_own_credential(by_query, {}, {"key": "sk-byok"})
+    with pytest.raises(Unauthorized):
+        auth.authenticate(keys, {"x-goog-api-key": "own"}, {"key": "sk-plain"})
+    plain = auth.authenticate(keys, {"x-switchyard-key": "sk-plain"}, {})
+    assert not auth.brings_own_credential(plain, {"x-switchyard-key": "sk-plain"}, {})
+    assert "x-switchyard-key" not in forward_request_headers(own)
+
+
 def test_no_keys_means_open():
     assert auth.authenticate([], {}, {}) is None
 
