@@ -18,8 +18,8 @@ import gevent
 import orjson
 
 import translators
-from proxy import sse
-from proxy.errors import ClientError
+from proxy import draining, sse
+from proxy.errors import ClientError, ShuttingDown
 from proxy.reply import Reply
 from proxy.streaming import STREAM_HEADERS, keepalive_bytes
 
@@ -44,13 +44,19 @@ def accept(produce, interval, front):
 
 def _held(worker, interval, front):
     tick = keepalive_bytes(front.dialect)
+    tracked = draining.track()
     try:
-        yield tick
-        while not worker.ready():
-            worker.join(timeout=interval)
-            if not worker.ready():
-                yield tick
-        reply = _result(worker, front)
+        try:
+            yield tick
+            while not worker.ready():
+                worker.join(timeout=interval)
+                if not worker.ready():
+                    yield tick
+            reply = _result(worker, front)
+        except ShuttingDown:
+            reply = _event(front.dialect, "The gateway is shutting down; retry the request.")
+        finally:
+            draining.untrack(tracked)
         if isinstance(reply, bytes):
             yield reply
         elif reply.streamed:

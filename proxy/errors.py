@@ -22,7 +22,8 @@
         └── UpstreamStreamError  the stream broke after it had started
 
     GreenletExit
-    └── ClientGone               the client hung up before its answer began
+    ├── ClientGone               the client hung up before its answer began
+    └── ShuttingDown             the worker is draining: end open streams now
 
 ``requests`` exceptions are mapped to ``UpstreamError`` subclasses in one
 place, ``proxy.upstream``; nothing else catches ``requests`` exceptions.
@@ -166,3 +167,8 @@ class ClientGone(GreenletExit):
     """Thrown into a request's green thread when its client hangs up while
     the answer is still awaited (``proxy.disconnect``): like a kill, it
     unwinds through every ``except Exception`` and cools no credential."""
+
+
+class ShuttingDown(GreenletExit):
+    """Thrown into a green thread relaying a stream when the worker is about
+    to exit (``proxy.draining``): the stream ends with its error event."""

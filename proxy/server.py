@@ -21,7 +21,8 @@ from proxy import (auth, byok, config as config_module, json_array, lifecycle, m
 from proxy.dashboard import routes as dashboard
 from proxy.accept import accept
 from proxy.disconnect import cancel_on_hangup
-from proxy.errors import BadRequest, ClientError, Forbidden, NotFound, Unauthorized
+from proxy.errors import (BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
+                          PayloadTooLarge, Unauthorized)
 from proxy.front import FrontRequest, path_dialect
 from proxy.upstream import UpstreamClient
 
@@ -36,6 +37,7 @@ _NO_QUERY = ImmutableMultiDict()
 # workers and restarts without a getrandom() system call per request.
 _ID_PREFIX = os.urandom(6).hex()
 _ID_COUNTER = itertools.count(1)
+_BODY_IDLE_SECONDS = 10    # longest pause while a request body arrives
 _SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics",   # these guard themselves
                 "/dashboard")
 
@@ -250,6 +252,9 @@ def gemini_models():
 
 def gemini_get_model(name):
     name = name.removeprefix("models/")
+    if ":" in name:                  # models/x:generateContent asked with GET
+        raise MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}; "
+                               "use POST.", headers={"Allow": "POST"})
     if not runtime.current().pool.resolve(name):
         raise NotFound(f"models/{name} is not found.")
     return model_lists.gemini_model(name)
@@ -265,7 +270,7 @@ def pool_state():
 # --- the generate path ---------------------------------------------------
 
 def _generate(dialect, *, action="generate", model=None, stream=None):
-    raw = request.get_data(cache=False)
+    raw = _read_body(request.environ)
     body = _parse_body(raw)
     validation.check(dialect, body)
     if model is None:
@@ -314,6 +319,30 @@ def _settled(reply, observer):
     if not reply.streamed:
         observer.settle(reply.status, error_class=reply.error_class)
     return reply
+
+
+def _read_body(environ):
+    """The request body, read with a short idle timeout (a body shorter than
+    its Content-Length must not hold the connection for the whole keep-alive
+    time); a chunked body past the limit is 413, not a cut-off JSON text."""
+    sock = environ.get("gunicorn.sock")
+    idle = sock.gettimeout() if sock is not None else None
+    if sock is not None:
+        sock.settimeout(_BODY_IDLE_SECONDS)
+    try:
+        raw = request.get_data(cache=False)
+    except OSError:
+        raise BadRequest(f"The request body stopped arriving for {_BODY_IDLE_SECONDS} s "
+                         "before its Content-Length was reached.",
+                         headers={"Connection": "close"}) from None
+    finally:
+        if sock is not None:
+            sock.settimeout(idle)
+    limit = request.max_content_length
+    if limit and not environ.get("CONTENT_LENGTH") and len(raw) >= limit:
+        raise PayloadTooLarge("Request body too large (see request-body-limit-mb).",
+                              headers={"Connection": "close"})
+    return raw
 
 
 def _parse_body(raw):

@@ -14,8 +14,8 @@ import orjson
 from gevent.queue import Empty, Queue
 
 import translators
-from proxy import signatures, sse, watch
-from proxy.errors import ClientError, UpstreamError, UpstreamStreamError
+from proxy import draining, signatures, sse, watch
+from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStreamError
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
 from proxy.credentials import mask_key
@@ -118,6 +118,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     seconds, tick_bytes, deadline = keepalive
     upstream = _with_keepalive(batches, seconds, deadline)
     status, error_class = 200, None
+    tracked = draining.track()
     try:
         observer.first_byte()
         yield b"".join(map(relay.event, first))
@@ -141,6 +142,9 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
         log.warning("stream truncated: %s", exc.message)
         error_class = "stream_truncated"
         yield relay.fail(f"{exc.brief}; the answer is incomplete.")
+    except ShuttingDown:
+        error_class = "shutdown"
+        yield relay.fail("The gateway is shutting down; the answer is incomplete. Retry it.")
     except _DeadlinePassed:
         error_class = "request_timeout"
         yield relay.fail("The request passed its deadline (request-timeout-seconds); "
@@ -154,6 +158,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
         status = 499
         raise
     finally:
+        draining.untrack(tracked)
         upstream.close()
         resp.close()
         observer.settle(status, error_class=error_class)   # accounted once the stream is sent

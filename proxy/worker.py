@@ -31,7 +31,7 @@ from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
 import translators
-from proxy import http1, live_feed
+from proxy import draining, http1, live_feed
 from proxy.front import path_dialect
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
@@ -50,7 +50,7 @@ def _http_date(now):
 class HeadRefused(ValueError):
     """A request head over one of gunicorn's limits (answered, then closed)."""
 
-    REASONS = {414: "URI Too Long", 431: "Request Header Fields Too Large"}
+    REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
     def __init__(self, status, message):
         super().__init__(message)
@@ -77,13 +77,24 @@ class Handler(PyWSGIHandler):
     limit_request_line = 4094      # bytes; 0 = pywsgi's own 8 KiB
     limit_request_fields = 100
     limit_request_field_size = 8190
+    _line_cut = False
 
     def handle(self):
         self.socket.settimeout(self.idle_timeout)
         super().handle()
 
+    def read_requestline(self):
+        # pywsgi answers a line of MAX_REQUEST_LINE bytes or more itself, with
+        # an empty body: cut it short so read_request refuses it in a dialect
+        line = super().read_requestline()
+        self._line_cut = len(line) >= MAX_REQUEST_LINE
+        return line[:MAX_REQUEST_LINE - 1] if self._line_cut else line
+
     def read_request(self, raw_requestline):
         length = len(raw_requestline.rstrip("\r\n"))
+        if self._line_cut:
+            raise HeadRefused(414, f"The request line is over {MAX_REQUEST_LINE - 1} bytes; "
+                                   f"this gateway accepts at most {self.limit_request_line}.")
         if self.limit_request_line and length > self.limit_request_line:
             raise HeadRefused(414, f"The request line is {length} bytes; this gateway "
                                    f"accepts at most {self.limit_request_line}.")
@@ -108,6 +119,10 @@ class Handler(PyWSGIHandler):
         if isinstance(ex, HeadRefused):
             self.log_error("Invalid request (from %s): %s", self.client_address, ex)
             return str(ex.status), ex.response(self.requestline)
+        if isinstance(ex, ValueError):          # a malformed head: 400, said in the dialect
+            super()._handle_client_error(ex)    # (logs it)
+            return "400", HeadRefused(400, f"Malformed request: {ex}"[:300]).response(
+                self.requestline or "")
         return super()._handle_client_error(ex)
 
     def finalize_headers(self):
@@ -155,6 +170,9 @@ class Worker(GeventPyWSGIWorker):
 
     def handle_exit(self, sig, frame):
         """SIGTERM: stop gracefully, and end the dashboard's live streams now
-        (they never finish by themselves; spawned: not in a signal handler)."""
+        (they never finish by themselves; spawned: not in a signal handler),
+        and end the relayed streams still open just before ``graceful_timeout``
+        runs out (``proxy.draining``)."""
         super().handle_exit(sig, frame)
         gevent.spawn(live_feed.close)
+        gevent.spawn(draining.drain_after, self.cfg.graceful_timeout)
