@@ -122,7 +122,8 @@ ENTRY_FIELDS = {
     "codex-api-key": dict(_COMMON, **{"base-url": PROVIDERS["codex"].base_url}),
     "openai-compatibility": {"name": "", "base-url": "", "api-key-entries": [], "models": [],
                              "excluded-models": [], "prefix": "", "priority": 0, "weight": 1,
-                             "headers": {}, "disable-cooling": False, "disabled": False},
+                             "headers": {}, "disable-cooling": False, "disabled": False,
+                             "replay-reasoning-content": False},
 }
 # Fields of the items of an entry's `models` and `api-key-entries` lists.
 MODEL_FIELDS = ("name", "alias")

@@ -36,6 +36,7 @@ class Credential:
     # Bring your own key: the client's own credential headers, sent as they
     # came instead of ``api_key`` in the provider's scheme (``proxy.byok``).
     passthrough: dict = field(default_factory=dict, repr=False)
+    replay_reasoning: bool = False  # history reasoning sent back as reasoning_content
 
     def upstream_model(self, name):
         """Upstream model name for client model ``name``, or None if not served."""
@@ -137,7 +138,8 @@ def _make(ids, kind, entry, api_key, proxy_url, default_proxy, label=""):
         priority=int(entry.get("priority") or 0),
         weight=int(entry.get("weight") if entry.get("weight") is not None else 1),
         proxy_url=proxy_url or default_proxy, headers=dict(entry.get("headers") or {}),
-        disable_cooling=bool(entry.get("disable-cooling")), label=label)
+        disable_cooling=bool(entry.get("disable-cooling")), label=label,
+        replay_reasoning=bool(entry.get("replay-reasoning-content")))
 
 
 def _compat_credentials(ids, entry, default_proxy):

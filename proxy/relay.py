@@ -229,11 +229,23 @@ def _upstream_body(front, cred, upstream_model, same):
             body, changed = dict(body, stream_options=dict(
                 body.get("stream_options") or {}, include_usage=True)), True
         return orjson.dumps(body) if changed else front.raw
-    prepare = signatures.cache.fill_request if cred.dialect == "gemini" else None
     translated = translators.translate_request(front.dialect, cred.dialect, front.body,
                                                model=upstream_model, stream=front.stream,
-                                               prepare=prepare)
+                                               prepare=_preparer(cred))
     return orjson.dumps(translated)
+
+
+def _preparer(cred):
+    """What amends a translated request's IR for this upstream, if anything."""
+    if cred.dialect == "gemini":
+        return signatures.cache.fill_request
+    if cred.replay_reasoning:
+        return _replay_reasoning
+    return None
+
+
+def _replay_reasoning(ir_request):
+    ir_request["replay_reasoning"] = True
 
 
 def _whole_reply(front, cred, resp, observer, same):

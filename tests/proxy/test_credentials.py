@@ -68,3 +68,30 @@ def test_excluded_models_wildcards():
 
 def test_echo_can_be_disabled():
     assert _creds({"echo": False}) == []
+
+
+def test_reasoning_content_replayed_only_to_entries_configured_for_it():
+    """``replay-reasoning-content`` (off by default): history reasoning goes back to
+    that openai-compatibility upstream as ``reasoning_content`` (DeepSeek)."""
+    import translators
+    from proxy import relay
+
+    def entry(**extra):
+        return {"name": "ds", "base-url": "https://ds/v1", "api-key-entries": ["k-xxxxxxxxxx"],
+                **extra}
+    plain, replaying = (_creds({"openai-compatibility": [entry(**extra)]})[0]
+                        for extra in ({}, {"replay-reasoning-content": True}))
+    assert (plain.replay_reasoning, replaying.replay_reasoning) == (False, True)
+    body = {"model": "m", "max_tokens": 50, "messages": [
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": "A greeting.",
+                                           "signature": ""},
+                                          {"type": "text", "text": "Hello"}]},
+        {"role": "user", "content": "Bye"}]}
+
+    def assistant(cred):
+        out = translators.translate_request("claude", "openai", body, model="m", stream=False,
+                                            prepare=relay._preparer(cred))
+        return out["messages"][1]
+    assert "reasoning_content" not in assistant(plain)
+    assert assistant(replaying)["reasoning_content"] == "A greeting."
