@@ -64,8 +64,10 @@ SETTINGS = [
     Setting("disable-cooling", bool, False, "Never cool credentials down after failures."),
     Setting("max-cooldown-seconds", float, 1800.0, "Cap on any single cooldown."),
     Setting("transient-error-cooldown-seconds", float, 60.0,
-            "Cooldown after 408/5xx/connection errors; -1 disables."),
-    Setting("auth-error-cooldown-seconds", float, 1800.0, "Cooldown after 401/402/403."),
+            "Longest cooldown after 408/5xx/3xx/connection errors: 2 s first, doubling "
+            "while the credential keeps failing; -1 disables."),
+    Setting("auth-error-cooldown-seconds", float, 1800.0,
+            "Cooldown after 401/402/403 and billing/quota/permission refusals."),
     Setting("model-not-found-cooldown-seconds", float, 43200.0,
             "Cooldown of a credential for one model after 404 / model not supported."),
     Setting("nonstream-keepalive-interval", float, 0.0,

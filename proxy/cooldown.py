@@ -25,6 +25,10 @@ CANCELLED = "cancelled"
 
 FLOOR_SECONDS = 1.0   # no cooldown is shorter: never hammer a credential that just failed
 BACKOFF_BASE = 1.0    # first cooldown after a 429 that names no reset time; doubles per failure
+# First cooldown after a transient failure (5xx, connection error, redirect):
+# one blip rests a credential briefly; each failed probe after it doubles
+# the rest, up to transient-error-cooldown-seconds.
+TRANSIENT_FIRST_SECONDS = 2.0
 
 _MESSAGE_LIMIT = 4000  # error text inspected; enough for any provider's message
 
@@ -42,6 +46,8 @@ class Decision:
     ``exact``: ``cooldown`` is the provider's own reset time, used as is; other
     cooldowns double when the credential fails again after recovering.
     ``status``: the upstream HTTP status, None for connection failures.
+    ``ceiling``: the longest the cooldown may grow to by doubling (None:
+    ``max-cooldown-seconds``).
     """
     retry: bool
     kind: str
@@ -50,6 +56,7 @@ class Decision:
     next_round: bool = False
     exact: bool = False
     status: int | None = None
+    ceiling: float | None = None
 
 
 CANCELLED_DECISION = Decision(False, CANCELLED)
@@ -62,7 +69,11 @@ def classify_status(status, headers, body, config, *, now=None):
     wall-clock time (epoch seconds) that reset dates are measured from.
     """
     error = _ErrorBody.parse(body)
-    if error.bad_key():
+    if 300 <= status < 400:
+        # An API endpoint never redirects: a captive portal, a moved base
+        # URL or a proxy's login page is in the way of this credential.
+        return _transient(status, config)
+    if error.bad_key() or error.credential_fault():
         return _auth(status, config)
     if error.context_overflow():
         return _request_fault(status)
@@ -120,9 +131,11 @@ def _rate_limit(status, headers, error, config, now):
 
 
 def _transient(status, config):
-    seconds = config["transient-error-cooldown-seconds"]
-    return Decision(True, TRANSIENT, "credential", seconds if seconds >= 0 else None,
-                    next_round=True, status=status)
+    ceiling = config["transient-error-cooldown-seconds"]
+    if ceiling < 0:
+        return Decision(True, TRANSIENT, "credential", None, next_round=True, status=status)
+    return Decision(True, TRANSIENT, "credential", min(TRANSIENT_FIRST_SECONDS, ceiling),
+                    next_round=True, status=status, ceiling=ceiling)
 
 
 def _request_fault(status):
@@ -139,8 +152,35 @@ _CONTEXT_MESSAGE = re.compile(
 # OpenAI / Anthropic error type, Gemini (google.rpc) status.
 _INVALID_REQUEST = frozenset({"invalid_request_error", "invalid_argument"})
 # Gemini answers a bad key with 400 INVALID_ARGUMENT, naming the reason in a
-# google.rpc.ErrorInfo detail (Gemini API docs, "Troubleshooting").
-_BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED"})
+# google.rpc.ErrorInfo detail (Gemini API docs, "Troubleshooting"); the
+# other reasons say the key's project cannot use the API at all.
+_BAD_KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED",
+                              "SERVICE_DISABLED", "CONSUMER_SUSPENDED", "BILLING_DISABLED",
+                              "ACCESS_TOKEN_SCOPE_INSUFFICIENT"})
+# Failures of the account behind a credential, whatever the HTTP status
+# (Anthropic sends some as 400 invalid_request_error, OpenAI as 429): another
+# credential may well work, this one will not until someone pays or fixes it.
+# OpenAI error types/codes (API reference, "Error codes"), Anthropic types
+# ("Errors": 402 billing_error, 403 permission_error), google.rpc statuses.
+_CREDENTIAL_TYPES = frozenset({"insufficient_quota", "billing_error", "permission_error",
+                               "authentication_error", "permission_denied",
+                               "unauthenticated"})
+_CREDENTIAL_CODES = frozenset({
+    "insufficient_quota", "credit_balance_exhausted", "organization_spend_limit_exceeded",
+    "project_spend_limit_exceeded", "organization_usage_limit_exceeded",
+    "billing_hard_limit_reached", "billing_not_active", "account_deactivated",
+    "organization_deactivated", "invalid_api_key", "invalid_organization",
+    "unsupported_country_region_territory", "permission_denied", "unauthenticated"})
+# Anthropic: "Your credit balance is too low to access the Anthropic API",
+# "You have reached your specified API usage limits", "This organization has
+# been disabled."; OpenAI "You have insufficient permissions for this
+# operation"; Gemini (400 FAILED_PRECONDITION) "Gemini API free tier is not
+# available in your country. Please enable billing ...".
+_CREDENTIAL_MESSAGE = re.compile(
+    r"credit balance is too low|specified api usage limits|purchase credits"
+    r"|(organization|account|workspace|api key) (has been |is )?(disabled|deactivated|suspended)"
+    r"|insufficient permissions|enable billing|billing (is )?(not active|disabled)"
+    r"|api key not valid|free tier is not available")
 # Deliberately narrow: a request fault mistaken for "model not served" would
 # cool every credential for that model for hours.  Matches e.g. OpenAI's
 # "The model `x` does not exist" and Codex's "The 'x' model is not supported".
@@ -188,6 +228,11 @@ class _ErrorBody:
 
     def bad_key(self):
         return any(d.get("reason") in _BAD_KEY_REASONS for d in self.details)
+
+    def credential_fault(self):
+        return (bool({self.type, self.status} & _CREDENTIAL_TYPES)
+                or self.code in _CREDENTIAL_CODES
+                or bool(_CREDENTIAL_MESSAGE.search(self.message)))
 
     def context_overflow(self):
         return self.code in _CONTEXT_CODES or bool(_CONTEXT_MESSAGE.search(self.message))

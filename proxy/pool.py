@@ -45,12 +45,15 @@ def _next_cooldown(current, decision, now, cap):
     still cooling, a failure is part of the same burst (requests that were
     already in flight) and does not escalate.  A provider's own reset time
     (``decision.exact``) is taken as is.  A configured length above ``cap``
-    (e.g. 12 h for an unknown model) is honoured but never doubled.
+    (e.g. 12 h for an unknown model) is honoured but never doubled; doubling
+    stops at ``decision.ceiling`` when it names one.
     """
     length = decision.cooldown
     if current is not None and not decision.exact:
         expired = current.until <= now
         length = max(length, current.length * (2 if expired else 1))
+    if decision.ceiling is not None:
+        cap = min(cap, decision.ceiling)
     length = min(max(length, FLOOR_SECONDS), max(cap, decision.cooldown))
     until = max(now + length, current.until if current else 0.0)
     return _Cooldown(until, length, decision.kind, decision.status)

@@ -318,6 +318,10 @@ def _status_error_reply(front, exc, cred):
     we sent is masked wherever the upstream quoted it."""
     headers = [(k, v) for k, v in forward_response_headers(exc.headers)
                if k.lower().startswith(_ERROR_HEADERS)]
+    if exc.status < 400:
+        # A redirect from an API endpoint is never the client's to follow.
+        message = f"{exc.message}: an API endpoint redirected (a proxy or login page in the way?)."
+        return json_reply(502, translators.render_error(front.dialect, 502, message))
     raw = mask_key(exc.body, cred.api_key)
     try:
         data = orjson.loads(raw)

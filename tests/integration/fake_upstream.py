@@ -26,7 +26,7 @@ import re
 import select
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.integration import fake_answers, fake_reasoning
@@ -67,6 +67,7 @@ class FakeUpstream:
         self._scripts = {}
         self._tool_calls = {}
         self._reasoning = set()
+        self._markers = {}                    # request-body marker -> Fault
         self._lock = threading.Lock()
         self.release = threading.Event()      # frees hung requests
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -103,18 +104,27 @@ class FakeUpstream:
         with self._lock:
             return self._tool_calls.get(key)
 
+    def script_marker(self, marker, fault):
+        """Every call whose request body contains ``marker`` (any key) gets a
+        copy of ``fault``: a failure that follows the request, not the key."""
+        with self._lock:
+            self._markers[marker] = fault
+
     def reset_state(self):
         with self._lock:
             self._scripts.clear()
+            self._markers.clear()
             self._tool_calls.clear()
             self._reasoning.clear()
             self.calls.clear()
         self.release.clear()
 
-    def next_fault(self, key):
+    def next_fault(self, key, body=None):
         with self._lock:
             queue = self._scripts.get(key)
-            return queue.pop(0) if queue else None
+            if queue:
+                return queue.pop(0)
+            return _marked(self._markers, body)
 
     def record(self, call):
         with self._lock:
@@ -148,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         dialect, model, stream, count = self._route(body)
         if not count and not answerable(dialect, body, model, stream):
             return self._json(400, REJECTIONS[dialect])
-        fault = self.upstream.next_fault(key) or Fault()
+        fault = self.upstream.next_fault(key, body) or Fault()
         if fault.reset:
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
@@ -334,3 +344,48 @@ def answerable(dialect, body, model, stream):
     except (KeyError, TypeError, AttributeError, IndexError, ValueError):
         return False
     return True
+
+
+def _marked(markers, body):
+    """A fresh copy of the fault whose marker the request body contains."""
+    if not markers or body is None:
+        return None
+    text = json.dumps(body)
+    for marker, fault in markers.items():
+        if marker in text:
+            return replace(fault, done=threading.Event(),
+                                       peer_closed=threading.Event())
+    return None
+
+
+# Refusals of the account behind a key, as each provider words them (whatever
+# the status: Anthropic sends its billing refusal as a 400, OpenAI as a 429).
+CREDENTIAL_REFUSALS = {
+    "claude": (400, {"type": "error", "error": {
+        "type": "invalid_request_error",
+        "message": "Your credit balance is too low to access the Anthropic API. "
+                   "Please go to Plans & Billing to upgrade or purchase credits."}}),
+    "openai": (429, {"error": {
+        "message": "You exceeded your current quota, please check your plan and billing "
+                   "details.", "type": "insufficient_quota", "param": None,
+        "code": "insufficient_quota"}}),
+    "responses": (403, {"error": {
+        "message": "Country, region, or territory not supported", "type": "request_forbidden",
+        "param": None, "code": "unsupported_country_region_territory"}}),
+    "gemini": (400, {"error": {
+        "code": 400, "status": "FAILED_PRECONDITION",
+        "message": "Gemini API free tier is not available in your country. Please enable "
+                   "billing on your project in Google AI Studio."}}),
+}
+
+
+def credential_refusal(dialect):
+    """The fault of a key whose account cannot pay or may not use the API."""
+    status, body = CREDENTIAL_REFUSALS[dialect]
+    return Fault(status=status, body=body)
+
+
+def redirect(location="https://login.example.com/sso"):
+    """An API endpoint answering a redirect (a captive portal or SSO proxy)."""
+    return Fault(status=302, headers={"location": location},
+                 body={"message": "Found"})

@@ -67,7 +67,8 @@ def test_request_faults_are_never_cooled():
 def test_configured_cooldown_lengths():
     assert classify(401).cooldown == 1800.0
     assert classify(404).cooldown == 43200.0
-    assert classify(502).cooldown == 60.0
+    assert classify(502).cooldown == 2.0         # transient: short first...
+    assert classify(502).ceiling == 60.0         # ...doubling up to the configured length
 
 
 def test_transient_cooldown_minus_one_disables_it():
@@ -229,3 +230,42 @@ def test_reset_delay_without_headers():
     assert reset_delay({}, NOW) is None
     assert reset_delay(None, NOW) is None
     assert reset_delay({"retry-after": "nan"}, NOW) is None
+
+
+@pytest.mark.parametrize("status, body", [
+    (400, anthropic_error("invalid_request_error", "Your credit balance is too low to access "
+                          "the Anthropic API. Please go to Plans & Billing to upgrade or "
+                          "purchase credits.")),
+    (400, anthropic_error("invalid_request_error", "This organization has been disabled.")),
+    (402, anthropic_error("billing_error", "Payment required.")),
+    (429, openai_error("You exceeded your current quota, please check your plan and billing "
+                       "details.", "insufficient_quota", "insufficient_quota")),
+    (429, openai_error("Your credit balance is exhausted.", "insufficient_quota",
+                       "credit_balance_exhausted")),
+    (400, openai_error("Billing hard limit has been reached", code="billing_hard_limit_reached")),
+    (401, openai_error("You have insufficient permissions for this operation. Missing scopes: "
+                       "model.request.", "invalid_request_error")),
+    (400, gemini_error(400, "FAILED_PRECONDITION", "Gemini API free tier is not available in "
+                       "your country. Please enable billing on your project in Google AI "
+                       "Studio.")),
+    (403, gemini_error(403, "PERMISSION_DENIED", "Your project has been denied access.")),
+    (400, gemini_error(400, "INVALID_ARGUMENT", "API key expired.", [{
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_EXPIRED"}])),
+])
+def test_credential_specific_refusals_cool_the_credential(status, body):
+    decision = classify(status, body)
+    assert (decision.kind, decision.scope, decision.retry) == (AUTH, "credential", True)
+    assert decision.cooldown == 1800.0
+
+
+def test_request_faults_are_not_mistaken_for_credential_faults():
+    body = openai_error("Invalid value for 'temperature': expected a number.")
+    assert classify(400, body).kind == REQUEST_FAULT
+    body = anthropic_error("invalid_request_error", "messages: at least one message is required")
+    assert classify(400, body).kind == REQUEST_FAULT
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_redirects_are_upstream_failures(status):
+    decision = classify(status, b"<html>moved</html>", {"location": "https://sso.example"})
+    assert (decision.kind, decision.scope, decision.retry) == (TRANSIENT, "credential", True)

@@ -209,10 +209,34 @@ def test_doubling_stops_at_the_cap():
     a = pool.credentials[0]
     lengths = []
     for _ in range(4):
+        pool.report_failure(a, MODEL, status(401))
+        lengths.append(pool.next_ready_in(MODEL))
+        clock.advance(lengths[-1])
+    assert lengths == [1800.0, 1800.0, 1800.0, 1800.0]   # configured above the cap: kept
+    pool = make_pool([cred("a")], clock, **{"max-cooldown-seconds": 5})
+    a, lengths = pool.credentials[0], []
+    for _ in range(4):
         pool.report_failure(a, MODEL, status(503))
         lengths.append(pool.next_ready_in(MODEL))
         clock.advance(lengths[-1])
-    assert lengths == [60.0, 100.0, 100.0, 100.0]
+    assert lengths == [2.0, 4.0, 5.0, 5.0]
+
+
+def test_transient_cooldowns_escalate_up_to_their_configured_length():
+    clock = Clock()
+    pool = make_pool([cred("a")], clock, **{"transient-error-cooldown-seconds": 20})
+    a = pool.credentials[0]
+    lengths = []
+    blip = status(503, **{"transient-error-cooldown-seconds": 20})
+    for _ in range(6):
+        pool.report_failure(a, MODEL, blip)
+        lengths.append(pool.next_ready_in(MODEL))
+        clock.advance(lengths[-1])
+        assert pool.pick(MODEL) is a                   # the half-open probe
+    assert lengths == [2.0, 4.0, 8.0, 16.0, 20.0, 20.0]
+    pool.report_success(a, MODEL)
+    pool.report_failure(a, MODEL, blip)                # a success starts over
+    assert pool.next_ready_in(MODEL) == 2.0
 
 
 def test_configured_length_above_the_cap_is_honoured_not_doubled():
@@ -400,7 +424,7 @@ def test_whole_and_model_cooldowns_combine():
     pool.report_failure(a, MODEL, status(429, {"retry-after": "100"}))
     pool.report_failure(a, MODEL, status(500))
     assert pool.next_ready_in(MODEL) == 100.0
-    assert pool.next_ready_in("gpt-5") == 60.0
+    assert pool.next_ready_in("gpt-5") == 2.0
 
 
 # --- session affinity ---
@@ -478,7 +502,7 @@ def test_snapshot_is_json_ready_and_never_shows_a_key():
     assert row == {
         "id": "a", "provider": "codex", "label": "team", "key_hint": a.key_hint,
         "models": ["gpt-4o"], "priority": 2, "weight": 3,
-        "state": "cooling", "cooling_until": "2023-11-14T22:14:30+00:00",
+        "state": "cooling", "cooling_until": "2023-11-14T22:13:32+00:00",
         "model_cooldowns": {"gpt-4o": {"state": "cooling", "until": "2023-11-14T22:13:50+00:00",
                                        "seconds": 30.0, "kind": "rate_limit", "status": 429}},
         "successes": 1, "failures": 2,
