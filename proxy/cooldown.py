@@ -106,6 +106,29 @@ def classify_exception(exc, config):
     return _transient(None, config)
 
 
+def request_fault(decision):
+    """``decision`` recast as the request's fault: nothing cools."""
+    return Decision(False, REQUEST_FAULT, status=decision.status)
+
+
+def signature(exc, decision):
+    """What makes two failures "the same", for a failure that may follow the
+    request rather than the credential (an upstream 5xx some input
+    triggers), else None.  Status, error type/code and the message with its
+    numbers and ids blanked (they differ per call).
+    """
+    if decision.kind != TRANSIENT or not isinstance(exc, UpstreamStatusError) \
+            or exc.status < 500:
+        return None
+    error = _ErrorBody.parse(exc.body)
+    return (exc.status, error.type, error.code, error.status,
+            _VARYING.sub("#", error.message)[:200])
+
+
+# Request ids, hex digests, counts: the parts of an error message that change per call.
+_VARYING = re.compile(r"[0-9a-f_-]*\d[0-9a-z_-]*")
+
+
 def _auth(status, config):
     # Only 403 allows another round (issue 3's retry rules): a refusal can be
     # temporary, a bad key (401) or an unpaid account (402) is not.

@@ -28,6 +28,10 @@ from translators.ir import TranslationError
 
 log = logging.getLogger("switchyard.relay")
 
+# Pause before trying the last usable credential again after a transient
+# failure (plus as much jitter).
+RETRY_BACKOFF_SECONDS = 0.25
+
 # Upstream headers worth keeping on a relayed error: when to come back.
 _ERROR_HEADERS = ("retry-after", "x-ratelimit", "anthropic-ratelimit", "request-id", "x-request-id")
 
@@ -44,6 +48,11 @@ class _Budget:
         self.another_round = False
         self.last_error = None
         self.last_cred = None
+        # A transient failure whose cooldown waits to see whether it follows
+        # the request (it fails the same way elsewhere: cool nothing) or the
+        # credential (another one succeeds, or fails differently).
+        self.pending = None               # (credential, decision, signature, failure)
+        self.backoff_left = 1             # same-credential retries after a short pause
 
     def new_round(self):
         """Start another pass over the credentials, if the failures allow it."""
@@ -82,6 +91,7 @@ def serve(front, runtime, client, observer):
         raise GatewayTimeout(f"No answer within request-timeout-seconds ({limit:g} s).{last}",
                              cause="request_timeout") from None
     finally:
+        _settle_pending(pool, front.model, budget, None)
         if deadline is not None:
             deadline.close()
 
@@ -92,7 +102,8 @@ def _attempts(front, runtime, client, observer, budget, session):
     while budget.calls_left > 0:
         cred = pool.pick(front.model, exclude=frozenset(budget.tried), session=session)
         if cred is None:
-            if budget.new_round() or _wait_for_recovery(pool, front.model, budget):
+            if _retry_after_backoff(budget) or budget.new_round() \
+                    or _wait_for_recovery(pool, front.model, budget):
                 continue
             break
         reply = _try(front, runtime, client, observer, cred, budget)
@@ -101,6 +112,34 @@ def _attempts(front, runtime, client, observer, budget, session):
     if budget.last_error is not None:
         return error_reply(front, budget.last_error, budget.last_cred)
     raise unavailable.error(pool, front.model)
+
+
+def _retry_after_backoff(budget):
+    """A transient failure of the last usable credential gets one more try
+    after a short pause, before anything is cooled: one blip of a 5xx
+    should not fail a request (nor rest the only credential left)."""
+    if budget.pending is None or budget.backoff_left <= 0:
+        return False
+    budget.backoff_left -= 1
+    gevent.sleep(RETRY_BACKOFF_SECONDS + random.uniform(0.0, RETRY_BACKOFF_SECONDS))
+    budget.tried.discard(budget.pending[0].id)
+    return True
+
+
+def _settle_pending(pool, model, budget, cred, *, outcome=None):
+    """Apply the deferred cooldown, now that ``cred``'s attempt (None: the
+    request is over) says whose fault it was.  ``outcome``: the same
+    failure again ("same"), or success."""
+    if budget.pending is None:
+        return
+    first, decision, _, failure = budget.pending
+    budget.pending = None
+    if outcome == "same" and cred is not None and cred.id != first.id:
+        pool.report_failure(first, model, cooldown.request_fault(decision), cause=failure)
+    elif outcome == "success" and cred is not None and cred.id == first.id:
+        pass                                       # a blip, gone on the retry
+    else:
+        pool.report_failure(first, model, decision, cause=failure)
 
 
 def _reads_body(front, creds):
@@ -173,6 +212,7 @@ def _try(front, runtime, client, observer, cred, budget):
         pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
         raise
     else:
+        _settle_pending(pool, front.model, budget, cred, outcome="success")
         pool.report_success(cred, front.model)
         observer.attempt(cred, upstream_model, status=200, outcome="success",
                          latency=time.monotonic() - started)
@@ -180,13 +220,34 @@ def _try(front, runtime, client, observer, cred, budget):
     observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
                      outcome=decision.kind, latency=time.monotonic() - started,
                      error=failure.message)
-    pool.report_failure(cred, front.model, decision, cause=failure)
+    _report_failure(pool, front.model, cred, decision, failure, budget)
     budget.last_error, budget.last_cred = failure, cred
     if not decision.retry:
         budget.calls_left = 0
     budget.tried.add(cred.id)
     budget.another_round |= decision.next_round
     return None
+
+
+def _report_failure(pool, model, cred, decision, failure, budget):
+    """Tell the pool, unless the failure may be the request's own: then the
+    cooldown waits for the next attempt (``_settle_pending``).  The same
+    failure from two credentials is the request's: it ends the request and
+    cools neither."""
+    same = cooldown.signature(failure, decision)
+    pending = budget.pending
+    if pending is not None and same is not None and same == pending[2] \
+            and cred.id != pending[0].id:
+        _settle_pending(pool, model, budget, cred, outcome="same")
+        pool.report_failure(cred, model, cooldown.request_fault(decision), cause=failure)
+        budget.calls_left = 0
+        return
+    _settle_pending(pool, model, budget, cred)
+    if same is None:
+        pool.report_failure(cred, model, decision, cause=failure)
+        return
+    pool.report_cancelled(cred, model)        # frees its probe; the verdict comes later
+    budget.pending = (cred, decision, same, failure)
 
 
 def _call(front, runtime, client, cred, upstream_model, observer):
