@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from proxy import banner, logs, portcheck  # noqa: E402
 from proxy import config as _config  # noqa: E402
 from proxy.errors import ConfigError  # noqa: E402
+from proxy.peers import is_loopback_host  # noqa: E402
 
 logs.setup()                   # config warnings below share the log's format
 logconfig_dict = logs.gunicorn_logconfig()
@@ -39,7 +40,7 @@ if _paas:
 _host = os.environ.get("SWITCHYARD_HOST", _host)
 bind = [f"[{_host}]:{_port}" if ":" in _host else f"{_host}:{_port}"]
 
-if not _settings["api-keys"] and _host not in ("127.0.0.1", "localhost", "::1"):
+if not _settings["api-keys"] and not is_loopback_host(_host):
     _why = ("PORT is set, so Switchyard listens on 0.0.0.0 (every interface, as a PaaS "
             "expects)" if _paas else f"Switchyard would listen on {_host}")
     sys.exit(f"switchyard: refusing to start: {_why} with no api-keys, and anyone who can "

@@ -43,15 +43,21 @@ def load_keys(entries):
     return keys
 
 
+def bearer_token(headers):
+    """The token of an ``Authorization: Bearer`` header, or "" (``headers``:
+    lower-cased names, or werkzeug's case-insensitive ``Headers``).  The
+    one parser of it, for client, management and metrics keys alike."""
+    value = headers.get("authorization") or ""
+    return value[7:].strip() if value[:7].lower() == "bearer " else ""
+
+
 def presented_key(headers, args):
     """The key a client sent, whichever way its SDK sends it."""
     explicit = headers.get(GATEWAY_KEY_HEADER)
     if explicit:
         return explicit
-    auth = headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip()
-    return headers.get("x-api-key") or headers.get("x-goog-api-key") or args.get("key") or ""
+    return (bearer_token(headers) or headers.get("x-api-key") or headers.get("x-goog-api-key")
+            or args.get("key") or "")
 
 
 def authenticate(keys, headers, args):

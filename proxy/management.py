@@ -3,10 +3,13 @@
 Management is off (404) unless ``remote-management.secret-key`` is set.
 The key comes as ``Authorization: Bearer`` or ``X-Management-Key`` and is
 checked against the scrypt hash ``proxy.reload.seal`` keeps.  Calls are
-accepted from loopback peers only unless ``allow-remote``; the peer is the
-socket address, and ``X-Forwarded-For`` counts only when that peer is one
-of ``trusted-proxies``.  An address that sends wrong keys repeatedly is
-locked out for a while.
+accepted from loopback peers only unless ``allow-remote`` (``proxy.peers``
+decides, trusted proxies honoured).  An address that sends wrong keys
+repeatedly is locked out for a while: each try is counted *before* its key
+is checked, so concurrent guesses cannot outrun the limit.  Wrong keys sent
+to ``/v0/usage`` (where client keys are expected) are counted apart from
+wrong management keys, so clients with a stale key cannot lock the
+operator out of management.
 
 ``/v0/usage`` answers a client key with that client's own usage, and the
 management key with everyone's (optionally ``client=<key id>``).  A
@@ -18,7 +21,6 @@ Edits to keys and upstream entries are written back to the YAML file
 stays the single source of truth; listings read the file too, so the index
 shown is the one DELETE takes.  Responses never show a raw upstream key.
 """
-import ipaddress
 import re
 import time
 from collections import OrderedDict
@@ -26,8 +28,8 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request
 
-from proxy import (api_keys, auth, config_writer, credentials, quota_windows, reload, runtime,
-                   state, usage_store)
+from proxy import (api_keys, auth, config_writer, credentials, peers, quota_windows, reload,
+                   runtime, state, usage_store)
 from proxy import config as config_mod
 from proxy.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
@@ -49,47 +51,6 @@ def error_response(exc):
     return body, exc.status, exc.headers
 
 
-# -- who is calling ----------------------------------------------------------
-
-def _networks(entries):
-    """``trusted-proxies`` as networks; entries that are not addresses are skipped."""
-    nets = []
-    for entry in entries:
-        try:
-            nets.append(ipaddress.ip_network(str(entry).strip(), strict=False))
-        except ValueError:
-            continue
-    return nets
-
-
-def _ip(value):
-    try:
-        addr = ipaddress.ip_address(value.strip())
-    except (ValueError, AttributeError):
-        return None
-    return getattr(addr, "ipv4_mapped", None) or addr
-
-
-def client_address(peer, forwarded_for, trusted):
-    """The address a request comes from.
-
-    ``X-Forwarded-For`` is read right to left, skipping trusted proxies, and
-    only when the socket ``peer`` itself is trusted; hops left of the first
-    untrusted one are whatever the client chose to write.
-    """
-    nets = _networks(trusted)
-    peer_ip = _ip(peer or "")
-    if not (peer_ip and forwarded_for and any(peer_ip in n for n in nets)):
-        return peer_ip
-    hops = [_ip(hop) for hop in forwarded_for.split(",")]
-    if None in hops:
-        return None                # a garbled chain: trust nothing beyond the proxy
-    for hop in reversed(hops):
-        if not any(hop in n for n in nets):
-            return hop
-    return hops[0]                 # every hop is ours: the first is the client
-
-
 class Lockout:
     """Wrong-key counts per address, in bounded memory.
 
@@ -108,6 +69,17 @@ class Lockout:
     def locked_for(self, address):
         entry = self._entries.get(address)
         return max(0.0, entry[2] - self._clock()) if entry else 0.0
+
+    def begin(self, address):
+        """Count a try before its key is checked: seconds to wait if the
+        address is locked (the try is refused), else 0 (go on, and call
+        ``succeeded`` if the key is right).  No yield in between, so of
+        any number of concurrent tries at most ``limit`` get checked."""
+        wait = self.locked_for(address)
+        if wait:
+            return wait
+        self.failed(address)
+        return 0.0
 
     def failed(self, address):
         now = self._clock()
@@ -129,8 +101,7 @@ def _presented_management_key():
     header = request.headers.get("X-Management-Key")
     if header:
         return header.strip()
-    auth_header = request.headers.get("Authorization", "")
-    return auth_header[7:].strip() if auth_header[:7].lower() == "bearer " else ""
+    return auth.bearer_token(request.headers)
 
 
 def _management_enabled(config):
@@ -153,8 +124,7 @@ def authorize_management(config, lockout, given=None):
     (``given``: the key to check instead of the request's header)."""
     if not _management_enabled(config):
         raise ApiError(404, "Not found.", "not_found_error")
-    address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
-                             config["trusted-proxies"])
+    address = peers.request_address(request.environ, config)
     if address is None or not (address.is_loopback or config["remote-management"]["allow-remote"]):
         raise ApiError(403, "Management is allowed from loopback only "
                        "(remote-management.allow-remote).", "permission_error")
@@ -168,9 +138,12 @@ def authorize_management(config, lockout, given=None):
     if not given:
         raise ApiError(401, "Missing management key: send 'Authorization: Bearer <key>' "
                        "or 'X-Management-Key'.", "authentication_error")
+    wait = lockout.begin(address)        # counted before the (slow, yielding) check
+    if wait:
+        raise ApiError(429, "Too many wrong management keys from this address; try later.",
+                       "rate_limit_error", {"Retry-After": str(int(wait) + 1)})
     secret = reload.seal(config)["remote-management"]["secret-key"]
     if not secret.verify(given):
-        lockout.failed(address)
         raise ApiError(401, "Invalid management key.", "authentication_error")
     lockout.succeeded(address)
 
@@ -380,8 +353,11 @@ def _json_body(*, optional=False):
 
 # -- routes ------------------------------------------------------------------
 
-def create_blueprints(lockout):
-    """The management and usage blueprints, sharing one ``Lockout``."""
+def create_blueprints(lockout, usage_lockout=None):
+    """The management and usage blueprints.  ``lockout`` counts wrong
+    management keys; ``usage_lockout`` wrong keys sent to ``/v0/usage``,
+    mostly clients' (a management key checked there counts there too)."""
+    usage_lockout = usage_lockout or Lockout()
     mgmt = Blueprint("management", __name__, url_prefix="/v0/management")
     usage = Blueprint("usage_report", __name__)
     mgmt.register_error_handler(ApiError, error_response)
@@ -400,7 +376,7 @@ def create_blueprints(lockout):
             return usage_answer(key.key_id, for_client=True)
         if not _management_enabled(config):
             raise ApiError(401, "A valid client API key is required.", "authentication_error")
-        authorize_management(config, lockout)
+        authorize_management(config, usage_lockout)
         return usage_answer(request.args.get("client") or None)
 
     _pool_routes(mgmt)
@@ -542,6 +518,6 @@ def register(app, *, lockout=None):
     """Serve ``/v0/management/*`` and ``/v0/usage`` from ``app``."""
     lockout = lockout or state.current().lockout(Lockout())
     app.extensions["switchyard.lockout"] = lockout     # the dashboard's login counts too
-    mgmt, usage = create_blueprints(lockout)
+    mgmt, usage = create_blueprints(lockout, state.current().lockout(Lockout(), kind="usage"))
     app.register_blueprint(mgmt)
     app.register_blueprint(usage)

@@ -25,7 +25,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from proxy import runtime, usage_store
+from proxy import auth, peers, runtime, usage_store
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 TTFT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60)
@@ -186,8 +186,7 @@ def _digest(value):
 
 
 def _authorized(key):
-    auth = flask_request.headers.get("Authorization", "")
-    given = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+    given = auth.bearer_token(flask_request.headers)
     return hmac.compare_digest(_digest(given), _digest(key))
 
 
@@ -196,9 +195,15 @@ blueprint = Blueprint("metrics", __name__)
 
 @blueprint.get("/metrics")
 def scrape():
-    settings = runtime.current().config["metrics"]
+    config = runtime.current().config
+    settings = config["metrics"]
     if not settings["enabled"]:
         abort(404)
+    if not settings["key"] and not peers.is_local(flask_request.environ, config):
+        # credential ids and error states are for operators: remote
+        # scrapers (a proxy's clients included) need metrics.key
+        return Response("metrics are served to loopback clients only unless metrics.key "
+                        "is set\n", status=403, mimetype="text/plain")
     if settings["key"] and not _authorized(settings["key"]):
         return Response("unauthorized\n", status=401, mimetype="text/plain",
                         headers={"WWW-Authenticate": "Bearer"})

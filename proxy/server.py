@@ -4,7 +4,6 @@ Routes only parse the client's request into a ``FrontRequest``, check its
 key, and hand it to ``proxy.relay``; every error leaves in the client's own
 dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
 """
-import ipaddress
 import logging
 import itertools
 import os
@@ -16,8 +15,8 @@ from werkzeug.exceptions import HTTPException
 
 import translators
 from proxy import (auth, byok, config as config_module, json_array, lifecycle, management, metrics,
-                   model_lists, observe, relay, reload, runtime, signatures, state, streaming,
-                   validation)
+                   model_lists, observe, peers, relay, reload, runtime, signatures, state,
+                   streaming, validation)
 from proxy.dashboard import routes as dashboard
 from proxy.accept import accept
 from proxy.disconnect import cancel_on_hangup
@@ -133,18 +132,9 @@ def _settle(status, error_class):
 
 def _authenticate(environ, headers):
     keys = runtime.current().client_keys
-    if not keys and not _is_loopback(environ.get("SERVER_NAME", "")):
+    if not keys and not peers.is_loopback_host(environ.get("SERVER_NAME", "")):
         raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
     return auth.authenticate(keys, headers, _query(environ))
-
-
-def _is_loopback(host):
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def dialect_for_path(path, headers):
@@ -261,8 +251,9 @@ def gemini_get_model(name):
 
 
 def pool_state():
-    """Credential states for operators; loopback peers only."""
-    if not _is_loopback(request.remote_addr or ""):
+    """Credential states for operators; loopback peers only (trusted
+    proxies honoured: a proxied remote client is remote)."""
+    if not peers.is_local(request.environ, runtime.current().config):
         raise Forbidden("/v0/pool is served to loopback clients only.")
     return {"credentials": runtime.current().pool.snapshot()}
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
-from proxy import auth, management, runtime
+from proxy import auth, management, peers, runtime
 from proxy import config as config_mod
 from proxy.dashboard import session as sessions
 from proxy.errors import Unauthorized
@@ -69,9 +69,7 @@ def _log_in(given):
     current = runtime.current()
     config = current.config
     lockout = current_app.extensions["switchyard.lockout"]
-    address = management.client_address(request.remote_addr,
-                                         request.headers.get("X-Forwarded-For"),
-                                         config["trusted-proxies"])
+    address = peers.request_address(request.environ, config)
     if lockout.locked_for(address):
         return None, ("Too many wrong keys from this address; try again later.", 429)
     client_key = _matching_client_key(current.client_keys, given) if given else None

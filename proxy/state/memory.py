@@ -73,9 +73,10 @@ class MemoryStore:
     def share_signature(self, call_id, signature):
         pass
 
-    def lockout(self, local):
-        """The management lockout to use: ``local`` (a
-        ``proxy.management.Lockout``) here, shared counters elsewhere."""
+    def lockout(self, local, kind="mgmt"):
+        """The wrong-key lockout to use: ``local`` (a
+        ``proxy.management.Lockout``) here, shared counters elsewhere;
+        ``kind`` keeps separate counts apart (management, usage)."""
         return local
 
     # --- lifecycle ---

@@ -217,8 +217,8 @@ class RedisStore(MemoryStore):
             self._down(exc)
             return default
 
-    def lockout(self, local):
-        return SharedLockout(self._redis, self._p, local, self._down)
+    def lockout(self, local, kind="mgmt"):
+        return SharedLockout(self._redis, self._p, local, self._down, kind)
 
     def describe(self):
         return {"backend": "redis", "worker": os.getpid(), "reachable": self._up,
