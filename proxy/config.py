@@ -44,6 +44,9 @@ SETTINGS = [
     Setting("api-keys", list, [], "Client keys accepted by the gateway (strings, or {key, label, byok}). "
             "Empty: unauthenticated, allowed only on a loopback bind."),
     Setting("request-body-limit-mb", int, 32, "Largest request body accepted; larger gets 413."),
+    Setting("response-body-limit-mb", int, 64,
+            "Largest whole (non-streamed) upstream answer read into memory; larger gets 502 "
+            "naming the upstream. Streams are relayed as they come, whatever their length."),
     Setting("debug", bool, False, "Verbose logs, request/response bodies included (secrets masked)."),
     Setting("log-format", str, "text", "Access log format.", ("text", "json")),
     Setting("echo", bool, True, "Serve the built-in `echo` model (no network)."),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import orjson
 from gevent import GreenletExit
 
-from proxy.errors import UpstreamStatusError
+from proxy.errors import UpstreamAnswerTooLarge, UpstreamStatusError
 from proxy.ratelimit_headers import parse_duration, reset_delay
 
 # Decision kinds (also the ``outcome`` label of metrics and logs).
@@ -103,6 +103,8 @@ def classify_exception(exc, config):
         return CANCELLED_DECISION
     if isinstance(exc, UpstreamStatusError):
         return classify_status(exc.status, exc.headers, exc.body, config)
+    if isinstance(exc, UpstreamAnswerTooLarge):
+        return Decision(False, REQUEST_FAULT)   # another credential would answer as much
     return _transient(None, config)
 
 

@@ -151,6 +151,11 @@ class UpstreamStatusError(UpstreamError):
         self.body = body
 
 
+class UpstreamAnswerTooLarge(UpstreamError):
+    """A whole (non-streamed) answer was larger than ``response-body-limit-mb``:
+    it is not read into memory. The request's fault, not the credential's."""
+
+
 class UpstreamConnectError(UpstreamError):
     """Could not connect, or the connection dropped before any header."""
 

@@ -266,7 +266,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
     if front.stream and not (same and _whole_body(resp)):
         return streaming.open(front, cred, resp, runtime.config, observer, same=same)
-    return _whole_reply(front, cred, resp, observer, same)
+    return _whole_reply(front, cred, resp, observer, same, runtime.answer_limit)
 
 
 def _whole_body(resp):
@@ -309,8 +309,8 @@ def _replay_reasoning(ir_request):
     ir_request["replay_reasoning"] = True
 
 
-def _whole_reply(front, cred, resp, observer, same):
-    raw = read_all(resp, cred)
+def _whole_reply(front, cred, resp, observer, same, limit):
+    raw = read_all(resp, cred, limit=limit)
     headers = forward_response_headers(resp.headers)
     if same:
         # The upstream's status and bytes, whatever they hold: a body that is

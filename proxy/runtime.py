@@ -22,6 +22,11 @@ class Runtime:
         return self.config["request-body-limit-mb"] * 1024 * 1024
 
     @property
+    def answer_limit(self):
+        """Largest whole upstream answer in bytes (``response-body-limit-mb``)."""
+        return self.config["response-body-limit-mb"] * 1024 * 1024
+
+    @property
     def upstream_timeouts(self):
         """``(connect, read, first byte)`` seconds for upstream calls."""
         config = self.config

@@ -29,8 +29,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from proxy import http1
-from proxy.errors import (UpstreamConnectError, UpstreamStatusError, UpstreamStreamError,
-                          UpstreamTimeout)
+from proxy.errors import (UpstreamAnswerTooLarge, UpstreamConnectError, UpstreamStatusError,
+                          UpstreamStreamError, UpstreamTimeout)
 
 _POOL_SIZE = 256
 _NO_RETRIES = Retry(False, redirect=False)  # the relay retries (elsewhere); immutable, shared
@@ -243,12 +243,30 @@ def _os_reason(exc):
     return text.rsplit("] ", 1)[-1].rstrip(")") if "] " in text else "connection failed"
 
 
-def read_all(resp, cred):
-    """The whole body of ``resp``."""
-    if resp.chunked:
-        return b"".join(iter_bytes(resp, cred))
-    with _reading(resp, cred):
-        return resp.read()
+def read_all(resp, cred, *, limit=None):
+    """The whole body of ``resp``; with ``limit`` (bytes), a body larger than
+    that raises ``UpstreamAnswerTooLarge`` before it is held in memory."""
+    declared = resp.headers.get("content-length")
+    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+        resp.close()
+        raise _too_large(cred, limit)
+    if not resp.chunked and (limit is None or declared):   # a known length within the limit
+        with _reading(resp, cred):
+            return resp.read()
+    parts, size = [], 0
+    for chunk in iter_bytes(resp, cred):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            resp.close()
+            raise _too_large(cred, limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _too_large(cred, limit):
+    return failure(UpstreamAnswerTooLarge, cred, "answer_too_large",
+                   f"sent an answer larger than {limit // (1024 * 1024)} MB "
+                   "(response-body-limit-mb)")
 
 
 def iter_bytes(resp, cred):
