@@ -116,7 +116,16 @@ class StreamEncoder:
                                    content_index=0, part=output_text(""))]
 
     def _start_reasoning(self, _block):
-        added = self._open("reasoning", reasoning_item(new_id("rs_"), []))
+        # Announced with its first text: a block with none (another vendor's
+        # signature carrier, translators/signatures.py) is no item at all.
+        self._block = dict(kind="reasoning", id=new_id("rs_"), output_index=len(self._items),
+                           text="", announced=False)
+        return []
+
+    def _announce_reasoning(self):
+        self._block["announced"] = True
+        added = self._event("response.output_item.added", output_index=len(self._items),
+                            item=reasoning_item(self._block["id"], []))
         return [added, self._event("response.reasoning_summary_part.added", **self._where(),
                                    summary_index=0, part={"type": "summary_text", "text": ""})]
 
@@ -142,6 +151,9 @@ class StreamEncoder:
             delta=delta, logprobs=[]))
 
     def _on_reasoning_delta(self, event):
+        block = self._block or {}
+        if block.get("kind") == "reasoning" and not block["announced"] and event["text"]:
+            return self._announce_reasoning() + self._on_reasoning_delta(event)
         return self._grow("reasoning", event["text"], lambda delta: self._event(
             "response.reasoning_summary_text.delta", **self._where(), summary_index=0,
             delta=delta))
@@ -185,6 +197,8 @@ class StreamEncoder:
                 self._finish_item(message_item(block["id"], [value]))]
 
     def _stop_reasoning(self, block):
+        if not block["announced"]:
+            return []
         value, where = block["text"], self._where()
         part = {"type": "summary_text", "text": value}
         return [self._event("response.reasoning_summary_text.done", **where,

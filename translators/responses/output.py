@@ -52,7 +52,10 @@ def render_output(parts, status="completed", kinds=None, namespaces=None):
         elif part["type"] == "reasoning":
             # Responses has no signature field and another provider's one must
             # not pose as encrypted_content; redacted_reasoning is dropped alike.
-            items.append(reasoning_item(new_id("rs_"), [part["text"]] if part["text"] else []))
+            # A reasoning part without text (another vendor's signature carrier)
+            # shows nothing and is no item.
+            if part["text"]:
+                items.append(reasoning_item(new_id("rs_"), [part["text"]]))
     if texts:
         items.append(message_item(new_id("msg_"), texts))
     if status == "incomplete" and items and "status" in items[-1]:
