@@ -8,9 +8,9 @@ import argparse
 import sys
 
 from proxy import __version__
-from proxy.cli import check_config, keys, pool, serve, usage
+from proxy.cli import check_config, keys, login, pool, serve, usage
 
-GROUPS = (serve, check_config, keys, usage, pool)
+GROUPS = (serve, check_config, keys, usage, pool, login)
 
 
 def parser():

@@ -17,7 +17,8 @@ It speaks the token-endpoint shapes the subscription providers use:
   ``approve_device(user_code)``), and RFC 8628 ``/oauth/device/code`` with the
   ``urn:ietf:params:oauth:grant-type:device_code`` grant.
 - ``GET /userinfo`` and ``GET /api/oauth/profile``: the account behind a
-  bearer access token.
+  bearer access token; ``POST /v1internal:loadCodeAssist``: its Code Assist
+  project (``project_id``).
 
 Tokens: ``access_token``s are ``at-<n>`` and valid for ``expires_in``
 seconds (``server.expires_in``); ``server.valid(token)`` says whether an
@@ -52,8 +53,9 @@ def id_token(claims):
 
 class FakeOAuthServer:
     def __init__(self, expires_in=3600, email="user@example.com", account_id="acct-fake-1",
-                 plan="plus"):
+                 plan="plus", project_id="fake-project"):
         self.expires_in = expires_in
+        self.project_id = project_id   # what Code Assist's loadCodeAssist answers
         self.email, self.account_id, self.plan = email, account_id, plan
         self.token_calls = []          # every token request: dict of its fields
         self._lock = threading.Lock()
@@ -251,6 +253,10 @@ class _Handler(BaseHTTPRequestHandler):
                              "verification_uri": f"{self.fake.url}/device"})
         elif path == "/api/accounts/deviceauth/token":
             self._send(*self.fake.device_poll(fields.get("user_code", "")))
+        elif path == "/v1internal:loadCodeAssist":
+            ok = self.fake.account_of(self._bearer()) is not None
+            self._send(*((200, {"cloudaicompanionProject": self.fake.project_id}) if ok
+                         else (401, {"error": "invalid_token"})))
         else:
             self._send(404, {"error": "not_found"})
 

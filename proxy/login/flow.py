@@ -1,0 +1,195 @@
+"""OAuth login flows: authorization code (+ PKCE S256 where the provider
+uses it) completed by a loopback callback or a pasted redirect URL, and
+OpenAI's device-code flow. Ends in an auth-file record (``records``).
+
+Errors are ``LoginError`` with a message fit for the user: the provider's
+``error``/``error_description``, never a token.
+"""
+import base64
+import hashlib
+import secrets
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+
+from proxy.login import records
+
+TIMEOUT = 30
+_sleep = time.sleep      # the device poll's pause (tests approve the code in it)
+
+
+class LoginError(Exception):
+    """A login step failed; the message says which and why."""
+
+
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Session:
+    """One login in progress: the state and PKCE verifier that tie the
+    authorize URL to the code that comes back."""
+
+    def __init__(self, provider, redirect_uri):
+        self.provider, self.redirect_uri = provider, redirect_uri
+        self.state = secrets.token_urlsafe(24)
+        self.verifier = _b64url(secrets.token_bytes(64)) if provider.pkce else ""
+        self.started = time.time()
+
+    @property
+    def url(self):
+        p = self.provider
+        params = {"client_id": p.client_id, "response_type": "code",
+                  "redirect_uri": self.redirect_uri, "scope": p.scope, "state": self.state}
+        if p.pkce:
+            params["code_challenge"] = _b64url(hashlib.sha256(self.verifier.encode()).digest())
+            params["code_challenge_method"] = "S256"
+        params.update(p.extra_params)
+        sep = "&" if "?" in p.authorize_url else "?"
+        return p.authorize_url + sep + urlencode(params)
+
+
+def parse_redirect(text):
+    """(code, state) from what the user pasted: the whole redirect URL, its
+    query string, or Anthropic's ``code#state``."""
+    text = (text or "").strip()
+    if not text:
+        raise LoginError("nothing pasted: expected the redirect URL or code#state")
+    query = urlsplit(text).query if "://" in text else text.lstrip("?")
+    fields = {k: v[0] for k, v in parse_qs(query).items()} if "=" in query else {}
+    if fields.get("error"):
+        raise LoginError(f"the provider refused: {fields['error']} "
+                         f"{fields.get('error_description', '')}".strip())
+    if "code" in fields:
+        return fields["code"], fields.get("state", "")
+    if "://" not in text and "=" not in text:
+        code, _, state = text.partition("#")
+        return code, state
+    raise LoginError("no code in the pasted URL")
+
+
+def _post(url, body, as_json):
+    try:
+        if as_json:
+            resp = requests.post(url, json=body, timeout=TIMEOUT,
+                                 headers={"Accept": "application/json"})
+        else:
+            resp = requests.post(url, data=body, timeout=TIMEOUT,
+                                 headers={"Accept": "application/json"})
+    except requests.RequestException as exc:
+        raise LoginError(f"{urlsplit(url).netloc}: {type(exc).__name__}") from None
+    try:
+        data = resp.json()
+    except ValueError:
+        data = {}
+    return resp.status_code, data if isinstance(data, dict) else {}
+
+
+def _token_error(provider, status, data):
+    reason = data.get("error_description") or data.get("error") or f"HTTP {status}"
+    if isinstance(reason, dict):
+        reason = reason.get("message") or reason.get("type") or f"HTTP {status}"
+    return LoginError(f"{provider.type} token endpoint refused the code: {reason}")
+
+
+def exchange(session, code, state=None, *, redirect_uri=None, verifier=None):
+    """Trade an authorization code for tokens (the raw token response)."""
+    if state is not None and state and state != session.state:
+        raise LoginError("state mismatch: this redirect belongs to another login")
+    p = session.provider
+    body = {"grant_type": "authorization_code", "code": code, "client_id": p.client_id,
+            "redirect_uri": redirect_uri or session.redirect_uri}
+    if p.pkce or verifier:
+        body["code_verifier"] = verifier or session.verifier
+    if p.client_secret:
+        body["client_secret"] = p.client_secret
+    if p.token_body == "json":
+        body["state"] = session.state
+    status, data = _post(p.token_url, body, p.token_body == "json")
+    if status != 200 or not data.get("access_token"):
+        raise _token_error(p, status, data)
+    return data
+
+
+def _get_json(url, access_token):
+    try:
+        resp = requests.get(url, timeout=TIMEOUT,
+                            headers={"Authorization": f"Bearer {access_token}"})
+        return resp.json() if resp.status_code == 200 else {}
+    except (requests.RequestException, ValueError):
+        return {}
+
+
+def _gemini_project(provider, access_token):
+    """The Code Assist project the account is set up with ('' if none yet)."""
+    if not provider.project_url:
+        return ""
+    try:
+        resp = requests.post(provider.project_url, timeout=TIMEOUT,
+                             headers={"Authorization": f"Bearer {access_token}"},
+                             json={"metadata": {"ideType": "IDE_UNSPECIFIED",
+                                                "platform": "PLATFORM_UNSPECIFIED",
+                                                "pluginType": "GEMINI"}})
+        data = resp.json() if resp.status_code == 200 else {}
+    except (requests.RequestException, ValueError):
+        return ""
+    project = data.get("cloudaicompanionProject") if isinstance(data, dict) else ""
+    if isinstance(project, dict):
+        project = project.get("id", "")
+    return project or ""
+
+
+def to_record(provider, tokens, *, project_id="", now=None):
+    """The auth-file record of a token response, with the account behind it
+    (Codex: the id_token's claims; Claude, Google: their profile endpoint)."""
+    now = time.time() if now is None else now
+    email = plan = account_id = ""
+    if provider.type == "codex":
+        email, account_id, plan = records.codex_identity(tokens.get("id_token", ""))
+    elif provider.profile_url:
+        profile = _get_json(provider.profile_url, tokens["access_token"])
+        account = profile.get("account") if isinstance(profile.get("account"), dict) else {}
+        email = profile.get("email") or account.get("email_address") or account.get("email") or ""
+        account_id = account.get("uuid") or ""
+        org = profile.get("organization") if isinstance(profile.get("organization"), dict) else {}
+        plan = org.get("organization_type") or ""
+    if provider.type == "gemini" and not project_id:
+        project_id = _gemini_project(provider, tokens["access_token"])
+    record = records.from_tokens(provider.type, tokens, now, email=email, plan=plan,
+                                 account_id=account_id, provider=provider,
+                                 project_id=project_id)
+    if provider.type == "claude" and account_id:
+        record["account_uuid"] = account_id
+    return record
+
+
+# -- device code (OpenAI's flavour) -------------------------------------------
+
+def device_start(provider):
+    """Ask for a user code: {device_auth_id, user_code, interval, verify_url}."""
+    if not provider.device_code_url:
+        raise LoginError(f"{provider.type} has no device-code login")
+    status, data = _post(provider.device_code_url, {"client_id": provider.client_id}, True)
+    if status != 200 or not data.get("user_code"):
+        raise LoginError(f"device code request failed: HTTP {status}")
+    data["verify_url"] = provider.device_verify_url
+    return data
+
+
+def device_wait(provider, start, *, deadline_s=900, sleep=None):
+    """Poll until the user approved the code, then exchange it: tokens."""
+    interval = max(int(start.get("interval") or 5), 1)
+    ends = time.monotonic() + deadline_s
+    body = {"device_auth_id": start.get("device_auth_id"), "user_code": start["user_code"]}
+    while True:
+        status, data = _post(provider.device_token_url, body, True)
+        if status == 200 and data.get("authorization_code"):
+            break
+        if status not in (403, 404) or time.monotonic() > ends:
+            raise LoginError(f"device login did not complete: HTTP {status}")
+        (sleep or _sleep)(interval)
+    session = Session(provider, provider.device_redirect_uri)
+    return exchange(session, data["authorization_code"], None,
+                    redirect_uri=provider.device_redirect_uri,
+                    verifier=data.get("code_verifier", ""))
