@@ -104,6 +104,27 @@ SETTINGS = [
     Setting("trusted-proxies", list, [],
             "Peer addresses whose X-Forwarded-For is believed."),
     Setting("watch-config", bool, True, "Reload the config file when it changes."),
+    # --- subscription accounts (auth directory) ---
+    Setting("auth-dir", str, "~/.switchyard/auth",
+            "Folder of account token files (CLIProxyAPI's format); the default falls back "
+            "to ~/.cli-proxy-api when only that exists."),
+    Setting("auth-dir-poll-seconds", float, 1.0, "How often the auth folder is checked for changes."),
+    Setting("oauth.claude-token-url", str, "https://platform.claude.com/v1/oauth/token",
+            "Token endpoint refreshing claude accounts."),
+    Setting("oauth.claude-base-url", str, "",
+            "Upstream base URL of claude accounts (empty: the provider's)."),
+    Setting("oauth.codex-token-url", str, "https://auth.openai.com/oauth/token",
+            "Token endpoint refreshing codex accounts."),
+    Setting("oauth.codex-base-url", str, "",
+            "Upstream base URL of codex accounts (empty: the provider's)."),
+    Setting("oauth.gemini-token-url", str, "https://oauth2.googleapis.com/token",
+            "Token endpoint refreshing gemini accounts."),
+    Setting("oauth.gemini-base-url", str, "",
+            "Upstream base URL of gemini accounts (empty: the provider's)."),
+    Setting("oauth.vertex-token-url", str, "https://oauth2.googleapis.com/token",
+            "Token endpoint refreshing vertex accounts."),
+    Setting("oauth.vertex-base-url", str, "",
+            "Upstream base URL of vertex accounts (empty: the provider's)."),
     # --- shared state: many workers and instances as one gateway ---
     Setting("state.redis-url", str, "",
             "Redis (redis://[:password@]host:port/db) shared by every worker and instance; "
@@ -137,7 +158,7 @@ KEY_ENTRY_FIELDS = ("api-key", "proxy-url")
 # CLIProxyAPI config keys Switchyard recognises but does not act on (its
 # internal/config package); reported at load as "not supported", never as typos.
 CLIPROXYAPI_ONLY = {
-    "": ("tls", "credential-concurrency", "credential-in-flight", "plugins", "auth-dir",
+    "": ("tls", "credential-concurrency", "credential-in-flight", "plugins",
          "pprof", "commercial-mode", "logging-to-file", "logs-max-total-size-mb",
          "error-logs-max-files", "usage-statistics-enabled",
          "redis-usage-queue-retention-seconds", "save-cooldown-status",

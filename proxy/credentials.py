@@ -37,6 +37,9 @@ class Credential:
     # came instead of ``api_key`` in the provider's scheme (``proxy.byok``).
     passthrough: dict = field(default_factory=dict, repr=False)
     replay_reasoning: bool = False  # history reasoning sent back as reasoning_content
+    # auth-dir accounts (proxy.accounts): non-secret facts the upstream
+    # needs (account id, project), the file's path and the token's expiry
+    account: dict = field(default_factory=dict, repr=False)
 
     def upstream_model(self, name):
         """Upstream model name for client model ``name``, or None if not served."""

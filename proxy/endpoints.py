@@ -37,8 +37,20 @@ def auth_headers(cred, forwarded):
         headers["authorization"] = f"Bearer {cred.api_key}"
     for name, value in provider.headers.items():
         headers.setdefault(name, value)
+    if provider.betas:
+        headers["anthropic-beta"] = merge_betas(headers.get("anthropic-beta", ""), provider.betas)
+    if cred.account.get("account_id") and cred.kind == "codex-oauth":
+        headers["chatgpt-account-id"] = cred.account["account_id"]
     headers.update({k.lower(): str(v) for k, v in cred.headers.items()})
     headers["content-type"] = "application/json"
     # identity: streams are relayed as they come, never re-compressed
     headers["accept-encoding"] = "identity"
     return headers
+
+
+def merge_betas(client_value, required):
+    """The client's ``anthropic-beta`` list plus ``required``, each once,
+    the client's order first."""
+    betas = [b.strip() for b in client_value.split(",") if b.strip()]
+    betas += [b for b in required if b not in betas]
+    return ",".join(betas)

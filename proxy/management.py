@@ -31,6 +31,7 @@ from flask import Blueprint, jsonify, request
 from proxy import (api_keys, auth, config_writer, credentials, peers, quota_windows, reload,
                    runtime, state, usage_store)
 from proxy import config as config_mod
+from proxy.accounts import view as accounts_view
 from proxy.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
 from proxy.dashboard import usage_render
@@ -407,8 +408,9 @@ def _pool_routes(bp):
 
     @bp.get("/pool")
     def pool_state():
-        return {"credentials": _with_activity(runtime.current().pool.snapshot()),
-                "state": state.current().describe()}
+        current = runtime.current()
+        return {"credentials": _with_activity(accounts_view.pool(current)),
+                "accounts": accounts_view.files(current), "state": state.current().describe()}
 
     @bp.post("/credentials/<cred_id>/reset-cooldown")
     def reset_cooldown(cred_id):

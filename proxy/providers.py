@@ -23,6 +23,10 @@ AUTH_X_API_KEY = "x-api-key"           # Anthropic API keys
 AUTH_GOOG_API_KEY = "x-goog-api-key"   # Gemini API keys
 AUTH_NONE = "none"                     # the built-in echo model
 
+# Anthropic accepts a subscription (OAuth) access token only as a bearer
+# token with this beta enabled (merged with the client's own betas).
+ANTHROPIC_OAUTH_BETA = "oauth-2025-04-20"
+
 
 @dataclass(frozen=True)
 class ProviderKind:
@@ -42,6 +46,8 @@ class ProviderKind:
     paths: dict
     auth: str
     headers: dict = field(default_factory=dict)
+    betas: tuple = ()              # anthropic-beta values merged with the client's
+    account: bool = False          # an auth-dir account (OAuth or service-account token)
 
     def path(self, action):
         return self.paths.get(action)
@@ -74,6 +80,40 @@ PROVIDERS = {p.kind: p for p in (
         base_url="", model_patterns=("*",),
         paths={"generate": "/chat/completions", "stream": "/chat/completions"},
         auth=AUTH_BEARER),
+    # Subscription accounts from the auth directory (proxy.accounts).  Their
+    # base URLs are overridable with `oauth.<type>.base-url`.
+    ProviderKind(
+        kind="claude-oauth", dialect="claude", section=None,
+        base_url="https://api.anthropic.com", model_patterns=("claude-*",),
+        paths={"generate": "/v1/messages", "stream": "/v1/messages",
+               "count_tokens": "/v1/messages/count_tokens"},
+        auth=AUTH_BEARER, headers={"anthropic-version": ANTHROPIC_VERSION},
+        betas=(ANTHROPIC_OAUTH_BETA,), account=True),
+    # ChatGPT's backend Responses endpoint: stream-only, see proxy.accounts.codex_body.
+    ProviderKind(
+        kind="codex-oauth", dialect="responses", section=None, base_url="https://chatgpt.com",
+        model_patterns=("gpt-*", "o1*", "o3*", "o4*", "codex-*"),
+        paths={"generate": "/backend-api/codex/responses",
+               "stream": "/backend-api/codex/responses"},
+        auth=AUTH_BEARER, account=True),
+    # Gemini CLI's Code Assist API: the Gemini body inside an envelope
+    # (proxy.accounts.code_assist).
+    ProviderKind(
+        kind="gemini-cli", dialect="gemini", section=None,
+        base_url="https://cloudcode-pa.googleapis.com",
+        model_patterns=("gemini-*",),
+        paths={"generate": "/v1internal:generateContent",
+               "stream": "/v1internal:streamGenerateContent?alt=sse",
+               "count_tokens": "/v1internal:countTokens"},
+        auth=AUTH_BEARER, account=True),
+    # A Vertex AI service account; base URL per location and project.
+    ProviderKind(
+        kind="vertex", dialect="gemini", section=None, base_url="",
+        model_patterns=("gemini-*",),
+        paths={"generate": "/publishers/google/models/{model}:generateContent",
+               "stream": "/publishers/google/models/{model}:streamGenerateContent?alt=sse",
+               "count_tokens": "/publishers/google/models/{model}:countTokens"},
+        auth=AUTH_BEARER, account=True),
     ProviderKind(
         kind="echo", dialect="echo", section=None, base_url="", model_patterns=(),
         paths={}, auth=AUTH_NONE),

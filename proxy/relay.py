@@ -18,12 +18,13 @@ from gevent import Timeout
 import translators
 from proxy import (affinity, byok, cooldown, counting, echo, endpoints, quota_windows,
                    signatures, streaming, unavailable, validation)
+from proxy.accounts import edge, refresher
 from proxy.credentials import mask_key
 from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
 from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.reply import Reply, json_reply
-from proxy.upstream import failure as upstream_failure, read_all
+from proxy.upstream import failure as upstream_failure
 from translators.ir import TranslationError
 
 log = logging.getLogger("switchyard.relay")
@@ -191,7 +192,7 @@ def _try(front, runtime, client, observer, cred, budget):
     budget.calls_left -= 1
     started = time.monotonic()
     try:
-        reply = _call(front, runtime, client, cred, upstream_model, observer)
+        reply = _call_refreshing(front, runtime, client, cred, upstream_model, observer)
     except UpstreamStatusError as exc:
         failure = exc
         decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
@@ -250,13 +251,28 @@ def _report_failure(pool, model, cred, decision, failure, budget):
     budget.pending = (cred, decision, same, failure)
 
 
+def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
+    """``_call``; for an account, a token about to expire is refreshed first,
+    and a 401 gets one refresh and one retry of the same credential."""
+    if not cred.account:
+        return _call(front, runtime, client, cred, upstream_model, observer)
+    refresher.ensure_fresh(cred, runtime.config)
+    try:
+        return _call(front, runtime, client, cred, upstream_model, observer)
+    except UpstreamStatusError as exc:
+        if exc.status != 401 or not refresher.after_unauthorized(cred, runtime.config):
+            raise
+    return _call(front, runtime, client, cred, upstream_model, observer)
+
+
 def _call(front, runtime, client, cred, upstream_model, observer):
     if cred.kind == "echo":
         return _echo_reply(front, observer)
     if front.action == "count_tokens":
         return counting.count(front, cred, upstream_model, client, runtime.upstream_timeouts)
     same = cred.dialect == front.dialect
-    body = _upstream_body(front, cred, upstream_model, same)
+    body = edge.request_body(cred, _upstream_body(front, cred, upstream_model, same),
+                             model=upstream_model, action=front.action)
     url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
     forwarded = forward_request_headers(front.headers)
     if runtime.config["send-actor-headers"]:
@@ -310,7 +326,7 @@ def _replay_reasoning(ir_request):
 
 
 def _whole_reply(front, cred, resp, observer, same, limit):
-    raw = read_all(resp, cred, limit=limit)
+    raw = edge.whole_body(cred, resp, limit=limit)
     headers = forward_response_headers(resp.headers)
     if same:
         # The upstream's status and bytes, whatever they hold: a body that is

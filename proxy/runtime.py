@@ -7,6 +7,7 @@ reload never changes the ground under a request in flight.
 from dataclasses import dataclass
 
 from proxy import auth, credentials, state
+from proxy.accounts import authfile
 from proxy.pool import CredentialPool
 
 
@@ -15,6 +16,7 @@ class Runtime:
     config: dict
     pool: CredentialPool
     client_keys: tuple = ()       # proxy.auth.ClientKey, from `api-keys`
+    accounts: tuple = ()          # proxy.accounts.authfile.Entry, one per auth-dir file
 
     @property
     def body_limit(self):
@@ -40,11 +42,13 @@ _current = None
 def build(config, previous=None):
     """A runtime for ``config``; pool state of unchanged credentials carries
     over from ``previous`` (cooldowns survive a reload)."""
-    creds = credentials.from_config(config)
+    entries = tuple(authfile.scan(config))
+    creds = credentials.from_config(config) + [e.credential for e in entries
+                                               if e.status == "loaded"]
     old_pool = previous.pool if previous else None
     pool = CredentialPool(creds, config, previous=old_pool, store=state.current())
     return Runtime(config=config, pool=pool,
-                   client_keys=tuple(auth.load_keys(config["api-keys"])))
+                   client_keys=tuple(auth.load_keys(config["api-keys"])), accounts=entries)
 
 
 def install(runtime):

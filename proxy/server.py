@@ -19,6 +19,8 @@ from proxy import (auth, byok, config as config_module, json_array, lifecycle, m
                    streaming, validation)
 from proxy.dashboard import routes as dashboard
 from proxy.accept import accept
+from proxy.accounts import view as accounts_view
+from proxy.accounts import watcher as accounts_watcher
 from proxy.disconnect import cancel_on_hangup
 from proxy.errors import (BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
                           PayloadTooLarge, Unauthorized)
@@ -63,6 +65,7 @@ def create_app(config=None):
     observe.setup(config)
     if config["watch-config"]:
         reload.start_watcher(config_module.config_path())
+    accounts_watcher.start(config)        # the auth directory and its refreshes
     app = _App("switchyard")
     app.extensions["switchyard.upstream"] = UpstreamClient()
     _install_hooks(app)
@@ -255,7 +258,8 @@ def pool_state():
     proxies honoured: a proxied remote client is remote)."""
     if not peers.is_local(request.environ, runtime.current().config):
         raise Forbidden("/v0/pool is served to loopback clients only.")
-    return {"credentials": runtime.current().pool.snapshot()}
+    current = runtime.current()
+    return {"credentials": accounts_view.pool(current), "accounts": accounts_view.files(current)}
 
 
 # --- the generate path ---------------------------------------------------

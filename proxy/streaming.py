@@ -19,6 +19,7 @@ from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStrea
 from proxy.headers import forward_response_headers
 from proxy.reply import Reply
 from proxy.credentials import mask_key
+from proxy.accounts import edge
 from proxy.upstream import failure, iter_bytes
 
 log = logging.getLogger("switchyard.streaming")
@@ -44,13 +45,14 @@ def raw_batches(resp, cred):
     """Lists of complete raw SSE events (comments included): the events each
     network read completed, as soon as it completed them."""
     splitter = sse.EventSplitter()
+    unwrap = edge.event_mapper(cred)      # an account's envelope, off at the edge
     for chunk in iter_bytes(resp, cred):
         events = splitter.feed(chunk)
         if events:
-            yield events
+            yield [unwrap(e) for e in events] if unwrap else events
     rest = splitter.flush()
     if rest:
-        yield rest
+        yield [unwrap(e) for e in rest] if unwrap else rest
 
 
 def _first_batch(batches, cred):

@@ -1,0 +1,52 @@
+"""Where account kinds differ from their dialect on the wire, applied at
+the edge of an upstream call: the request body going out, and the answer
+(whole, or each stream event) coming back.  Everything else in the gateway
+sees the plain dialect.  Kinds without rules pass through untouched.
+"""
+import orjson
+
+from proxy import sse
+from proxy.accounts import code_assist, codex_body
+from proxy.upstream import iter_bytes, read_all
+
+_RULED = ("codex-oauth", "gemini-cli")
+
+
+def request_body(cred, body, *, model, action):
+    """The bytes to send for ``body`` (bytes) to ``cred``'s upstream."""
+    if cred.kind not in _RULED:
+        return body
+    data = orjson.loads(body)
+    if cred.kind == "codex-oauth":
+        data = codex_body.prepare(data)
+    else:
+        data = code_assist.wrap(data, model=model, project=cred.account.get("project", ""),
+                                action=action)
+    return orjson.dumps(data)
+
+
+def whole_body(cred, resp, *, limit=None):
+    """A whole answer's bytes as its dialect has them (``limit``: as ``read_all``)."""
+    if cred.kind == "codex-oauth":
+        # the backend streamed (it always does): the Responses object is in
+        # response.completed
+        events = _events(resp, cred)
+        response = codex_body.assemble(events)
+        return orjson.dumps(response) if response is not None else b"".join(events)
+    raw = read_all(resp, cred, limit=limit)
+    if cred.kind == "gemini-cli" and resp.status == 200:
+        return code_assist.unwrap_bytes(raw)
+    return raw
+
+
+def event_mapper(cred):
+    """A function over each raw stream event, or None when events pass as they are."""
+    return code_assist.unwrap_event if cred.kind == "gemini-cli" else None
+
+
+def _events(resp, cred):
+    splitter = sse.EventSplitter()
+    events = []
+    for chunk in iter_bytes(resp, cred):
+        events += splitter.feed(chunk)
+    return events + splitter.flush()

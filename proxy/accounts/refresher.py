@@ -1,0 +1,216 @@
+"""Keeping account tokens fresh: ahead of expiry (a background greenlet),
+lazily before a call when little time is left, and after an upstream 401.
+
+One refresh at a time per file, across workers and instances on one disk:
+a refresh takes an ``fcntl`` lock on a sidecar ``.<file>.lock`` in the auth
+directory, re-reads the file, and skips the token call when another
+process already rotated it (Codex refresh tokens are single-use: a second
+refresh with the same token would be refused and the account lost).  The
+new tokens are merged over the file's keys (fields users added survive)
+and written atomically with mode 0600.
+
+Leads (how long before expiry to refresh), from the vendors' CLIs as
+CLIProxyAPI applies them: Claude 4 h, Codex 5 days; Gemini CLI lazily once
+under 30 s remain; Vertex service-account tokens 5 min.
+"""
+import errno
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import time
+from datetime import datetime, timezone
+
+import gevent
+
+from proxy.accounts import authfile, health, token_client
+
+log = logging.getLogger("switchyard.accounts")
+
+LEADS = {"claude": 4 * 3600.0, "codex": 5 * 86400.0, "gemini": 30.0, "vertex": 300.0}
+LAZY_SECONDS = 30.0              # refresh before a call when less than this remains
+LOCK_WAIT = 60.0
+
+
+def due(cred, now=None):
+    """Whether ``cred``'s token should be refreshed ahead of its expiry."""
+    if not cred.api_key:
+        return True              # a service account not yet exchanged
+    expires = cred.account.get("expires")
+    lead = LEADS.get(cred.account.get("type"), 300.0)
+    return expires is not None and (now or time.time()) >= expires - lead
+
+
+def ensure_fresh(cred, config):
+    """Before a call: refresh now when the token is missing or about to expire."""
+    expires = cred.account.get("expires")
+    if cred.api_key and (expires is None or expires - time.time() > LAZY_SECONDS):
+        return
+    refresh(cred, config, reason="about to expire")
+
+
+def after_unauthorized(cred, config):
+    """An upstream 401 with ``cred``'s token: refresh unless another process
+    already did.  True when there is a new token to retry with."""
+    return refresh(cred, config, reason="upstream 401", rejected_token=cred.api_key)
+
+
+def refresh(cred, config, *, reason, rejected_token=None):
+    """Refresh ``cred``'s file under its lock; updates ``cred`` in place.
+    Returns True when ``cred`` now holds a different, usable token."""
+    path, kind = cred.account["path"], cred.account["type"]
+    before = cred.api_key
+    try:
+        with _file_lock(path):
+            data = authfile.read(path)
+            current, rt = authfile.access_token(data), authfile.refresh_token(data)
+            if current and current != before and current != rejected_token:
+                _adopt(cred, data)                     # rotated elsewhere meanwhile
+                return True
+            if health.needs_relogin(cred.id, rt or cred.id):
+                return False
+            if health.backing_off(cred.id) and rejected_token is None:
+                return False
+            if not rt and kind != "vertex":
+                health.rejected(cred.id, cred.id, "no refresh_token in the file")
+                return False
+            answer = token_client.refresh(kind, data, rt, _token_url(config, kind),
+                                          _proxies(cred))
+            merged = _merge(kind, data, answer)
+            _write(path, merged)
+    except token_client.RefreshRejected as exc:
+        health.rejected(cred.id, rt or cred.id, f"needs re-login: {exc}")
+        log.warning("account %s %s (refresh after %s rejected)", cred.id,
+                    health.NEEDS_RELOGIN, reason)
+        return False
+    except (token_client.RefreshFailed, authfile.AuthFileError, OSError) as exc:
+        health.failed(cred.id, str(exc))
+        log.warning("account %s refresh failed (%s), retrying in %ds: %s", cred.id, reason,
+                    health.BACKOFF_SECONDS, exc)
+        return False
+    _adopt(cred, merged)
+    health.refreshed(cred.id)
+    log.info("account %s refreshed (%s)", cred.id, reason)
+    return cred.api_key != before
+
+
+def _token_url(config, kind):
+    return (config.get("oauth") or {}).get(f"{kind}-token-url") or ""
+
+
+def _proxies(cred):
+    return {"http": cred.proxy_url, "https": cred.proxy_url} if cred.proxy_url else None
+
+
+def _adopt(cred, data):
+    cred.api_key = authfile.access_token(data)
+    cred.account["expires"] = authfile.expiry(data)
+
+
+def _rfc3339(epoch):
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+
+
+def _merge(kind, data, answer):
+    """The file's keys with the new tokens under the same keys they were read from."""
+    merged = dict(data)
+    now = time.time()
+    expires = _rfc3339(now + float(answer.get("expires_in") or 3600))
+    if kind == "gemini" and isinstance(data.get("token"), dict):
+        token = dict(data["token"], access_token=answer["access_token"], expiry=expires)
+        if answer.get("refresh_token"):
+            token["refresh_token"] = answer["refresh_token"]
+        merged["token"] = token
+    else:
+        merged["access_token"] = answer["access_token"]
+        if answer.get("refresh_token"):           # none: the old one stays valid
+            merged["refresh_token"] = answer["refresh_token"]
+        if answer.get("id_token"):
+            merged["id_token"] = answer["id_token"]
+        for key in authfile.EXPIRY_KEYS[1:]:
+            merged.pop(key, None)
+        merged["expired"] = expires
+    merged["last_refresh"] = _rfc3339(now)
+    return merged
+
+
+def _write(path, data):
+    """Replace ``path`` atomically, mode 0600."""
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".refresh-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class _file_lock:
+    """An exclusive ``fcntl`` lock on ``.<name>.lock`` beside ``path``, taken
+    without blocking the gevent hub (polled)."""
+
+    def __init__(self, path):
+        folder, name = os.path.split(path)
+        self.lock_path = os.path.join(folder, f".{name}.lock")
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or \
+                        time.monotonic() > deadline:
+                    os.close(self.fd)
+                    raise
+                gevent.sleep(0.02)
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+class Scheduler:
+    """The background greenlet: every ``interval`` seconds, refresh the
+    accounts of the current pool that are due."""
+
+    def __init__(self, current_runtime, interval=5.0):
+        self.current_runtime = current_runtime
+        self.interval = interval
+        self._greenlet = None
+
+    def run_once(self, now=None):
+        """One pass; returns the ids refreshed."""
+        rt = self.current_runtime()
+        done = []
+        for cred in rt.pool.credentials:
+            if cred.account and due(cred, now) and not health.backing_off(cred.id, now):
+                if refresh(cred, rt.config, reason="ahead of expiry"):
+                    done.append(cred.id)
+        return done
+
+    def start(self):
+        if self._greenlet is None:
+            self._greenlet = gevent.spawn(self._run)
+        return self
+
+    def stop(self):
+        if self._greenlet is not None:
+            self._greenlet.kill()
+            self._greenlet = None
+
+    def _run(self):
+        while True:
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("account refresh pass failed")
+            gevent.sleep(self.interval)

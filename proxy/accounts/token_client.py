@@ -1,0 +1,102 @@
+"""Calls to the OAuth token endpoints: refresh grants per account type and
+Google's service-account JWT grant.  The one boundary where ``requests``
+errors become ``RefreshRejected`` (the account must log in again) or
+``RefreshFailed`` (transient: back off and try later).
+
+Request shapes (see each provider's token endpoint): Anthropic takes JSON,
+OpenAI and Google take a form.  The client ids are the public ids of the
+vendors' own CLIs, the ones the stored refresh tokens were issued to.  No
+user agent of another app is sent.
+"""
+import base64
+import json
+import time
+
+import requests
+
+CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
+CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
+GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+TIMEOUT = 30.0
+
+
+class RefreshFailed(Exception):
+    """Transient: network, 5xx, 429. The message never holds a token."""
+
+
+class RefreshRejected(RefreshFailed):
+    """The endpoint refused the grant (invalid_grant, 401): log in again."""
+
+
+def refresh(kind, data, refresh_token, token_url, proxies=None):
+    """The token response (dict) for ``refresh_token`` of an account of
+    ``kind`` (its file's ``data`` supplies client ids where the file has them)."""
+    if kind == "claude":
+        return _post(token_url, proxies, json={
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+            "client_id": CLAUDE_CLIENT_ID})
+    if kind == "codex":
+        return _post(token_url, proxies, data={
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+            "client_id": CODEX_CLIENT_ID, "scope": "openid profile email"})
+    if kind == "gemini":
+        token = data.get("token") if isinstance(data.get("token"), dict) else data
+        return _post(token_url, proxies, data={
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+            "client_id": token.get("client_id", ""),
+            "client_secret": token.get("client_secret", "")})
+    if kind == "vertex":
+        return _post(token_url, proxies, data={
+            "grant_type": JWT_GRANT, "assertion": service_account_jwt(
+                data.get("service_account") or {}, token_url)})
+    raise RefreshRejected(f"{kind} accounts cannot be refreshed")
+
+
+def _post(url, proxies, **body):
+    try:
+        resp = requests.post(url, timeout=TIMEOUT, proxies=proxies,
+                             headers={"Accept": "application/json"}, **body)
+    except requests.RequestException as exc:
+        raise RefreshFailed(f"token endpoint unreachable: {type(exc).__name__}") from None
+    try:
+        answer = resp.json()
+    except ValueError:
+        answer = {}
+    if resp.status_code == 200 and isinstance(answer, dict) and answer.get("access_token"):
+        return answer
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if isinstance(error, dict):
+        error = error.get("type") or error.get("code")
+    reason = f"token endpoint answered {resp.status_code} {error or ''}".strip()
+    if resp.status_code in (400, 401, 403) and (resp.status_code != 400 or error in (
+            "invalid_grant", "invalid_client", "unauthorized_client", "refresh_token_reused")):
+        raise RefreshRejected(reason)
+    raise RefreshFailed(reason)
+
+
+def _b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def service_account_jwt(key, audience, now=None):
+    """An RS256-signed assertion for Google's JWT grant (RFC 7523), from a
+    service-account key: iss = client_email, scope cloud-platform."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        private = serialization.load_pem_private_key(key["private_key"].encode(), None)
+        email = key["client_email"]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise RefreshRejected("service_account lacks a usable private_key/client_email") from None
+    now = int(now or time.time())
+    head = {"alg": "RS256", "typ": "JWT"}
+    if key.get("private_key_id"):
+        head["kid"] = key["private_key_id"]
+    claims = {"iss": email, "scope": GOOGLE_SCOPE, "aud": audience, "iat": now,
+              "exp": now + 3600}
+    signing = (_b64url(json.dumps(head).encode()) + "." +
+               _b64url(json.dumps(claims).encode()))
+    signature = private.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return signing + "." + _b64url(signature)

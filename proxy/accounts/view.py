@@ -1,0 +1,32 @@
+"""How accounts show in /v0/pool and the management pool: each account
+credential's snapshot gains an ``account`` object (type, token expiry,
+refresh facts), and ``accounts`` lists every auth file with its status
+(loaded, disabled, unsupported, malformed, needs re-login) and why.
+Never a token.
+"""
+import time
+
+from proxy.accounts import health
+
+
+def pool(current):
+    """The pool snapshot, account credentials described."""
+    snapshot = current.pool.snapshot()
+    accounts = {e.id: e.credential for e in getattr(current, "accounts", ()) if e.credential}
+    for item in snapshot:
+        cred = accounts.get(item["id"])
+        if cred is not None:
+            item["account"] = dict(_token_facts(cred), **health.describe(cred.id))
+    return snapshot
+
+
+def _token_facts(cred):
+    expires = cred.account.get("expires")
+    return {"type": cred.account.get("type"),
+            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires))
+            if expires else None}
+
+
+def files(current):
+    return [dict(entry.describe(), **health.describe(entry.id))
+            for entry in getattr(current, "accounts", ())]
