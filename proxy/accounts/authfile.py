@@ -183,7 +183,7 @@ def _credential(entry, data, base_override):
     token = access_token(data)
     if not token and entry.type != "vertex":
         raise ValueError("no access_token")
-    excluded = data.get("excluded_models") or ()
+    excluded = data.get("excluded_models") or []
     headers = data.get("headers") or {}
     if not isinstance(excluded, list) or not isinstance(headers, dict):
         raise TypeError("excluded_models must be a list and headers an object")

@@ -15,7 +15,8 @@ It speaks the token-endpoint shapes the subscription providers use:
 - Device code (OpenAI's Codex flavour): ``POST /api/accounts/deviceauth/usercode``
   and ``POST /api/accounts/deviceauth/token`` (pending until
   ``approve_device(user_code)``), and RFC 8628 ``/oauth/device/code`` with the
-  ``urn:ietf:params:oauth:grant-type:device_code`` grant.
+  ``urn:ietf:params:oauth:grant-type:device_code`` grant; Google's
+  service-account JWT grant (any three-part assertion; no refresh token).
 - ``GET /userinfo`` and ``GET /api/oauth/profile``: the account behind a
   bearer access token; ``POST /v1internal:loadCodeAssist``: its Code Assist
   project (``project_id``).
@@ -37,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"   # Google service accounts
 
 
 def _b64url(data):
@@ -147,6 +149,10 @@ class FakeOAuthServer:
                 return self._refresh_grant(fields.get("refresh_token", ""))
             if grant == "authorization_code":
                 return self._code_grant(fields)
+            if grant == JWT_GRANT and fields.get("assertion", "").count(".") == 2:
+                answer = self._issue()           # a service account: no refresh token
+                del answer["refresh_token"]
+                return 200, answer
             if grant == DEVICE_GRANT:
                 return self._device_grant(fields.get("device_code", ""))
             return 400, {"error": "unsupported_grant_type"}

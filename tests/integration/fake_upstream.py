@@ -31,7 +31,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.integration import fake_answers, fake_reasoning
 
-_GEMINI = re.compile(r"^/v1beta/models/(?P<model>[^:]+):(?P<method>\w+)")
+_GEMINI = re.compile(r"^(?:/v1beta|/v1/projects/[^/]+/locations/[^/]+/publishers/google)"
+                     r"/models/(?P<model>[^:]+):(?P<method>\w+)")
+# Google Code Assist (Gemini CLI accounts): the Gemini body in an envelope
+_CODE_ASSIST = re.compile(r"^/v1internal:(?P<method>\w+)")
+# ChatGPT backend (Codex accounts): streams only, stores nothing
+_CODEX_BACKEND = "/backend-api/codex/responses"
 
 
 @dataclass
@@ -70,6 +75,7 @@ class FakeUpstream:
         self._markers = {}                    # request-body marker -> Fault
         self._lock = threading.Lock()
         self.release = threading.Event()      # frees hung requests
+        self.oauth = None     # a tests.fakes.oauth_server whose "at-" tokens must be live
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -155,6 +161,16 @@ class _Handler(BaseHTTPRequestHandler):
                or self.headers.get("authorization", "").removeprefix("Bearer "))
         self.upstream.record(Call(self.path, {k.lower(): v for k, v in self.headers.items()},
                                   body, key))
+        self.envelope = None
+        if self.upstream.oauth is not None and key.startswith("at-") \
+                and not self.upstream.oauth.valid(key):
+            return self._json(401, {"type": "error", "error": {
+                "type": "authentication_error", "message": "OAuth token has expired."}})
+        if _CODE_ASSIST.match(self.path):
+            self.envelope, body = body, body.get("request") or {}
+        if self.path.startswith(_CODEX_BACKEND) and (
+                body.get("stream") is not True or body.get("store") is not False):
+            return self._json(400, {"detail": "Stream must be set to true and store to false"})
         dialect, model, stream, count = self._route(body)
         if not count and not answerable(dialect, body, model, stream):
             return self._json(400, REJECTIONS[dialect])
@@ -196,6 +212,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, body):
         """``(dialect, model, stream, count)`` from the path."""
         path = self.path.split("?")[0]
+        assist = _CODE_ASSIST.match(path)
+        if assist:
+            model = self.envelope.get("model") or body.get("model", "").removeprefix("models/")
+            return ("gemini", model, assist["method"] == "streamGenerateContent",
+                    assist["method"] == "countTokens")
         match = _GEMINI.match(path)
         if match:
             method = match["method"]
@@ -212,6 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
         return "claude", body.get("model"), bool(body.get("stream")), False
 
     def _json(self, status, payload, headers=None):
+        if getattr(self, "envelope", None) is not None and status == 200:
+            payload = {"response": payload, "traceId": "trace-fake"}
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -254,6 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             if i == fault.gate_at and fault.gate is not None and not self._wait_gate(fault):
                 return
+            if getattr(self, "envelope", None) is not None and not isinstance(payload, str):
+                payload = {"response": payload}
             data = payload if isinstance(payload, str) else json.dumps(payload)
             text = (f"event: {name}\n" if name else "") + f"data: {data}\n\n"
             self._chunk(text.encode())
