@@ -109,22 +109,16 @@ SETTINGS = [
             "Folder of account token files (CLIProxyAPI's format); the default falls back "
             "to ~/.cli-proxy-api when only that exists."),
     Setting("auth-dir-poll-seconds", float, 1.0, "How often the auth folder is checked for changes."),
-    Setting("oauth.claude-token-url", str, "https://platform.claude.com/v1/oauth/token",
-            "Token endpoint refreshing claude accounts."),
-    Setting("oauth.claude-base-url", str, "",
-            "Upstream base URL of claude accounts (empty: the provider's)."),
-    Setting("oauth.codex-token-url", str, "https://auth.openai.com/oauth/token",
-            "Token endpoint refreshing codex accounts."),
-    Setting("oauth.codex-base-url", str, "",
-            "Upstream base URL of codex accounts (empty: the provider's)."),
-    Setting("oauth.gemini-token-url", str, "https://oauth2.googleapis.com/token",
-            "Token endpoint refreshing gemini accounts."),
-    Setting("oauth.gemini-base-url", str, "",
-            "Upstream base URL of gemini accounts (empty: the provider's)."),
-    Setting("oauth.vertex-token-url", str, "https://oauth2.googleapis.com/token",
-            "Token endpoint refreshing vertex accounts."),
-    Setting("oauth.vertex-base-url", str, "",
-            "Upstream base URL of vertex accounts (empty: the provider's)."),
+] + [
+    Setting(f"oauth.{kind}-{what}", str, default, doc)
+    for kind, token_url in (("claude", "https://platform.claude.com/v1/oauth/token"),
+                            ("codex", "https://auth.openai.com/oauth/token"),
+                            ("gemini", "https://oauth2.googleapis.com/token"),
+                            ("vertex", "https://oauth2.googleapis.com/token"))
+    for what, default, doc in (
+        ("token-url", token_url, f"Token endpoint refreshing {kind} accounts."),
+        ("base-url", "", f"Upstream base URL of {kind} accounts (empty: the provider's)."))
+] + [
     # --- shared state: many workers and instances as one gateway ---
     Setting("state.redis-url", str, "",
             "Redis (redis://[:password@]host:port/db) shared by every worker and instance; "

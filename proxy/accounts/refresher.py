@@ -179,13 +179,11 @@ class _file_lock:
 
 
 class Scheduler:
-    """The background greenlet: every ``interval`` seconds, refresh the
-    accounts of the current pool that are due."""
+    """A refresh pass over the accounts of the current pool: those due are
+    refreshed (run by a background greenlet, ``proxy.periodic``)."""
 
-    def __init__(self, current_runtime, interval=5.0):
+    def __init__(self, current_runtime):
         self.current_runtime = current_runtime
-        self.interval = interval
-        self._greenlet = None
 
     def run_once(self, now=None):
         """One pass; returns the ids refreshed."""
@@ -196,21 +194,3 @@ class Scheduler:
                 if refresh(cred, rt.config, reason="ahead of expiry"):
                     done.append(cred.id)
         return done
-
-    def start(self):
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run)
-        return self
-
-    def stop(self):
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
-
-    def _run(self):
-        while True:
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("account refresh pass failed")
-            gevent.sleep(self.interval)

@@ -9,13 +9,13 @@ rotation (a refused refresh) in this process.
 import logging
 import os
 
-import gevent
-
 from proxy import runtime
 from proxy.accounts import authfile, health
 from proxy.accounts.refresher import Scheduler
+from proxy.periodic import Periodic
 
 log = logging.getLogger("switchyard.accounts")
+REFRESH_PASS_SECONDS = 5.0       # how often due refreshes are looked for
 
 
 def signature(auth_dir):
@@ -30,11 +30,9 @@ def signature(auth_dir):
 
 
 class Watcher:
-    def __init__(self, interval=1.0):
-        self.interval = interval
+    def __init__(self):
         self._seen = self._settled = self._current()
         self._generation = health.generation[0]
-        self._greenlet = None
 
     @staticmethod
     def _current():
@@ -54,33 +52,17 @@ class Watcher:
                  sum(1 for e in rt.accounts if e.status == "loaded"))
         return "applied"
 
-    def start(self):
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run)
-        return self
-
-    def stop(self):
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
-
-    def _run(self):
-        while True:
-            gevent.sleep(self.interval)
-            try:
-                self.check_once()
-            except Exception:
-                log.exception("auth directory watcher failed a poll")
-
-
 _running = []
 
 
 def start(config):
     """Watch the auth directory and refresh its accounts in this worker."""
     stop()
-    _running.extend([Watcher(config["auth-dir-poll-seconds"]).start(),
-                     Scheduler(runtime.current).start()])
+    _running.extend([
+        Periodic(Watcher().check_once, config["auth-dir-poll-seconds"],
+                 what="auth directory watcher", log=log).start(),
+        Periodic(Scheduler(runtime.current).run_once, REFRESH_PASS_SECONDS,
+                 what="account refresh", log=log, first_wait=False).start()])
 
 
 def stop():
