@@ -56,9 +56,12 @@ class Entry:
 
 
 def resolve_dir(config):
-    """``auth-dir`` with ``~`` expanded; the default falls back to
+    """``auth-dir`` with ``~`` expanded; left at its default, it is
+    ``$SWITCHYARD_AUTH_DIR`` when set (as ``switchyard login`` decides), else
     CLIProxyAPI's folder when only that one exists."""
     value = config.get("auth-dir") or DEFAULT_DIR
+    if value == DEFAULT_DIR:
+        value = os.environ.get("SWITCHYARD_AUTH_DIR") or value
     path = os.path.expanduser(value)
     if value == DEFAULT_DIR and not os.path.isdir(path):
         legacy = os.path.expanduser(CLIPROXYAPI_DIR)

@@ -1,0 +1,130 @@
+"""The refresher against the fake OAuth server: ahead of expiry (driven
+directly with a future clock, no sleeps), one refresh for two processes
+racing on one Codex file (single-use refresh tokens), a refused refresh
+marks the account ``needs re-login``; the file formats' expiry keys."""
+import json
+import multiprocessing
+import os
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from proxy.accounts import authfile, code_assist, codex_body, health, refresher
+from tests.fakes.oauth_server import FakeOAuthServer
+
+
+@pytest.fixture
+def oauth():
+    health.reset()
+    with FakeOAuthServer() as server:
+        yield server
+    health.reset()
+
+
+def _codex_file(folder, oauth, expires_in=3600):
+    t = oauth.grant()
+    path = os.path.join(folder, "codex-a.json")
+    with open(path, "w") as f:
+        json.dump({"type": "codex", "access_token": t["access_token"],
+                   "refresh_token": t["refresh_token"], "account_id": "acct",
+                   "expired": int(time.time()) + expires_in, "mine": "kept"}, f)
+    return path
+
+
+def _config(folder, oauth):
+    return {"auth-dir": folder, "oauth": {"codex-token-url": oauth.token_url,
+                                          "claude-token-url": oauth.token_url}}
+
+
+def _cred(config):
+    (entry,) = authfile.scan(config)
+    return entry.credential
+
+
+def test_refresh_ahead_of_expiry_rewrites_the_file_atomically(tmp_path, oauth):
+    path = _codex_file(str(tmp_path), oauth, expires_in=10 * 86400)
+    config = _config(str(tmp_path), oauth)
+    cred = _cred(config)
+    pool = SimpleNamespace(credentials=[cred])
+    scheduler = refresher.Scheduler(lambda: SimpleNamespace(pool=pool, config=config))
+    assert scheduler.run_once(now=time.time()) == []             # 10 days left: not due
+    data = json.load(open(path))
+    # Codex's lead is 5 days: six days on, the pass refreshes it
+    assert scheduler.run_once(now=time.time() + 6 * 86400) == [cred.id]
+    assert oauth.refresh_count() == 1
+    after = json.load(open(path))
+    assert after["access_token"] == cred.api_key != data["access_token"]
+    assert after["refresh_token"] != data["refresh_token"] and after["mine"] == "kept"
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert authfile.expiry(after) > time.time() + 3000
+
+
+def _race(path, config, barrier, queue):
+    health.reset()
+    cred = _cred(config)
+    barrier.wait()
+    refresher.refresh(cred, config, reason="race", rejected_token=cred.api_key)
+    queue.put(cred.api_key)
+
+
+def test_two_processes_racing_refresh_one_codex_file_once(tmp_path, oauth):
+    path = _codex_file(str(tmp_path), oauth)
+    config = _config(str(tmp_path), oauth)
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(5):                   # several races, each must refresh once
+        barrier, queue = ctx.Barrier(2), ctx.Queue()
+        procs = [ctx.Process(target=_race, args=(path, config, barrier, queue))
+                 for _ in range(2)]
+        before = oauth.refresh_count()
+        for p in procs:
+            p.start()
+        tokens = {queue.get(timeout=30) for _ in procs}
+        for p in procs:
+            p.join(10)
+        assert oauth.refresh_count() == before + 1, "refreshed more than once"
+        assert tokens == {json.load(open(path))["access_token"]}
+        assert oauth.valid(tokens.pop())
+
+
+def test_refused_refresh_means_needs_relogin(tmp_path, oauth):
+    path = _codex_file(str(tmp_path), oauth)
+    config = _config(str(tmp_path), oauth)
+    oauth.revoke(json.load(open(path))["refresh_token"])
+    cred = _cred(config)
+    assert refresher.refresh(cred, config, reason="test") is False
+    (entry,) = authfile.scan(config)
+    assert entry.status == health.NEEDS_RELOGIN and entry.credential is None
+    # a transient failure backs off instead
+    health.reset()
+    oauth.fail_next(1, 503)
+    _codex_file(str(tmp_path), oauth)
+    cred = _cred(config)
+    assert refresher.refresh(cred, config, reason="test") is False
+    assert health.backing_off(cred.id) and not health.needs_relogin(
+        cred.id, authfile.refresh_token(json.load(open(path))))
+
+
+@pytest.mark.parametrize("value", ["2030-01-02T03:04:05Z", "2030-01-02T03:04:05+00:00",
+                                   1893553445, 1893553445000, "1893553445"])
+def test_expiry_formats(value):
+    assert abs(authfile.expiry({"token": {"expiry": value}}) - 1893553445) < 1 or \
+        authfile.expiry({"expires_at": value}) is not None
+
+
+def test_code_assist_and_codex_wire_rules():
+    wrapped = code_assist.wrap({"contents": []}, model="gemini-x", project="p", action="generate")
+    assert wrapped == {"model": "gemini-x", "project": "p", "request": {"contents": []}}
+    assert code_assist.wrap({"contents": []}, model="m", project="p",
+                            action="count_tokens") == {"request": {"contents": [],
+                                                                   "model": "models/m"}}
+    event = b'data: {"response": {"candidates": []}}\n\n'
+    assert code_assist.unwrap_event(event) == b'data: {"candidates":[]}\n\n'
+    body = codex_body.prepare({"model": "gpt", "input": "hi", "temperature": 1,
+                               "max_output_tokens": 5, "previous_response_id": "r"})
+    assert body == {"model": "gpt", "input": "hi", "stream": True, "store": False,
+                    "instructions": ""}
+    events = [b'event: response.created\ndata: {"type":"response.created"}\n\n',
+              b'event: response.completed\ndata: {"type":"response.completed",'
+              b'"response":{"id":"r1","output":[]}}\n\n']
+    assert codex_body.assemble(events) == {"id": "r1", "output": []}
