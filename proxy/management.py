@@ -30,6 +30,7 @@ from flask import Blueprint, jsonify, request
 
 from proxy import (api_keys, auth, config_writer, credentials, peers, quota_windows, reload,
                    runtime, state, usage_store)
+from proxy import auth_files_api
 from proxy import config as config_mod
 from proxy.accounts import view as accounts_view
 from proxy.access_log import mask_secrets
@@ -383,6 +384,7 @@ def create_blueprints(lockout, usage_lockout=None):
     _pool_routes(mgmt)
     _key_routes(mgmt)
     _upstream_routes(mgmt)
+    auth_files_api.register(mgmt, ApiError)
 
     @mgmt.get("/usage")
     def management_usage():

@@ -1,0 +1,83 @@
+"""Management API for auth files and API-started logins (against the fake
+OAuth server; no provider contacted)."""
+import json
+import os
+import stat
+
+import pytest
+import requests
+from flask import Flask
+
+from proxy import config as config_mod, management, reload, runtime
+from tests.fakes.oauth_server import FakeOAuthServer
+
+SECRET = "admin-secret-123"
+ADMIN = {"Authorization": f"Bearer {SECRET}"}
+
+
+@pytest.fixture
+def client(tmp_path, monkeypatch):
+    saved = runtime.current()
+    path = tmp_path / "config.yaml"
+    path.write_text(f'remote-management:\n  secret-key: "{SECRET}"\n', encoding="utf-8")
+    monkeypatch.setenv("SWITCHYARD_CONFIG", str(path))
+    monkeypatch.setenv("SWITCHYARD_AUTH_DIR", str(tmp_path / "auth"))
+    reload.apply(config_mod.load(str(path)))
+    app = Flask(__name__)
+    management.register(app, lockout=management.Lockout())
+    yield app.test_client(), tmp_path / "auth"
+    runtime.install(saved)
+
+
+def test_upload_list_disable_delete(client):
+    http, auth_dir = client
+    record = {"type": "codex", "access_token": "at-secret", "refresh_token": "rt-secret",
+              "email": "a@example.com", "account_id": "acct-1"}
+    up = http.post("/v0/management/auth-files?name=codex-a.json", json=record, headers=ADMIN)
+    assert up.status_code == 201
+    assert stat.S_IMODE(os.stat(auth_dir / "codex-a.json").st_mode) == 0o600
+    listed = http.get("/v0/management/auth-files", headers=ADMIN)
+    assert "secret" not in listed.get_data(as_text=True)
+    [entry] = listed.get_json()["files"]
+    assert entry["name"] == "codex-a.json" and entry["email"] == "a@example.com"
+    off = http.patch("/v0/management/auth-files/status", headers=ADMIN,
+                     json={"name": "codex-a.json", "disabled": True})
+    assert off.status_code == 200 and off.get_json()["disabled"] is True
+    assert json.loads((auth_dir / "codex-a.json").read_text())["disabled"] is True
+    bad = http.post("/v0/management/auth-files?name=x.json", json=[1], headers=ADMIN)
+    assert bad.status_code == 400
+    sneaky = http.post("/v0/management/auth-files?name=../../etc/x.json", json=record,
+                       headers=ADMIN)
+    assert sneaky.status_code == 201 and (auth_dir / "x.json").exists()
+    assert http.delete("/v0/management/auth-files?name=codex-a.json",
+                       headers=ADMIN).status_code == 200
+    assert http.delete("/v0/management/auth-files?name=codex-a.json",
+                       headers=ADMIN).status_code == 404
+    assert http.get("/v0/management/auth-files").status_code == 401
+
+
+def test_login_started_and_completed_with_the_pasted_redirect(client, monkeypatch):
+    http, auth_dir = client
+    with FakeOAuthServer(email="z@example.com") as fake:
+        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_AUTHORIZE_URL", f"{fake.url}/oauth/authorize")
+        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_TOKEN_URL", fake.token_url)
+        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_PROFILE_URL",
+                           f"{fake.url}/api/oauth/profile")
+        start = http.post("/v0/management/logins/claude", headers=ADMIN).get_json()
+        assert start["status"] == "pending" and start["state"] in start["url"]
+        status = http.get(f"/v0/management/logins/{start['state']}", headers=ADMIN)
+        assert status.get_json()["status"] == "pending"
+        redirect = requests.get(start["url"], allow_redirects=False, timeout=5).headers["Location"]
+        done = http.post("/v0/management/logins/complete", headers=ADMIN,
+                         json={"redirect_url": redirect})
+        body = done.get_json()
+        assert done.status_code == 200 and body["email"] == "z@example.com"
+        assert "at-" not in done.get_data(as_text=True)
+        record = json.loads((auth_dir / body["name"]).read_text())
+        assert fake.valid(record["access_token"])
+        status = http.get(f"/v0/management/logins/{start['state']}", headers=ADMIN).get_json()
+        assert status["status"] == "done" and status["name"] == body["name"]
+        again = http.post("/v0/management/logins/complete", headers=ADMIN,
+                          json={"redirect_url": redirect})
+        assert again.status_code == 404
+    assert http.post("/v0/management/logins/nope", headers=ADMIN).status_code == 404
