@@ -17,6 +17,7 @@ import time
 from flask import request
 
 from proxy import runtime
+from proxy.accounts.authfile import resolve_dir
 from proxy.login import authfile, flow, providers, records
 
 LOGIN_TTL_S = 600
@@ -25,7 +26,7 @@ _lock = threading.Lock()
 
 
 def _auth_dir():
-    return authfile.resolve_dir(runtime.current().config.get("auth-dir"))
+    return resolve_dir(runtime.current().config)
 
 
 def _prune(now):

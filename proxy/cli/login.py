@@ -13,6 +13,7 @@ import webbrowser
 
 from proxy import config
 from proxy.cli import options
+from proxy.accounts.authfile import resolve_dir
 from proxy.errors import ConfigError
 from proxy.login import authfile, callback, flow, imports, providers, records
 
@@ -47,19 +48,18 @@ def register(commands):
 def _common(parser):
     parser.add_argument("--auth-dir", metavar="DIR",
                         help="where auth files go (default: the config's auth-dir, "
-                             "$SWITCHYARD_AUTH_DIR, ~/.cli-proxy-api if present, "
-                             "else ~/.switchyard/auth)")
+                             "~/.cli-proxy-api if present, else ~/.switchyard/auth)")
     options.add_config(parser)
 
 
 def auth_dir(args):
-    configured = args.auth_dir
-    if not configured:
-        try:
-            configured = config.load(options.config_file(args), warn=False).get("auth-dir")
-        except (ConfigError, OSError):
-            configured = None
-    return authfile.resolve_dir(configured)
+    if args.auth_dir:
+        return os.path.abspath(os.path.expanduser(args.auth_dir))
+    try:
+        settings = config.load(options.config_file(args), warn=False)
+    except (ConfigError, OSError):
+        settings = {}
+    return os.path.abspath(resolve_dir(settings))
 
 
 def _say(text):

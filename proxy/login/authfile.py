@@ -8,20 +8,6 @@ import os
 import re
 import tempfile
 
-DEFAULT_DIR = "~/.switchyard/auth"
-CLIPROXYAPI_DIR = "~/.cli-proxy-api"
-
-
-def resolve_dir(configured=None):
-    """``auth-dir`` as configured, else ``$SWITCHYARD_AUTH_DIR``, else
-    CLIProxyAPI's folder when it exists, else ``~/.switchyard/auth``."""
-    chosen = configured or os.environ.get("SWITCHYARD_AUTH_DIR")
-    if not chosen:
-        legacy = os.path.expanduser(CLIPROXYAPI_DIR)
-        chosen = legacy if os.path.isdir(legacy) else DEFAULT_DIR
-    return os.path.abspath(os.path.expanduser(chosen))
-
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 

@@ -19,9 +19,9 @@ ADMIN = {"Authorization": f"Bearer {SECRET}"}
 def client(tmp_path, monkeypatch):
     saved = runtime.current()
     path = tmp_path / "config.yaml"
-    path.write_text(f'remote-management:\n  secret-key: "{SECRET}"\n', encoding="utf-8")
+    path.write_text(f'auth-dir: "{tmp_path / "auth"}"\n'
+                    f'remote-management:\n  secret-key: "{SECRET}"\n', encoding="utf-8")
     monkeypatch.setenv("SWITCHYARD_CONFIG", str(path))
-    monkeypatch.setenv("SWITCHYARD_AUTH_DIR", str(tmp_path / "auth"))
     reload.apply(config_mod.load(str(path)))
     app = Flask(__name__)
     management.register(app, lockout=management.Lockout())
