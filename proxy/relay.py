@@ -18,7 +18,7 @@ from gevent import Timeout
 import translators
 from proxy import (affinity, byok, cooldown, counting, echo, endpoints, quota_windows,
                    signatures, streaming, unavailable, validation)
-from proxy.accounts import edge, refresher
+from proxy.accounts import edge, quota, refresher
 from proxy.credentials import mask_key
 from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
                           UpstreamStatusError, UpstreamTimeout)
@@ -196,6 +196,8 @@ def _try(front, runtime, client, observer, cred, budget):
     except UpstreamStatusError as exc:
         failure = exc
         decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
+        if cred.account:
+            decision = quota.account_decision(decision, exc)
     except streaming.BootstrapFailed as exc:
         failure = exc.cause
         decision = cooldown.classify_exception(failure, runtime.config)

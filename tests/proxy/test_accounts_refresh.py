@@ -128,3 +128,19 @@ def test_code_assist_and_codex_wire_rules():
               b'event: response.completed\ndata: {"type":"response.completed",'
               b'"response":{"id":"r1","output":[]}}\n\n']
     assert codex_body.assemble(events) == {"id": "r1", "output": []}
+
+
+def test_account_rate_limit_cools_the_whole_account_until_the_reset():
+    from proxy import config as config_mod, cooldown
+    from proxy.accounts import quota
+
+    built = config_mod.build({})
+    body = b'{"error":{"type":"usage_limit_reached","resets_in_seconds":1234}}'
+    exc = SimpleNamespace(status=429, headers={}, body=body)
+    decision = quota.account_decision(cooldown.classify_status(429, {}, body, built), exc)
+    assert decision.scope == "credential" and decision.cooldown == 1234 and decision.exact
+    headers = {"anthropic-ratelimit-unified-reset": str(int(time.time()) + 600)}
+    exc = SimpleNamespace(status=429, headers=headers, body=b"{}")
+    decision = quota.account_decision(cooldown.classify_status(429, headers, b"{}", built), exc,
+                                      now=time.time())
+    assert decision.scope == "credential" and 590 < decision.cooldown <= 600
