@@ -50,11 +50,15 @@ ACTOR = '<img src=x onerror="document.body.dataset.pwned=1">nightly'   # client-
 @pytest.fixture(scope="module")
 def dash_gateway(fake, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dashboard")
+    auth_dir = tmp / "auth"          # two auth files that serve nothing, each shown with why
+    auth_dir.mkdir()
+    (auth_dir / "kimi-user.json").write_text('{"type": "kimi", "access_token": "t"}')
+    (auth_dir / "broken.json").write_text("{not json")
     config = standard_config(
         fake.url, **{"api-keys": [{"key": CLIENT_KEY, "label": "ci-laptop"},
                                   {"key": BATCH_KEY, "label": "batch-jobs"}],
                      "usage": {"enabled": True, "store-path": str(tmp / "usage.db")},
-                     "remote-management": {"secret-key": SECRET}})
+                     "remote-management": {"secret-key": SECRET}, "auth-dir": str(auth_dir)})
     gw = launch(config, str(tmp))
     yield gw
     gw.stop()
@@ -144,7 +148,12 @@ def test_dashboard_in_a_real_browser(dash_gateway, traffic, page, tmp_path):
     pool = requests.get(f"{dash_gateway.url}/v0/management/pool",
                         headers={"Authorization": f"Bearer {SECRET}"}).json()["credentials"]
     rows = page.locator("#credentials tbody tr")
-    expect(rows).to_have_count(len(pool))
+    expect(rows).to_have_count(len(pool) + 2)
+    for account, status, reason in (("auth:kimi-user.json", "unsupported", "Kimi"),
+                                     ("auth:broken.json", "malformed", "")):
+        row = page.locator(f'#credentials tr[data-id="{account}"]')
+        assert cell(row, "State") == status and reason in cell(row, "Last error")
+        assert cell(row, "Last error") != "–" and row.locator("button").count() == 0
     attempts = {"openai": 3, "claude": 1, "gemini": 2, "responses": 1, "echo": 0}
     by_dialect = {"openai-compat": "openai", "claude": "claude", "gemini": "gemini",
                   "codex": "responses", "echo": "echo"}

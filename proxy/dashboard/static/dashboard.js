@@ -111,10 +111,23 @@ function actionButtons(cred) {
   return box;
 }
 
+// Auth files that serve nothing (needs re-login, unsupported, malformed): a row
+// each, saying why, so an account that dropped out of rotation stays visible.
+function idleAccounts(credentials, accounts) {
+  const serving = new Set(credentials.map((cred) => cred.id));
+  return accounts.filter((account) => !serving.has(account.id)).map((account) => {
+    const name = el("span", account.label || account.id);
+    name.append(el("small", account.id));
+    return row([name, account.type || "–", el("span", account.status, { class: "state state-idle" }),
+      account.reason || "–", "–", "–", "–", "–", "–", ""],
+      { "data-id": account.id, "data-state": account.status });
+  });
+}
+
 loaders.credentials = async function () {
   const status = document.getElementById("credentials-status");
   try {
-    const { credentials } = await api("/v0/management/pool");
+    const { credentials, accounts = [] } = await api("/v0/management/pool");
     const body = document.querySelector("#credentials tbody");
     body.replaceChildren(...credentials.map((cred) => {
       const name = el("span", cred.label || cred.key_hint);
@@ -125,7 +138,7 @@ loaders.credentials = async function () {
         activity["5m"] ? activity["5m"].requests : "–", rate(activity["5m"]),
         activity["24h"] ? activity["24h"].requests : "–", rate(activity["24h"]),
         windows(cred), actionButtons(cred)], { "data-id": cred.id, "data-state": cred.state });
-    }));
+    }), ...idleAccounts(credentials, accounts));
     status.textContent = `${credentials.length} credentials · updated ${new Date().toLocaleTimeString()}`;
   } catch (err) { status.textContent = `Could not load the pool: ${err.message}`; }
 };
