@@ -23,6 +23,7 @@ import gevent
 from proxy import config as config_mod
 from proxy import credentials, runtime, state
 from proxy.errors import ConfigError
+from proxy.periodic import Periodic
 
 log = logging.getLogger("switchyard.config")
 
@@ -100,11 +101,11 @@ class Watcher:
 
     def __init__(self, path, *, interval=1.0):
         self.path = path
-        self.interval = interval
         self._seen = _signature(path)      # last stat signature observed
         self._settled = self._seen         # last signature acted upon
         self._digest = self._hash()        # content hash of the live config
-        self._greenlet = None
+        self._poller = Periodic(self.check_once, interval, what=f"config watcher for {path}",
+                                log=log)
 
     def _hash(self):
         try:
@@ -157,22 +158,11 @@ class Watcher:
         return "applied"
 
     def start(self):
-        if self._greenlet is None:
-            self._greenlet = gevent.spawn(self._run)
+        self._poller.start()
         return self
 
     def stop(self):
-        if self._greenlet is not None:
-            self._greenlet.kill()
-            self._greenlet = None
-
-    def _run(self):
-        while True:
-            gevent.sleep(self.interval)
-            try:
-                self.check_once()
-            except Exception:
-                log.exception("config watcher for %s failed a poll", self.path)
+        self._poller.stop()
 
 
 _watcher = None
