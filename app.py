@@ -2,7 +2,7 @@
 import logging
 
 from proxy import logs
-from proxy.server import create_app
+from proxy.http.server import create_app
 
 logs.setup()
 # Our format names no caller, thread or process, so every log call need not

@@ -17,10 +17,11 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from proxy import banner, logs, portcheck  # noqa: E402
 from proxy import config as _config  # noqa: E402
+from proxy import logs  # noqa: E402
+from proxy.http import banner, portcheck  # noqa: E402
 from proxy.errors import ConfigError  # noqa: E402
-from proxy.peers import is_loopback_host  # noqa: E402
+from proxy.access.peers import is_loopback_host  # noqa: E402
 
 logs.setup()                   # config warnings below share the log's format
 logconfig_dict = logs.gunicorn_logconfig()
@@ -55,7 +56,7 @@ if not {"GUNICORN_FD", "LISTEN_FDS"} & set(os.environ):
     if _busy:
         sys.exit(f"switchyard: {_busy}")
 
-worker_class = "proxy.worker.Worker"   # gevent pywsgi + idle timeout (proxy/worker.py)
+worker_class = "proxy.http.worker.Worker"   # gevent pywsgi + idle timeout (proxy/http/worker.py)
 workers = int(os.environ.get("WEB_CONCURRENCY")
               or ((os.cpu_count() or 1) if _settings["state"]["redis-url"] else 1))
 _metrics_dir = None
@@ -119,7 +120,8 @@ def _address(listener):
 def worker_exit(server, worker):
     """Flush usage records still queued in this worker; write its pending
     shared state and release its probe claims."""
-    from proxy import observe, state
+    from proxy.telemetry import observe
+    from proxy import state
     observe.shutdown()
     state.shutdown()
 

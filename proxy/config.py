@@ -20,7 +20,7 @@ import yaml
 from proxy import config_audit
 from proxy.config_audit import ListOf, Node
 from proxy.errors import ConfigError
-from proxy.providers import PROVIDERS
+from proxy.providers.kinds import PROVIDERS
 
 DEFAULT_PATH = "./config.yaml"
 

@@ -26,7 +26,7 @@
     └── ShuttingDown             the worker is draining: end open streams now
 
 ``requests`` exceptions are mapped to ``UpstreamError`` subclasses in one
-place, ``proxy.upstream``; nothing else catches ``requests`` exceptions.
+place, ``proxy.providers.upstream``; nothing else catches ``requests`` exceptions.
 """
 from gevent import GreenletExit
 
@@ -170,10 +170,10 @@ class UpstreamStreamError(UpstreamError):
 
 class ClientGone(GreenletExit):
     """Thrown into a request's green thread when its client hangs up while
-    the answer is still awaited (``proxy.disconnect``): like a kill, it
+    the answer is still awaited (``proxy.http.disconnect``): like a kill, it
     unwinds through every ``except Exception`` and cools no credential."""
 
 
 class ShuttingDown(GreenletExit):
     """Thrown into a green thread relaying a stream when the worker is about
-    to exit (``proxy.draining``): the stream ends with its error event."""
+    to exit (``proxy.relay.draining``): the stream ends with its error event."""

@@ -6,16 +6,18 @@ reload never changes the ground under a request in flight.
 """
 from dataclasses import dataclass
 
-from proxy import auth, credentials, state
+from proxy.access import auth
+from proxy.providers import credentials
+from proxy import state
 from proxy.accounts import authfile
-from proxy.pool import CredentialPool
+from proxy.routing.pool import CredentialPool
 
 
 @dataclass(frozen=True)
 class Runtime:
     config: dict
     pool: CredentialPool
-    client_keys: tuple = ()       # proxy.auth.ClientKey, from `api-keys`
+    client_keys: tuple = ()       # proxy.access.auth.ClientKey, from `api-keys`
     accounts: tuple = ()          # proxy.accounts.authfile.Entry, one per auth-dir file
 
     @property

@@ -6,7 +6,7 @@ import yaml
 
 from bench import targets
 from proxy import config as switchyard_config
-from proxy.credentials import from_config
+from proxy.providers.credentials import from_config
 
 
 def test_switchyard_config_is_valid_and_routes_each_dialect(tmp_path):

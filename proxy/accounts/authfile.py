@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from proxy.accounts import health
-from proxy.credentials import Credential
-from proxy.providers import PROVIDERS
+from proxy.providers.credentials import Credential
+from proxy.providers.kinds import PROVIDERS
 
-# auth-file type -> provider kind (proxy.providers)
+# auth-file type -> provider kind (proxy.providers.kinds)
 SERVED = {"claude": "claude-oauth", "codex": "codex-oauth", "gemini": "gemini-cli",
           "vertex": "vertex"}
 # types CLIProxyAPI writes that Switchyard lists but does not serve, and why

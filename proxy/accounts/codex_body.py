@@ -9,7 +9,7 @@ request is streamed upstream and re-assembled from ``response.completed``.
 """
 import orjson
 
-from proxy import sse
+from proxy.wire import sse
 
 DROPPED = ("previous_response_id", "prompt_cache_retention", "safety_identifier",
            "stream_options", "max_output_tokens", "temperature", "top_p")

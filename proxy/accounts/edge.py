@@ -5,9 +5,9 @@ sees the plain dialect.  Kinds without rules pass through untouched.
 """
 import orjson
 
-from proxy import sse
+from proxy.wire import sse
 from proxy.accounts import code_assist, codex_body
-from proxy.upstream import iter_bytes, read_all
+from proxy.providers.upstream import iter_bytes, read_all
 
 _RULED = ("codex-oauth", "gemini-cli")
 

@@ -3,7 +3,7 @@ limit cools the whole account, until the provider's own reset when it says
 one.  Reset signals: Codex's 429 ``usage_limit_reached`` body
 (``resets_in_seconds`` / ``resets_at``), Anthropic's
 ``anthropic-ratelimit-unified-reset`` header (epoch seconds); Google's
-RetryInfo is already read by ``proxy.cooldown``.
+RetryInfo is already read by ``proxy.routing.cooldown``.
 """
 import dataclasses
 import time

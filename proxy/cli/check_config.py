@@ -7,9 +7,9 @@ import sys
 import yaml
 
 from proxy import config
-from proxy.access_log import is_secret_name
+from proxy.telemetry.access_log import is_secret_name
 from proxy.cli import options
-from proxy.credentials import mask, mask_url
+from proxy.providers.credentials import mask, mask_url
 from proxy.errors import ConfigError
 
 _KEY_LISTS = ("api-keys", "api-key-entries")

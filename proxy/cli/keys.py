@@ -1,10 +1,10 @@
 """``switchyard keys add|list|remove``: client keys (``api-keys``) edited in
-the YAML file with its comments kept (``proxy.config_writer``).  A running
+the YAML file with its comments kept (``proxy.admin.config_writer``).  A running
 gateway that watches its config (``watch-config``) applies the change
 within seconds."""
 import sys
 
-from proxy import api_keys, config_writer
+from proxy.admin import api_keys, config_writer
 from proxy.cli import options, table
 from proxy.errors import ConfigError
 

@@ -10,7 +10,8 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from proxy import config, usage_store
+from proxy import config
+from proxy.telemetry import usage_store
 from proxy.cli import options, table
 
 _DAYS = re.compile(r"^(\d+(?:\.\d+)?)d$")
@@ -55,7 +56,7 @@ def instant(text, now):
 def _open(usage):
     """The store, read-only in effect: no writer started, so nothing is pruned."""
     if usage["database-url"]:
-        from proxy import usage_postgres           # psycopg only when asked for
+        from proxy.telemetry import usage_postgres           # psycopg only when asked for
         return usage_postgres.PostgresUsageStore(usage["database-url"])
     return usage_store.UsageStore(usage["store-path"])
 

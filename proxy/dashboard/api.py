@@ -14,9 +14,11 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from proxy import config as config_mod
-from proxy import live_feed, management, runtime
+from proxy.telemetry import live_feed
+from proxy.admin import management
+from proxy import runtime
 from proxy.dashboard import config_view
-from proxy.usage_store import TOKEN_FIELDS
+from proxy.telemetry.usage_store import TOKEN_FIELDS
 
 BACKLOG = 100                # requests sent when a live view opens
 KEEPALIVE_SECONDS = 15.0     # SSE comment while nothing happens (proxies drop idle streams)

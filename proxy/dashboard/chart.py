@@ -13,7 +13,7 @@ from clients via ``X-Switchyard-Actor``).
 from datetime import datetime, timezone
 from xml.sax.saxutils import escape, quoteattr
 
-from proxy.usage_store import TOKEN_FIELDS
+from proxy.telemetry.usage_store import TOKEN_FIELDS
 
 METRICS = ("tokens", "requests", "errors", *TOKEN_FIELDS)
 MAX_GROUPS = 6            # more groups than this are summed into "other"

@@ -7,9 +7,9 @@ the worker started with), ``reload`` for any other key (the file changed
 while ``watch-config`` is off, or the file is invalid and was not applied).
 """
 from proxy import config as config_mod
-from proxy import api_keys, management
-from proxy.access_log import is_secret_name, mask_secrets
-from proxy.credentials import mask, mask_url
+from proxy.admin import api_keys, management
+from proxy.telemetry.access_log import is_secret_name, mask_secrets
+from proxy.providers.credentials import mask, mask_url
 from proxy.errors import ConfigError
 
 MASKED_SECRET = "(set, hidden)"

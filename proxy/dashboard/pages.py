@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
-from proxy import auth, management, peers, runtime
+from proxy.access import auth, peers
+from proxy.admin import management
+from proxy import runtime
 from proxy import config as config_mod
 from proxy.dashboard import session as sessions
 from proxy.errors import Unauthorized

@@ -12,7 +12,7 @@ must also send ``X-CSRF-Token``, a value derived from the cookie that the
 page reads from ``GET /dashboard/session`` (same-origin only).
 
 This module depends only on the client keys and the runtime config, so
-``proxy.management`` can accept a session wherever it accepts a key.
+``proxy.admin.management`` can accept a session wherever it accepts a key.
 """
 import base64
 import hashlib
@@ -32,7 +32,7 @@ _CONTEXT = b"switchyard dashboard session"
 @dataclass(frozen=True)
 class Session:
     role: str                 # MANAGEMENT or CLIENT
-    client_key: object        # proxy.auth.ClientKey for a client session, else None
+    client_key: object        # proxy.access.auth.ClientKey for a client session, else None
     expires: int              # unix seconds
     csrf: str
 

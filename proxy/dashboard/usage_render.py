@@ -1,4 +1,4 @@
-"""A usage report (``proxy.management.usage_report``) as CSV or an SVG chart.
+"""A usage report (``proxy.admin.management.usage_report``) as CSV or an SVG chart.
 
 CSV lists the time series when the report has one (``bucket``), else the
 groups.  Cells a spreadsheet would run as a formula (a client-chosen actor
@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from flask import Response
 
 from proxy.dashboard import chart
-from proxy.usage_store import TOKEN_FIELDS
+from proxy.telemetry.usage_store import TOKEN_FIELDS
 
 FORMATS = ("json", "csv", "svg")
 METRICS = chart.METRICS

@@ -1,6 +1,6 @@
 """Where the credential pool's state lives: this process, or Redis.
 
-The pool (``proxy.pool``) decides; a state store remembers -- disabled
+The pool (``proxy.routing.pool``) decides; a state store remembers -- disabled
 flags, cooldowns with their kind and level, half-open probe claims,
 round-robin cursors, session bindings, Gemini thought signatures.  Two
 backends with one interface:

@@ -1,6 +1,6 @@
 """Wrong management-key counts shared through Redis.
 
-``proxy.management.Lockout`` counts per process; with several workers and
+``proxy.admin.management.Lockout`` counts per process; with several workers and
 instances an attacker would get ``limit`` tries from each.  ``SharedLockout``
 keeps the same three calls and limits but counts in Redis (an INCR with the
 window as its TTL; reaching the limit sets a lock key that expires by

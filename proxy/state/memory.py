@@ -75,7 +75,7 @@ class MemoryStore:
 
     def lockout(self, local, kind="mgmt"):
         """The wrong-key lockout to use: ``local`` (a
-        ``proxy.management.Lockout``) here, shared counters elsewhere;
+        ``proxy.admin.management.Lockout``) here, shared counters elsewhere;
         ``kind`` keeps separate counts apart (management, usage)."""
         return local
 

@@ -195,7 +195,7 @@ def test_refuses_public_bind_without_keys(tmp_path):
 
 
 def test_idle_client_connections_are_closed_after_keepalive(tmp_path):
-    """The worker (proxy/worker.py) times out idle keep-alive connections."""
+    """The worker (proxy/http/worker.py) times out idle keep-alive connections."""
     import socket
     import time
     gw = launch_with_keepalive(tmp_path, seconds=1)

@@ -16,7 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from proxy.credentials import mask
+from proxy.providers.credentials import mask
 from tests import services
 from tests.integration.conftest import CLIENT_KEY, launch
 from tests.integration.fake_upstream import Fault

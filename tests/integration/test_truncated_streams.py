@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from proxy import sse
+from proxy.wire import sse
 
 from tests.integration.conftest import CLIENT_KEY, KEYS, MODELS
 from tests.integration.fake_upstream import Fault

@@ -131,7 +131,8 @@ def test_code_assist_and_codex_wire_rules():
 
 
 def test_account_rate_limit_cools_the_whole_account_until_the_reset():
-    from proxy import config as config_mod, cooldown
+    from proxy import config as config_mod
+    from proxy.routing import cooldown
     from proxy.accounts import quota
 
     built = config_mod.build({})

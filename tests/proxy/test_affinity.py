@@ -1,7 +1,7 @@
 """Session keys (pure) and the session -> credential binding table."""
 import pytest
 
-from proxy.affinity import Bindings, session_key
+from proxy.routing.affinity import Bindings, session_key
 
 SYSTEM = {"role": "system", "content": "You are terse."}
 

@@ -8,7 +8,8 @@ import pytest
 import requests
 from flask import Flask
 
-from proxy import config as config_mod, management, reload, runtime
+from proxy import config as config_mod, runtime
+from proxy.admin import management, reload
 from tests.fakes.oauth_server import FakeOAuthServer
 
 SECRET = "admin-secret-123"

@@ -1,10 +1,11 @@
 """Client key checks and header filtering."""
 import pytest
 
-from proxy import auth, endpoints
-from proxy.credentials import Credential
+from proxy.access import auth
+from proxy.providers import endpoints
+from proxy.providers.credentials import Credential
 from proxy.errors import Unauthorized
-from proxy.headers import actor_headers, forward_request_headers, forward_response_headers
+from proxy.providers.headers import actor_headers, forward_request_headers, forward_response_headers
 
 KEYS = auth.load_keys(["sk-one", {"key": "sk-two", "label": "team-b"}])
 

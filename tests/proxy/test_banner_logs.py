@@ -3,7 +3,9 @@ import logging
 import re
 import socket
 
-from proxy import access_log, banner, config, logs, portcheck
+from proxy.telemetry import access_log
+from proxy.http import banner, portcheck
+from proxy import config, logs
 
 
 def test_banner_without_a_config_file():

@@ -7,9 +7,9 @@ import time
 import pytest
 import yaml
 
-from proxy import auth
+from proxy.access import auth
 from proxy.cli import main, parser
-from proxy.usage_store import UsageStore
+from proxy.telemetry.usage_store import UsageStore
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -114,7 +114,7 @@ def usage_config(request, tmp_path):
         config.write_text(f"usage:\n  store-path: {db}\n")
         yield config, UsageStore(db)
         return
-    from proxy.usage_postgres import PostgresUsageStore
+    from proxy.telemetry.usage_postgres import PostgresUsageStore
     from tests import services
     url = services.postgres_url()
     schema = services.create_schema(url)

@@ -7,7 +7,9 @@ import re
 import pytest
 import yaml
 
-from proxy import config, config_audit, config_writer, credentials
+from proxy import config, config_audit
+from proxy.admin import config_writer
+from proxy.providers import credentials
 from proxy.errors import ConfigError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures")
@@ -209,7 +211,8 @@ def test_reload_endpoint_and_log_never_quote_a_yaml_error_line(tmp_path, monkeyp
     """A syntax error on a key's line: the error names line and column, and
     neither the management answer nor the log repeats the line."""
     from flask import Flask
-    from proxy import management, reload, runtime
+    from proxy.admin import management, reload
+    from proxy import runtime
     monkeypatch.setitem(reload.SCRYPT, "n", 2 ** 4)
     saved = runtime.current()
     path = tmp_path / "config.yaml"

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from proxy import config_writer
+from proxy.admin import config_writer
 from proxy.errors import ConfigError
 
 INDENTED = '''\

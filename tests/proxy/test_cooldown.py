@@ -1,5 +1,5 @@
-"""Outcome classification (proxy.cooldown) and reset-header parsing
-(proxy.ratelimit_headers), with the providers' real error shapes."""
+"""Outcome classification (proxy.routing.cooldown) and reset-header parsing
+(proxy.routing.ratelimit_headers), with the providers' real error shapes."""
 import json
 from email.utils import formatdate
 
@@ -7,10 +7,10 @@ import pytest
 from gevent import GreenletExit
 
 from proxy import config as config_module
-from proxy.cooldown import (AUTH, CANCELLED, NOT_FOUND, RATE_LIMIT, REQUEST_FAULT, TRANSIENT,
+from proxy.routing.cooldown import (AUTH, CANCELLED, NOT_FOUND, RATE_LIMIT, REQUEST_FAULT, TRANSIENT,
                             classify_exception, classify_status)
 from proxy.errors import UpstreamConnectError, UpstreamStatusError, UpstreamTimeout
-from proxy.ratelimit_headers import parse_duration, reset_delay
+from proxy.routing.ratelimit_headers import parse_duration, reset_delay
 
 NOW = 1_700_000_000.0   # wall clock for reset dates
 

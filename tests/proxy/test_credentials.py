@@ -1,5 +1,6 @@
 """Credentials built from the provider sections."""
-from proxy import config, credentials
+from proxy import config
+from proxy.providers import credentials
 
 
 def _creds(raw):
@@ -43,8 +44,8 @@ def test_ids_name_the_place_in_the_config_not_the_key():
 
 
 def test_provider_table_drives_dialects_urls_and_auth():
-    from proxy import endpoints
-    from proxy.providers import PROVIDERS
+    from proxy.providers import endpoints
+    from proxy.providers.kinds import PROVIDERS
     for cred in _creds({"claude-api-key": [{"api-key": "a"}], "gemini-api-key": [{"api-key": "b"}],
                         "codex-api-key": [{"api-key": "c"}]})[:3]:
         provider = PROVIDERS[cred.kind]
@@ -74,7 +75,7 @@ def test_reasoning_content_replayed_only_to_entries_configured_for_it():
     """``replay-reasoning-content`` (off by default): history reasoning goes back to
     that openai-compatibility upstream as ``reasoning_content`` (DeepSeek)."""
     import translators
-    from proxy import relay
+    from proxy.relay import attempts
 
     def entry(**extra):
         return {"name": "ds", "base-url": "https://ds/v1", "api-key-entries": ["k-xxxxxxxxxx"],
@@ -91,7 +92,7 @@ def test_reasoning_content_replayed_only_to_entries_configured_for_it():
 
     def assistant(cred):
         out = translators.translate_request("claude", "openai", body, model="m", stream=False,
-                                            prepare=relay._preparer(cred))
+                                            prepare=attempts._preparer(cred))
         return out["messages"][1]
     assert "reasoning_content" not in assistant(plain)
     assert assistant(replaying)["reasoning_content"] == "A greeting."

@@ -1,5 +1,5 @@
 """The dashboard's login cookie and the JSON API behind the page, through the
-real Flask app (``proxy.server.create_app``): sessions, CSRF, usage labels
+real Flask app (``proxy.http.server.create_app``): sessions, CSRF, usage labels
 and series, CSV/SVG answers, credential activity, the config view, the live
 request feed."""
 import re
@@ -10,11 +10,14 @@ import gevent
 import pytest
 import yaml
 
-from proxy import auth, live_feed, reload, runtime, usage_store
+from proxy.access import auth
+from proxy.telemetry import live_feed, usage_store
+from proxy.admin import reload
+from proxy import runtime
 from proxy import config as config_mod
 from proxy.dashboard import session as sessions
-from proxy.server import create_app
-from proxy.usage_store import UsageStore
+from proxy.http.server import create_app
+from proxy.telemetry.usage_store import UsageStore
 
 SECRET = "dash-admin-secret-1"
 ALPHA, BETA = "sk-client-alpha-0123456789", "sk-client-beta-0123456789"

@@ -1,10 +1,10 @@
-"""proxy.http1: the response head parser must read what http.client reads."""
+"""proxy.wire.http1: the response head parser must read what http.client reads."""
 import http.client
 import io
 
 import pytest
 
-from proxy import http1
+from proxy.wire import http1
 
 
 class _Sock:

@@ -1,8 +1,8 @@
 """Gemini's JSON-array stream framing (streamGenerateContent without alt=sse)."""
 import json
 
-from proxy import json_array
-from proxy.reply import Reply
+from proxy.wire import json_array
+from proxy.relay.reply import Reply
 
 EVENTS = [{"candidates": [{"content": {"role": "model", "parts": [{"text": "Hel"}]}}]},
           {"candidates": [{"content": {"role": "model", "parts": [{"text": "lo"}]},

@@ -1,11 +1,14 @@
-"""proxy.lifecycle: every request finished exactly once, whatever happens."""
+"""proxy.http.lifecycle: every request finished exactly once, whatever happens."""
 import logging
 
 import pytest
 
 from proxy import config as config_mod
-from proxy import lifecycle, metrics as metrics_mod, relay, runtime, server, usage_store
-from proxy.metrics import Metrics
+from proxy.http import lifecycle, server
+from proxy.telemetry import metrics as metrics_mod, usage_store
+from proxy.relay import attempts
+from proxy import runtime
+from proxy.telemetry.metrics import Metrics
 
 
 class Observer:
@@ -72,7 +75,7 @@ def test_our_own_bug_is_a_500_in_the_client_dialect_and_accounted(app, monkeypat
     def broken(*args):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(relay, "serve", broken)
+    monkeypatch.setattr(attempts, "serve", broken)
     caplog.set_level(logging.INFO, "switchyard.access")
     resp = app.test_client().post("/v1/messages", json={
         "model": "echo", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]})

@@ -1,7 +1,7 @@
 """LiveFeed: a bounded ring of finished requests that wakes watchers."""
 import gevent
 
-from proxy.live_feed import LiveFeed
+from proxy.telemetry.live_feed import LiveFeed
 
 
 def test_ring_keeps_the_latest_in_order():

@@ -2,9 +2,12 @@
 import pytest
 from flask import Flask
 
-from proxy import auth, management, reload, runtime, usage_store
+from proxy.access import auth
+from proxy.admin import management, reload
+from proxy import runtime
+from proxy.telemetry import usage_store
 from proxy import config as config_mod
-from proxy.usage_store import UsageStore
+from proxy.telemetry.usage_store import UsageStore
 
 SECRET = "admin-secret-123"
 ADMIN = {"Authorization": f"Bearer {SECRET}"}

@@ -4,12 +4,12 @@ from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
 from proxy import config as config_mod
-from proxy import metrics as metrics_mod
+from proxy.telemetry import metrics as metrics_mod
 from proxy import runtime
-from proxy.credentials import Credential
-from proxy.front import FrontRequest
-from proxy.observe import RequestObserver
-from proxy.usage_store import UsageStore
+from proxy.providers.credentials import Credential
+from proxy.http.front import FrontRequest
+from proxy.telemetry.observe import RequestObserver
+from proxy.telemetry.usage_store import UsageStore
 
 CLAUDE = Credential(id="claude:111", kind="claude", dialect="claude", base_url="", api_key="k")
 

@@ -5,12 +5,13 @@ import sqlite3
 
 import pytest
 
-from proxy import access_log, observe, runtime, usage_store
+from proxy.telemetry import access_log, observe, usage_store
+from proxy import runtime
 from proxy import config as config_mod
-from proxy.credentials import Credential
-from proxy.front import FrontRequest
-from proxy.metrics import Metrics
-from proxy.usage_store import UsageStore
+from proxy.providers.credentials import Credential
+from proxy.http.front import FrontRequest
+from proxy.telemetry.metrics import Metrics
+from proxy.telemetry.usage_store import UsageStore
 
 CLAUDE = Credential(id="claude:111", kind="claude", dialect="claude",
                     base_url="https://api.anthropic.com", api_key="sk-ant-secret-0123456789")

@@ -1,11 +1,12 @@
-"""The one loopback/remote decision (proxy.peers) and the lockout's
+"""The one loopback/remote decision (proxy.access.peers) and the lockout's
 count-before-check."""
 import ipaddress
 
 import gevent
 import pytest
 
-from proxy import auth, management, peers
+from proxy.access import auth, peers
+from proxy.admin import management
 
 CONFIG = {"trusted-proxies": ["10.0.0.0/8", "::1"]}
 

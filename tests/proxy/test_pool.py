@@ -9,9 +9,9 @@ import gevent
 import pytest
 
 from proxy import config as config_module
-from proxy.cooldown import CANCELLED_DECISION, Decision, classify_status
-from proxy.credentials import Credential
-from proxy.pool import CredentialPool
+from proxy.routing.cooldown import CANCELLED_DECISION, Decision, classify_status
+from proxy.providers.credentials import Credential
+from proxy.routing.pool import CredentialPool
 
 MODEL = "gpt-4o"
 WALL_START = 1_700_000_000.0   # 2023-11-14T22:13:20Z

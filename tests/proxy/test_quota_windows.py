@@ -1,7 +1,7 @@
 """Rate-limit windows read off provider response headers, per credential."""
 from urllib3 import HTTPHeaderDict
 
-from proxy import quota_windows, ratelimit_headers
+from proxy.routing import quota_windows, ratelimit_headers
 
 SEEN = 1_735_689_600.0      # 2025-01-01T00:00:00Z
 

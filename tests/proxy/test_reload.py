@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from proxy import reload, runtime
+from proxy.admin import reload
+from proxy import runtime
 from proxy.errors import ConfigError
 
 

@@ -1,5 +1,5 @@
 """The Gemini tool-call signature cache."""
-from proxy.signatures import SignatureCache
+from proxy.relay.signatures import SignatureCache
 
 
 def _history(call_id, signature=None):

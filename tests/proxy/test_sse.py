@@ -1,7 +1,7 @@
 """SSE splitting and parsing over arbitrary chunk boundaries."""
 import pytest
 
-from proxy import sse
+from proxy.wire import sse
 
 STREAM = (b"event: message_start\ndata: {\"a\": 1}\n\n"
           b": keep-alive\n\n"

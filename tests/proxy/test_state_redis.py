@@ -9,9 +9,9 @@ import time
 import pytest
 
 from proxy import config as config_module
-from proxy.cooldown import Decision
-from proxy.pool import CredentialPool
-from proxy.signatures import SignatureCache
+from proxy.routing.cooldown import Decision
+from proxy.routing.pool import CredentialPool
+from proxy.relay.signatures import SignatureCache
 from proxy.state.redis_store import RedisStore
 from tests import services
 from tests.proxy.test_pool import MODEL, Clock, cred
@@ -168,7 +168,7 @@ def test_redis_down_serves_from_the_local_view_and_replays_when_back(shared, cap
 
 
 def test_wrong_management_keys_count_across_processes(shared):
-    from proxy.management import Lockout
+    from proxy.admin.management import Lockout
     (_, s1), (_, s2) = shared(), shared()
     one, two = (s.lockout(Lockout(limit=4, window=60, lock_for=30)) for s in (s1, s2))
     for lockout in (one, two, one):
@@ -181,7 +181,7 @@ def test_wrong_management_keys_count_across_processes(shared):
 
 
 def test_lockout_falls_back_to_the_process_count_while_redis_is_down(shared):
-    from proxy.management import Lockout
+    from proxy.admin.management import Lockout
     server = services.RedisServer().start()
     try:
         _, store = shared(redis_url=server.url)

@@ -1,9 +1,9 @@
-"""proxy.streaming: the upstream response is released however the stream ends."""
+"""proxy.relay.streaming: the upstream response is released however the stream ends."""
 from types import SimpleNamespace
 
 from proxy import config as config_mod
-from proxy import streaming
-from proxy.front import FrontRequest
+from proxy.relay import streaming
+from proxy.http.front import FrontRequest
 
 EVENTS = (b'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n'
           b'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n'
@@ -13,7 +13,7 @@ CRED = SimpleNamespace(id="c1", dialect="openai", kind="openai-compat", api_key=
 
 
 class FakeResponse:
-    """What ``proxy.upstream`` hands over: urllib3's response interface."""
+    """What ``proxy.providers.upstream`` hands over: urllib3's response interface."""
     chunked = False
     headers = {"x-request-id": "up-1"}
 

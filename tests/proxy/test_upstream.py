@@ -1,4 +1,4 @@
-"""proxy.upstream: pooled connections, one write per request, error mapping."""
+"""proxy.providers.upstream: pooled connections, one write per request, error mapping."""
 import http.server
 import socket
 import threading
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from proxy import upstream
+from proxy.providers import upstream
 from proxy.errors import UpstreamConnectError, UpstreamStatusError
 
 CRED = SimpleNamespace(id="c1", proxy_url="", display_name="'fake' (127.0.0.1:1)", short_name="'fake'")

@@ -4,8 +4,8 @@ PostgreSQL has (migrations, several stores writing one table)."""
 import psycopg
 import pytest
 
-from proxy import usage_postgres
-from proxy.usage_postgres import PostgresUsageStore
+from proxy.telemetry import usage_postgres
+from proxy.telemetry.usage_postgres import PostgresUsageStore
 from tests import services
 from tests.proxy.test_usage_store import (  # noqa: F401  (same tests, this module's store)
     DAY, T0, filled, request_record, test_aggregate_by_each_group,

@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from proxy.usage_store import UsageStore, totals
+from proxy.telemetry.usage_store import UsageStore, totals
 
 DAY = 86400
 T0 = 1_735_689_600.0      # 2025-01-01T00:00:00Z

@@ -10,7 +10,7 @@ import pytest
 from gevent import socket
 from gevent.pywsgi import WSGIServer
 
-from proxy import worker
+from proxy.http import worker
 
 
 class RecordingHandler(worker.Handler):

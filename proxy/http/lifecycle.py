@@ -1,0 +1,85 @@
+"""Every request is finished exactly once, whatever happens to it.
+
+``FinishOnce`` wraps the whole WSGI app.  Its one ``try/finally`` is the
+only place a request is finished: once the server has sent the last byte
+(or the client left, or the app raised), the response iterable is closed --
+which lets a stream's generator settle its outcome -- and then the
+request's observer (``proxy.telemetry.observe``) accounts for it: usage record,
+metrics, access-log line, in-flight gauge.  Nothing else calls
+``RequestObserver.close``.
+
+Requests rejected before they reach the relay (401, 404, 405, 413, a body
+that is not JSON, an internal error) have no observer; they still get an
+access-log line and a metrics count, so brute force and bad clients leave
+a trace.
+
+The pieces of the app talk to this module through the WSGI environ:
+``OBSERVER`` (set once a generate request has one), ``ERROR_CLASS`` (why an
+error response was sent), ``REQUEST_ID`` and ``DIALECT``.
+"""
+import logging
+import time
+
+from proxy.telemetry import observe
+
+log = logging.getLogger("switchyard.lifecycle")
+
+OBSERVER = "switchyard.observer"
+ERROR_CLASS = "switchyard.error_class"
+REQUEST_ID = "switchyard.request_id"
+DIALECT = "switchyard.dialect"
+
+
+class FinishOnce:
+    """WSGI middleware: see the module docstring."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+        sent = []
+
+        def start(status, headers, exc_info=None):
+            sent.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.app(environ, start)
+        except BaseException:
+            # Flask answers every Exception itself; what gets here is the
+            # green thread being killed (the client left, shutdown).
+            _finish(environ, sent, started)
+            raise
+        return _Closing(body, environ, sent, started)
+
+
+class _Closing:
+    """The app's response iterable, finished once the server closes it."""
+
+    __slots__ = ("body", "environ", "sent", "started")
+
+    def __init__(self, body, environ, sent, started):
+        self.body, self.environ, self.sent, self.started = body, environ, sent, started
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()       # a stream's generator settles its outcome here
+        finally:
+            _finish(self.environ, self.sent, self.started)
+
+
+def _finish(environ, sent, started):
+    observer = environ.get(OBSERVER)
+    if observer is not None:
+        observer.close()
+        return
+    status = int(sent[-1][:3]) if sent else 499
+    if status >= 400:
+        observe.rejected(environ, status, environ.get(ERROR_CLASS),
+                         time.monotonic() - started)

@@ -1,0 +1,180 @@
+"""The gunicorn worker: gevent's pywsgi server, with gunicorn's settings kept.
+
+gunicorn's ``gevent_pywsgi`` worker serves HTTP/1.1 with gevent's own
+``pywsgi`` handler instead of gunicorn's request parser; on the bench that is
+~40 µs less per request (bench/RESULTS.md), a tenth of the proxy's added
+latency.  What its handler lacked or did slowly, changed here:
+
+- pywsgi has no keep-alive timeout and would keep an idle client connection
+  open forever: every client socket gets gunicorn's ``keepalive`` seconds as
+  its timeout, so a connection that sends nothing for that long (idle
+  between requests, or stalled mid-request) is closed quietly (pywsgi treats
+  the timeout like a client that went away);
+- gunicorn's ``limit_request_line`` / ``limit_request_fields`` /
+  ``limit_request_field_size`` hold as under gunicorn's own parser (414 and
+  431, RFC 9110 section 15.5.15, RFC 6585 section 5), the error body in the
+  dialect the request path speaks; request headers are parsed by
+  ``proxy.wire.http1.parse_headers``, not the email package (a malformed line ->
+  400);
+- gunicorn's access-log record is not built when its access log is off
+  (Switchyard writes its own, see ``proxy.telemetry.access_log``);
+- a response's head leaves in the same write as its first body chunk (pywsgi
+  sends them apart: two segments and, for a whole answer, two wake-ups of
+  the client), and the ``Date`` value is formatted once a second.
+"""
+import time
+from http.client import LineTooLong
+
+import gevent
+import orjson
+from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
+from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
+
+import translators
+from proxy.relay import draining
+from proxy.wire import http1
+from proxy.telemetry import live_feed
+from proxy.http.front import path_dialect
+
+_COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
+_date = (None, b"")                # (second, its formatted Date value)
+
+
+def _http_date(now):
+    """RFC 9110 section 5.6.7 IMF-fixdate of ``now``, formatted once a second."""
+    global _date
+    second = int(now)
+    if _date[0] != second:
+        _date = (second, format_date_time(second))
+    return _date[1]
+
+
+class HeadRefused(ValueError):
+    """A request head over one of gunicorn's limits (answered, then closed)."""
+
+    REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+    def response(self, requestline):
+        """The whole HTTP response, its body in the dialect of the request's path."""
+        parts = requestline.split(" ", 2)
+        path = parts[1] if len(parts) > 1 else "/"
+        body = orjson.dumps(translators.render_error(
+            path_dialect(path) or "openai", self.status, str(self)))
+        return b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n" \
+               b"Content-Length: %d\r\n\r\n%s" % (
+                   self.status, self.REASONS[self.status].encode(), len(body), body)
+
+
+class Handler(PyWSGIHandler):
+    """pywsgi's request handler with the changes listed in the module docstring."""
+
+    # Set per worker from gunicorn's settings (Worker.init_process); the
+    # defaults are gunicorn's.
+    idle_timeout = None            # seconds: `keepalive`
+    access_log = True              # gunicorn's own access log on?
+    limit_request_line = 4094      # bytes; 0 = pywsgi's own 8 KiB
+    limit_request_fields = 100
+    limit_request_field_size = 8190
+    _line_cut = False
+
+    def handle(self):
+        self.socket.settimeout(self.idle_timeout)
+        super().handle()
+
+    def read_requestline(self):
+        # pywsgi answers a line of MAX_REQUEST_LINE bytes or more itself, with
+        # an empty body: cut it short so read_request refuses it in a dialect
+        line = super().read_requestline()
+        self._line_cut = len(line) >= MAX_REQUEST_LINE
+        return line[:MAX_REQUEST_LINE - 1] if self._line_cut else line
+
+    def read_request(self, raw_requestline):
+        length = len(raw_requestline.rstrip("\r\n"))
+        if self._line_cut:
+            raise HeadRefused(414, f"The request line is over {MAX_REQUEST_LINE - 1} bytes; "
+                                   f"this gateway accepts at most {self.limit_request_line}.")
+        if self.limit_request_line and length > self.limit_request_line:
+            raise HeadRefused(414, f"The request line is {length} bytes; this gateway "
+                                   f"accepts at most {self.limit_request_line}.")
+        return super().read_request(raw_requestline)
+
+    def MessageClass(self, fp, *args):
+        # pywsgi's ``headers_factory`` contract: an ``OldMessage``; raising
+        # makes it answer 400 (ValueError) or, through _handle_client_error
+        # below, our status.
+        try:
+            return http1.parse_headers(fp, OldMessage, strict=True,
+                                       max_headers=self.limit_request_fields,
+                                       max_line=self.limit_request_field_size + 2)   # + CRLF
+        except LineTooLong:
+            raise HeadRefused(431, "A request header field is longer than "
+                                   f"{self.limit_request_field_size} bytes.") from None
+        except http1.TooManyHeaders:
+            raise HeadRefused(431, f"The request has more than {self.limit_request_fields} "
+                                   "header fields.") from None
+
+    def _handle_client_error(self, ex):
+        if isinstance(ex, HeadRefused):
+            self.log_error("Invalid request (from %s): %s", self.client_address, ex)
+            return str(ex.status), ex.response(self.requestline)
+        if isinstance(ex, ValueError):          # a malformed head: 400, said in the dialect
+            super()._handle_client_error(ex)    # (logs it)
+            return "400", HeadRefused(400, f"Malformed request: {ex}"[:300]).response(
+                self.requestline or "")
+        return super()._handle_client_error(ex)
+
+    def finalize_headers(self):
+        if self.provided_date is None:
+            self.provided_date = True
+            self.response_headers.append((b"Date", _http_date(time.time())))
+        super().finalize_headers()
+
+    def _write_with_headers(self, data):
+        if len(data) > _COALESCE_LIMIT:
+            return super()._write_with_headers(data)
+        self.headers_sent = True
+        self.finalize_headers()
+        head = b"".join([b"HTTP/1.1 ", self.status, b"\r\n",
+                         *[b"%s: %s\r\n" % pair for pair in self.response_headers], b"\r\n"])
+        if data and self.response_use_chunked:     # chunk framing as pywsgi's _write
+            data = b"%x\r\n%s\r\n" % (len(data), data)
+        self._sendall(head + data)
+
+    def log_request(self):
+        if self.access_log:
+            super().log_request()
+
+
+def handler_settings(cfg):
+    """The handler's class attributes from gunicorn's settings ``cfg``
+    (0 = unlimited, as gunicorn reads them, within pywsgi's own bounds)."""
+    return {
+        "idle_timeout": cfg.keepalive or None,
+        "limit_request_line": min(cfg.limit_request_line or MAX_REQUEST_LINE, MAX_REQUEST_LINE),
+        "limit_request_fields": cfg.limit_request_fields or 32768,   # gunicorn's maximum
+        "limit_request_field_size": cfg.limit_request_field_size or http1.MAX_LINE,
+    }
+
+
+class Worker(GeventPyWSGIWorker):
+    wsgi_handler = Handler
+
+    def init_process(self):
+        for name, value in handler_settings(self.cfg).items():
+            setattr(Handler, name, value)
+        # read once: through pywsgi's log adapter it costs a few µs a request
+        Handler.access_log = self.log.access_log_enabled
+        super().init_process()
+
+    def handle_exit(self, sig, frame):
+        """SIGTERM: stop gracefully, and end the dashboard's live streams now
+        (they never finish by themselves; spawned: not in a signal handler),
+        and end the relayed streams still open just before ``graceful_timeout``
+        runs out (``proxy.relay.draining``)."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(live_feed.close)
+        gevent.spawn(draining.drain_after, self.cfg.graceful_timeout)

@@ -1,0 +1,54 @@
+"""Which headers cross the gateway, in each direction.
+
+Upstream requests carry the client's own headers that matter
+(``anthropic-version``, ``anthropic-beta``, ``user-agent``, ``openai-beta``,
+custom ``x-*``...) but never hop-by-hop headers (RFC 9110 section 7.6.1),
+cookies, forwarding headers, or any credential: the client's key belongs to
+the gateway, and the upstream credential is added by ``proxy.providers.endpoints``.
+"""
+
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+    "proxy-connection", "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+})
+
+CREDENTIALS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key"})
+
+_NOT_FORWARDED = HOP_BY_HOP | CREDENTIALS | frozenset({
+    "host", "content-length", "accept-encoding", "cookie", "cookie2",
+    "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+    "x-forwarded-port", "x-real-ip", "content-type", "accept",
+    "x-switchyard-actor", "x-switchyard-key",
+})
+
+_ACTOR_METADATA = "x-switchyard-actor-metadata-"
+
+_NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
+    "set-cookie", "set-cookie2", "content-length", "content-encoding",
+    "content-type", "date", "server", "alt-svc", "via",
+})
+
+
+def forward_request_headers(client_headers):
+    """Client headers to pass upstream (names lower-cased)."""
+    return {k: v for k, v in client_headers.items()
+            if k not in _NOT_FORWARDED and not k.startswith(_ACTOR_METADATA)}
+
+
+def actor_headers(actor, client_headers):
+    """aibridge's actor headers (``send-actor-headers: true``): who is behind
+    a shared client key, for upstreams that attribute usage per end user.
+    Metadata comes from the client's ``X-Switchyard-Actor-Metadata-<key>``."""
+    if not actor:
+        return {}
+    headers = {"X-AI-Bridge-Actor-ID": actor}
+    for name, value in client_headers.items():
+        if name.startswith(_ACTOR_METADATA):
+            headers["X-AI-Bridge-Actor-Metadata-" + name[len(_ACTOR_METADATA):]] = value
+    return headers
+
+
+def forward_response_headers(upstream_headers):
+    """Upstream response headers safe to show the client, e.g. rate-limit
+    and request-id headers that SDKs read."""
+    return [(k, v) for k, v in upstream_headers.items() if k.lower() not in _NOT_RETURNED]

@@ -1,0 +1,418 @@
+"""The attempt loop: serve one client request from the credential pool.
+
+For each attempt: pick a credential, build the upstream call (bytes passed
+through untouched when the dialects match, translated otherwise), send it,
+and either relay the answer or classify the failure and try the next
+credential.  Nothing reaches the client until an attempt succeeds (streams
+are read up to their first event first), so every failure before the first
+byte can be retried elsewhere.
+"""
+import logging
+import random
+import time
+
+import gevent
+import orjson
+from gevent import Timeout
+
+import translators
+from proxy.routing import affinity, cooldown, quota_windows, unavailable
+from proxy.providers import byok, endpoints
+from proxy.relay import counting, echo, signatures, streaming
+from proxy import validation
+from proxy.accounts import edge, quota, refresher
+from proxy.providers.credentials import mask_key
+from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
+                          UpstreamStatusError, UpstreamTimeout)
+from proxy.providers.headers import actor_headers, forward_request_headers, forward_response_headers
+from proxy.relay.reply import Reply, json_reply
+from proxy.providers.upstream import failure as upstream_failure
+from translators.ir import TranslationError
+
+log = logging.getLogger("switchyard.relay")
+
+# Pause before trying the last usable credential again after a transient
+# failure (plus as much jitter).
+RETRY_BACKOFF_SECONDS = 0.25
+
+# Upstream headers worth keeping on a relayed error: when to come back.
+_ERROR_HEADERS = ("retry-after", "x-ratelimit", "anthropic-ratelimit", "request-id", "x-request-id")
+
+
+class _Budget:
+    """Attempt bookkeeping for one client request (issue 3's retry rules)."""
+
+    def __init__(self, config):
+        self.calls_left = config["max-upstream-attempts"]
+        self.rounds_left = config["request-retry"]
+        self.bootstrap_left = config["streaming"]["bootstrap-retries"]
+        self.wait_left = config["max-retry-interval"]
+        self.tried = set()
+        self.another_round = False
+        self.last_error = None
+        self.last_cred = None
+        # A transient failure whose cooldown waits to see whether it follows
+        # the request (it fails the same way elsewhere: cool nothing) or the
+        # credential (another one succeeds, or fails differently).
+        self.pending = None               # (credential, decision, signature, failure)
+        self.backoff_left = 1             # same-credential retries after a short pause
+
+    def new_round(self):
+        """Start another pass over the credentials, if the failures allow it."""
+        if not (self.another_round and self.rounds_left > 0 and self.tried):
+            return False
+        self.rounds_left -= 1
+        self.tried = set()
+        self.another_round = False
+        return True
+
+
+def serve(front, runtime, client, observer):
+    """A ``Reply`` for ``front``; raises ``ClientError`` for request faults."""
+    pool = runtime.pool
+    if front.own_credential:
+        return _serve_own(front, runtime, client, observer)
+    creds = pool.resolve(front.model)
+    if not creds:
+        raise NotFound(f"The model '{front.model}' does not exist or is not served here.",
+                       code="model_not_found", error_type="not_found_error")
+    if _reads_body(front, creds):
+        validation.check_deep(front.dialect, front.body)
+    session = None
+    if runtime.config["routing"]["session-affinity"]:
+        session = affinity.session_key(front.dialect, front.headers, front.body)
+    budget = _Budget(runtime.config)
+    limit = runtime.config["request-timeout-seconds"]
+    deadline = Timeout.start_new(max(front.started + limit - time.monotonic(), 0.001)) \
+        if limit > 0 else None
+    try:
+        return _attempts(front, runtime, client, observer, budget, session)
+    except Timeout as fired:
+        if fired is not deadline:
+            raise
+        last = f" Last failure: {budget.last_error.message}." if budget.last_error else ""
+        raise GatewayTimeout(f"No answer within request-timeout-seconds ({limit:g} s).{last}",
+                             cause="request_timeout") from None
+    finally:
+        _settle_pending(pool, front.model, budget, None)
+        if deadline is not None:
+            deadline.close()
+
+
+def _attempts(front, runtime, client, observer, budget, session):
+    """Try credentials until one answers or the budget is spent."""
+    pool = runtime.pool
+    while budget.calls_left > 0:
+        cred = pool.pick(front.model, exclude=frozenset(budget.tried), session=session)
+        if cred is None:
+            if _retry_after_backoff(budget) or budget.new_round() \
+                    or _wait_for_recovery(pool, front.model, budget):
+                continue
+            break
+        reply = _try(front, runtime, client, observer, cred, budget)
+        if reply is not None:
+            return reply
+    if budget.last_error is not None:
+        return error_reply(front, budget.last_error, budget.last_cred)
+    raise unavailable.error(pool, front.model)
+
+
+def _retry_after_backoff(budget):
+    """A transient failure of the last usable credential gets one more try
+    after a short pause, before anything is cooled: one blip of a 5xx
+    should not fail a request (nor rest the only credential left)."""
+    if budget.pending is None or budget.backoff_left <= 0:
+        return False
+    budget.backoff_left -= 1
+    gevent.sleep(RETRY_BACKOFF_SECONDS + random.uniform(0.0, RETRY_BACKOFF_SECONDS))
+    budget.tried.discard(budget.pending[0].id)
+    return True
+
+
+def _settle_pending(pool, model, budget, cred, *, outcome=None):
+    """Apply the deferred cooldown, now that ``cred``'s attempt (None: the
+    request is over) says whose fault it was.  ``outcome``: the same
+    failure again ("same"), or success."""
+    if budget.pending is None:
+        return
+    first, decision, _, failure = budget.pending
+    budget.pending = None
+    if outcome == "same" and cred is not None and cred.id != first.id:
+        pool.report_failure(first, model, cooldown.request_fault(decision), cause=failure)
+    elif outcome == "success" and cred is not None and cred.id == first.id:
+        pass                                       # a blip, gone on the retry
+    else:
+        pool.report_failure(first, model, decision, cause=failure)
+
+
+def _reads_body(front, creds):
+    """Whether serving ``front`` may read its body beyond the top level: a
+    translation, a token count or an answer of the gateway's own."""
+    return front.action == "count_tokens" or any(
+        cred.dialect != front.dialect or cred.kind == "echo" for cred in creds)
+
+
+def _serve_own(front, runtime, client, observer):
+    """A bring-your-own-key request (``proxy.providers.byok``): one attempt with the
+    client's own credential; its failure is the client's answer (no
+    failover, no cooldown of anything pooled)."""
+    cred = byok.credential(front, runtime.pool)
+    upstream_model = cred.upstream_model(front.model)
+    started = time.monotonic()
+    try:
+        reply = _call(front, runtime, client, cred, upstream_model, observer)
+    except streaming.BootstrapFailed as exc:
+        failure = exc.cause
+    except UpstreamError as exc:
+        failure = exc
+    else:
+        observer.attempt(cred, upstream_model, status=200, outcome="success",
+                         latency=time.monotonic() - started)
+        return reply
+    observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
+                     outcome="byok_failure", latency=time.monotonic() - started,
+                     error=failure.message)
+    return error_reply(front, failure, cred)
+
+
+def _wait_for_recovery(pool, model, budget):
+    """Sleep until the soonest cooling credential recovers, if that is within
+    ``max-retry-interval`` (minus what this request already waited)."""
+    wait = pool.next_ready_in(model)
+    if wait is None or wait > budget.wait_left:
+        return False
+    pause = wait + random.uniform(0.0, 0.05)  # jitter: don't stampede the probe
+    budget.wait_left -= max(pause, 0.05)
+    gevent.sleep(pause)
+    return True
+
+
+def _try(front, runtime, client, observer, cred, budget):
+    """One upstream attempt: the reply on success, None to go on."""
+    pool = runtime.pool
+    upstream_model = pool.upstream_model(cred, front.model)
+    budget.calls_left -= 1
+    started = time.monotonic()
+    try:
+        reply = _call_refreshing(front, runtime, client, cred, upstream_model, observer)
+    except UpstreamStatusError as exc:
+        failure = exc
+        decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
+        if cred.account:
+            decision = quota.account_decision(decision, exc)
+    except streaming.BootstrapFailed as exc:
+        failure = exc.cause
+        decision = cooldown.classify_exception(failure, runtime.config)
+        budget.calls_left += budget.bootstrap_left > 0   # bootstrap re-selections are extra
+        budget.bootstrap_left -= 1
+    except UpstreamError as exc:
+        failure = exc
+        decision = cooldown.classify_exception(exc, runtime.config)
+    except TranslationError as exc:
+        # the one place a request the target dialect cannot express
+        # (or a count it cannot render) becomes the client's 400
+        pool.report_cancelled(cred, front.model)
+        raise BadRequest(str(exc)) from None
+    except BaseException:
+        pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
+        raise
+    else:
+        _settle_pending(pool, front.model, budget, cred, outcome="success")
+        pool.report_success(cred, front.model)
+        observer.attempt(cred, upstream_model, status=200, outcome="success",
+                         latency=time.monotonic() - started)
+        return reply
+    observer.attempt(cred, upstream_model, status=getattr(failure, "status", None),
+                     outcome=decision.kind, latency=time.monotonic() - started,
+                     error=failure.message)
+    _report_failure(pool, front.model, cred, decision, failure, budget)
+    budget.last_error, budget.last_cred = failure, cred
+    if not decision.retry:
+        budget.calls_left = 0
+    budget.tried.add(cred.id)
+    budget.another_round |= decision.next_round
+    return None
+
+
+def _report_failure(pool, model, cred, decision, failure, budget):
+    """Tell the pool, unless the failure may be the request's own: then the
+    cooldown waits for the next attempt (``_settle_pending``).  The same
+    failure from two credentials is the request's: it ends the request and
+    cools neither."""
+    same = cooldown.signature(failure, decision)
+    pending = budget.pending
+    if pending is not None and same is not None and same == pending[2] \
+            and cred.id != pending[0].id:
+        _settle_pending(pool, model, budget, cred, outcome="same")
+        pool.report_failure(cred, model, cooldown.request_fault(decision), cause=failure)
+        budget.calls_left = 0
+        return
+    _settle_pending(pool, model, budget, cred)
+    if same is None:
+        pool.report_failure(cred, model, decision, cause=failure)
+        return
+    pool.report_cancelled(cred, model)        # frees its probe; the verdict comes later
+    budget.pending = (cred, decision, same, failure)
+
+
+def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
+    """``_call``; for an account, a token about to expire is refreshed first,
+    and a 401 gets one refresh and one retry of the same credential."""
+    if not cred.account:
+        return _call(front, runtime, client, cred, upstream_model, observer)
+    refresher.ensure_fresh(cred, runtime.config)
+    try:
+        return _call(front, runtime, client, cred, upstream_model, observer)
+    except UpstreamStatusError as exc:
+        if exc.status != 401 or not refresher.after_unauthorized(cred, runtime.config):
+            raise
+    return _call(front, runtime, client, cred, upstream_model, observer)
+
+
+def _call(front, runtime, client, cred, upstream_model, observer):
+    if cred.kind == "echo":
+        return _echo_reply(front, observer)
+    if front.action == "count_tokens":
+        return counting.count(front, cred, upstream_model, client, runtime.upstream_timeouts)
+    same = cred.dialect == front.dialect
+    body = edge.request_body(cred, _upstream_body(front, cred, upstream_model, same),
+                             model=upstream_model, action=front.action)
+    url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
+    forwarded = forward_request_headers(front.headers)
+    if runtime.config["send-actor-headers"]:
+        forwarded.update(actor_headers(front.actor, front.headers))
+    headers = endpoints.auth_headers(cred, forwarded)
+    resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
+    quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
+    if front.stream and not (same and _whole_body(resp)):
+        return streaming.open(front, cred, resp, runtime.config, observer, same=same)
+    return _whole_reply(front, cred, resp, observer, same, runtime.answer_limit)
+
+
+def _whole_body(resp):
+    """Whether a stream request was answered with a whole JSON or HTML body
+    (a server that ignores ``stream``, a page in front of the API): same
+    dialect, the client gets it as it came instead of a failed SSE parse."""
+    content_type = resp.headers.get("content-type") or ""
+    return "event-stream" not in content_type and ("json" in content_type
+                                                   or "html" in content_type)
+
+
+def _upstream_body(front, cred, upstream_model, same):
+    """Request bytes for the upstream: the client's own bytes when possible."""
+    if same:
+        body = front.body
+        changed = False
+        if cred.dialect != "gemini" and upstream_model != body.get("model"):
+            body, changed = dict(body, model=upstream_model), True
+        if front.stream and cred.dialect == "openai" and not streaming.client_wants_usage(body):
+            # accounting needs the usage chunk; the relay hides it again
+            body, changed = dict(body, stream_options=dict(
+                body.get("stream_options") or {}, include_usage=True)), True
+        return orjson.dumps(body) if changed else front.raw
+    translated = translators.translate_request(front.dialect, cred.dialect, front.body,
+                                               model=upstream_model, stream=front.stream,
+                                               prepare=_preparer(cred))
+    return orjson.dumps(translated)
+
+
+def _preparer(cred):
+    """What amends a translated request's IR for this upstream, if anything."""
+    if cred.dialect == "gemini":
+        return signatures.cache.fill_request
+    if cred.replay_reasoning:
+        return _replay_reasoning
+    return None
+
+
+def _replay_reasoning(ir_request):
+    ir_request["replay_reasoning"] = True
+
+
+def _whole_reply(front, cred, resp, observer, same, limit):
+    raw = edge.whole_body(cred, resp, limit=limit)
+    headers = forward_response_headers(resp.headers)
+    if same:
+        # The upstream's status and bytes, whatever they hold: a body that is
+        # not JSON or not the expected shape is the client's to judge, and its
+        # usage is simply unknown.
+        usage = _usage_of(cred.dialect, raw)
+        if usage:
+            observer.usage(usage)
+        else:
+            observer.usage_unknown()
+        return Reply(resp.status, headers, raw,
+                     content_type=resp.headers.get("content-type") or "application/json")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise upstream_failure(UpstreamConnectError, cred, "bad_response",
+                      "sent a body that is not JSON") from None
+    usage = translators.dialect(cred.dialect).parse_usage(data)
+    if usage:
+        observer.usage(usage)
+    inspect = signatures.cache.note_response if cred.dialect == "gemini" else None
+    translated = translators.translate_response(cred.dialect, front.dialect, data,
+                                                model=front.model, request=front.body,
+                                                inspect=inspect)
+    return Reply(200, headers, orjson.dumps(translated))
+
+
+def _usage_of(dialect, raw):
+    """IR usage of a same-dialect body, or None when it cannot be read."""
+    try:
+        return translators.dialect(dialect).parse_usage(orjson.loads(raw))
+    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _echo_reply(front, observer):
+    if front.action == "count_tokens":
+        n = echo.count_tokens(front.dialect, front.body)
+        return counting.count_reply(front, n, source="estimate")
+    if front.stream:
+        events, usage = echo.stream(front.dialect, front.body, front.model)
+    else:
+        body, usage = echo.response(front.dialect, front.body, front.model)
+    observer.usage(usage)
+    if front.stream:
+        return streaming.from_events(front, events, observer)
+    return json_reply(200, body)
+
+
+def error_reply(front, exc, cred):
+    """The client's view of the last upstream failure: its status and body
+    when it answered, else 502/504 saying which upstream failed how."""
+    if isinstance(exc, UpstreamStatusError):
+        reply = _status_error_reply(front, exc, cred)
+    else:
+        status = 504 if isinstance(exc, UpstreamTimeout) else 502
+        reply = json_reply(status, translators.render_error(front.dialect, status,
+                                                            exc.message + "."))
+    reply.error_class = exc.cause
+    return reply
+
+
+def _status_error_reply(front, exc, cred):
+    """Upstream JSON error bodies pass through with their status; bodies of
+    another dialect are reshaped so the client's SDK can read them.  The key
+    we sent is masked wherever the upstream quoted it."""
+    headers = [(k, v) for k, v in forward_response_headers(exc.headers)
+               if k.lower().startswith(_ERROR_HEADERS)]
+    if exc.status < 400:
+        # A redirect from an API endpoint is never the client's to follow.
+        message = f"{exc.message}: an API endpoint redirected (a proxy or login page in the way?)."
+        return json_reply(502, translators.render_error(front.dialect, 502, message))
+    raw = mask_key(exc.body, cred.api_key)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and cred.dialect == front.dialect:
+        return Reply(exc.status, headers, raw)
+    if isinstance(data, dict):
+        body = translators.translate_error(cred.dialect, front.dialect, data)
+    else:
+        body = translators.render_error(front.dialect, exc.status, exc.message + ".")
+    return json_reply(exc.status, body, headers)
+

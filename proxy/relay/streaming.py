@@ -1,0 +1,322 @@
+"""Relaying SSE streams: bootstrap, relay or translate, keep-alive, errors.
+
+A stream is read up to its first event before the client's response is
+committed (``open`` raises ``BootstrapFailed`` otherwise), so failures
+before the first byte are retried like whole responses.  After that every
+upstream event goes to the client as soon as it arrives; a failure becomes
+the client dialect's terminal error event and the stream ends.
+"""
+import logging
+import time
+
+import gevent
+import orjson
+from gevent.queue import Empty, Queue
+
+import translators
+from proxy.relay import draining, signatures, watch
+from proxy.wire import sse
+from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStreamError
+from proxy.providers.headers import forward_response_headers
+from proxy.relay.reply import Reply
+from proxy.providers.credentials import mask_key
+from proxy.accounts import edge
+from proxy.providers.upstream import failure, iter_bytes
+
+log = logging.getLogger("switchyard.streaming")
+
+STREAM_HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
+_TICK = object()            # keep-alive due
+_QUEUE_DEPTH = 64           # events read ahead of a slow client, at most
+
+
+class BootstrapFailed(Exception):
+    """The upstream stream failed before its first event (retryable)."""
+
+    def __init__(self, cause):
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+def client_wants_usage(body):
+    return bool((body.get("stream_options") or {}).get("include_usage"))
+
+
+def raw_batches(resp, cred):
+    """Lists of complete raw SSE events (comments included): the events each
+    network read completed, as soon as it completed them."""
+    splitter = sse.EventSplitter()
+    unwrap = edge.event_mapper(cred)      # an account's envelope, off at the edge
+    for chunk in iter_bytes(resp, cred):
+        events = splitter.feed(chunk)
+        if events:
+            yield [unwrap(e) for e in events] if unwrap else events
+    rest = splitter.flush()
+    if rest:
+        yield [unwrap(e) for e in rest] if unwrap else rest
+
+
+def _first_batch(batches, cred):
+    """The events up to and with the upstream's first event (which must
+    not be an error: that is a failure before the first byte).  Comments
+    before it are kept: a same-dialect stream is relayed byte for byte."""
+    seen = []
+    try:
+        for batch in batches:
+            for i, raw in enumerate(batch):
+                name, data = sse.parse(raw)
+                if data is None:
+                    continue             # comment / keep-alive
+                if watch.is_error_event(cred.dialect, name, data):
+                    raise failure(UpstreamStreamError, cred, "stream_error_event",
+                                  "began its stream with an error: "
+                                  + mask_key(data[:300], cred.api_key))
+                return seen + batch
+            seen += batch
+    except UpstreamError as exc:
+        raise BootstrapFailed(exc) from None
+    raise BootstrapFailed(failure(UpstreamStreamError, cred, "stream_truncated",
+                                  "ended its stream before the first event"))
+
+
+def open(front, cred, resp, config, observer, *, same):
+    """Bootstrap ``resp`` and return the streaming Reply."""
+    batches = raw_batches(resp, cred)
+    first = _first_batch(batches, cred)
+    relay = (_Passthrough(front, cred, observer) if same
+             else _Translated(front, cred, observer))
+    body = _relay_body(first, batches, relay, _keepalive(front, config), resp, observer, cred)
+    headers = (forward_response_headers(resp.headers) if same else []) + STREAM_HEADERS
+    return Reply(200, headers, body, content_type="text/event-stream")
+
+
+def from_events(front, client_events, observer):
+    """A streaming Reply made from already-encoded ``(event, payload)`` pairs."""
+    def body():
+        observer.first_byte()
+        try:
+            for name, payload in client_events:
+                yield sse.encode(name, payload)
+        finally:
+            observer.settle(200)
+    return Reply(200, list(STREAM_HEADERS), body(), content_type="text/event-stream")
+
+
+def keepalive_bytes(dialect):
+    # Anthropic's own streams keep alive with `event: ping` (Messages streaming docs)
+    return sse.CLAUDE_PING if dialect == "claude" else sse.KEEPALIVE
+
+
+def _keepalive(front, config):
+    limit = config["request-timeout-seconds"]
+    return (config["streaming"]["keepalive-seconds"], keepalive_bytes(front.dialect),
+            front.started + limit if limit > 0 else None)
+
+
+class _DeadlinePassed(Exception):
+    """``request-timeout-seconds`` passed while the stream was still open."""
+
+
+def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
+    seconds, tick_bytes, deadline = keepalive
+    upstream = _with_keepalive(batches, seconds, deadline)
+    status, error_class = 200, None
+    tracked = draining.track()
+    try:
+        observer.first_byte()
+        yield b"".join(map(relay.event, first))
+        last = first
+        for batch in upstream:
+            if batch is _TICK:
+                yield tick_bytes
+                continue
+            last = batch
+            out = b"".join(map(relay.event, batch))
+            if out:
+                yield out
+        if not watch.ends_complete(cred.dialect, last):
+            # a body that ended cleanly, but before the dialect's last event
+            raise failure(UpstreamStreamError, cred, "stream_truncated",
+                          "ended the stream before its last event")
+        yield relay.close()
+    except UpstreamError as exc:
+        # Never an ending we made up: the client must learn the answer is
+        # incomplete.  The event names the upstream, not its host.
+        log.warning("stream truncated: %s", exc.message)
+        error_class = "stream_truncated"
+        yield relay.fail(f"{exc.brief}; the answer is incomplete.")
+    except ShuttingDown:
+        error_class = "shutdown"
+        yield relay.fail("The gateway is shutting down; the answer is incomplete. Retry it.")
+    except _DeadlinePassed:
+        error_class = "request_timeout"
+        yield relay.fail("The request passed its deadline (request-timeout-seconds); "
+                         "the answer is incomplete.")
+    except Exception:                       # a bug must not leave a stream hanging open
+        log.exception("stream relay failed")
+        error_class = "internal"
+        yield relay.fail("Internal gateway error while relaying the stream.")
+    except GeneratorExit:
+        error_class = "client_disconnect"
+        status = 499
+        raise
+    finally:
+        draining.untrack(tracked)
+        upstream.close()
+        resp.close()
+        observer.settle(status, error_class=error_class)   # accounted once the stream is sent
+
+
+def _with_keepalive(batches, seconds, deadline=None):
+    """Event batches read by a background greenlet; whatever has arrived
+    goes out in one write (nothing is held back to wait for more).
+    ``_TICK`` after ``seconds`` of upstream silence -- between whole
+    events, never inside one.  ``deadline`` (monotonic time, or None): past
+    it, ``_DeadlinePassed`` -- however slowly the upstream drips bytes."""
+    seconds = seconds if seconds and seconds > 0 else None
+    if seconds is None and deadline is None:
+        yield from batches
+        return
+    queue = Queue(_QUEUE_DEPTH)
+    reader = gevent.spawn(_pump, batches, queue)
+    try:
+        while True:
+            wait = seconds
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _DeadlinePassed
+                wait = left if wait is None else min(wait, left)
+            try:
+                item = queue.get(timeout=wait)
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise _DeadlinePassed from None
+                yield _TICK
+                continue
+            batch = []
+            while True:
+                if item is StopIteration or isinstance(item, BaseException):
+                    if batch:
+                        yield batch
+                    if item is StopIteration:
+                        return
+                    raise item
+                batch.extend(item)
+                if queue.empty():
+                    break
+                item = queue.get_nowait()
+            yield batch
+    finally:
+        # Wait for the reader to die before the response is closed under
+        # it: closing a socket file another green thread is reading raises
+        # "reentrant call" and would skip the stream's accounting.
+        reader.kill()
+
+
+def _pump(batches, queue):
+    try:
+        for batch in batches:
+            queue.put(batch)
+        queue.put(StopIteration)
+    except UpstreamError as exc:
+        queue.put(exc)
+
+
+class _Passthrough:
+    """Same dialect: relay the upstream's bytes, only watching for usage."""
+
+    def __init__(self, front, cred, observer):
+        self.dialect = front.dialect
+        self.observer = observer
+        self.usage = watch.UsageTracker(front.dialect, observer)
+        # we asked for OpenAI's usage chunk ourselves: the client must not see it
+        self.hide_usage_chunk = front.dialect == "openai" and not client_wants_usage(front.body)
+
+    def event(self, raw):
+        data = watch.observe_raw(self.dialect, raw, self.observer, self.usage)
+        if self.hide_usage_chunk and data is not None and _is_usage_only_chunk(data):
+            return b""
+        return raw
+
+    def close(self):
+        return b""
+
+    def fail(self, message):
+        return sse.encode(*translators.stream_error_event(self.dialect, message))
+
+
+def _is_usage_only_chunk(data):
+    return isinstance(data, dict) and data.get("choices") == [] and data.get("usage")
+
+
+class _Translated:
+    """Different dialects: decode each upstream event, encode for the client."""
+
+    def __init__(self, front, cred, observer):
+        self.usage = watch.UsageTracker(cred.dialect, observer)
+        remember = signatures.cache.note_event if cred.dialect == "gemini" else None
+
+        def on_event(event):
+            watch.observe_ir(event, observer)
+            if remember is not None:
+                remember(event)
+
+        self.translator = translators.StreamTranslator(
+            cred.dialect, front.dialect, model=front.model, request=front.body,
+            on_event=on_event)
+
+    def event(self, raw):
+        name, data = sse.parse(raw)
+        if data is None:
+            return b""
+        decoded = sse.decode_data(data)
+        if b"usage" in raw:
+            self.usage.feed(decoded)
+        return _encode_all(self.translator.feed(name, decoded))
+
+    def close(self):
+        return _encode_all(self.translator.close())
+
+    def fail(self, message):
+        return _encode_all(self.translator.fail(message))
+
+
+def _encode_all(client_events):
+    return b"".join(sse.encode(name, payload) for name, payload in client_events)
+
+
+def whole_with_keepalive(produce, interval, front):
+    """A whole (non-streamed) answer preceded by blank lines every
+    ``interval`` seconds while it is awaited (``nonstream-keepalive-interval``).
+
+    For clients and load balancers that drop idle connections during long
+    reasoning.  The status is committed as 200 up front, so a failure
+    arrives as the dialect's JSON error body after the blank lines (JSON
+    parsers skip the leading whitespace).
+    """
+    worker = gevent.spawn(produce)
+
+    def body():
+        try:
+            while not worker.ready():
+                worker.join(timeout=interval)
+                if not worker.ready():
+                    yield b"\n"
+        finally:
+            worker.kill()        # the client left: cancel the upstream call
+        try:
+            reply = worker.get()
+        except ClientError as exc:
+            yield orjson.dumps(translators.render_error(front.dialect, exc.status, exc.message,
+                                                        exc.error_type))
+            return
+        except Exception:
+            log.exception("request %s failed", front.request_id)
+            yield orjson.dumps(translators.render_error(
+                front.dialect, 500, "Internal gateway error; see the gateway log for request "
+                f"{front.request_id}."))
+            return
+        yield reply.body if not reply.streamed else b"".join(reply.body)
+
+    return Reply(200, list(STREAM_HEADERS), body())

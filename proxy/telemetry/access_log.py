@@ -1,0 +1,118 @@
+"""One structured access-log line per client request.
+
+Logger ``switchyard.access``; ``log-format: text`` gives ``key=value``
+pairs (logfmt), ``json`` one JSON object per line.  Bodies appear only with
+``debug: true``, and every value under a credential-like name is masked
+with ``proxy.providers.credentials.mask`` first: a debug log must never hand out a
+working key.
+"""
+import json
+import logging
+import re
+
+from proxy.providers.credentials import mask
+
+log = logging.getLogger("switchyard.access")
+
+BODY_LOG_LIMIT = 16 * 1024
+
+# Field and header names whose values are secrets (compared lower-cased,
+# with "-" read as "_").
+SECRET_NAMES = frozenset({
+    "authorization", "proxy_authorization", "api_key", "apikey", "x_api_key",
+    "x_goog_api_key", "key", "secret", "secret_key", "client_secret", "password",
+    "token", "access_token", "refresh_token", "x_management_key", "cookie",
+})
+
+# The order fields appear in; anything else follows alphabetically.
+_ORDER = ("request_id", "status", "dialect", "action", "model", "upstream_model",
+          "provider", "credential_id", "client_key_id", "client_label", "actor", "stream",
+          "latency_ms", "ttft_ms", "attempts", "input_tokens", "output_tokens", "cached_tokens",
+          "cache_creation_tokens", "reasoning_tokens", "tool_calls", "error_class")
+
+_ORDER_SET = frozenset(_ORDER)
+
+_BARE = re.compile(r"^[A-Za-z0-9_.:/@+\-]+$")
+
+
+def is_secret_name(name):
+    return name.lower().replace("-", "_") in SECRET_NAMES
+
+
+def mask_secrets(value):
+    """A copy of a JSON-like ``value`` with every secret-named string masked."""
+    if isinstance(value, dict):
+        return {k: mask(v) if isinstance(v, str) and is_secret_name(str(k)) else mask_secrets(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def _logfmt_value(value):
+    kind = type(value)
+    if kind is str:
+        # Quote anything a log parser could misread (spaces, quotes, newlines
+        # smuggled in through a client-chosen actor or model name).
+        return value if _BARE.match(value) else json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is float:
+        return str(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                            separators=(",", ":"), default=str)
+    return text if _BARE.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _ordered_keys(fields):
+    keys = [k for k in _ORDER if k in fields]
+    if len(keys) < len(fields):
+        keys += sorted(k for k in fields if k not in _ORDER_SET)
+    return keys
+
+
+def format_line(fields, log_format):
+    """Render ``fields`` (a dict) as one log line."""
+    keys = _ordered_keys(fields)
+    if log_format == "json":
+        return json.dumps({k: fields[k] for k in keys}, ensure_ascii=False,
+                          separators=(",", ":"), default=str)
+    # Text: a field with no value (no client key, no first token) is left out
+    # rather than shown as ``key=``; JSON keeps every key for its parsers.
+    return " ".join([f"{k}={_logfmt_value(fields[k])}" for k in keys
+                     if fields[k] is not None and fields[k] != ""])
+
+
+def _truncate(text):
+    return text if len(text) <= BODY_LOG_LIMIT else text[:BODY_LOG_LIMIT] + "…[truncated]"
+
+
+def _body_text(body):
+    """A body (parsed JSON, or bytes/str that may be JSON) as masked text."""
+    if isinstance(body, (bytes, bytearray)):
+        body = bytes(body).decode("utf-8", "replace")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return _truncate(body)
+    return _truncate(json.dumps(mask_secrets(body), ensure_ascii=False, default=str))
+
+
+def debug_fields(headers, query, request_body, response_body):
+    """The extra fields ``debug: true`` adds, secrets masked (Gemini clients
+    may send their key as ``?key=``)."""
+    fields = {"request_headers": mask_secrets(dict(headers or {})),
+              "query": mask_secrets(dict(query or {})),
+              "request_body": _body_text(request_body)}
+    if response_body is not None:
+        fields["response_body"] = _body_text(response_body)
+    return fields
+
+
+def write(fields, config):
+    """Log one request's ``fields`` as ``config`` asks."""
+    if log.isEnabledFor(logging.INFO):
+        log.info(format_line(fields, config["log-format"]))

@@ -1,0 +1,73 @@
+"""The last finished requests of this worker, for the dashboard's live view.
+
+``proxy.telemetry.observe`` publishes each finished request's usage record here.
+Publishing is a bounded ``deque`` append plus a counter check: with nobody
+watching no greenlet is woken and nothing is copied, so the hot path pays
+~100 ns.  Watchers (``GET /v0/management/requests/live``) wait on one
+shared gevent ``Event`` that a publish swaps out and sets, so one request
+wakes every watcher once, however many there are.
+
+Per worker: under several gunicorn workers a watcher sees the requests of
+the worker that serves its connection.
+"""
+import itertools
+from collections import deque
+
+from gevent.event import Event
+
+SIZE = 500
+
+
+class LiveFeed:
+    def __init__(self, size=SIZE):
+        self._ring = deque(maxlen=size)       # (seq, record)
+        self._seq = itertools.count(1)
+        self._watchers = 0
+        self._event = Event()
+        self.closed = False
+
+    def publish(self, record):
+        self._ring.append((next(self._seq), record))
+        if self._watchers:
+            event, self._event = self._event, Event()
+            event.set()
+
+    def since(self, seq=0, limit=SIZE):
+        """(seq, record) pairs newer than ``seq``, oldest first, at most ``limit``."""
+        newer = [item for item in self._ring if item[0] > seq]
+        return newer[-limit:] if limit else []
+
+    def wait(self, seq, timeout):
+        """Records newer than ``seq``; blocks (this green thread only) until
+        one is published or ``timeout`` seconds pass."""
+        newer = self.since(seq)
+        if newer or self.closed:
+            return newer
+        self._watchers += 1
+        try:
+            self._event.wait(timeout)
+        finally:
+            self._watchers -= 1
+        return self.since(seq)
+
+
+    def close(self):
+        """The worker is stopping: every watcher returns now and waits no more
+        (a live view must not hold a graceful stop for its whole timeout)."""
+        self.closed = True
+        self._event.set()
+
+
+_current = LiveFeed()
+
+
+def current():
+    return _current
+
+
+def publish(record):
+    _current.publish(record)
+
+
+def close():
+    _current.close()

@@ -1,0 +1,270 @@
+"""Per-request observation hooks: usage records, metrics, access log.
+
+The relay calls ``start(front)`` once per client request and then the
+observer's hooks.  Every hook is guarded: an accounting bug is logged on
+``switchyard.observe`` and never reaches the client, and the usage store
+only queues (see ``proxy.telemetry.usage_store``), so no hook blocks.
+
+Each worker calls ``setup(config)`` once after fork (the store's writer
+greenlet and SQLite connection must not cross a fork) and ``shutdown()``
+on exit to write what is still queued.
+"""
+import functools
+import json
+import logging
+import time
+
+from proxy.telemetry import access_log, live_feed, usage_store
+from proxy import runtime
+from proxy.telemetry import metrics as metrics_mod
+
+log = logging.getLogger("switchyard.observe")
+
+PROMPT_LIMIT = 2048      # bytes of the last user prompt kept with record-prompts
+ERROR_LIMIT = 500        # characters of an attempt's error message kept
+MAX_TOOL_CALLS = 64      # per request; a runaway agent loop must not bloat a record
+PATH_LIMIT = 256         # characters of a rejected request's path logged
+
+
+def _guarded(hook):
+    @functools.wraps(hook)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return hook(self, *args, **kwargs)
+        except Exception:
+            log.exception("observer hook %s failed (request %s)", hook.__name__,
+                          self.front.request_id)
+    return wrapper
+
+
+def _class_name(error):
+    if error is None or isinstance(error, str):
+        return error
+    return error.__name__ if isinstance(error, type) else type(error).__name__
+
+
+def _ms(seconds):
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+class RequestObserver:
+    """Follows one client request through its upstream attempts.
+
+    ``front`` is the ``proxy.http.front.FrontRequest`` being served; ``config``
+    the runtime config the request started with.
+    """
+
+    def __init__(self, front, *, config, store=None, metrics=None, clock=time.monotonic,
+                 wall=time.time):
+        self.front = front
+        self._config = config
+        self._store = store
+        self._metrics = metrics
+        self._clock = clock
+        self._started_at = wall() - (clock() - front.started)
+        self._attempts = 0
+        self._attempt_log = []
+        self._last = (None, None)         # credential and model of the latest attempt
+        self._ttft = None
+        self._usage = None
+        self._usage_unknown = False       # an answer came whose usage could not be read
+        self._tool_calls = []
+        self._finished = False
+        self._outcome = None              # (status, error class) once settled
+        if metrics:
+            metrics.request_started()
+
+    @_guarded
+    def attempt(self, credential, upstream_model, *, status, outcome, latency, error=None):
+        """One upstream call finished (or failed before answering).
+
+        ``outcome``: ``success`` or a ``proxy.routing.cooldown.Decision.kind``.
+        """
+        self._attempts += 1
+        self._last = (credential, upstream_model)
+        # kept until finish(): accounting stays off the latency path
+        self._attempt_log.append((self._elapsed(), credential, upstream_model, status, outcome,
+                                  error, latency))
+
+    def _submit_attempts(self):
+        for seq, (at, credential, upstream_model, status, outcome, error, latency) in \
+                enumerate(self._attempt_log, 1):
+            if self._metrics:
+                self._metrics.attempt(credential.id, credential.kind, outcome)
+            if self._store:
+                self._store.submit_attempt({
+                    "request_id": self.front.request_id, "ts": self._started_at + at,
+                    "seq": seq, "provider": credential.kind,
+                    "credential_id": credential.id, "upstream_model": upstream_model,
+                    "status": status, "outcome": outcome,
+                    "error": (_class_name(error) or "")[:ERROR_LIMIT] or None,
+                    "latency_ms": _ms(latency)})
+
+    @_guarded
+    def first_byte(self):
+        """The first byte of the answer went to the client (TTFT)."""
+        if self._ttft is None:
+            self._ttft = self._elapsed()
+
+    @_guarded
+    def usage(self, ir_usage):
+        """Upstream-reported usage (IR shape); the latest call wins."""
+        if ir_usage:
+            self._usage = dict(ir_usage)
+
+    @_guarded
+    def usage_unknown(self):
+        """The answer passed on carries no usage we can read (a same-dialect
+        body that is not the JSON expected): its tokens are recorded as
+        unknown (NULL), not as zero."""
+        self._usage_unknown = True
+
+    @_guarded
+    def tool_call(self, name, call_id):
+        """A tool call was seen in the answer."""
+        if len(self._tool_calls) < MAX_TOOL_CALLS:
+            self._tool_calls.append({"name": name, "id": call_id})
+
+    def settle(self, status, *, error_class=None):
+        """The request's outcome is known; ``close()`` accounts for it once
+        the client has the bytes (the first outcome settled counts)."""
+        if self._outcome is None:
+            self._outcome = (status, error_class)
+
+    def close(self):
+        """The response was sent (or abandoned): finish with the settled
+        outcome; none settled means the client left before the body began."""
+        status, error_class = self._outcome or (499, "client_disconnect")
+        self.finish(status, error_class=error_class)
+
+    @_guarded
+    def finish(self, status, *, error_class=None, credential=None, upstream_model=None,
+               response_body=None):
+        """The client request ended (stream closed, or whole response sent).
+
+        Only the first call counts.  ``credential`` and ``upstream_model``
+        default to the latest attempt's; ``response_body`` (optional) is
+        logged when ``debug`` is on.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        latency = self._elapsed()
+        record = self._record(status, _class_name(error_class), credential or self._last[0],
+                              upstream_model or self._last[1], latency)
+        self._submit_attempts()
+        if self._metrics:
+            self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
+        if self._store:
+            self._store.submit_request(record)
+        live_feed.publish(record)
+        access_log.write(self._log_fields(record, response_body), self._config)
+
+    def _elapsed(self):
+        return self._clock() - self.front.started
+
+    def _record(self, status, error_class, credential, upstream_model, latency):
+        front = self.front
+        usage = self._usage or {}
+        record = {
+            "request_id": front.request_id, "ts": self._started_at,
+            "client_key_id": front.client_key_id or None, "actor": front.actor or None,
+            "dialect": front.dialect, "action": front.action,
+            "provider": credential.kind if credential else None,
+            "credential_id": credential.id if credential else None,
+            "model": front.model, "upstream_model": upstream_model, "stream": bool(front.stream),
+            "status": status, "error_class": error_class, "latency_ms": _ms(latency),
+            "ttft_ms": _ms(self._ttft), "attempts": self._attempts,
+            "tool_calls": json.dumps(self._tool_calls) if self._tool_calls else None,
+            "prompt": None,
+        }
+        if self._usage is None and self._usage_unknown:
+            record.update(dict.fromkeys(usage_store.TOKEN_FIELDS))
+        else:
+            record.update({f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS})
+        if self._config["usage"]["record-prompts"]:
+            record["prompt"] = last_user_prompt(front.dialect, front.body)
+        return record
+
+    def _log_fields(self, record, response_body):
+        fields = {k: v for k, v in record.items() if k not in ("ts", "tool_calls", "prompt")}
+        fields["client_label"] = self.front.client_label or None
+        fields["tool_calls"] = len(self._tool_calls)
+        if self._config["debug"]:
+            fields.update(access_log.debug_fields(self.front.headers, self.front.query,
+                                                  self.front.body, response_body))
+        return fields
+
+
+# Where each dialect keeps the conversation, and each turn its parts.
+_TURNS = {"openai": "messages", "claude": "messages", "responses": "input", "gemini": "contents"}
+_PARTS = {"gemini": "parts"}
+_TEXT_PART_TYPES = (None, "text", "input_text")
+
+
+def _text_of(content):
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    return "\n".join(part["text"] for part in content
+                     if isinstance(part, dict) and isinstance(part.get("text"), str)
+                     and part.get("type") in _TEXT_PART_TYPES)
+
+
+def last_user_prompt(dialect, body, limit=PROMPT_LIMIT):
+    """Text of the last user turn that has any, cut to ``limit`` UTF-8 bytes.
+
+    Wire shapes: Chat Completions and Anthropic ``messages[].content`` (a
+    string or text parts), Responses ``input`` (a string, or items whose
+    ``content`` has ``input_text`` parts), Gemini ``contents[].parts[].text``
+    (``role`` may be omitted and then means user).
+    """
+    turns = body.get(_TURNS.get(dialect, "messages"))
+    if isinstance(turns, str):
+        turns = [{"role": "user", "content": turns}]
+    for turn in reversed(turns if isinstance(turns, list) else []):
+        if isinstance(turn, dict) and turn.get("role", "user") == "user":
+            text = _text_of(turn.get(_PARTS.get(dialect, "content")))
+            if text:
+                return text.encode()[:limit].decode("utf-8", "ignore")
+    return None
+
+
+def rejected(environ, status, error_class, latency):
+    """A request answered with an error before the relay saw it (bad key,
+    unknown route, body too large or not JSON, internal error): an
+    access-log line and a metrics count, never a usage record."""
+    try:
+        config = runtime.current().config
+        dialect = environ.get("switchyard.dialect") or "openai"
+        metrics = metrics_mod.current()
+        metrics.request_rejected(dialect, status)
+        access_log.write({
+            "request_id": environ.get("switchyard.request_id"), "status": status,
+            "dialect": dialect, "method": environ.get("REQUEST_METHOD"),
+            "path": (environ.get("PATH_INFO") or "")[:PATH_LIMIT],
+            "remote_addr": environ.get("REMOTE_ADDR"), "latency_ms": _ms(latency),
+            "error_class": error_class}, config)
+    except Exception:
+        log.exception("accounting a rejected request failed")
+
+
+def start(front):
+    """An observer for ``front`` wired to this worker's store and metrics."""
+    return RequestObserver(front, config=runtime.current().config,
+                           store=usage_store.current(), metrics=metrics_mod.current())
+
+
+def setup(config):
+    """Open this worker's usage store and metrics (once per worker, after fork)."""
+    usage_store.install(usage_store.from_config(config))
+    metrics_mod.current()
+
+
+def shutdown():
+    """Write queued usage records and close the store (worker exit)."""
+    store = usage_store.current()
+    if store:
+        usage_store.install(None)
+        store.close()
