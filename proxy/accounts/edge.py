@@ -7,7 +7,7 @@ import orjson
 
 from proxy.wire import sse
 from proxy.accounts import code_assist, codex_body
-from proxy.providers.upstream import iter_bytes, read_all
+from proxy.providers.upstream import answer_too_large, iter_bytes, read_all
 
 _RULED = ("codex-oauth", "gemini-cli")
 
@@ -30,7 +30,7 @@ def whole_body(cred, resp, *, limit=None):
     if cred.kind == "codex-oauth":
         # the backend streamed (it always does): the Responses object is in
         # response.completed
-        events = _events(resp, cred)
+        events = _events(resp, cred, limit)
         response = codex_body.assemble(events)
         return orjson.dumps(response) if response is not None else b"".join(events)
     raw = read_all(resp, cred, limit=limit)
@@ -44,9 +44,15 @@ def event_mapper(cred):
     return code_assist.unwrap_event if cred.kind == "gemini-cli" else None
 
 
-def _events(resp, cred):
+def _events(resp, cred, limit):
+    """The raw events of a stream read whole; past ``limit`` bytes (the cap
+    on whole answers) ``UpstreamAnswerTooLarge``, as ``read_all`` raises."""
     splitter = sse.EventSplitter()
-    events = []
+    events, size = [], 0
     for chunk in iter_bytes(resp, cred):
+        size += len(chunk)
+        if limit is not None and size > limit:
+            resp.close()
+            raise answer_too_large(cred, limit)
         events += splitter.feed(chunk)
     return events + splitter.flush()

@@ -249,7 +249,7 @@ def read_all(resp, cred, *, limit=None):
     declared = resp.headers.get("content-length")
     if limit is not None and declared and declared.isdigit() and int(declared) > limit:
         resp.close()
-        raise _too_large(cred, limit)
+        raise answer_too_large(cred, limit)
     if not resp.chunked and (limit is None or declared):   # a known length within the limit
         with _reading(resp, cred):
             return resp.read()
@@ -258,12 +258,13 @@ def read_all(resp, cred, *, limit=None):
         size += len(chunk)
         if limit is not None and size > limit:
             resp.close()
-            raise _too_large(cred, limit)
+            raise answer_too_large(cred, limit)
         parts.append(chunk)
     return b"".join(parts)
 
 
-def _too_large(cred, limit):
+def answer_too_large(cred, limit):
+    """The error for a whole answer over ``limit`` bytes (response-body-limit-mb)."""
     return failure(UpstreamAnswerTooLarge, cred, "answer_too_large",
                    f"sent an answer larger than {limit // (1024 * 1024)} MB "
                    "(response-body-limit-mb)")
