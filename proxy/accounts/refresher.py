@@ -1,18 +1,21 @@
 """Keeping account tokens fresh: ahead of expiry (a background greenlet),
 lazily before a call when little time is left, and after an upstream 401.
 
-One refresh at a time per file, across workers and instances on one disk:
-a refresh takes an ``fcntl`` lock on a sidecar ``.<file>.lock`` in the auth
+One refresh at a time per file, across the workers of one machine: a
+refresh takes an ``fcntl`` lock on a sidecar ``.<file>.lock`` in the auth
 directory, re-reads the file, and skips the token call when another
 process already rotated it (Codex refresh tokens are single-use: a second
 refresh with the same token would be refused and the account lost).  The
 new tokens are merged over the file's keys (fields users added survive)
-and written atomically with mode 0600.
+and written atomically with mode 0600.  Instances on other machines coordinate
+through Redis when ``state.redis-url`` is set (``proxy.state.refreshes``,
+passed in as ``shared``).
 
 Leads (how long before expiry to refresh), from the vendors' CLIs as
 CLIProxyAPI applies them: Claude 4 h, Codex 5 days; Gemini CLI lazily once
 under 30 s remain; Vertex service-account tokens 5 min.
 """
+import contextlib
 import errno
 import fcntl
 import json
@@ -42,32 +45,41 @@ def due(cred, now=None):
     return expires is not None and (now or time.time()) >= expires - lead
 
 
-def ensure_fresh(cred, config):
+def ensure_fresh(cred, config, shared=None):
     """Before a call: refresh now when the token is missing or about to expire."""
     expires = cred.account.get("expires")
     if cred.api_key and (expires is None or expires - time.time() > LAZY_SECONDS):
         return
-    refresh(cred, config, reason="about to expire")
+    refresh(cred, config, reason="about to expire", shared=shared)
 
 
-def after_unauthorized(cred, config):
-    """An upstream 401 with ``cred``'s token: refresh unless another process
-    already did.  True when there is a new token to retry with."""
-    return refresh(cred, config, reason="upstream 401", rejected_token=cred.api_key)
+def after_unauthorized(cred, config, sent_token, shared=None):
+    """An upstream 401 for ``sent_token`` (``cred``'s token when the call was
+    made: another green thread may have replaced it since): refresh unless
+    another worker or green thread already did.  True when there is a new
+    token to retry with."""
+    return refresh(cred, config, reason="upstream 401", rejected_token=sent_token,
+                   shared=shared)
 
 
-def refresh(cred, config, *, reason, rejected_token=None):
+def refresh(cred, config, *, reason, rejected_token=None, shared=None):
     """Refresh ``cred``'s file under its lock; updates ``cred`` in place.
-    Returns True when ``cred`` now holds a different, usable token."""
+    Returns True when ``cred`` now holds a different, usable token.
+
+    ``shared`` (``proxy.state.refreshes.SharedRefreshes``, with Redis) also
+    makes the refresh single-flight across instances on other machines and
+    hands the new tokens to those holding a copy of the file."""
     path, kind = cred.account["path"], cred.account["type"]
     before = cred.api_key
     try:
         with _file_lock(path):
             data = authfile.read(path)
             current, rt = authfile.access_token(data), authfile.refresh_token(data)
-            if current and current != before and current != rejected_token:
+            if current and current != (before if rejected_token is None else rejected_token):
                 _adopt(cred, data)                     # rotated elsewhere meanwhile
-                return True
+                log.info("account %s: token already rotated by another request (pid %d)", cred.id,
+                         os.getpid())
+                return rejected_token is not None or cred.api_key != before
             if health.needs_relogin(cred.id, rt or cred.id):
                 return False
             if health.backing_off(cred.id) and rejected_token is None:
@@ -75,24 +87,53 @@ def refresh(cred, config, *, reason, rejected_token=None):
             if not rt and kind != "vertex":
                 health.rejected(cred.id, cred.id, "no refresh_token in the file")
                 return False
-            answer = token_client.refresh(kind, data, rt, _token_url(config, kind),
-                                          _proxies(cred))
-            merged = _merge(kind, data, answer)
-            _write(path, merged)
+            with _shared_lock(shared, rt):
+                merged = _handed_over(shared, kind, data, rt)
+                if merged is None:
+                    answer = token_client.refresh(kind, data, rt, _token_url(config, kind),
+                                                  _proxies(cred))
+                    if shared is not None and rt:
+                        shared.hand_over(health.digest(rt), answer)
+                    merged = _merge(kind, data, answer)
+                else:
+                    log.info("account %s: token already rotated by another instance (pid %d)",
+                             cred.id, os.getpid())
+                _write(path, merged)
     except token_client.RefreshRejected as exc:
         health.rejected(cred.id, rt or cred.id, f"needs re-login: {exc}")
         log.warning("account %s %s (refresh after %s rejected)", cred.id,
                     health.NEEDS_RELOGIN, reason)
         return False
-    except (token_client.RefreshFailed, authfile.AuthFileError, OSError) as exc:
+    except (token_client.RefreshFailed, authfile.AuthFileError, OSError,
+            TimeoutError) as exc:
         health.failed(cred.id, str(exc))
         log.warning("account %s refresh failed (%s), retrying in %ds: %s", cred.id, reason,
                     health.BACKOFF_SECONDS, exc)
         return False
     _adopt(cred, merged)
     health.refreshed(cred.id)
-    log.info("account %s refreshed (%s)", cred.id, reason)
-    return cred.api_key != before
+    log.info("account %s refreshed (%s; pid %d)", cred.id, reason, os.getpid())
+    return cred.api_key != (before if rejected_token is None else rejected_token)
+
+
+def _shared_lock(shared, refresh_token):
+    if shared is None or not refresh_token:
+        return contextlib.nullcontext()
+    return shared.lock(health.digest(refresh_token), wait=LOCK_WAIT)
+
+
+def _handed_over(shared, kind, data, refresh_token):
+    """The file's keys merged with tokens another instance got by spending
+    this file's refresh token; None when it is unspent."""
+    if shared is None or not refresh_token:
+        return None
+    found = shared.handed_over(health.digest(refresh_token),
+                               lambda tokens: health.digest(tokens.get("refresh_token") or ""))
+    if found is None:
+        return None
+    tokens, received = found
+    left = float(tokens.get("expires_in") or 3600) - (time.time() - received)
+    return _merge(kind, data, dict(tokens, expires_in=max(left, 0.0)))
 
 
 def _token_url(config, kind):
@@ -182,8 +223,9 @@ class Scheduler:
     """A refresh pass over the accounts of the current pool: those due are
     refreshed (run by a background greenlet, ``proxy.periodic``)."""
 
-    def __init__(self, current_runtime):
+    def __init__(self, current_runtime, shared=lambda: None):
         self.current_runtime = current_runtime
+        self.shared = shared          # -> the SharedRefreshes of this worker, or None
 
     def run_once(self, now=None):
         """One pass; returns the ids refreshed."""
@@ -191,6 +233,6 @@ class Scheduler:
         done = []
         for cred in rt.pool.credentials:
             if cred.account and due(cred, now) and not health.backing_off(cred.id, now):
-                if refresh(cred, rt.config, reason="ahead of expiry"):
+                if refresh(cred, rt.config, reason="ahead of expiry", shared=self.shared()):
                     done.append(cred.id)
         return done

@@ -9,7 +9,7 @@ rotation (a refused refresh) in this process.
 import logging
 import os
 
-from proxy import runtime
+from proxy import runtime, state
 from proxy.accounts import authfile, health
 from proxy.accounts.refresher import Scheduler
 from proxy.periodic import Periodic
@@ -61,7 +61,7 @@ def start(config):
     _running.extend([
         Periodic(Watcher().check_once, config["auth-dir-poll-seconds"],
                  what="auth directory watcher", log=log).start(),
-        Periodic(Scheduler(runtime.current).run_once, REFRESH_PASS_SECONDS,
+        Periodic(Scheduler(runtime.current, lambda: state.current().account_refreshes()).run_once, REFRESH_PASS_SECONDS,
                  what="account refresh", log=log, first_wait=False).start()])
 
 

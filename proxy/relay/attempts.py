@@ -19,7 +19,7 @@ import translators
 from proxy.routing import affinity, cooldown, quota_windows, unavailable
 from proxy.providers import byok, endpoints
 from proxy.relay import counting, echo, signatures, streaming
-from proxy import validation
+from proxy import state, validation
 from proxy.accounts import edge, quota, refresher
 from proxy.providers.credentials import mask_key
 from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
@@ -260,11 +260,14 @@ def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
     and a 401 gets one refresh and one retry of the same credential."""
     if not cred.account:
         return _call(front, runtime, client, cred, upstream_model, observer)
-    refresher.ensure_fresh(cred, runtime.config)
+    shared = state.current().account_refreshes()
+    refresher.ensure_fresh(cred, runtime.config, shared)
+    sent = cred.api_key
     try:
         return _call(front, runtime, client, cred, upstream_model, observer)
     except UpstreamStatusError as exc:
-        if exc.status != 401 or not refresher.after_unauthorized(cred, runtime.config):
+        if exc.status != 401 or not refresher.after_unauthorized(cred, runtime.config, sent,
+                                                                 shared):
             raise
     return _call(front, runtime, client, cred, upstream_model, observer)
 

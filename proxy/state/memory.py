@@ -79,6 +79,12 @@ class MemoryStore:
         ``kind`` keeps separate counts apart (management, usage)."""
         return local
 
+    def account_refreshes(self):
+        """Coordination of account token refreshes beyond this machine:
+        none here (the refresher's file lock covers one machine's
+        workers); ``proxy.state.refreshes.SharedRefreshes`` with Redis."""
+        return None
+
     # --- lifecycle ---
 
     def describe(self):

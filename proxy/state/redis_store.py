@@ -44,6 +44,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from proxy.state.lockout import SharedLockout
+from proxy.state.refreshes import SharedRefreshes
 from proxy.state.memory import MemoryStore
 from proxy.state.records import Cooldown
 
@@ -130,6 +131,7 @@ class RedisStore(MemoryStore):
         self._wake = Event()
         self._greenlet = None
         self._next_renew = 0.0
+        self._refreshes = None              # SharedRefreshes, made when first asked for
 
     def record(self, cred_id):
         if cred_id not in self._records:
@@ -219,6 +221,11 @@ class RedisStore(MemoryStore):
 
     def lockout(self, local, kind="mgmt"):
         return SharedLockout(self._redis, self._p, local, self._down, kind)
+
+    def account_refreshes(self):
+        if self._refreshes is None:
+            self._refreshes = SharedRefreshes(self._redis, self._p, self._token, self._down)
+        return self._refreshes
 
     def describe(self):
         return {"backend": "redis", "worker": os.getpid(), "reachable": self._up,

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.oauth_server import FakeOAuthServer
 from tests.integration.conftest import CLIENT_KEY, launch
+from tests.integration.fake_upstream import Fault
 from tests.integration.test_cross_dialect import Claude, Gemini, OpenAIChat, Responses
 
 DOORS = [OpenAIChat, Responses, Claude, Gemini]
@@ -95,7 +96,8 @@ def gw(fake, oauth, auth_dir, tmp_path_factory):
         urls[f"{kind}-token-url"] = oauth.token_url
         urls[f"{kind}-base-url"] = fake.url
     config = {"api-keys": [CLIENT_KEY], "auth-dir": auth_dir, "oauth": urls,
-              "auth-dir-poll-seconds": 0.2, "usage": {"enabled": False}}
+              "auth-dir-poll-seconds": 0.2, "usage": {"enabled": False},
+              "response-body-limit-mb": 1}
     gateway = launch(config, str(tmp_path_factory.mktemp("gw-accounts")))
     yield gateway
     gateway.stop()
@@ -162,6 +164,28 @@ def test_pool_lists_every_file_with_its_status_and_never_a_token(gw, auth_dir):
     text = json.dumps(pool)
     assert not any(tok in text for tok in _live_tokens(auth_dir))
     assert "kimi-secret" not in text and "BEGIN" not in text
+
+
+def test_codex_whole_answer_rebuilt_from_a_stream_honours_the_answer_limit(
+        gw, upstream, auth_dir):
+    """The backend always streams; a whole answer is re-assembled from the
+    events, and that read is capped like any whole answer (502 naming the
+    upstream, nothing relayed)."""
+    padding = b"data: {\"type\":\"response.output_text.delta\",\"delta\":\"" + \
+        b"x" * (256 * 1024) + b"\"}\n\n"
+    for name in ("codex-1234abcd-x@example.com-plus.json", "codex-other.json"):
+        with open(os.path.join(auth_dir, name)) as f:
+            upstream.script(json.load(f)["access_token"], Fault(
+                raw=[padding] * 6, headers={"content-type": "text/event-stream"}))
+    resp = requests.post(f"{gw.url}/v1/responses", timeout=10, json={
+        "model": "gpt-fake", "input": "hi"},
+        headers={"Authorization": f"Bearer {CLIENT_KEY}"})
+    assert resp.status_code == 502, resp.text[:300]
+    message = resp.json()["error"]["message"]
+    assert "larger than 1 MB" in message and "response-body-limit-mb" in message
+    assert "x@example.com" in message or "codex" in message
+    assert "x" * 100 not in resp.text
+    assert len(upstream.calls) == 1                     # the request's fault: no failover
 
 
 def test_401_refreshes_and_retries_the_same_credential(gw, upstream, oauth, auth_dir):
