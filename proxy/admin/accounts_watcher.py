@@ -61,7 +61,9 @@ def start(config):
     _running.extend([
         Periodic(Watcher().check_once, config["auth-dir-poll-seconds"],
                  what="auth directory watcher", log=log).start(),
-        Periodic(Scheduler(runtime.current, lambda: state.current().account_refreshes()).run_once, REFRESH_PASS_SECONDS,
+        Periodic(Scheduler(runtime.current,
+                           lambda: state.current().account_refreshes()).run_once,
+                 REFRESH_PASS_SECONDS,
                  what="account refresh", log=log, first_wait=False).start()])
 
 
