@@ -17,7 +17,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from proxy import config as _config  # noqa: E402
+from proxy import config as config_mod  # noqa: E402
 from proxy import logs  # noqa: E402
 from proxy.http import banner, portcheck  # noqa: E402
 from proxy.errors import ConfigError  # noqa: E402
@@ -27,7 +27,7 @@ logs.setup()                   # config warnings below share the log's format
 logconfig_dict = logs.gunicorn_logconfig()
 
 try:
-    _settings = _config.load()
+    _settings = config_mod.load()
 except ConfigError as _exc:
     sys.exit(f"switchyard: invalid config: {_exc}")
 # Workers load the same file again: its warnings were logged here, once.
@@ -46,7 +46,7 @@ if not _settings["api-keys"] and not is_loopback_host(_host):
             "expects)" if _paas else f"Switchyard would listen on {_host}")
     sys.exit(f"switchyard: refusing to start: {_why} with no api-keys, and anyone who can "
              "reach it could spend your credentials. Add client keys under `api-keys:` in "
-             f"{_config.config_path()} (`switchyard keys add`), or stay on this machine with "
+             f"{config_mod.config_path()} (`switchyard keys add`), or stay on this machine with "
              "SWITCHYARD_HOST=127.0.0.1 (or `host: 127.0.0.1` without PORT).")
 
 # Name who holds a busy port (gunicorn would retry, then say "Connection in
@@ -103,7 +103,7 @@ def post_worker_init(worker):
 
 def when_ready(server):
     """The startup banner, once, from the master once its sockets are bound."""
-    config_file = _config.config_path()
+    config_file = config_mod.config_path()
     lines = banner.lines(_settings, config_file=config_file if os.path.exists(config_file) else None,
                          addresses=[f"http://{_address(ln)}" for ln in server.LISTENERS],
                          workers=server.num_workers)
@@ -120,9 +120,9 @@ def _address(listener):
 def worker_exit(server, worker):
     """Flush usage records still queued in this worker; write its pending
     shared state and release its probe claims."""
-    from proxy.telemetry import observe
+    from proxy.telemetry import request_observer
     from proxy import state
-    observe.shutdown()
+    request_observer.shutdown()
     state.shutdown()
 
 

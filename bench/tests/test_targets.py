@@ -5,13 +5,13 @@ import pytest
 import yaml
 
 from bench import targets
-from proxy import config as switchyard_config
+from proxy import config as config_mod
 from proxy.providers.credentials import from_config
 
 
 def test_switchyard_config_is_valid_and_routes_each_dialect(tmp_path):
     text = targets.to_yaml(targets.switchyard_config(9999, str(tmp_path)))
-    config = switchyard_config.build(yaml.safe_load(text))
+    config = config_mod.build(yaml.safe_load(text))
     served = {}
     for cred in from_config(config):
         for dialect in ("openai", "responses", "claude", "gemini"):

@@ -6,7 +6,7 @@ import sys
 
 import yaml
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.telemetry.access_log import is_secret_name
 from proxy.cli import options
 from proxy.providers.credentials import mask, mask_url
@@ -42,15 +42,15 @@ def masked(value, name=""):
 
 
 def run(args):
-    path = args.file or config.config_path()
+    path = args.file or config_mod.config_path()
     try:
-        if not args.file and path == config.DEFAULT_PATH and not os.path.exists(path):
+        if not args.file and path == config_mod.DEFAULT_PATH and not os.path.exists(path):
             print(f"no {path}: the server would run the built-in defaults (echo only)",
                   file=sys.stderr)
-            settings, findings = config.parse("", path)
+            settings, findings = config_mod.parse("", path)
         else:
             with open(path, encoding="utf-8") as f:
-                settings, findings = config.parse(f.read(), path)
+                settings, findings = config_mod.parse(f.read(), path)
     except OSError as exc:
         print(f"switchyard: {path}: {exc.strerror}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ import sys
 import time
 import webbrowser
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.cli import options
 from proxy.accounts.authfile import resolve_dir
 from proxy.errors import ConfigError
@@ -56,7 +56,7 @@ def auth_dir(args):
     if args.auth_dir:
         return os.path.abspath(os.path.expanduser(args.auth_dir))
     try:
-        settings = config.load(options.config_file(args), warn=False)
+        settings = config_mod.load(options.config_file(args), warn=False)
     except (ConfigError, OSError):
         settings = {}
     return os.path.abspath(resolve_dir(settings))

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.errors import ConfigError
 
 
@@ -13,7 +13,7 @@ def add_config(parser):
 
 def config_file(args):
     """The config file a subcommand works on."""
-    return getattr(args, "config", None) or config.config_path()
+    return getattr(args, "config", None) or config_mod.config_path()
 
 
 def server_url(args, settings):
@@ -30,7 +30,7 @@ def server_url(args, settings):
 def settings(args):
     """The validated config of ``args``' file; exits 1 when it is invalid."""
     try:
-        return config.load(config_file(args), warn=False)
+        return config_mod.load(config_file(args), warn=False)
     except ConfigError as exc:
         print(f"switchyard: invalid config: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

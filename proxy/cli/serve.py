@@ -12,7 +12,7 @@ with the configured host kept (not the PaaS rule of PORT alone meaning
 import os
 import sys
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.cli import options
 from proxy.errors import ConfigError
 
@@ -41,8 +41,8 @@ def environment(args, base):
     if args.port is not None:
         env["PORT"] = str(args.port)
         if "SWITCHYARD_HOST" not in env:
-            path = env.get("SWITCHYARD_CONFIG") or config.DEFAULT_PATH
-            env["SWITCHYARD_HOST"] = config.load(path, warn=False)["host"] or "0.0.0.0"
+            path = env.get("SWITCHYARD_CONFIG") or config_mod.DEFAULT_PATH
+            env["SWITCHYARD_HOST"] = config_mod.load(path, warn=False)["host"] or "0.0.0.0"
     return env
 
 

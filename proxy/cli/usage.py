@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import datetime, timezone
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.telemetry import usage_store
 from proxy.cli import options, table
 
@@ -40,7 +40,7 @@ def instant(text, now):
     """Unix seconds from an age ("24h", "7d"), an ISO date/datetime (UTC
     unless it says otherwise) or unix seconds; ValueError otherwise."""
     days = _DAYS.match(text)
-    age = float(days.group(1)) * 86400 if days else config.parse_duration(text)
+    age = float(days.group(1)) * 86400 if days else config_mod.parse_duration(text)
     if age is not None and not text.replace(".", "").isdigit():
         return now - age
     try:

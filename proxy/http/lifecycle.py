@@ -4,8 +4,8 @@
 only place a request is finished: once the server has sent the last byte
 (or the client left, or the app raised), the response iterable is closed --
 which lets a stream's generator settle its outcome -- and then the
-request's observer (``proxy.telemetry.observe``) accounts for it: usage record,
-metrics, access-log line, in-flight gauge.  Nothing else calls
+request's observer (``proxy.telemetry.request_observer``) accounts for
+it: usage record, metrics, access-log line, in-flight gauge.  Nothing else calls
 ``RequestObserver.close``.
 
 Requests rejected before they reach the relay (401, 404, 405, 413, a body
@@ -20,7 +20,7 @@ error response was sent), ``REQUEST_ID`` and ``DIALECT``.
 import logging
 import time
 
-from proxy.telemetry import observe
+from proxy.telemetry import request_observer
 
 log = logging.getLogger("switchyard.lifecycle")
 
@@ -81,5 +81,5 @@ def _finish(environ, sent, started):
         return
     status = int(sent[-1][:3]) if sent else 499
     if status >= 400:
-        observe.rejected(environ, status, environ.get(ERROR_CLASS),
+        request_observer.rejected(environ, status, environ.get(ERROR_CLASS),
                          time.monotonic() - started)

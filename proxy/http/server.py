@@ -16,11 +16,11 @@ from werkzeug.exceptions import HTTPException
 import translators
 from proxy.access import auth, peers
 from proxy.providers import byok
-from proxy import config as config_module, runtime, state, validation
+from proxy import config as config_mod, runtime, state, validation
 from proxy.wire import json_array
 from proxy.http import lifecycle, model_lists
 from proxy.admin import management, reload
-from proxy.telemetry import metrics, observe
+from proxy.telemetry import metrics, request_observer
 from proxy.relay import attempts, signatures, streaming
 from proxy.dashboard import routes as dashboard
 from proxy.relay.accept import accept
@@ -61,15 +61,15 @@ class _App(Flask):
 def create_app(config=None):
     """The WSGI app.  ``config``: a built config dict (default: load the file)."""
     if config is None:     # a gunicorn master has logged the file's warnings already
-        config = config_module.load(warn="SWITCHYARD_CONFIG_REPORTED" not in os.environ)
+        config = config_mod.load(warn="SWITCHYARD_CONFIG_REPORTED" not in os.environ)
     store = state.setup(config)           # before the pool: it keeps the pool's state
     reload.apply(config)                  # installs the runtime; hashes the management secret
     store.on_reload = reload.reload_for_peer
     store.start()
     signatures.cache.shared = store
-    observe.setup(config)
+    request_observer.setup(config)
     if config["watch-config"]:
-        reload.start_watcher(config_module.config_path())
+        reload.start_watcher(config_mod.config_path())
     accounts_watcher.start(config)        # the auth directory and its refreshes
     app = _App("switchyard")
     app.extensions["switchyard.upstream"] = UpstreamClient()
@@ -281,7 +281,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         stream = action == "generate" and body.get("stream") is True
     front = _front(dialect, action, model, body, raw, stream)
     current = runtime.current()
-    observer = request.environ[lifecycle.OBSERVER] = observe.start(front)
+    observer = request.environ[lifecycle.OBSERVER] = request_observer.start(front)
     client = _upstream_client()
     interval = current.config["nonstream-keepalive-interval"]
 

@@ -5,7 +5,8 @@ over before the first byte); ``streaming`` bootstraps and relays or
 translates streams with keep-alives and terminal error events; ``accept``
 sends keep-alives while a request waits; ``counting`` answers count_tokens;
 ``echo`` is the built-in upstream; ``signatures`` keeps Gemini thought
-signatures; ``watch`` reads usage and tool calls off streams in passing;
-``reply`` is what the relay hands back; ``draining`` is the SIGTERM flag.
+signatures; ``stream_scan`` reads usage, tool calls, error and end markers
+off streams in passing; ``reply`` is what the relay hands back;
+``draining`` is the SIGTERM flag.
 May import routing, providers, validation, translators and below.
 """

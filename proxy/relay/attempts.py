@@ -288,7 +288,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
     quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
     if front.stream and not (same and _whole_body(resp)):
-        return streaming.open(front, cred, resp, runtime.config, observer, same=same)
+        return streaming.from_upstream(front, cred, resp, runtime.config, observer, same=same)
     return _whole_reply(front, cred, resp, observer, same, runtime.answer_limit)
 
 

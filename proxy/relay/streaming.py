@@ -1,7 +1,7 @@
 """Relaying SSE streams: bootstrap, relay or translate, keep-alive, errors.
 
 A stream is read up to its first event before the client's response is
-committed (``open`` raises ``BootstrapFailed`` otherwise), so failures
+committed (``from_upstream`` raises ``BootstrapFailed`` otherwise), so failures
 before the first byte are retried like whole responses.  After that every
 upstream event goes to the client as soon as it arrives; a failure becomes
 the client dialect's terminal error event and the stream ends.
@@ -14,7 +14,7 @@ import orjson
 from gevent.queue import Empty, Queue
 
 import translators
-from proxy.relay import draining, signatures, watch
+from proxy.relay import draining, signatures, stream_scan
 from proxy.wire import sse
 from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStreamError
 from proxy.providers.headers import forward_response_headers
@@ -67,7 +67,7 @@ def _first_batch(batches, cred):
                 name, data = sse.parse(raw)
                 if data is None:
                     continue             # comment / keep-alive
-                if watch.is_error_event(cred.dialect, name, data):
+                if stream_scan.is_error_event(cred.dialect, name, data):
                     raise failure(UpstreamStreamError, cred, "stream_error_event",
                                   "began its stream with an error: "
                                   + mask_key(data[:300], cred.api_key))
@@ -79,7 +79,7 @@ def _first_batch(batches, cred):
                                   "ended its stream before the first event"))
 
 
-def open(front, cred, resp, config, observer, *, same):
+def from_upstream(front, cred, resp, config, observer, *, same):
     """Bootstrap ``resp`` and return the streaming Reply."""
     batches = raw_batches(resp, cred)
     first = _first_batch(batches, cred)
@@ -134,7 +134,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
             out = b"".join(map(relay.event, batch))
             if out:
                 yield out
-        if not watch.ends_complete(cred.dialect, last):
+        if not stream_scan.ends_complete(cred.dialect, last):
             # a body that ended cleanly, but before the dialect's last event
             raise failure(UpstreamStreamError, cred, "stream_truncated",
                           "ended the stream before its last event")
@@ -224,17 +224,17 @@ def _pump(batches, queue):
 
 
 class _Passthrough:
-    """Same dialect: relay the upstream's bytes, only watching for usage."""
+    """Same dialect: relay the upstream's bytes, scanning them for usage and tool calls."""
 
     def __init__(self, front, cred, observer):
         self.dialect = front.dialect
         self.observer = observer
-        self.usage = watch.UsageTracker(front.dialect, observer)
+        self.usage = stream_scan.UsageTracker(front.dialect, observer)
         # we asked for OpenAI's usage chunk ourselves: the client must not see it
         self.hide_usage_chunk = front.dialect == "openai" and not client_wants_usage(front.body)
 
     def event(self, raw):
-        data = watch.observe_raw(self.dialect, raw, self.observer, self.usage)
+        data = stream_scan.scan_raw(self.dialect, raw, self.observer, self.usage)
         if self.hide_usage_chunk and data is not None and _is_usage_only_chunk(data):
             return b""
         return raw
@@ -254,11 +254,11 @@ class _Translated:
     """Different dialects: decode each upstream event, encode for the client."""
 
     def __init__(self, front, cred, observer):
-        self.usage = watch.UsageTracker(cred.dialect, observer)
+        self.usage = stream_scan.UsageTracker(cred.dialect, observer)
         remember = signatures.cache.note_event if cred.dialect == "gemini" else None
 
         def on_event(event):
-            watch.observe_ir(event, observer)
+            stream_scan.scan_ir(event, observer)
             if remember is not None:
                 remember(event)
 

@@ -1,6 +1,6 @@
 """The last finished requests of this worker, for the dashboard's live view.
 
-``proxy.telemetry.observe`` publishes each finished request's usage record here.
+``proxy.telemetry.request_observer`` publishes each finished request's usage record here.
 Publishing is a bounded ``deque`` append plus a counter check: with nobody
 watching no greenlet is woken and nothing is copied, so the hot path pays
 ~100 ns.  Watchers (``GET /v0/management/requests/live``) wait on one

@@ -97,7 +97,7 @@ class _UsageQueueCollector:
 
 
 class Metrics:
-    """The worker's metrics; ``observe`` feeds them, ``render`` exposes them."""
+    """The worker's metrics; ``request_observer`` feeds them, ``render`` exposes them."""
 
     def __init__(self, runtime_getter=runtime.current, store_getter=usage_store.current):
         self.registry = registry = CollectorRegistry()

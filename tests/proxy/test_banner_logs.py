@@ -5,11 +5,11 @@ import socket
 
 from proxy.telemetry import access_log
 from proxy.http import banner, portcheck
-from proxy import config, logs
+from proxy import config as config_mod, logs
 
 
 def test_banner_without_a_config_file():
-    lines = banner.lines(config.build({}), config_file=None,
+    lines = banner.lines(config_mod.build({}), config_file=None,
                          addresses=["http://127.0.0.1:8317"], workers=1)
     text = "\n".join(lines)
     assert lines[0].startswith("Switchyard ")
@@ -22,7 +22,7 @@ def test_banner_without_a_config_file():
 
 
 def test_banner_counts_credentials_and_lists_models_never_keys():
-    built = config.build({
+    built = config_mod.build({
         "api-keys": ["sk-client-0123456789"],
         "claude-api-key": [{"api-key": "sk-ant-real-0001", "models": [{"name": "claude-x", "alias": "cx"}]},
                            {"api-key": "sk-ant-real-0002", "prefix": "team"}],
@@ -75,7 +75,7 @@ def test_busy_message_names_the_holder():
 
 
 def test_banner_names_shared_stores_without_passwords():
-    built = config.build({"usage": {"database-url": "postgresql://sy:pw-secret@db:5432/usage"},
+    built = config_mod.build({"usage": {"database-url": "postgresql://sy:pw-secret@db:5432/usage"},
                           "state": {"redis-url": "redis://:redis-secret@cache:6379/0"}})
     text = "\n".join(banner.lines(built, config_file=None, addresses=[], workers=2))
     assert "usage store: postgresql://sy:***@db:5432/usage (PostgreSQL)" in text

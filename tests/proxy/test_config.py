@@ -4,7 +4,7 @@ import os
 import pytest
 import yaml
 
-from proxy import config
+from proxy import config as config_mod
 from proxy.errors import ConfigError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -16,7 +16,7 @@ def _example():
 
 
 def test_defaults_filled_when_empty():
-    built = config.build({})
+    built = config_mod.build({})
     assert built["routing"]["strategy"] == "round-robin"
     assert built["streaming"]["keepalive-seconds"] == 15.0
     assert built["claude-api-key"] == []
@@ -24,7 +24,7 @@ def test_defaults_filled_when_empty():
 
 def test_example_documents_every_setting():
     example = _example()
-    for setting in config.SETTINGS:
+    for setting in config_mod.SETTINGS:
         node = example
         for part in setting.name.split("."):
             assert part in node, f"config.example.yaml lacks {setting.name}"
@@ -32,8 +32,8 @@ def test_example_documents_every_setting():
 
 
 def test_example_defaults_agree_with_schema():
-    example = config.build(_example())
-    for setting in config.SETTINGS:
+    example = config_mod.build(_example())
+    for setting in config_mod.SETTINGS:
         if setting.name == "api-keys":
             continue    # the example shows one on purpose
         value = example
@@ -45,7 +45,7 @@ def test_example_defaults_agree_with_schema():
 def test_example_entries_show_every_field():
     example = _example()
     for section in ("claude-api-key",):
-        assert set(config.ENTRY_FIELDS[section]) <= set(example[section][0])
+        assert set(config_mod.ENTRY_FIELDS[section]) <= set(example[section][0])
     compat = example["openai-compatibility"][0]
     assert {"name", "base-url", "api-key-entries", "models"} <= set(compat)
 
@@ -61,17 +61,17 @@ def test_example_entries_show_every_field():
 ])
 def test_invalid_values_rejected_with_the_key_named(raw, message):
     with pytest.raises(ConfigError, match=message):
-        config.build(raw)
+        config_mod.build(raw)
 
 
 def test_ints_accepted_for_floats():
-    assert config.build({"max-retry-interval": 3})["max-retry-interval"] == 3.0
+    assert config_mod.build({"max-retry-interval": 3})["max-retry-interval"] == 3.0
 
 
 def test_missing_default_file_gives_builtin_default(tmp_path, monkeypatch):
     monkeypatch.delenv("SWITCHYARD_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    built = config.load()
+    built = config_mod.load()
     assert built["echo"] is True and built["api-keys"] == []
 
 
@@ -79,4 +79,4 @@ def test_bad_yaml_is_a_config_error(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("api-keys: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
-        config.load(str(path))
+        config_mod.load(str(path))

@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from proxy import config, config_audit
+from proxy import config as config_mod, config_audit
 from proxy.admin import config_writer
 from proxy.providers import credentials
 from proxy.errors import ConfigError
@@ -17,7 +17,7 @@ CLIPROXYAPI_EXAMPLE = os.path.join(FIXTURES, "cliproxyapi", "config.example.yaml
 
 
 def parse(text):
-    return config.parse(text, "c.yaml")
+    return config_mod.parse(text, "c.yaml")
 
 
 def uncomment_sections(text):
@@ -35,7 +35,7 @@ def uncomment_sections(text):
     return "\n".join(out) + "\n"
 
 
-def schema_paths(node=config.SCHEMA, prefix=""):
+def schema_paths(node=config_mod.SCHEMA, prefix=""):
     """Dotted paths the schema applies (a leaf applies everything under it, e.g. headers)."""
     if isinstance(node, config_audit.ListOf):
         yield from schema_paths(node.item, prefix + "[]")
@@ -118,7 +118,7 @@ def test_cliproxyapi_example_loads_and_every_key_is_applied_or_reported(uncommen
     ("1.5h", 5400.0), ("0", 0.0), ("-1s", -1.0),
 ])
 def test_durations_accepted_for_every_seconds_setting(text, seconds):
-    built = config.build({"routing": {"session-affinity-ttl": text},
+    built = config_mod.build({"routing": {"session-affinity-ttl": text},
                           "transient-error-cooldown-seconds": text, "max-retry-interval": text})
     assert built["routing"]["session-affinity-ttl"] == seconds
     assert built["transient-error-cooldown-seconds"] == seconds
@@ -128,7 +128,7 @@ def test_durations_accepted_for_every_seconds_setting(text, seconds):
 @pytest.mark.parametrize("text", ["1 hour", "h", "10", "1x", ""])
 def test_bad_durations_name_the_key(text):
     with pytest.raises(ConfigError, match=r"routing.session-affinity-ttl: expected seconds or a duration"):
-        config.build({"routing": {"session-affinity-ttl": text}})
+        config_mod.build({"routing": {"session-affinity-ttl": text}})
 
 
 def test_placeholders_are_not_loaded():
@@ -165,20 +165,20 @@ def test_disabled_entries_are_skipped():
 def test_missing_file_named_on_purpose_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SWITCHYARD_CONFIG", str(tmp_path / "nope.yaml"))
     with pytest.raises(ConfigError, match="nope.yaml: no such file"):
-        config.load()
+        config_mod.load()
 
 
 def test_missing_default_file_runs_the_builtin_default(tmp_path, monkeypatch):
     monkeypatch.delenv("SWITCHYARD_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert config.load()["echo"] is True
+    assert config_mod.load()["echo"] is True
 
 
 def test_load_logs_the_warnings(tmp_path, caplog):
     path = tmp_path / "c.yaml"
     path.write_text("debgu: true\n")
     with caplog.at_level(logging.WARNING, "switchyard.config"):
-        config.load(str(path))
+        config_mod.load(str(path))
     assert "unknown key debgu ignored (did you mean debug?)" in caplog.text
 
 
@@ -189,7 +189,7 @@ def test_yaml_errors_name_the_line_never_quote_it(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(SECRET_LINE)
     with pytest.raises(ConfigError) as exc:
-        config.load(str(path))
+        config_mod.load(str(path))
     assert "line 3, column 2" in str(exc.value)
     assert "sk-secret" not in str(exc.value)
     with pytest.raises(ConfigError) as exc:
@@ -218,7 +218,7 @@ def test_reload_endpoint_and_log_never_quote_a_yaml_error_line(tmp_path, monkeyp
     path = tmp_path / "config.yaml"
     path.write_text('remote-management:\n  secret-key: "admin-secret-123"\n')
     monkeypatch.setenv("SWITCHYARD_CONFIG", str(path))
-    reload.apply(config.load(str(path)))
+    reload.apply(config_mod.load(str(path)))
     app = Flask(__name__)
     management.register(app)
     try:

@@ -6,7 +6,7 @@ from email.utils import formatdate
 import pytest
 from gevent import GreenletExit
 
-from proxy import config as config_module
+from proxy import config as config_mod
 from proxy.routing.cooldown import (AUTH, CANCELLED, NOT_FOUND, RATE_LIMIT, REQUEST_FAULT, TRANSIENT,
                             classify_exception, classify_status)
 from proxy.errors import UpstreamConnectError, UpstreamStatusError, UpstreamTimeout
@@ -14,7 +14,7 @@ from proxy.routing.ratelimit_headers import parse_duration, reset_delay
 
 NOW = 1_700_000_000.0   # wall clock for reset dates
 
-CONFIG = config_module.build({})
+CONFIG = config_mod.build({})
 
 
 def classify(status, body=b"", headers=None, config=CONFIG):
@@ -72,7 +72,7 @@ def test_configured_cooldown_lengths():
 
 
 def test_transient_cooldown_minus_one_disables_it():
-    config = config_module.build({"transient-error-cooldown-seconds": -1})
+    config = config_mod.build({"transient-error-cooldown-seconds": -1})
     decision = classify(503, config=config)
     assert decision.retry and decision.cooldown is None
 
@@ -188,7 +188,7 @@ def test_provider_reset_times_are_floored_and_capped(headers, expected):
 
 
 def test_cap_follows_the_config():
-    config = config_module.build({"max-cooldown-seconds": 120})
+    config = config_mod.build({"max-cooldown-seconds": 120})
     assert classify(429, b"", {"retry-after": "600"}, config=config).cooldown == 120.0
 
 

@@ -1,10 +1,10 @@
 """Credentials built from the provider sections."""
-from proxy import config
+from proxy import config as config_mod
 from proxy.providers import credentials
 
 
 def _creds(raw):
-    return credentials.from_config(config.build(raw))
+    return credentials.from_config(config_mod.build(raw))
 
 
 def test_every_section_becomes_credentials():

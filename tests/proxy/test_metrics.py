@@ -8,7 +8,7 @@ from proxy.telemetry import metrics as metrics_mod
 from proxy import runtime
 from proxy.providers.credentials import Credential
 from proxy.http.front import FrontRequest
-from proxy.telemetry.observe import RequestObserver
+from proxy.telemetry.request_observer import RequestObserver
 from proxy.telemetry.usage_store import UsageStore
 
 CLAUDE = Credential(id="claude:111", kind="claude", dialect="claude", base_url="", api_key="k")

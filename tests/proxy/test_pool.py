@@ -8,7 +8,7 @@ from dataclasses import replace
 import gevent
 import pytest
 
-from proxy import config as config_module
+from proxy import config as config_mod
 from proxy.routing.cooldown import CANCELLED_DECISION, Decision, classify_status
 from proxy.providers.credentials import Credential
 from proxy.routing.pool import CredentialPool
@@ -41,7 +41,7 @@ def cred(id_, **fields):
 
 def make_pool(creds, clock=None, previous=None, **settings):
     clock = clock or Clock()
-    config = config_module.build(settings)
+    config = config_mod.build(settings)
     return CredentialPool(creds, config, clock, previous, wall_clock=clock.wall)
 
 
@@ -50,7 +50,7 @@ def ids(pool, n, model=MODEL, **kwargs):
 
 
 def status(code, headers=None, body=b"{}", **settings):
-    return classify_status(code, headers or {}, body, config_module.build(settings))
+    return classify_status(code, headers or {}, body, config_mod.build(settings))
 
 
 RATE_LIMITED = Decision(True, "rate_limit", "model", 1.0, next_round=True, status=429)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from proxy import config as config_module
+from proxy import config as config_mod
 from proxy.routing.cooldown import Decision
 from proxy.routing.pool import CredentialPool
 from proxy.relay.signatures import SignatureCache
@@ -30,7 +30,7 @@ def shared():
         store = RedisStore(redis_url, prefix=prefix, clock=clock, wall=clock.wall,
                            claim_ttl=claim_ttl)
         stores.append(store)
-        pool = CredentialPool([cred(i) for i in ids], config_module.build(settings), clock,
+        pool = CredentialPool([cred(i) for i in ids], config_mod.build(settings), clock,
                               wall_clock=clock.wall, store=store)
         store.sync_once()
         return pool, store

@@ -50,7 +50,7 @@ def _open(resp, observer):
                          body={"model": "m", "stream": True}, raw=b"", stream=True,
                          headers={}, request_id="r1")
     config = config_mod.build({})
-    return streaming.open(front, CRED, resp, config, observer, same=True)
+    return streaming.from_upstream(front, CRED, resp, config, observer, same=True)
 
 
 def test_a_stream_read_to_the_end_settles_200_and_releases_the_response():

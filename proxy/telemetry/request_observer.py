@@ -2,8 +2,8 @@
 
 The relay calls ``start(front)`` once per client request and then the
 observer's hooks.  Every hook is guarded: an accounting bug is logged on
-``switchyard.observe`` and never reaches the client, and the usage store
-only queues (see ``proxy.telemetry.usage_store``), so no hook blocks.
+``switchyard.request_observer`` and never reaches the client, and the usage
+store only queues (see ``proxy.telemetry.usage_store``), so no hook blocks.
 
 Each worker calls ``setup(config)`` once after fork (the store's writer
 greenlet and SQLite connection must not cross a fork) and ``shutdown()``
@@ -18,7 +18,7 @@ from proxy.telemetry import access_log, live_feed, usage_store
 from proxy import runtime
 from proxy.telemetry import metrics as metrics_mod
 
-log = logging.getLogger("switchyard.observe")
+log = logging.getLogger("switchyard.request_observer")
 
 PROMPT_LIMIT = 2048      # bytes of the last user prompt kept with record-prompts
 ERROR_LIMIT = 500        # characters of an attempt's error message kept

@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from proxy.telemetry import access_log, observe, usage_store
+from proxy.telemetry import access_log, request_observer, usage_store
 from proxy import runtime
 from proxy import config as config_mod
 from proxy.providers.credentials import Credential
@@ -58,7 +58,7 @@ def clock():
 
 
 def observer_for(front, clock, config=None, store=None, metrics=None):
-    return observe.RequestObserver(front, config=config or make_config(), store=store,
+    return request_observer.RequestObserver(front, config=config or make_config(), store=store,
                                    metrics=metrics, clock=clock, wall=lambda: 1_700_000_000.0)
 
 
@@ -117,7 +117,8 @@ def test_failed_request_falls_back_to_the_last_attempt(store, clock):
         (503, "TimeoutError", "claude:111", "claude-x-2")
     errors = [a["error"] for a in query(store.path, "SELECT * FROM attempts ORDER BY seq")]
     assert errors[0] == "TimeoutError"
-    assert errors[1].startswith("upstream answered 503") and len(errors[1]) == observe.ERROR_LIMIT
+    assert errors[1].startswith("upstream answered 503")
+    assert len(errors[1]) == request_observer.ERROR_LIMIT
 
 
 def test_settled_outcome_is_accounted_on_close(store, clock):
@@ -160,7 +161,7 @@ def test_a_broken_sink_never_reaches_the_request(clock, caplog):
             raise RuntimeError("disk on fire")
 
     obs = observer_for(make_front(clock), clock, store=Broken())
-    with caplog.at_level(logging.ERROR, logger="switchyard.observe"):
+    with caplog.at_level(logging.ERROR, logger="switchyard.request_observer"):
         obs.finish(200)
     assert "finish failed" in caplog.text and "req-1" in caplog.text
 
@@ -183,7 +184,7 @@ def test_a_broken_sink_never_reaches_the_request(clock, caplog):
                              {"parts": [{"text": "last"}]}]}),
 ])
 def test_last_user_prompt_per_dialect(dialect, body):
-    assert observe.last_user_prompt(dialect, body) == "last"
+    assert request_observer.last_user_prompt(dialect, body) == "last"
 
 
 def test_prompt_recorded_only_when_enabled_and_truncated(store, clock):
@@ -250,9 +251,9 @@ def test_worker_setup_start_and_shutdown(tmp_path, clock):
     config = make_config(usage={"store-path": str(tmp_path / "worker.db")})
     runtime.install(runtime.Runtime(config=config, pool=None))
     try:
-        observe.setup(config)
-        observe.start(make_front(clock)).finish(200)
-        observe.shutdown()
+        request_observer.setup(config)
+        request_observer.start(make_front(clock)).finish(200)
+        request_observer.shutdown()
         assert usage_store.current() is None
         assert len(query(str(tmp_path / "worker.db"), "SELECT * FROM requests")) == 1
     finally:
@@ -263,7 +264,7 @@ def test_worker_setup_start_and_shutdown(tmp_path, clock):
 def test_usage_disabled_means_no_store(tmp_path):
     saved = usage_store.current()
     try:
-        observe.setup(make_config(usage={"enabled": False}))
+        request_observer.setup(make_config(usage={"enabled": False}))
         assert usage_store.current() is None
     finally:
         usage_store.install(saved)

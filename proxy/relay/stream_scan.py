@@ -1,4 +1,4 @@
-"""Reading usage and tool calls off a stream in passing.
+"""Scanning stream events in passing: usage, tool calls, error and end markers.
 
 Same-dialect streams are relayed as raw bytes; only events that can hold
 usage or a tool call (a cheap substring test) are parsed, so the hot path
@@ -16,7 +16,7 @@ _TOOL_MARKS = {
 }
 
 
-def observe_raw(dialect, raw, observer, tracker):
+def scan_raw(dialect, raw, observer, tracker):
     """Note usage / tool calls in one raw same-dialect event; returns the
     parsed data when it was parsed (else None)."""
     has_usage = b"usage" in raw and b'"usage":null' not in raw
@@ -61,7 +61,7 @@ class UsageTracker:
         self.observer.usage(dict(self.merged))
 
 
-def observe_ir(event, observer):
+def scan_ir(event, observer):
     """The same, for translated streams, from IR events."""
     if event["type"] == "block_start" and event["block"]["type"] == "tool_call":
         observer.tool_call(event["block"]["name"], event["block"]["id"])
