@@ -16,12 +16,13 @@ latency.  What its handler lacked or did slowly, changed here:
   dialect the request path speaks; request headers are parsed by
   ``proxy.wire.http1.parse_headers``, not the email package (a malformed line ->
   400);
-- gunicorn's access-log record is not built when its access log is off
-  (Switchyard writes its own, see ``proxy.telemetry.access_log``);
+- gunicorn's access-log record is not built when its access log writes
+  nowhere (Switchyard writes its own, see ``proxy.telemetry.access_log``);
 - a response's head leaves in the same write as its first body chunk (pywsgi
   sends them apart: two segments and, for a whole answer, two wake-ups of
   the client), and the ``Date`` value is formatted once a second.
 """
+import logging
 import time
 from http.client import LineTooLong
 
@@ -160,6 +161,18 @@ def handler_settings(cfg):
     }
 
 
+def access_log_writes(glog):
+    """Whether gunicorn's access log (of its ``Logger`` ``glog``) would write
+    a line.  gunicorn counts any ``logconfig_dict`` as turning it on, and
+    Switchyard always passes one (``proxy.logs``), so its own flag is not
+    enough: the ``gunicorn.access`` logger must also have a handler
+    (``accesslog`` / ``--access-logfile`` adds one) and pass INFO.  Otherwise
+    each request would build the record's atoms for nothing."""
+    access = glog.access_log
+    return bool(glog.access_log_enabled and access.isEnabledFor(logging.INFO)
+                and access.hasHandlers())
+
+
 class Worker(GeventPyWSGIWorker):
     wsgi_handler = Handler
 
@@ -167,7 +180,7 @@ class Worker(GeventPyWSGIWorker):
         for name, value in handler_settings(self.cfg).items():
             setattr(Handler, name, value)
         # read once: through pywsgi's log adapter it costs a few µs a request
-        Handler.access_log = self.log.access_log_enabled
+        Handler.access_log = access_log_writes(self.log)
         super().init_process()
 
     def handle_exit(self, sig, frame):

@@ -2,6 +2,7 @@
 import http.client
 import io
 import json
+import logging
 import re
 from types import SimpleNamespace
 
@@ -120,6 +121,22 @@ def test_gunicorn_access_record_only_when_its_log_is_on(serve, handler, lines):
     response, _ = _get(serve(_whole(b"{}"), handler, log))
     assert response.status == 200
     assert logged == ["200 OK"] * lines
+
+
+def _gunicorn_log(enabled, handler):
+    access = logging.Logger("gunicorn.access.test", logging.INFO)    # not in the registry
+    access.propagate = False
+    if handler:
+        access.addHandler(logging.NullHandler())
+    return SimpleNamespace(access_log_enabled=enabled, access_log=access)
+
+
+@pytest.mark.parametrize("enabled, handler, writes", [
+    (True, False, False),     # a logconfig_dict alone (Switchyard's): gunicorn says on, writes nowhere
+    (True, True, True),       # --access-logfile / accesslog
+    (False, True, False)])
+def test_gunicorn_access_log_counts_as_on_only_when_it_writes(enabled, handler, writes):
+    assert worker.access_log_writes(_gunicorn_log(enabled, handler)) is writes
 
 
 def _settings(*args):
