@@ -15,12 +15,33 @@ Every dialect package exports the same surface (its ``__init__``):
   (or the raw string, e.g. OpenAI's ``[DONE]``)
 - ``StreamEncoder(model, request)`` with ``feed(ir_event) -> [(event_name|None, payload)]``
   where payload is a dict, or a str sent verbatim (``[DONE]``)
-- ``render_error(status, message, error_type=None) -> body``;
+- ``render_error(status, message, error_type=None, code=None, param=None) -> body``
+  (``code`` / ``param``: OpenAI's machine-readable fields, where the shape has them);
   ``parse_error(body) -> (message, error_type)``;
   ``stream_error_event(message, error_type=None) -> (event_name|None, payload)``
 - ``parse_usage(obj) -> ir usage | None`` (from a response body or stream
   event of that dialect; None when it carries no usage)
 - ``render_count_tokens(n) -> body``
+
+Wire facts the gateway asks of a dialect instead of branching on its name
+(each package's ``wire.py``):
+
+- ``KEEPALIVE``: the bytes an idle stream is kept open with
+- ``is_error_event(name, data) -> bool``: one SSE event (name, data text)
+  is the stream's error signal
+- ``STREAM_END``: a bytes regex matching the raw last data event of a
+  complete stream (an error event counts as an ending)
+- ``TOOL_CALL_MARK``: bytes present in every raw stream event that carries
+  a tool call; ``stream_tool_calls(data) -> [(name, id)]`` reads them off
+  one parsed event
+- ``TOOL_CALL_SIGNATURES``: tool calls carry a signature the next request
+  must send back (Gemini), which clients of other dialects cannot keep
+- ``with_model(body, model) -> body``: a same-dialect body naming the
+  upstream model (the same object when nothing changes)
+- ``counted_request(body)``: the generate request a count request counts;
+  ``count_request(rendered_request, model) -> body`` for the count
+  endpoint; ``parse_count(answer) -> int`` (Chat Completions has no count
+  endpoint: both raise ``TranslationError``)
 
 A request the target cannot express raises ``translators.ir.TranslationError``.
 
@@ -38,9 +59,16 @@ _PACKAGES = {
 }
 
 
+_LOADED = {}
+
+
 def dialect(name):
-    """The module implementing dialect ``name``."""
-    return importlib.import_module(_PACKAGES[name])
+    """The module implementing dialect ``name`` (asked per request and per
+    stream event: a dict lookup once loaded)."""
+    module = _LOADED.get(name)
+    if module is None:
+        module = _LOADED[name] = importlib.import_module(_PACKAGES[name])
+    return module
 
 
 def translate_request(src, dst, body, *, model, stream, prepare=None):
@@ -108,9 +136,9 @@ def translate_error(src, dst, body):
     return dialect(dst).render_error(None, message, error_type)
 
 
-def render_error(name, status, message, error_type=None):
+def render_error(name, status, message, error_type=None, *, code=None, param=None):
     """A gateway-made error body in dialect ``name``."""
-    return dialect(name).render_error(status, message, error_type)
+    return dialect(name).render_error(status, message, error_type, code, param)
 
 
 def stream_error_event(name, message, error_type=None):

@@ -169,11 +169,8 @@ def _http_message(exc):
 
 
 def _error_response(status, message, error_type=None, code=None, headers=None, param=None):
-    body = translators.render_error(g.get("dialect", "openai"), status, message, error_type)
-    if code and "error" in body and isinstance(body["error"], dict) and "code" in body["error"]:
-        if g.get("dialect") in ("openai", "responses"):
-            body["error"]["code"] = code
-            body["error"]["param"] = param
+    body = translators.render_error(g.get("dialect", "openai"), status, message, error_type,
+                                    code=code, param=param)
     return Response(orjson.dumps(body), status, headers=dict(headers or {}),
                     content_type="application/json")
 
@@ -226,6 +223,7 @@ def gemini_post(target):
 
 
 def list_models():
+    # routing: /v1/models is shared, its caller's SDK picked the shape (identify)
     pool = runtime.current().pool
     if g.dialect == "gemini":
         return model_lists.gemini_list(pool)
@@ -305,6 +303,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
     else:
         with cancel_on_hangup(request.environ):
             reply = produce()
+    # routing: the Gemini front door also streams as one JSON array (no ?alt=sse)
     if reply.streamed and stream and dialect == "gemini" and json_array.wants_array(front.query):
         reply = json_array.array_reply(reply)
     # The usage record, metrics and access-log line are written once the

@@ -39,8 +39,8 @@ def auth_headers(cred, forwarded):
         headers.setdefault(name, value)
     if provider.betas:
         headers["anthropic-beta"] = merge_betas(headers.get("anthropic-beta", ""), provider.betas)
-    if cred.account.get("account_id") and cred.kind == "codex-oauth":
-        headers["chatgpt-account-id"] = cred.account["account_id"]
+    if provider.account_id_header and cred.account.get("account_id"):
+        headers[provider.account_id_header] = cred.account["account_id"]
     headers.update({k.lower(): str(v) for k, v in cred.headers.items()})
     headers["content-type"] = "application/json"
     # identity: streams are relayed as they come, never re-compressed

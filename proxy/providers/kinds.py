@@ -48,6 +48,7 @@ class ProviderKind:
     headers: dict = field(default_factory=dict)
     betas: tuple = ()              # anthropic-beta values merged with the client's
     account: bool = False          # an auth-dir account (OAuth or service-account token)
+    account_id_header: str | None = None   # carries the account's ``account_id`` on every call
 
     def path(self, action):
         return self.paths.get(action)
@@ -95,7 +96,7 @@ PROVIDERS = {p.kind: p for p in (
         model_patterns=("gpt-*", "o1*", "o3*", "o4*", "codex-*"),
         paths={"generate": "/backend-api/codex/responses",
                "stream": "/backend-api/codex/responses"},
-        auth=AUTH_BEARER, account=True),
+        auth=AUTH_BEARER, account=True, account_id_header="chatgpt-account-id"),
     # Gemini CLI's Code Assist API: the Gemini body inside an envelope
     # (proxy.accounts.code_assist).
     ProviderKind(

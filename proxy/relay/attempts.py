@@ -273,6 +273,7 @@ def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
 
 
 def _call(front, runtime, client, cred, upstream_model, observer):
+    # routing, not a wire fact: the built-in echo model answers here, no upstream
     if cred.kind == "echo":
         return _echo_reply(front, observer)
     if front.action == "count_tokens":
@@ -304,10 +305,8 @@ def _whole_body(resp):
 def _upstream_body(front, cred, upstream_model, same):
     """Request bytes for the upstream: the client's own bytes when possible."""
     if same:
-        body = front.body
-        changed = False
-        if cred.dialect != "gemini" and upstream_model != body.get("model"):
-            body, changed = dict(body, model=upstream_model), True
+        body = translators.dialect(cred.dialect).with_model(front.body, upstream_model)
+        changed = body is not front.body
         if front.stream and cred.dialect == "openai" and not streaming.client_wants_usage(body):
             # accounting needs the usage chunk; the relay hides it again
             body, changed = dict(body, stream_options=dict(
@@ -321,7 +320,7 @@ def _upstream_body(front, cred, upstream_model, same):
 
 def _preparer(cred):
     """What amends a translated request's IR for this upstream, if anything."""
-    if cred.dialect == "gemini":
+    if translators.dialect(cred.dialect).TOOL_CALL_SIGNATURES:
         return signatures.cache.fill_request
     if cred.replay_reasoning:
         return _replay_reasoning
@@ -354,7 +353,8 @@ def _whole_reply(front, cred, resp, observer, same, limit):
     usage = translators.dialect(cred.dialect).parse_usage(data)
     if usage:
         observer.usage(usage)
-    inspect = signatures.cache.note_response if cred.dialect == "gemini" else None
+    inspect = signatures.cache.note_response \
+        if translators.dialect(cred.dialect).TOOL_CALL_SIGNATURES else None
     translated = translators.translate_response(cred.dialect, front.dialect, data,
                                                 model=front.model, request=front.body,
                                                 inspect=inspect)

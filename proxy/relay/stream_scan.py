@@ -4,16 +4,11 @@ Same-dialect streams are relayed as raw bytes; only events that can hold
 usage or a tool call (a cheap substring test) are parsed, so the hot path
 stays free of JSON work for plain text deltas.
 """
-import re
-
 import translators
 from proxy.wire.sse import decode_data, parse
 
-# Substrings marking an event worth parsing, per dialect.
-_TOOL_MARKS = {
-    "openai": b'"tool_calls"', "claude": b'"tool_use"',
-    "responses": b'"function_call"', "gemini": b'"functionCall"',
-}
+# Substrings marking an event worth parsing for a tool call, per dialect.
+_TOOL_MARKS = {name: translators.dialect(name).TOOL_CALL_MARK for name in translators.DIALECTS}
 
 
 def scan_raw(dialect, raw, observer, tracker):
@@ -29,7 +24,7 @@ def scan_raw(dialect, raw, observer, tracker):
     if has_usage:
         tracker.feed(data)
     if has_tool:
-        for name, call_id in _tool_calls(dialect, data):
+        for name, call_id in translators.dialect(dialect).stream_tool_calls(data):
             observer.tool_call(name, call_id)
     return data
 
@@ -67,51 +62,9 @@ def scan_ir(event, observer):
         observer.tool_call(event["block"]["name"], event["block"]["id"])
 
 
-def is_error_event(dialect, name, data):
-    """Whether a raw event's data is the dialect's error signal."""
-    if name == "error" or (dialect == "responses" and name == "response.failed"):
-        return True
-    return dialect in ("openai", "gemini") and data.lstrip().startswith('{"error"')
-
-
 def _data_of(raw):
     _, data = parse(raw)
     return decode_data(data) if data is not None else None
-
-
-def _tool_calls(dialect, data):
-    if dialect == "claude":
-        block = data.get("content_block") or {}
-        if block.get("type") == "tool_use":
-            yield block.get("name"), block.get("id")
-    elif dialect == "openai":
-        for choice in data.get("choices") or []:
-            for call in (choice.get("delta") or {}).get("tool_calls") or []:
-                if call.get("id"):
-                    yield (call.get("function") or {}).get("name"), call["id"]
-    elif dialect == "responses":
-        item = data.get("item") or {}
-        if data.get("type") == "response.output_item.added" and item.get("type") == "function_call":
-            yield item.get("name"), item.get("call_id")
-    else:
-        for cand in data.get("candidates") or []:
-            for part in (cand.get("content") or {}).get("parts") or []:
-                call = part.get("functionCall")
-                if call:
-                    yield call.get("name"), call.get("id")
-
-
-# What the last data event of a complete stream holds, per dialect: Chat
-# Completions ends with `data: [DONE]` (servers that omit it still sent a
-# finish_reason or the usage chunk); Anthropic with message_stop; Responses
-# with response.completed / .incomplete / .failed; Gemini's last chunk has a
-# finishReason.  An error event is an ending too (already relayed).
-_COMPLETE = {
-    "openai": re.compile(rb'\[DONE\]|"finish_reason":\s*"|"usage":\s*\{|^data: ?\{"error"', re.M),
-    "claude": re.compile(rb"message_stop|^event: ?error", re.M),
-    "responses": re.compile(rb"response\.(completed|incomplete|failed)|^event: ?error", re.M),
-    "gemini": re.compile(rb'"finishReason"|^data: ?\[?\{"error"', re.M),
-}
 
 
 def ends_complete(dialect, batch):
@@ -120,5 +73,5 @@ def ends_complete(dialect, batch):
     end of the stream is looked at: no per-event work."""
     for raw in reversed(batch):
         if b"data:" in raw:
-            return _COMPLETE[dialect].search(raw) is not None
+            return translators.dialect(dialect).STREAM_END.search(raw) is not None
     return True     # only comments in the last read: nothing to judge by

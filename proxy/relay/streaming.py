@@ -67,7 +67,7 @@ def _first_batch(batches, cred):
                 name, data = sse.parse(raw)
                 if data is None:
                     continue             # comment / keep-alive
-                if stream_scan.is_error_event(cred.dialect, name, data):
+                if translators.dialect(cred.dialect).is_error_event(name, data):
                     raise failure(UpstreamStreamError, cred, "stream_error_event",
                                   "began its stream with an error: "
                                   + mask_key(data[:300], cred.api_key))
@@ -103,8 +103,7 @@ def from_events(front, client_events, observer):
 
 
 def keepalive_bytes(dialect):
-    # Anthropic's own streams keep alive with `event: ping` (Messages streaming docs)
-    return sse.CLAUDE_PING if dialect == "claude" else sse.KEEPALIVE
+    return translators.dialect(dialect).KEEPALIVE
 
 
 def _keepalive(front, config):
@@ -255,7 +254,8 @@ class _Translated:
 
     def __init__(self, front, cred, observer):
         self.usage = stream_scan.UsageTracker(cred.dialect, observer)
-        remember = signatures.cache.note_event if cred.dialect == "gemini" else None
+        remember = signatures.cache.note_event \
+            if translators.dialect(cred.dialect).TOOL_CALL_SIGNATURES else None
 
         def on_event(event):
             stream_scan.scan_ir(event, observer)

@@ -70,6 +70,3 @@ def encode(name, payload):
         return f"event: {name}\ndata: {body}\n\n".encode()
     return f"data: {body}\n\n".encode()
 
-
-KEEPALIVE = b": keep-alive\n\n"
-CLAUDE_PING = b'event: ping\ndata: {"type": "ping"}\n\n'

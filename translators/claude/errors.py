@@ -42,7 +42,7 @@ def error_type_for(status, foreign_type=None):
     return _TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
 
 
-def render_error(status, message, error_type=None, code=None):
+def render_error(status, message, error_type=None, code=None, param=None):
     return {"type": "error",
             "error": {"type": error_type_for(status, error_type), "message": message}}
 

@@ -41,7 +41,7 @@ def status_for(code, foreign_type=None):
     return _STATUSES.get(code, "INTERNAL" if code >= 500 else "INVALID_ARGUMENT")
 
 
-def render_error(status, message, error_type=None, code=None):
+def render_error(status, message, error_type=None, code=None, param=None):
     rpc_status = status_for(status, error_type)
     http_code = status if status is not None else _CODES.get(rpc_status, 500)
     return {"error": {"code": http_code, "message": message, "status": rpc_status}}

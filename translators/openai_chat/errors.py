@@ -47,12 +47,12 @@ _KINDS = {"invalid_request": "invalid_request_error", "authentication": "authent
           "timeout": "timeout", "server": "server_error"}
 
 
-def render_error(status, message, error_type=None, code=None):
+def render_error(status, message, error_type=None, code=None, param=None):
     error_type = _FROM_FOREIGN.get(error_type, error_type)
     if error_type and error_type not in _OWN:
         code, error_type = code or error_type, _KINDS[kind_of(error_type)]
     error_type = error_type or error_type_for(status)
-    return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
+    return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
 
 
 def parse_error(body):
