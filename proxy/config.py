@@ -10,6 +10,7 @@ code reads ``config["routing"]["strategy"]`` without guarding for absence.
 Keys outside the schema are reported by ``proxy.config_audit`` (unknown
 keys with the closest known one; CLIProxyAPI keys we do not support yet).
 """
+import copy
 import logging
 import os
 import re
@@ -239,6 +240,12 @@ def _put(tree, dotted, value):
     tree[leaf] = value
 
 
+def _fresh(default):
+    """A default as a built config may hold it: lists and mappings copied, so
+    no two built configs (nor a config and the schema) share one object."""
+    return copy.deepcopy(default) if isinstance(default, (list, dict)) else default
+
+
 def _coerce(setting, value):
     if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
@@ -249,7 +256,7 @@ def _coerce(setting, value):
                               f"\"90s\", \"30m\", \"1h\"; got {value!r}")
         value = seconds
     if value is None:
-        value = setting.default
+        value = _fresh(setting.default)
     if not isinstance(value, setting.type):
         raise ConfigError(f"{setting.name}: expected {setting.type.__name__}, "
                           f"got {type(value).__name__}")
@@ -268,9 +275,9 @@ def _entries(raw, key):
             raise ConfigError(f"{key}[{i}]: expected a mapping")
         filled = {}
         for name, default in ENTRY_FIELDS[key].items():
-            value = entry.get(name, default)
+            value = entry.get(name)
             if value is None:
-                value = default
+                value = _fresh(default)
             if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
                 raise ConfigError(f"{key}[{i}].{name}: expected {type(default).__name__}, "
                                   f"got {type(value).__name__}")
@@ -300,8 +307,8 @@ def build(raw):
         raise ConfigError("config: top level must be a mapping")
     config = {}
     for setting in SETTINGS:
-        value, present = _get(raw, setting.name)
-        _put(config, setting.name, _coerce(setting, value if present else setting.default))
+        value, _ = _get(raw, setting.name)          # absent: None, the default
+        _put(config, setting.name, _coerce(setting, value))
     for key in ENTRY_FIELDS:
         config[key] = _entries(raw, key)
     for entry in config["openai-compatibility"]:

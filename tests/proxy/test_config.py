@@ -80,3 +80,25 @@ def test_bad_yaml_is_a_config_error(tmp_path):
     path.write_text("api-keys: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         config_mod.load(str(path))
+
+
+def test_built_configs_share_no_list_or_mapping_with_each_other_or_the_schema():
+    first, second = config_mod.build({}), config_mod.build({})
+    assert first["api-keys"] is not second["api-keys"]
+    first["api-keys"].append("sk-added-at-runtime")
+    first["trusted-proxies"].append("10.0.0.1")
+    assert second["api-keys"] == [] and second["trusted-proxies"] == []
+    assert config_mod.build({})["api-keys"] == []
+    defaults = {s.name: s.default for s in config_mod.SETTINGS}
+    assert defaults["api-keys"] == [] and defaults["trusted-proxies"] == []
+
+
+def test_entries_get_their_own_default_lists_and_mappings():
+    raw = {"claude-api-key": [{"api-key": "sk-ant-one"}, {"api-key": "sk-ant-two"}]}
+    one, two = config_mod.build(raw)["claude-api-key"]
+    one["models"].append({"name": "claude-x"})
+    one["headers"]["X-Team"] = "a"
+    assert two["models"] == [] and two["headers"] == {}
+    assert config_mod.ENTRY_FIELDS["claude-api-key"]["models"] == []
+    assert config_mod.ENTRY_FIELDS["claude-api-key"]["headers"] == {}
+    assert config_mod.build(raw)["claude-api-key"][0]["models"] == []
