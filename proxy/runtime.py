@@ -11,6 +11,7 @@ from proxy.providers import credentials
 from proxy import state
 from proxy.accounts import authfile
 from proxy.routing.pool import CredentialPool
+from proxy.slot import Slot
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class Runtime:
                 config["first-byte-timeout-seconds"])
 
 
-_current = None
+_slot = Slot()                   # the worker's Runtime, once the server made one
+current, install = _slot.current, _slot.install
 
 
 def build(config, previous=None):
@@ -53,17 +55,8 @@ def build(config, previous=None):
                    client_keys=tuple(auth.load_keys(config["api-keys"])), accounts=entries)
 
 
-def install(runtime):
-    global _current
-    _current = runtime
-
-
-def current():
-    return _current
-
-
 def apply_config(config):
     """Swap in a new validated config atomically; returns the new runtime."""
-    runtime = build(config, previous=_current)
+    runtime = build(config, previous=current())
     install(runtime)
     return runtime

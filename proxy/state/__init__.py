@@ -15,20 +15,23 @@ backends with one interface:
 One store per worker process, made after the fork (``setup``); it outlives
 config reloads (changing ``state.*`` needs a restart).
 """
+from proxy.slot import Slot
 from proxy.state.memory import MemoryStore
 
-_current = None
-_settings = None                 # the ``state`` section _current was made from
+# The worker's store; a private memory store until one is installed.
+_slot = Slot(make=MemoryStore)
+current = _slot.current
+_made_from = None                # the ``state`` section the installed store was made from
 
 
 def setup(config):
     """Install the store ``state.*`` asks for (kept if already installed)."""
-    global _current, _settings
-    if _current is None or _settings != config["state"]:
-        if _current is not None:
-            _current.close()
-        _current, _settings = from_config(config), dict(config["state"])
-    return _current
+    global _made_from
+    if _slot.value is None or _made_from != config["state"]:
+        shutdown()
+        _slot.install(from_config(config))
+        _made_from = dict(config["state"])
+    return _slot.value
 
 
 def from_config(config):
@@ -43,18 +46,11 @@ def from_config(config):
 
 
 def install(store):
-    global _current, _settings
-    _current, _settings = store, None
-
-
-def current():
-    """The worker's store; a private memory store until one is installed."""
-    global _current
-    if _current is None:
-        _current = MemoryStore()
-    return _current
+    global _made_from
+    _slot.install(store)
+    _made_from = None
 
 
 def shutdown():
-    if _current is not None:
-        _current.close()
+    if _slot.value is not None:
+        _slot.value.close()

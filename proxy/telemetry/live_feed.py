@@ -15,6 +15,8 @@ from collections import deque
 
 from gevent.event import Event
 
+from proxy.slot import Slot
+
 SIZE = 500
 
 
@@ -58,16 +60,13 @@ class LiveFeed:
         self._event.set()
 
 
-_current = LiveFeed()
-
-
-def current():
-    return _current
+_slot = Slot(make=LiveFeed)
+current, install = _slot.current, _slot.install
 
 
 def publish(record):
-    _current.publish(record)
+    current().publish(record)
 
 
 def close():
-    _current.close()
+    current().close()

@@ -27,6 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from proxy.access import auth, peers
 from proxy import runtime
+from proxy.slot import Slot
 from proxy.telemetry import usage_store
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
@@ -167,20 +168,8 @@ class Metrics:
         return generate_latest(self.scraped)
 
 
-_current = None
-
-
-def current():
-    """The worker's Metrics, made on first use."""
-    global _current
-    if _current is None:
-        _current = Metrics()
-    return _current
-
-
-def install(metrics):
-    global _current
-    _current = metrics
+_slot = Slot(make=Metrics)       # the worker's Metrics, made on first use
+current, install = _slot.current, _slot.install
 
 
 def _digest(value):

@@ -18,6 +18,8 @@ import gevent
 from gevent.lock import Semaphore
 from gevent.queue import Empty, Full, Queue
 
+from proxy.slot import Slot
+
 log = logging.getLogger("switchyard.usage")
 
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_tokens",
@@ -270,17 +272,8 @@ def totals(rows):
     return {name: sum(row[name] for row in rows) for name in names}
 
 
-_current = None
-
-
-def install(store):
-    """Make ``store`` the worker's usage store (None: usage disabled)."""
-    global _current
-    _current = store
-
-
-def current():
-    return _current
+_slot = Slot()                   # the worker's usage store; None: usage disabled
+current, install = _slot.current, _slot.install
 
 
 def from_config(config):

@@ -318,10 +318,11 @@ def finished(request_id, **over):
 
 
 @pytest.fixture
-def feed(monkeypatch):
-    fresh = live_feed.LiveFeed(size=10)
-    monkeypatch.setattr(live_feed, "_current", fresh)
-    return fresh
+def feed():
+    saved, fresh = live_feed.current(), live_feed.LiveFeed(size=10)
+    live_feed.install(fresh)
+    yield fresh
+    live_feed.install(saved)
 
 
 def test_recent_requests_with_labels(dash, feed):
