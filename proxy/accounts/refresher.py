@@ -31,7 +31,8 @@ from proxy.accounts import authfile, health, token_client
 
 log = logging.getLogger("switchyard.accounts")
 
-LEADS = {"claude": 4 * 3600.0, "codex": 5 * 86400.0, "gemini": 30.0, "vertex": 300.0}
+LEADS = {"claude": 4 * 3600.0, "codex": 5 * 86400.0, "vertex": 300.0}
+LAZY_ONLY = ("gemini",)          # no background refresh: only before a call, or after a 401
 LAZY_SECONDS = 30.0              # refresh before a call when less than this remains
 LOCK_WAIT = 60.0
 
@@ -40,6 +41,8 @@ def due(cred, now=None):
     """Whether ``cred``'s token should be refreshed ahead of its expiry."""
     if not cred.api_key:
         return True              # a service account not yet exchanged
+    if cred.account.get("type") in LAZY_ONLY:
+        return False
     expires = cred.account.get("expires")
     lead = LEADS.get(cred.account.get("type"), 300.0)
     return expires is not None and (now or time.time()) >= expires - lead

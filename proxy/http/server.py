@@ -25,6 +25,7 @@ from proxy.relay import attempts, signatures, streaming
 from proxy.dashboard import routes as dashboard
 from proxy.relay.accept import accept
 from proxy.accounts import view as accounts_view
+from proxy.routing import quota_windows
 from proxy.admin import accounts_watcher
 from proxy.http.disconnect import cancel_on_hangup
 from proxy.errors import (BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
@@ -262,7 +263,10 @@ def pool_state():
     if not peers.is_local(request.environ, runtime.current().config):
         raise Forbidden("/v0/pool is served to loopback clients only.")
     current = runtime.current()
-    return {"credentials": accounts_view.pool(current), "accounts": accounts_view.files(current)}
+    credentials = accounts_view.pool(current)
+    for cred in credentials:        # what the provider last said of its limits (this worker)
+        cred["quota"] = quota_windows.report(cred["id"])
+    return {"credentials": credentials, "accounts": accounts_view.files(current)}
 
 
 # --- the generate path ---------------------------------------------------

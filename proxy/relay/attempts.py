@@ -197,6 +197,7 @@ def _try(front, runtime, client, observer, cred, budget):
         reply = _call_refreshing(front, runtime, client, cred, upstream_model, observer)
     except UpstreamStatusError as exc:
         failure = exc
+        quota_windows.note(cred.id, exc.headers, refusal=exc.body if exc.status == 429 else None)
         decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
         if cred.account:
             decision = quota.account_decision(decision, exc)

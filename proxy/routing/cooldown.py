@@ -281,6 +281,11 @@ class _ErrorBody:
         return None
 
 
+def google_retry_delay(body):
+    """Seconds a Google error body's RetryInfo asks to wait, or None."""
+    return _ErrorBody.parse(body).retry_delay()
+
+
 def _proto_duration(delay):
     if isinstance(delay, str):
         return parse_duration(delay)

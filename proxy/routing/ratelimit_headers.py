@@ -20,6 +20,14 @@ _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3,
 _ANTHROPIC_LIMITS = ("requests", "tokens", "input-tokens", "output-tokens")
 # OpenAI: docs "Rate limits", section "Rate limits in headers".
 _OPENAI_LIMITS = ("requests", "tokens")
+# Subscription (Claude Pro/Max OAuth) answers carry Anthropic's "unified"
+# limits instead, absent from its API reference; the names as real answers
+# send them: ``anthropic-ratelimit-unified-{status,reset,representative-claim}``
+# for the plan, and ``-<window>-{utilization,reset,status}`` per window
+# (``5h``, ``7d``, ``7d_oi``, ``overage``...): utilization a fraction 0..1,
+# reset unix seconds, status ``allowed`` / ``allowed_warning`` / ``rejected``.
+_UNIFIED = "anthropic-ratelimit-unified-"
+_UNIFIED_FIELDS = ("utilization", "reset", "status")
 
 
 def parse_duration(text):
@@ -129,7 +137,30 @@ def windows(headers, seen_at):
         _add_window(found, limit, headers.get(f"x-ratelimit-limit-{limit}"),
                     headers.get(f"x-ratelimit-remaining-{limit}"),
                     None if delay is None else seen_at + delay)
+    _add_unified(found, headers)
     return found
+
+
+def _add_unified(found, headers):
+    """Anthropic's unified windows: ``unified`` (the plan as a whole, with
+    its ``representative_claim``) and ``unified-<window>``."""
+    fields = {}
+    for name, value in headers.items():
+        if not name.startswith(_UNIFIED):
+            continue
+        rest = name[len(_UNIFIED):]
+        if rest in _UNIFIED_FIELDS or rest == "representative-claim":
+            fields.setdefault("", {})[rest] = value
+            continue
+        window, _, field = rest.rpartition("-")
+        if window and field in _UNIFIED_FIELDS:
+            fields.setdefault(window, {})[field] = value
+    for window, values in sorted(fields.items()):
+        entry = {"utilization": _number(values.get("utilization")),
+                 "status": values.get("status"), "resets_at": _number(values.get("reset"))}
+        if "representative-claim" in values:
+            entry["representative_claim"] = values["representative-claim"]
+        found[f"unified-{window}" if window else "unified"] = entry
 
 
 def _add_window(found, name, limit, remaining, resets_at):

@@ -207,7 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._stream(events, fault)
         if fault.gate is not None and not self._wait_gate(fault):
             return
-        return self._json(200, fake_answers.whole(dialect, body, model, tool_calls))
+        # a scripted Fault without a failure may still add headers (quota windows)
+        return self._json(200, fake_answers.whole(dialect, body, model, tool_calls),
+                          fault.headers)
 
     def _route(self, body):
         """``(dialect, model, stream, count)`` from the path."""

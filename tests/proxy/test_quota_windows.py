@@ -47,3 +47,38 @@ def test_report_parses_the_latest_headers_of_each_credential(monkeypatch):
         "seen_at": SEEN, "seen_at_iso": "2025-01-01T00:00:00+00:00",
         "windows": {"tokens": {"limit": 1000, "remaining": 10, "resets_at": SEEN + 5,
                                "resets_at_iso": "2025-01-01T00:00:05+00:00"}}}
+
+
+def test_anthropic_unified_windows_of_subscription_accounts():
+    # the unified limits Claude Pro/Max answers carry (not in the API reference)
+    headers = {"anthropic-ratelimit-unified-status": "allowed",
+               "anthropic-ratelimit-unified-reset": "1735707600",
+               "anthropic-ratelimit-unified-representative-claim": "five_hour",
+               "anthropic-ratelimit-unified-5h-utilization": "0.42",
+               "anthropic-ratelimit-unified-5h-reset": "1735707600",
+               "anthropic-ratelimit-unified-5h-status": "allowed",
+               "Anthropic-Ratelimit-Unified-7d_oi-Utilization": "1.0",
+               "anthropic-ratelimit-unified-7d_oi-status": "rejected",
+               "anthropic-ratelimit-unified-overage-in-use": "false",
+               "anthropic-ratelimit-unified-fallback-percentage": "0.5"}
+    assert ratelimit_headers.windows(headers, SEEN) == {
+        "unified": {"utilization": None, "status": "allowed", "resets_at": 1735707600,
+                    "representative_claim": "five_hour"},
+        "unified-5h": {"utilization": 0.42, "status": "allowed", "resets_at": 1735707600},
+        "unified-7d_oi": {"utilization": 1.0, "status": "rejected", "resets_at": None}}
+
+
+def test_refusals_name_codex_and_google_quota_windows(monkeypatch):
+    monkeypatch.setattr(quota_windows, "_latest", {})
+    codex = (b'{"error":{"type":"usage_limit_reached","message":"limit","plan_type":"pro",'
+             b'"resets_in_seconds":120}}')
+    quota_windows.note("auth:codex.json", {}, wall=lambda: SEEN, refusal=codex)
+    assert quota_windows.report("auth:codex.json")["windows"] == {"usage_limit": {
+        "status": "rejected", "plan_type": "pro", "resets_at": SEEN + 120,
+        "resets_at_iso": "2025-01-01T00:02:00+00:00"}}
+    google = (b'{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"@type":'
+              b'"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}')
+    assert quota_windows.refusal_windows(google, SEEN) == {
+        "retry": {"status": "rejected", "resets_at": SEEN + 37}}
+    assert quota_windows.refusal_windows(b"not json", SEEN) == {}
+    assert quota_windows.refusal_windows(b'{"error": "plain"}', SEEN) == {}
