@@ -117,8 +117,14 @@ SETTINGS = [
                             ("gemini", "https://oauth2.googleapis.com/token"),
                             ("vertex", "https://oauth2.googleapis.com/token"))
     for what, default, doc in (
-        ("token-url", token_url, f"Token endpoint refreshing {kind} accounts."),
-        ("base-url", "", f"Upstream base URL of {kind} accounts (empty: the provider's)."))
+        ("token-url", token_url, f"Token endpoint of {kind} logins and refreshes."),
+        ("base-url", "", f"Upstream base URL of {kind} accounts (empty: the provider's); "
+                         "logins call it too (Claude's profile, Code Assist project setup)."))
+] + [
+    Setting(f"oauth.{kind}-auth-url", str, "",
+            f"Origin of {kind}'s sign-in server for logins (authorize page, device codes, "
+            "user info; empty: the provider's).")
+    for kind in ("claude", "codex", "gemini")
 ] + [
     # --- shared state: many workers and instances as one gateway ---
     Setting("state.redis-url", str, "",

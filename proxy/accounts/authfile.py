@@ -11,6 +11,8 @@ token keeps its cooldowns and usage history.
 """
 import json
 import os
+import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,6 +35,9 @@ UNSUPPORTED = {
 EXPIRY_KEYS = ("expired", "expire", "expires_at", "expiresAt", "expiry", "expires")
 DEFAULT_DIR = "~/.switchyard/auth"
 CLIPROXYAPI_DIR = "~/.cli-proxy-api"
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
 class AuthFileError(ValueError):
@@ -92,6 +97,53 @@ def read(path):
     if not isinstance(data, dict):
         raise AuthFileError("not a JSON object")
     return data
+
+
+def safe_name(name):
+    """A file name inside auth-dir: no separators, no dot-files, ``.json``."""
+    base = _UNSAFE_NAME.sub("-", os.path.basename(str(name))).lstrip(".")
+    if not base:
+        raise ValueError("empty auth file name")
+    return base if base.endswith(".json") else base + ".json"
+
+
+def path_in(auth_dir, name):
+    return os.path.join(auth_dir, safe_name(name))
+
+
+def write(path, data):
+    """Replace ``path`` with ``data`` the way CLIProxyAPI writes auth files:
+    atomically (a temp file renamed over it, so the folder watcher or a
+    refreshing worker never reads half a file), 0600, in a 0700 folder."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            os.fchmod(f.fileno(), 0o600)
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save(auth_dir, name, record, *, merge=True):
+    """Write ``record`` as ``auth_dir/name``, merged over the existing file's
+    keys (fields a user added, such as ``disabled`` or ``priority``, survive)
+    unless ``merge`` is false; returns the path."""
+    path = path_in(auth_dir, name)
+    data = {}
+    if merge and os.path.exists(path):
+        try:
+            data = read(path)
+        except AuthFileError:
+            data = {}
+    data.update(record)
+    write(path, data)
+    return path
 
 
 def _where(exc):

@@ -18,10 +18,8 @@ under 30 s remain; Vertex service-account tokens 5 min.
 import contextlib
 import errno
 import fcntl
-import json
 import logging
 import os
-import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -101,7 +99,7 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
                 else:
                     log.info("account %s: token already rotated by another instance (pid %d)",
                              cred.id, os.getpid())
-                _write(path, merged)
+                authfile.write(path, merged)
     except token_client.RefreshRejected as exc:
         health.rejected(cred.id, rt or cred.id, f"needs re-login: {exc}")
         log.warning("account %s %s (refresh after %s rejected)", cred.id,
@@ -177,21 +175,6 @@ def _merge(kind, data, answer):
         merged["expired"] = expires
     merged["last_refresh"] = _rfc3339(now)
     return merged
-
-
-def _write(path, data):
-    """Replace ``path`` atomically, mode 0600."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".refresh-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class _file_lock:

@@ -1,5 +1,6 @@
-"""Calls to the OAuth token endpoints: refresh grants per account type and
-Google's service-account JWT grant.  The one boundary where ``requests``
+"""Calls to the OAuth token endpoints: ``post`` (shared with the login
+flows), refresh grants per account type and Google's service-account JWT
+grant.  The one boundary where ``requests``
 errors become ``RefreshRejected`` (the account must log in again) or
 ``RefreshFailed`` (transient: back off and try later).
 
@@ -11,6 +12,7 @@ user agent of another app is sent.
 import base64
 import json
 import time
+from urllib.parse import urlsplit
 
 import requests
 
@@ -29,47 +31,74 @@ class RefreshRejected(RefreshFailed):
     """The endpoint refused the grant (invalid_grant, 401): log in again."""
 
 
+class EndpointUnreachable(RefreshFailed):
+    """No answer from the endpoint (network, timeout)."""
+
+
 def refresh(kind, data, refresh_token, token_url, proxies=None):
     """The token response (dict) for ``refresh_token`` of an account of
     ``kind`` (its file's ``data`` supplies client ids where the file has them)."""
     if kind == "claude":
-        return _post(token_url, proxies, json={
+        return _refresh_grant(token_url, proxies, {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
-            "client_id": CLAUDE_CLIENT_ID})
+            "client_id": CLAUDE_CLIENT_ID}, as_json=True)
     if kind == "codex":
-        return _post(token_url, proxies, data={
+        return _refresh_grant(token_url, proxies, {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
             "client_id": CODEX_CLIENT_ID, "scope": "openid profile email"})
     if kind == "gemini":
         token = data.get("token") if isinstance(data.get("token"), dict) else data
-        return _post(token_url, proxies, data={
+        return _refresh_grant(token_url, proxies, {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
             "client_id": token.get("client_id", ""),
             "client_secret": token.get("client_secret", "")})
     if kind == "vertex":
-        return _post(token_url, proxies, data={
+        return _refresh_grant(token_url, proxies, {
             "grant_type": JWT_GRANT, "assertion": service_account_jwt(
                 data.get("service_account") or {}, token_url)})
     raise RefreshRejected(f"{kind} accounts cannot be refreshed")
 
 
-def _post(url, proxies, **body):
+def post(url, body, *, as_json=False, proxies=None, bearer=None):
+    """POST ``body`` to an OAuth endpoint (JSON or a form), or with
+    ``bearer`` to an account's own API during a login: ``(status, the
+    answer's JSON object or {})``.  The one place logins and refreshes make
+    these calls; ``EndpointUnreachable`` when no answer came."""
+    return _call("POST", url, proxies, bearer, {"json": body} if as_json else {"data": body})
+
+
+def get(url, *, bearer=None, proxies=None):
+    """GET a JSON object (a profile, a long-running operation): as ``post``."""
+    return _call("GET", url, proxies, bearer, {})
+
+
+def _call(method, url, proxies, bearer, body):
+    headers = {"Accept": "application/json"}
+    if bearer:
+        headers["Authorization"] = f"Bearer {bearer}"
     try:
-        resp = requests.post(url, timeout=TIMEOUT, proxies=proxies,
-                             headers={"Accept": "application/json"}, **body)
+        resp = requests.request(method, url, timeout=TIMEOUT, proxies=proxies,
+                                headers=headers, **body)
     except requests.RequestException as exc:
-        raise RefreshFailed(f"token endpoint unreachable: {type(exc).__name__}") from None
+        raise EndpointUnreachable(
+            f"{urlsplit(url).netloc or 'token endpoint'} unreachable: "
+            f"{type(exc).__name__}") from None
     try:
         answer = resp.json()
     except ValueError:
         answer = {}
-    if resp.status_code == 200 and isinstance(answer, dict) and answer.get("access_token"):
+    return resp.status_code, answer if isinstance(answer, dict) else {}
+
+
+def _refresh_grant(url, proxies, body, as_json=False):
+    status, answer = post(url, body, as_json=as_json, proxies=proxies)
+    if status == 200 and answer.get("access_token"):
         return answer
-    error = answer.get("error") if isinstance(answer, dict) else None
+    error = answer.get("error")
     if isinstance(error, dict):
         error = error.get("type") or error.get("code")
-    reason = f"token endpoint answered {resp.status_code} {error or ''}".strip()
-    if resp.status_code in (400, 401, 403) and (resp.status_code != 400 or error in (
+    reason = f"token endpoint answered {status} {error or ''}".strip()
+    if status in (400, 401, 403) and (status != 400 or error in (
             "invalid_grant", "invalid_client", "unauthorized_client", "refresh_token_reused")):
         raise RefreshRejected(reason)
     raise RefreshFailed(reason)

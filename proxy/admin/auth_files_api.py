@@ -17,8 +17,9 @@ import time
 from flask import request
 
 from proxy import runtime
+from proxy.accounts import authfile
 from proxy.accounts.authfile import resolve_dir
-from proxy.login import authfile, flow, providers, records
+from proxy.login import flow, providers, records
 
 LOGIN_TTL_S = 600
 _logins = {}                 # state -> {"session", "status", "error", "file"}
@@ -72,7 +73,7 @@ def register(bp, api_error):
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             raise api_error(400, "body must be an auth file: a JSON object with a type",
                             "invalid_request_error")
-        authfile.write(_auth_dir(), name, body, merge=False)
+        authfile.save(_auth_dir(), name, body, merge=False)
         return {"name": name, **records.summary(body)}, 201
 
     @bp.delete("/auth-files")
@@ -89,7 +90,7 @@ def register(bp, api_error):
             raise api_error(400, "disabled (true or false) is required", "invalid_request_error")
         _existing(name)
         record = authfile.read(authfile.path_in(_auth_dir(), name))
-        authfile.write(_auth_dir(), name, {"disabled": body["disabled"]})
+        authfile.save(_auth_dir(), name, {"disabled": body["disabled"]})
         return {"name": name, **records.summary({**record, "disabled": body["disabled"]})}
 
     @bp.post("/logins/<kind>")
@@ -97,7 +98,7 @@ def register(bp, api_error):
         if kind not in providers.TYPES:
             raise api_error(404, f"No login for {kind!r} (one of {', '.join(providers.TYPES)}).",
                             "not_found_error")
-        provider = providers.get(kind)
+        provider = providers.get(kind, runtime.current().config["oauth"])
         session = flow.Session(provider, provider.redirect_uri())
         with _lock:
             _prune(time.time())
@@ -122,7 +123,7 @@ def register(bp, api_error):
             tokens = flow.exchange(entry["session"], code, state)
             record = flow.to_record(entry["session"].provider, tokens)
             name = records.file_name(record)
-            authfile.write(_auth_dir(), name, record)
+            authfile.save(_auth_dir(), name, record)
         except flow.LoginError as exc:
             entry.update(status="failed", error=str(exc))
             raise api_error(400, str(exc), "invalid_request_error") from None

@@ -13,9 +13,10 @@ import webbrowser
 
 from proxy import config as config_mod
 from proxy.cli import options
+from proxy.accounts import authfile
 from proxy.accounts.authfile import resolve_dir
 from proxy.errors import ConfigError
-from proxy.login import authfile, callback, flow, imports, providers, records
+from proxy.login import callback, flow, imports, providers, records
 
 CALLBACK_TIMEOUT_S = 300
 
@@ -52,14 +53,18 @@ def _common(parser):
     options.add_config(parser)
 
 
+def _settings(args):
+    """The config file's settings ({} without a readable one)."""
+    try:
+        return config_mod.load(options.config_file(args), warn=False)
+    except (ConfigError, OSError):
+        return {}
+
+
 def auth_dir(args):
     if args.auth_dir:
         return os.path.abspath(os.path.expanduser(args.auth_dir))
-    try:
-        settings = config_mod.load(options.config_file(args), warn=False)
-    except (ConfigError, OSError):
-        settings = {}
-    return os.path.abspath(resolve_dir(settings))
+    return os.path.abspath(resolve_dir(_settings(args)))
 
 
 def _say(text):
@@ -67,7 +72,7 @@ def _say(text):
 
 
 def _save(args, record):
-    path = authfile.write(auth_dir(args), records.file_name(record), record)
+    path = authfile.save(auth_dir(args), records.file_name(record), record)
     view = records.summary(record)
     plan = f", plan {view['plan']}" if view["plan"] else ""
     project = f", project {view['project_id']}" if view["project_id"] else ""
@@ -100,7 +105,7 @@ def _code_login(args, provider):
 
 
 def run_login(args):
-    provider = providers.get(args.provider)
+    provider = providers.get(args.provider, _settings(args).get("oauth"))
     try:
         if args.device:
             start = flow.device_start(provider)

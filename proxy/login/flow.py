@@ -11,11 +11,9 @@ import secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import requests
+from proxy.accounts import token_client
+from proxy.login import code_assist_setup, records
 
-from proxy.login import records
-
-TIMEOUT = 30
 _sleep = time.sleep      # the device poll's pause (tests approve the code in it)
 
 
@@ -71,19 +69,9 @@ def parse_redirect(text):
 
 def _post(url, body, as_json):
     try:
-        if as_json:
-            resp = requests.post(url, json=body, timeout=TIMEOUT,
-                                 headers={"Accept": "application/json"})
-        else:
-            resp = requests.post(url, data=body, timeout=TIMEOUT,
-                                 headers={"Accept": "application/json"})
-    except requests.RequestException as exc:
-        raise LoginError(f"{urlsplit(url).netloc}: {type(exc).__name__}") from None
-    try:
-        data = resp.json()
-    except ValueError:
-        data = {}
-    return resp.status_code, data if isinstance(data, dict) else {}
+        return token_client.post(url, body, as_json=as_json)
+    except token_client.EndpointUnreachable as exc:
+        raise LoginError(str(exc)) from None
 
 
 def _token_error(provider, status, data):
@@ -112,32 +100,13 @@ def exchange(session, code, state=None, *, redirect_uri=None, verifier=None):
     return data
 
 
-def _get_json(url, access_token):
+def _profile(url, access_token):
+    """The account's profile (Claude) or user info (Google); {} if unavailable."""
     try:
-        resp = requests.get(url, timeout=TIMEOUT,
-                            headers={"Authorization": f"Bearer {access_token}"})
-        return resp.json() if resp.status_code == 200 else {}
-    except (requests.RequestException, ValueError):
+        status, answer = token_client.get(url, bearer=access_token)
+    except token_client.EndpointUnreachable:
         return {}
-
-
-def _gemini_project(provider, access_token):
-    """The Code Assist project the account is set up with ('' if none yet)."""
-    if not provider.project_url:
-        return ""
-    try:
-        resp = requests.post(provider.project_url, timeout=TIMEOUT,
-                             headers={"Authorization": f"Bearer {access_token}"},
-                             json={"metadata": {"ideType": "IDE_UNSPECIFIED",
-                                                "platform": "PLATFORM_UNSPECIFIED",
-                                                "pluginType": "GEMINI"}})
-        data = resp.json() if resp.status_code == 200 else {}
-    except (requests.RequestException, ValueError):
-        return ""
-    project = data.get("cloudaicompanionProject") if isinstance(data, dict) else ""
-    if isinstance(project, dict):
-        project = project.get("id", "")
-    return project or ""
+    return answer if status == 200 else {}
 
 
 def to_record(provider, tokens, *, project_id="", now=None):
@@ -148,14 +117,18 @@ def to_record(provider, tokens, *, project_id="", now=None):
     if provider.type == "codex":
         email, account_id, plan = records.codex_identity(tokens.get("id_token", ""))
     elif provider.profile_url:
-        profile = _get_json(provider.profile_url, tokens["access_token"])
+        profile = _profile(provider.profile_url, tokens["access_token"])
         account = profile.get("account") if isinstance(profile.get("account"), dict) else {}
         email = profile.get("email") or account.get("email_address") or account.get("email") or ""
         account_id = account.get("uuid") or ""
         org = profile.get("organization") if isinstance(profile.get("organization"), dict) else {}
         plan = org.get("organization_type") or ""
-    if provider.type == "gemini" and not project_id:
-        project_id = _gemini_project(provider, tokens["access_token"])
+    if provider.type == "gemini" and provider.code_assist_url:
+        try:
+            project_id = code_assist_setup.project_for(provider.code_assist_url,
+                                                       tokens["access_token"], project_id)
+        except code_assist_setup.SetupError as exc:
+            raise LoginError(str(exc)) from None
     record = records.from_tokens(provider.type, tokens, now, email=email, plan=plan,
                                  account_id=account_id, provider=provider,
                                  project_id=project_id)

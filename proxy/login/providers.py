@@ -1,13 +1,17 @@
 """Per-provider login facts as data: endpoints, public client ids of the
 vendors' own CLIs, scopes, loopback callback ports.
 
-Every URL can be overridden (tests, proxies, mirrors) by an environment
-variable ``SWITCHYARD_OAUTH_<TYPE>_<FIELD>``, e.g.
-``SWITCHYARD_OAUTH_CODEX_TOKEN_URL``; ``overrides`` (a mapping, as from a
-config's ``oauth.<type>`` section) wins over the built-ins too.
+The endpoints follow the config's ``oauth`` section (``get``), one way for
+logins and refreshes alike (tests, proxies, mirrors):
+
+- ``oauth.<type>-token-url``: the token endpoint;
+- ``oauth.<type>-base-url``: the accounts' upstream API host, which a login
+  also calls (Claude's profile, Gemini's Code Assist project setup);
+- ``oauth.<type>-auth-url``: the sign-in server's origin (authorize page,
+  Codex's device codes, Google's user info), each keeping its path.
 """
 import dataclasses
-import os
+from urllib.parse import urlsplit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,15 +32,16 @@ class LoginProvider:
     device_token_url: str = ""
     device_verify_url: str = ""
     device_redirect_uri: str = ""
-    project_url: str = ""
+    code_assist_url: str = ""          # Google: Code Assist API, where the project is set up
+    api_fields: tuple = ()             # URL fields on the upstream API host (base-url)
 
     def redirect_uri(self, port=None):
         return f"http://localhost:{port or self.callback_port}{self.callback_path}"
 
 
-_URL_FIELDS = ("authorize_url", "token_url", "profile_url", "device_code_url",
-               "device_token_url", "device_verify_url", "project_url", "client_id",
-               "client_secret")
+# URL fields that follow ``oauth.<type>-auth-url`` unless in ``api_fields``
+_AUTH_FIELDS = ("authorize_url", "profile_url", "device_code_url", "device_token_url",
+                "device_verify_url")
 
 # Anthropic: Claude Code's public client; the token endpoint takes JSON.
 _CLAUDE = LoginProvider(
@@ -48,7 +53,7 @@ _CLAUDE = LoginProvider(
     scope="user:profile user:inference user:sessions:claude_code user:mcp_servers "
           "user:file_upload",
     callback_port=54545, callback_path="/callback", token_body="json",
-    extra_params=(("code", "true"),))
+    extra_params=(("code", "true"),), api_fields=("profile_url",))
 
 # OpenAI: Codex CLI's public client; form token endpoint, device code too.
 _CODEX = LoginProvider(
@@ -80,20 +85,28 @@ _GEMINI = LoginProvider(
           "https://www.googleapis.com/auth/userinfo.profile",
     callback_port=8085, callback_path="/oauth2callback", pkce=False,
     extra_params=(("access_type", "offline"), ("prompt", "consent")),
-    project_url="https://cloudcode-pa.googleapis.com/v1internal:loadCodeAssist")
+    code_assist_url="https://cloudcode-pa.googleapis.com", api_fields=("code_assist_url",))
 
 BUILTIN = {p.type: p for p in (_CLAUDE, _CODEX, _GEMINI)}
 TYPES = tuple(BUILTIN)
 
 
-def get(kind, overrides=None, environ=None):
-    """The login facts of ``kind`` with env/config overrides applied."""
+def get(kind, oauth=None):
+    """The login facts of ``kind`` with the config's ``oauth`` section applied."""
     base = BUILTIN[kind]
-    environ = os.environ if environ is None else environ
+    oauth = oauth or {}
     changes = {}
-    for field in _URL_FIELDS:
-        value = environ.get(f"SWITCHYARD_OAUTH_{kind.upper()}_{field.upper()}")
-        value = (overrides or {}).get(field.replace("_", "-"), value)
-        if value:
-            changes[field] = value
+    if oauth.get(f"{kind}-token-url"):
+        changes["token_url"] = oauth[f"{kind}-token-url"]
+    for field in _AUTH_FIELDS + base.api_fields:
+        origin = oauth.get(f"{kind}-base-url" if field in base.api_fields else f"{kind}-auth-url")
+        if origin and getattr(base, field):
+            changes[field] = _rebased(getattr(base, field), origin)
     return dataclasses.replace(base, **changes)
+
+
+def _rebased(url, origin):
+    """``url`` with its scheme and host (and any path prefix) taken from ``origin``."""
+    parts = urlsplit(url)
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    return origin.rstrip("/") + rest

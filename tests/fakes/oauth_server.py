@@ -18,8 +18,15 @@ It speaks the token-endpoint shapes the subscription providers use:
   ``urn:ietf:params:oauth:grant-type:device_code`` grant; Google's
   service-account JWT grant (any three-part assertion; no refresh token).
 - ``GET /userinfo`` and ``GET /api/oauth/profile``: the account behind a
-  bearer access token; ``POST /v1internal:loadCodeAssist``: its Code Assist
-  project (``project_id``).
+  bearer access token.
+- Code Assist project setup as Google answers Gemini CLI:
+  ``POST /v1internal:loadCodeAssist`` gives a set-up account's
+  ``currentTier`` and project (``project_id``); with ``needs_onboarding``
+  it offers ``allowedTiers`` (free tier by default) instead, and
+  ``POST /v1internal:onboardUser`` starts a long-running operation that
+  ``GET /v1internal/operations/<id>`` reports done after ``onboard_polls``
+  polls, with the managed project ``onboarded_project``.  Requests are in
+  ``code_assist_calls``.
 
 Tokens: ``access_token``s are ``at-<n>`` and valid for ``expires_in``
 seconds (``server.expires_in``); ``server.valid(token)`` says whether an
@@ -58,6 +65,10 @@ class FakeOAuthServer:
                  plan="plus", project_id="fake-project"):
         self.expires_in = expires_in
         self.project_id = project_id   # what Code Assist's loadCodeAssist answers
+        self.needs_onboarding = False  # loadCodeAssist: no tier yet, onboardUser needed
+        self.onboard_polls = 2         # operation polls before it is done
+        self.onboarded_project = "managed-proj-1"
+        self.code_assist_calls = []    # (method, path, body) of each Code Assist call
         self.email, self.account_id, self.plan = email, account_id, plan
         self.token_calls = []          # every token request: dict of its fields
         self._lock = threading.Lock()
@@ -210,6 +221,33 @@ class FakeOAuthServer:
         return 200, {"authorization_code": code, "code_verifier": verifier,
                      "code_challenge": challenge}
 
+    def code_assist(self, method, path, body, access_token):
+        """Answer one Code Assist setup call: (status, body)."""
+        with self._lock:
+            self.code_assist_calls.append((method, path, body))
+        if self.account_of(access_token) is None:
+            return 401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}}
+        if path == "/v1internal:loadCodeAssist":
+            if self.needs_onboarding:
+                return 200, {"allowedTiers": [
+                    {"id": "free-tier", "name": "Gemini Code Assist for individuals",
+                     "isDefault": True},
+                    {"id": "standard-tier", "name": "Gemini Code Assist",
+                     "userDefinedCloudaicompanionProject": True}]}
+            return 200, {"currentTier": {"id": "free-tier"},
+                         "cloudaicompanionProject": self.project_id}
+        if path == "/v1internal:onboardUser":
+            return 200, {"name": "operations/onboard-1", "done": False}
+        if path == "/v1internal/operations/onboard-1":
+            polls = sum(1 for m, p, _ in self.code_assist_calls if p == path)
+            if polls < self.onboard_polls:
+                return 200, {"name": "operations/onboard-1", "done": False}
+            self.needs_onboarding = False
+            self.project_id = self.onboarded_project
+            return 200, {"name": "operations/onboard-1", "done": True, "response": {
+                "cloudaicompanionProject": {"id": self.onboarded_project}}}
+        return 404, {"error": {"code": 404, "status": "NOT_FOUND"}}
+
     def account_of(self, access_token):
         if not self.valid(access_token):
             return None
@@ -259,16 +297,16 @@ class _Handler(BaseHTTPRequestHandler):
                              "verification_uri": f"{self.fake.url}/device"})
         elif path == "/api/accounts/deviceauth/token":
             self._send(*self.fake.device_poll(fields.get("user_code", "")))
-        elif path == "/v1internal:loadCodeAssist":
-            ok = self.fake.account_of(self._bearer()) is not None
-            self._send(*((200, {"cloudaicompanionProject": self.fake.project_id}) if ok
-                         else (401, {"error": "invalid_token"})))
+        elif path.startswith("/v1internal:"):
+            self._send(*self.fake.code_assist("POST", path, fields, self._bearer()))
         else:
             self._send(404, {"error": "not_found"})
 
     def do_GET(self):
         parts = urlsplit(self.path)
-        if parts.path == "/oauth/authorize":
+        if parts.path.startswith("/v1internal/"):
+            self._send(*self.fake.code_assist("GET", parts.path, None, self._bearer()))
+        elif parts.path in ("/oauth/authorize", "/o/oauth2/v2/auth"):
             q = {k: v[0] for k, v in parse_qs(parts.query).items()}
             code = self.fake.issue_code(q.get("code_challenge", ""), q.get("redirect_uri", ""))
             target = q.get("redirect_uri", "") + "?" + urlencode(

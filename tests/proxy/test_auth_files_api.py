@@ -60,10 +60,11 @@ def test_upload_list_disable_delete(client):
 def test_login_started_and_completed_with_the_pasted_redirect(client, monkeypatch):
     http, auth_dir = client
     with FakeOAuthServer(email="z@example.com") as fake:
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_AUTHORIZE_URL", f"{fake.url}/oauth/authorize")
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_TOKEN_URL", fake.token_url)
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_PROFILE_URL",
-                           f"{fake.url}/api/oauth/profile")
+        config = dict(runtime.current().config)
+        config["oauth"] = dict(config["oauth"], **{
+            "claude-auth-url": fake.url, "claude-token-url": fake.token_url,
+            "claude-base-url": fake.url})
+        runtime.install(runtime.build(config))
         start = http.post("/v0/management/logins/claude", headers=ADMIN).get_json()
         assert start["status"] == "pending" and start["state"] in start["url"]
         status = http.get(f"/v0/management/logins/{start['state']}", headers=ADMIN)

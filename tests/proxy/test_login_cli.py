@@ -8,29 +8,25 @@ import stat
 
 import pytest
 import requests
+import yaml
 
 from proxy.cli import main
-from proxy.login import flow
+from proxy.login import code_assist_setup, flow
 from tests.fakes.oauth_server import FakeOAuthServer, id_token
 
 
 @pytest.fixture
-def fake(monkeypatch):
+def fake(monkeypatch, tmp_path):
+    """The fake OAuth server, named by the config's ``oauth`` keys (sign-in
+    origin, token endpoint, and the API host for profiles and Code Assist)."""
     with FakeOAuthServer(email="ada@example.com", account_id="acct-42", plan="pro") as server:
-        for kind in ("CLAUDE", "CODEX", "GEMINI"):
-            monkeypatch.setenv(f"SWITCHYARD_OAUTH_{kind}_AUTHORIZE_URL",
-                               f"{server.url}/oauth/authorize")
-            monkeypatch.setenv(f"SWITCHYARD_OAUTH_{kind}_TOKEN_URL", server.token_url)
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CLAUDE_PROFILE_URL", f"{server.url}/api/oauth/profile")
-        monkeypatch.setenv("SWITCHYARD_OAUTH_GEMINI_PROFILE_URL",
-                           f"{server.url}/oauth2/v1/userinfo")
-        monkeypatch.setenv("SWITCHYARD_OAUTH_GEMINI_PROJECT_URL",
-                           f"{server.url}/v1internal:loadCodeAssist")
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CODEX_DEVICE_CODE_URL",
-                           f"{server.url}/api/accounts/deviceauth/usercode")
-        monkeypatch.setenv("SWITCHYARD_OAUTH_CODEX_DEVICE_TOKEN_URL",
-                           f"{server.url}/api/accounts/deviceauth/token")
-        monkeypatch.setenv("SWITCHYARD_CONFIG", "")
+        oauth = {}
+        for kind in ("claude", "codex", "gemini"):
+            oauth.update({f"{kind}-auth-url": server.url, f"{kind}-token-url": server.token_url,
+                          f"{kind}-base-url": server.url})
+        path = tmp_path / "login-config.yaml"
+        path.write_text(yaml.safe_dump({"oauth": oauth}), encoding="utf-8")
+        monkeypatch.setenv("SWITCHYARD_CONFIG", str(path))
         yield server
 
 
@@ -116,6 +112,38 @@ def test_gemini_login_finds_the_code_assist_project(fake, monkeypatch, tmp_path,
     assert fake.valid(record["token"]["access_token"]) and record["token"]["client_id"]
     exchange = [c for c in fake.token_calls if c["grant_type"] == "authorization_code"][0]
     assert "code_verifier" not in exchange and exchange["client_secret"]
+    assert [(m, p) for m, p, _ in fake.code_assist_calls] == [
+        ("POST", "/v1internal:loadCodeAssist")]
+
+
+def test_gemini_login_onboards_an_account_without_a_project(fake, monkeypatch, tmp_path):
+    """Gemini CLI's setupUser: no tier yet -> onboardUser to the default
+    (free) tier without a project, the operation polled until done."""
+    fake.needs_onboarding = True
+    pauses = []
+    monkeypatch.setattr(code_assist_setup, "_sleep", pauses.append)
+    _browser(monkeypatch, [])
+    assert main(["login", "gemini", "--callback-port", "0", "--auth-dir", str(tmp_path)]) == 0
+    record = json.loads((tmp_path / "gemini-ada@example.com-managed-proj-1.json").read_text())
+    assert record["project_id"] == "managed-proj-1"
+    load, onboard, *polls = fake.code_assist_calls
+    assert load == ("POST", "/v1internal:loadCodeAssist", {"metadata": {
+        "ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED", "pluginType": "GEMINI"}})
+    assert onboard == ("POST", "/v1internal:onboardUser", {"tierId": "free-tier", "metadata": {
+        "ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED", "pluginType": "GEMINI"}})
+    assert polls == [("GET", "/v1internal/operations/onboard-1", None)] * 2
+    assert pauses == [code_assist_setup.POLL_SECONDS] * 2
+
+
+def test_gemini_login_without_any_project_says_what_to_do(fake, monkeypatch, tmp_path, capsys):
+    fake.needs_onboarding = True
+    fake.onboarded_project = ""                   # a Workspace account: nothing managed
+    fake.onboard_polls = 0
+    _browser(monkeypatch, [])
+    assert main(["login", "gemini", "--callback-port", "0", "--auth-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "needs a Google Cloud project" in err and "--project" in err
+    assert _files(tmp_path) == []
 
 
 def test_codex_device_code_login(fake, monkeypatch, tmp_path, capsys):
