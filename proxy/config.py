@@ -121,10 +121,15 @@ SETTINGS = [
         ("base-url", "", f"Upstream base URL of {kind} accounts (empty: the provider's); "
                          "logins call it too (Claude's profile, Code Assist project setup)."))
 ] + [
-    Setting(f"oauth.{kind}-auth-url", str, "",
-            f"Origin of {kind}'s sign-in server for logins (authorize page, device codes, "
-            "user info; empty: the provider's).")
+    setting
     for kind in ("claude", "codex", "gemini")
+    for setting in (
+        Setting(f"oauth.{kind}-auth-url", str, "",
+                f"Origin of {kind}'s sign-in server for logins (authorize page, device codes, "
+                "user info; empty: the provider's)."),
+        Setting(f"oauth.{kind}-callback-port", int, 0,
+                f"Loopback port of {kind} logins' browser callback (0: the provider's CLI's "
+                "own, the only one its sign-in accepts; other ports for test servers)."))
 ] + [
     # --- shared state: many workers and instances as one gateway ---
     Setting("state.redis-url", str, "",

@@ -4,35 +4,34 @@
 body), ``DELETE /auth-files?name=``, ``PATCH /auth-files/status``
 (``{name, disabled}``), ``POST /logins/<provider>`` (returns the URL to
 open and its ``state``), ``POST /logins/complete`` (``{state,
-redirect_url}``: the URL the browser was sent to), ``GET /logins/<state>``.
+redirect_url}``: the URL the browser was sent to), ``GET /logins/callback``
+(where the browser's callback is forwarded, see ``proxy.admin.login_forwarder``;
+the login's unguessable, single-use state is its credential, so it needs no
+management key), ``GET /logins/<state>``.
 
-Logins in progress live in this worker's memory for ``LOGIN_TTL_S``: with
-several workers, complete a login against the same worker (a single-worker
-admin port, or retry) -- the state is not shared.
+Logins in progress are files in ``auth-dir`` (``proxy.login.pending``): any
+worker completes a login another one started.
 """
 import os
-import threading
-import time
 
 from flask import request
 
 from proxy import runtime
 from proxy.accounts import authfile
 from proxy.accounts.authfile import resolve_dir
-from proxy.login import flow, providers, records
+from proxy.admin import login_forwarder
+from proxy.login import flow, pending, providers, records
 
-LOGIN_TTL_S = 600
-_logins = {}                 # state -> {"session", "status", "error", "file"}
-_lock = threading.Lock()
+CALLBACK_ENDPOINT = "management.login_callback"     # served without the management key
+_RECEIVED = ("<!doctype html><title>Switchyard</title><p>{}</p>")
 
 
 def _auth_dir():
     return resolve_dir(runtime.current().config)
 
 
-def _prune(now):
-    for state in [s for s, v in _logins.items() if now - v["session"].started > LOGIN_TTL_S]:
-        del _logins[state]
+def _provider(kind):
+    return providers.get(kind, runtime.current().config["oauth"])
 
 
 def register(bp, api_error):
@@ -98,13 +97,16 @@ def register(bp, api_error):
         if kind not in providers.TYPES:
             raise api_error(404, f"No login for {kind!r} (one of {', '.join(providers.TYPES)}).",
                             "not_found_error")
-        provider = providers.get(kind, runtime.current().config["oauth"])
-        session = flow.Session(provider, provider.redirect_uri())
-        with _lock:
-            _prune(time.time())
-            _logins[session.state] = {"session": session, "status": "pending"}
+        provider = _provider(kind)
+        port = runtime.current().config["oauth"].get(f"{kind}-callback-port") or None
+        session = flow.Session(provider, provider.redirect_uri(port))
+        pending.add(_auth_dir(), session)
+        forwarding = login_forwarder.ensure(
+            port or provider.callback_port, provider.callback_path,
+            request.host_url + "v0/management/logins/callback")
         return {"provider": kind, "url": session.url, "state": session.state,
-                "status": "pending"}
+                "status": "pending", "callback": session.redirect_uri,
+                "callback_forwarded": forwarding}
 
     @bp.post("/logins/complete")
     def complete_login():
@@ -113,28 +115,52 @@ def register(bp, api_error):
             code, state = flow.parse_redirect(body.get("redirect_url") or "")
         except flow.LoginError as exc:
             raise api_error(400, str(exc), "invalid_request_error") from None
-        state = state or body.get("state") or ""
-        with _lock:
-            entry = _logins.get(state)
-            if entry is None or entry["status"] != "pending":
-                raise api_error(404, "No login in progress with that state.", "not_found_error")
-            entry["status"] = "exchanging"
         try:
-            tokens = flow.exchange(entry["session"], code, state)
-            record = flow.to_record(entry["session"].provider, tokens)
-            name = records.file_name(record)
-            authfile.save(_auth_dir(), name, record)
+            return _complete(code, state or body.get("state") or "")
         except flow.LoginError as exc:
-            entry.update(status="failed", error=str(exc))
             raise api_error(400, str(exc), "invalid_request_error") from None
-        entry.update(status="done", file=name)
-        return {"status": "done", "state": state, "name": name, **records.summary(record)}
+
+    @bp.get("/logins/callback")
+    def login_callback():
+        query = request.query_string.decode("latin-1")
+        try:
+            code, state = flow.parse_redirect("?" + query)
+            answer = _complete(code, state)
+        except flow.LoginError as exc:
+            refused = request.args.get("state") or ""
+            if pending.claim(_auth_dir(), refused) is not None:     # the user said no
+                pending.update(_auth_dir(), refused, status="failed", error=str(exc))
+            return _RECEIVED.format(f"Login failed: {_html(str(exc))}"), 400, \
+                {"Content-Type": "text/html; charset=utf-8"}
+        return _RECEIVED.format(f"Logged in {_html(answer['email'] or answer['type'])}; "
+                                "you can close this tab."), 200, \
+            {"Content-Type": "text/html; charset=utf-8"}
+
+    def _complete(code, state):
+        folder = _auth_dir()
+        record = pending.claim(folder, state)
+        if record is None:
+            raise api_error(404, "No login in progress with that state.", "not_found_error")
+        session = flow.Session.resume(_provider(record["type"]), record)
+        try:
+            tokens = flow.exchange(session, code, state)
+            account = flow.to_record(session.provider, tokens)
+            name = records.file_name(account)
+            authfile.save(folder, name, account)
+        except flow.LoginError as exc:
+            pending.update(folder, state, status="failed", error=str(exc))
+            raise
+        pending.update(folder, state, status="done", name=name)
+        return {"status": "done", "state": state, "name": name, **records.summary(account)}
 
     @bp.get("/logins/<state>")
     def login_status(state):
-        entry = _logins.get(state)
-        if entry is None:
+        record = pending.get(_auth_dir(), state)
+        if record is None:
             raise api_error(404, "No login with that state.", "not_found_error")
-        return {"state": state, "provider": entry["session"].provider.type,
-                "status": entry["status"], "error": entry.get("error"),
-                "name": entry.get("file")}
+        return {"state": state, "provider": record["type"], "status": record["status"],
+                "error": record.get("error"), "name": record.get("name")}
+
+
+def _html(text):
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

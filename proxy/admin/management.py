@@ -371,6 +371,8 @@ def create_blueprints(lockout, usage_lockout=None):
 
     @mgmt.before_request
     def _guard():
+        if request.endpoint == auth_files_api.CALLBACK_ENDPOINT:
+            return                  # a browser's login callback: its state authenticates it
         authorize_management(runtime.current().config, lockout)
 
     @usage.get("/v0/usage")

@@ -35,6 +35,15 @@ class Session:
         self.verifier = _b64url(secrets.token_bytes(64)) if provider.pkce else ""
         self.started = time.time()
 
+    @classmethod
+    def resume(cls, provider, record):
+        """The session a ``proxy.login.pending`` record was made from."""
+        session = cls.__new__(cls)
+        session.provider, session.redirect_uri = provider, record["redirect_uri"]
+        session.state, session.verifier = record["state"], record.get("verifier") or ""
+        session.started = float(record["started"])
+        return session
+
     @property
     def url(self):
         p = self.provider

@@ -9,7 +9,8 @@ import requests
 from flask import Flask
 
 from proxy import config as config_mod, runtime
-from proxy.admin import management, reload
+from proxy.admin import login_forwarder, management, reload
+from tests import services
 from tests.fakes.oauth_server import FakeOAuthServer
 
 SECRET = "admin-secret-123"
@@ -63,8 +64,9 @@ def test_login_started_and_completed_with_the_pasted_redirect(client, monkeypatc
         config = dict(runtime.current().config)
         config["oauth"] = dict(config["oauth"], **{
             "claude-auth-url": fake.url, "claude-token-url": fake.token_url,
-            "claude-base-url": fake.url})
+            "claude-base-url": fake.url, "claude-callback-port": services.free_port()})
         runtime.install(runtime.build(config))
+        monkeypatch.setattr(login_forwarder, "ensure", lambda *args: True)   # not served here
         start = http.post("/v0/management/logins/claude", headers=ADMIN).get_json()
         assert start["status"] == "pending" and start["state"] in start["url"]
         status = http.get(f"/v0/management/logins/{start['state']}", headers=ADMIN)
