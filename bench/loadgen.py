@@ -14,6 +14,10 @@ It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
   every token (``tokNNN`` markers, see ``bench.wire``).
 - ``hold``: ``count`` streams open at once; reports ``open`` once each has
   its first token, then waits for them all to finish.
+- ``events``: ``rounds`` of ``concurrency`` streams at once; per stream the
+  SSE events received and the token markers in each, so a proxy that merges
+  events (batching) or drops some is caught; ``phase`` lines bracket the
+  measured rounds (after ``warmup`` rounds).
 
 A request spec is ``{host, port, method, path, headers, body, expect}``;
 a response counts as a success when its status is 200 and the body
@@ -32,7 +36,8 @@ from bench import stats
 from bench.http_client import Connection, encode_request
 from bench.limits import raise_fd_limit
 
-_TOKEN = re.compile(rb"tok(\d{3}) ")
+_TOKEN = re.compile(rb"tok(\d{3,}) ")
+_EVENT_END = re.compile(rb"\r?\n\r?\n")
 _MAX_ERROR_SAMPLES = 5
 
 
@@ -280,7 +285,81 @@ def hold(job):
     return Holder(job).run()
 
 
-JOBS = {"sequential": sequential, "closed": closed, "stream": stream, "hold": hold}
+class EventCounter(Expect):
+    """Counts the SSE events of one stream and the token markers in each
+    event that carries ``delta`` (a dialect's closing events repeat the whole
+    text: those are not token events)."""
+
+    def __init__(self, expect, delta):
+        super().__init__(expect)
+        self.delta = delta
+        self.pending = b""
+        self.events = 0
+        self.token_events = 0
+        self.batched = 0           # events carrying more than one token
+        self.tokens = []
+
+    def seen(self, window):
+        pass                        # Expect's window is not the event stream
+
+    def __call__(self, data):
+        super().__call__(data)
+        parts = _EVENT_END.split(self.pending + data)
+        self.pending = parts.pop()
+        for event in parts:
+            if not event.strip():
+                continue
+            self.events += 1
+            marks = [int(m) for m in _TOKEN.findall(event)] if self.delta in event else []
+            if marks:
+                self.token_events += 1
+                self.batched += len(marks) > 1
+                self.tokens += marks
+
+    def result(self, status, tokens, seconds):
+        lost = tokens - len(set(self.tokens))
+        in_order = self.tokens == list(range(tokens))
+        return {"status": status, "complete": status == 200 and self.found,
+                "events": self.events + bool(self.pending.strip()),
+                "token_events": self.token_events, "tokens": len(self.tokens),
+                "batched_events": self.batched, "lost": lost, "in_order": in_order,
+                "seconds": seconds}
+
+
+def _counted_stream(request, tokens, delta):
+    conn = request.connection()
+    counter = EventCounter(request.expect, delta)
+    started = time.perf_counter()
+    try:
+        status = conn.exchange(request.raw, counter)
+    except (OSError, EOFError, ValueError) as exc:
+        status = f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+    return counter.result(status, tokens, time.perf_counter() - started)
+
+
+def events(job):
+    """Rounds of concurrent streams, every SSE event counted."""
+    request = Request(job["spec"])
+    delta = job["delta"].encode()
+    rounds = []
+    for r in range(job["warmup"] + job["rounds"]):
+        if r == job["warmup"]:
+            emit({"event": "phase", "phase": "measuring"})
+        started = time.perf_counter()
+        greenlets = [gevent.spawn(_counted_stream, request, job["tokens"], delta)
+                     for _ in range(job["concurrency"])]
+        gevent.joinall(greenlets)
+        seconds = time.perf_counter() - started
+        if r >= job["warmup"]:
+            rounds.append({"seconds": seconds, "streams": [g.value for g in greenlets]})
+    emit({"event": "phase", "phase": "measured"})
+    return {"rounds": rounds}
+
+
+JOBS = {"sequential": sequential, "closed": closed, "stream": stream, "hold": hold,
+        "events": events}
 
 
 def main():

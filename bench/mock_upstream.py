@@ -55,6 +55,25 @@ def route(path, query, body):
     Paths are matched by suffix so any base-url layout a proxy builds
     (``/v1/chat/completions``, ``/chat/completions``...) lands.
     """
+    if len(body) < _ROUTE_CACHE_MIN:
+        return _route(path, body)
+    key = (path, body)
+    if key not in _routes:
+        if len(_routes) >= _ROUTE_CACHE_SIZE:
+            _routes.pop(next(iter(_routes)))      # the oldest
+        _routes[key] = _route(path, body)
+    return _routes[key]
+
+
+# Agent-sized bodies (up to 1 MB) are sent again and again byte for byte;
+# parsing each anew would cost the mock milliseconds per request and blur the
+# proxies' sub-millisecond differences.  Hashing the bytes costs ~0.1 ms/MB.
+_ROUTE_CACHE_MIN = 16 * 1024
+_ROUTE_CACHE_SIZE = 64
+_routes = {}
+
+
+def _route(path, body):
     if b":generateContent" in path or b":streamGenerateContent" in path:
         name, _, method = path.rpartition(b"/")[2].partition(b":")
         return "gemini", unquote(name.decode()), method.startswith(b"stream"), False

@@ -38,11 +38,14 @@ def checks(results):
     """``(goal, measured, passed)`` rows; passed is None when not measured."""
     s = results["scenarios"]
     seq = _get(s, "sequential", "cases", "openai->openai", "switchyard", "added")
-    rows = [("sequential added p50 ≤ 0.5 ms", *_le(_get(seq, "p50"), 0.5, "ms")),
+    rows = [("sequential added p50 ≤ 0.4 ms (pinned)", *_le(_get(seq, "p50"), 0.4, "ms")),
             ("sequential added p99 ≤ 2 ms", *_le(_get(seq, "p99"), 2.0, "ms"))]
     for clients, level in (_get(s, "throughput", "levels") or {}).items():
         rows.append((f"throughput ≥ 2× LiteLLM, 0 errors ({clients} clients)",
                      *_throughput_check(level)))
+    cpu = _get(s, "throughput", "levels", "200", "switchyard", "cpu_us_per_request")
+    rows.append(("worker CPU per small request at 200 clients ≤ 300 µs",
+                 *_le(cpu, 300, "µs")))
     stream = _get(s, "streaming", "cases", "openai->openai", "switchyard")
     rows.append(("streaming first token added ≤ 1 ms",
                  *_le(_get(stream, "ttft_added_ms", "p50"), 1.0, "ms")))
@@ -57,7 +60,74 @@ def checks(results):
     rows.append((f"flat RSS over the soak (growth ≤ {SOAK_FLAT_KIB // 1024} MiB)",
                  fmt(None if growth is None else growth / 1024, 1, " MiB"),
                  None if growth is None else growth <= SOAK_FLAT_KIB))
-    return rows
+    return rows + agent_checks(s.get("agent")) + fast_stream_checks(s.get("fast_streams"))
+
+
+# Agent-sized and fast-stream goals: (goal, request size, translated?, limit).
+AGENT_GOALS = (("agent-sized same-dialect added p50 ≤ 0.6 ms at 250 KB", "250 KB", False, 0.6),
+               ("agent-sized same-dialect added p50 ≤ 1.5 ms at 1 MB", "1 MB", False, 1.5),
+               ("agent-sized translated added p50 ≤ 1.5 ms at 250 KB", "250 KB", True, 1.5))
+STREAM_GOALS = (("fast streams: worker CPU per relayed event ≤ 15 µs same-dialect", False, 15),
+                ("fast streams: worker CPU per relayed event ≤ 40 µs translated", True, 40))
+
+
+def _translated(case):
+    client, _, upstream = case.partition("->")
+    return client != upstream
+
+
+def _worst(rows):
+    """``(value, case)`` of the largest measured value, or None."""
+    measured = [(v, case) for case, v in rows if v is not None]
+    return max(measured) if measured else None
+
+
+def _worst_check(goal, rows, limit, unit, complete):
+    worst = _worst(rows)
+    if worst is None:
+        return goal, "—", None
+    value, case = worst
+    digits = 3 if unit == "ms" else 1
+    return (goal, f"{value:.{digits}f} {unit} (worst: {case})", value <= limit and complete)
+
+
+def agent_checks(data):
+    """Each goal over the worst case of its kind (pass-through or translated)."""
+    if not data or "sizes" not in data:
+        return []
+    out = []
+    for goal, size, translated, limit in AGENT_GOALS:
+        cases = {c: t for c, t in (data["sizes"].get(size) or {}).items()
+                 if _translated(c) == translated}
+        rows = [(c, _added_p50(t.get("switchyard"))) for c, t in cases.items()]
+        errors = sum(_get(t, "switchyard", "errors") or 0 for t in cases.values())
+        out.append(_worst_check(goal, rows, limit, "ms", errors == 0))
+    return out
+
+
+def fast_stream_checks(data):
+    """CPU per event of the concurrent phase (the most events), worst case;
+    a lost or batched event fails the goal whatever the CPU."""
+    if not data or "cases" not in data:
+        return []
+    out = []
+    for goal, translated, limit in STREAM_GOALS:
+        cases = {c: t for c, t in data["cases"].items() if _translated(c) == translated}
+        rows = [(c, _get(t, "switchyard", "concurrent", "cpu_us_per_event"))
+                for c, t in cases.items()]
+        phases = [p for t in cases.values() for p in (t.get("switchyard") or {}).values()]
+        clean = all(p["lost"] == 0 and p["batched"] == 0 and p["out_of_order"] == 0
+                    and p["complete"] == p["streams"] for p in phases)
+        out.append(_worst_check(goal, rows, limit, "µs", clean))
+    out.append(("(for information) fast streams: events lost / batched / out of order",
+                _stream_integrity(data), None))
+    return out
+
+
+def _stream_integrity(data):
+    phases = [p for targets in data["cases"].values()
+              for p in (targets.get("switchyard") or {}).values()]
+    return " / ".join(str(sum(p[k] for p in phases)) for k in ("lost", "batched", "out_of_order"))
 
 
 def _le(value, limit, unit):
@@ -196,9 +266,84 @@ def _mib(kib):
     return None if kib is None else round(kib / 1024, 1)
 
 
+PEERS = {"litellm": "LiteLLM", "portkey": "Portkey"}
+
+
+def _peer_ratios(rows, metric):
+    """Switchyard's ``metric`` over each peer's, for the peers in ``rows``:
+    ``{peer: ratio}`` (None where either is missing)."""
+    ours = metric(rows.get("switchyard"))
+    return {peer: ratio(ours, metric(rows.get(peer))) for peer in PEERS}
+
+
+def _added_p50(row):
+    return _get(row, "added", "p50")
+
+
+def agent_section(data):
+    out = ["## 6. Agent-sized requests and answers",
+           "Sequential, one request at a time, the upstream answering at once; ms. Requests "
+           "shaped like a coding agent's late in a session (system prompt, 25 tool schemas, "
+           "tool round trips of code-sized text; bench/agent_session.py), in the client's "
+           f"dialect; then a ~{data['answer_bytes'] // 1000} KB whole answer. *added* = minus "
+           "direct (which sends the upstream dialect's body of the same size). "
+           "*added ÷ peer*: our added p50 over the peer's (below 1 = ahead). "
+           + _placement(data.get("pinned"))]
+    header = ["request", "case", "target", "bytes sent", "p50", "p99", "added p50",
+              "added p99", "added ÷ LiteLLM", "added ÷ Portkey", "errors"]
+    groups = [(size, cases) for size, cases in data["sizes"].items()]
+    groups.append((f"{data['answer_bytes'] // 1000} KB answer", data["answers"]))
+    rows = []
+    for size, cases in groups:
+        for case, targets in cases.items():
+            ratios = _peer_ratios(targets, _added_p50)
+            for t in _targets_in(targets):
+                v = targets[t]
+                ours = t == "switchyard"
+                rows.append([size, case, t, v.get("request_bytes"), v["p50"], v["p99"],
+                             _added_p50(v), _get(v, "added", "p99"),
+                             ratios["litellm"] if ours else None,
+                             ratios["portkey"] if ours else None, v["errors"]])
+    return out + [table(header, rows)]
+
+
+def fast_streams_section(data):
+    out = ["## 7. Fast token streams",
+           f"Streams of {data['tokens']} token events sent by the mock as fast as it can: "
+           f"one at a time, then {data['concurrency']} at once. *events/s*: token events "
+           "relayed per second; *CPU µs/event*: the server's CPU time (/proc) per token event "
+           "(direct: the mock's); *received*: token events the client counted / sent; "
+           "*lost*: tokens never received; *batched*: events carrying more than one token; "
+           "*÷ peer*: our events/s over the peer's (above 1 = ahead). Not pinned."]
+    header = ["case", "target", "phase", "events/s", "CPU µs/event", "received", "lost",
+              "batched", "out of order", "complete", "÷ LiteLLM", "÷ Portkey"]
+    rows = []
+    for case, targets in data["cases"].items():
+        for phase in ("single", "concurrent"):
+            ratios = _peer_ratios(targets, lambda row: _get(row, phase, "events_per_s"))
+            for t in _targets_in(targets):
+                v = targets[t][phase]
+                ours = t == "switchyard"
+                if "skipped" in v:
+                    rows.append([case, t, f"{data['concurrency']} at once",
+                                 f"skipped: {v['skipped']}"] + [""] * 8)
+                    continue
+                rows.append([case, t, "one" if phase == "single" else f"{data['concurrency']} at once",
+                             v["events_per_s"], v["cpu_us_per_event"],
+                             f"{v['token_events']}/{v['expected_token_events']}", v["lost"],
+                             v["batched"], v["out_of_order"], f"{v['complete']}/{v['streams']}",
+                             ratios["litellm"] if ours else None,
+                             ratios["portkey"] if ours else None])
+    failures = [f"- {case} / {t} / {phase}: {', '.join(v[phase]['failures'])}"
+                for case, targets in data["cases"].items() for t, v in targets.items()
+                for phase in ("single", "concurrent") if v[phase].get("failures")]
+    return out + [table(header, rows)] + (["Failures:"] + failures if failures else [])
+
+
 _SECTIONS = {"sequential": sequential_section, "throughput": throughput_section,
              "streaming": streaming_section, "capacity": capacity_section,
-             "soak": soak_section}
+             "soak": soak_section, "agent": agent_section,
+             "fast_streams": fast_streams_section}
 
 
 def machine_section(meta):

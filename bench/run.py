@@ -98,6 +98,14 @@ def _failed_requests(name, data):
         return sum(lv["count"] - lv["completed"] for lv in data.get("levels", []))
     if name == "soak":
         return data.get("errors", 0)
+    if name == "agent":
+        cases = [*data["answers"].values()] + [c for size in data["sizes"].values()
+                                               for c in size.values()]
+        return sum(c["switchyard"]["errors"] for c in cases if "switchyard" in c)
+    if name == "fast_streams":
+        phases = [p for c in data["cases"].values() if "switchyard" in c
+                  for p in c["switchyard"].values()]
+        return sum(p["streams"] - p["complete"] + p["lost"] for p in phases)
     groups = dict(data.get("cases") or data.get("levels") or {})
     for extra in ("after_idle", "unpinned"):
         if data.get(extra):

@@ -27,7 +27,19 @@ class Scale:
     # 5. soak
     soak_requests: int
     soak_clients: int
+    # 6. agent-sized requests and answers
+    agent_warmup: int
+    agent_rounds: int
+    agent_per_round: int
+    # 7. fast token streams
+    fs_tokens: int
+    fs_single_rounds: int        # one stream at a time, this many times
+    fs_concurrency: int
+    fs_concurrent_rounds: int
+    fs_peer_budget_s: float      # a slower peer skips the concurrent phase
     tokens: int = 16             # tokens per non-streamed answer
+    agent_sizes: tuple = (50_000, 250_000, 1_000_000)   # request bytes
+    answer_bytes: int = 100_000  # the whole-answer direction
 
 
 QUICK = Scale(
@@ -38,6 +50,8 @@ QUICK = Scale(
     st_ttft_warmup=5, st_ttft_streams=20,
     cap_levels=(100,),
     soak_requests=2000, soak_clients=20,
+    agent_warmup=2, agent_rounds=2, agent_per_round=4,
+    fs_tokens=200, fs_single_rounds=2, fs_concurrency=5, fs_concurrent_rounds=1, fs_peer_budget_s=30,
 )
 
 FULL = Scale(
@@ -48,6 +62,8 @@ FULL = Scale(
     st_ttft_warmup=50, st_ttft_streams=300,
     cap_levels=(1000, 5000, 10000),
     soak_requests=200_000, soak_clients=50,
+    agent_warmup=10, agent_rounds=5, agent_per_round=10,
+    fs_tokens=2000, fs_single_rounds=5, fs_concurrency=50, fs_concurrent_rounds=1, fs_peer_budget_s=60,
 )
 
 

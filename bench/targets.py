@@ -1,16 +1,25 @@
 """What each contender is asked, and how each is configured.
 
-Three targets answer the same client requests: ``direct`` (the mock
-upstream itself), ``switchyard`` and ``litellm``, the last two proxying to
-the mock.  Model ``bench-<dialect>`` is served by an upstream speaking
-``<dialect>``, so a client of one dialect asking for another dialect's model
-exercises translation.  Pure functions: specs and configs are plain dicts.
+Four targets answer the same client requests: ``direct`` (the mock
+upstream itself), ``switchyard``, ``litellm`` and ``portkey``, the last three
+proxying to the mock.  Model ``bench-<dialect>`` is served by an upstream
+speaking ``<dialect>``, so a client of one dialect asking for another
+dialect's model exercises translation.  Pure functions: specs and configs are
+plain dicts.
 """
 import json
 
-from bench import wire
+from bench import agent_session, wire
 
-TARGETS = ("direct", "switchyard", "litellm")
+TARGETS = ("direct", "switchyard", "litellm", "portkey")
+
+# (client, upstream) paths Portkey's gateway serves: OpenAI chat to either
+# provider, Responses to OpenAI, Anthropic messages to Anthropic only (its
+# /v1/messages answers "messages is not supported by openai", /v1/responses
+# "createModelResponse is not supported by anthropic"), no Gemini front door.
+PORTKEY_PATHS = {("openai", "openai"), ("openai", "claude"), ("responses", "responses"),
+                 ("claude", "claude")}
+_PORTKEY_PROVIDERS = {"openai": "openai", "responses": "openai", "claude": "anthropic"}
 CLIENT_KEY = "sk-bench-client"
 UPSTREAM_KEY = "sk-bench-upstream"
 PROMPT = "Say hello in twenty tokens."
@@ -51,15 +60,37 @@ def headers(client):
             **auth.get(client, {"Authorization": f"Bearer {CLIENT_KEY}"})}
 
 
-def spec(port, client, upstream, stream, tokens):
+def serves(target, client, upstream):
+    """Whether ``target`` can take a ``client`` request to an ``upstream``."""
+    if target == "portkey":
+        return (client, upstream) in PORTKEY_PATHS
+    return True
+
+
+def spec(port, client, upstream, stream, tokens, size=None):
     """A load-generator request spec (see ``bench.loadgen``): a ``client``
-    dialect request for the model an ``upstream``-dialect upstream serves."""
+    dialect request for the model an ``upstream``-dialect upstream serves;
+    with ``size``, an agent session's request of that many bytes
+    (``bench.agent_session``) instead of a one-line prompt."""
     model = model_for(upstream)
     expect = wire.TERMINATORS[client] if stream else wire.token(tokens - 1).encode()
+    text = (agent_session.body(client, model, size, stream) if size
+            else json.dumps(body(client, model, stream)))
     return {"host": "127.0.0.1", "port": port, "method": "POST",
             "path": path(client, model, stream), "headers": headers(client),
-            "body": json.dumps(body(client, model, stream)),
-            "expect": expect.decode() if isinstance(expect, bytes) else expect}
+            "body": text, "expect": expect.decode() if isinstance(expect, bytes) else expect}
+
+
+def via_portkey(request, client, upstream, mock_port):
+    """``request`` (a spec) as sent through Portkey's gateway: Portkey holds
+    no credentials of its own, so the client names the provider, the
+    upstream's base URL (``x-portkey-custom-host``) and the upstream key
+    (Portkey docs, "Headers" and "Custom hosts")."""
+    key = {"claude": {"x-api-key": UPSTREAM_KEY}}.get(
+        client, {"Authorization": f"Bearer {UPSTREAM_KEY}"})
+    extra = {"x-portkey-provider": _PORTKEY_PROVIDERS[upstream],
+             "x-portkey-custom-host": f"http://127.0.0.1:{mock_port}/v1"}
+    return dict(request, headers={**headers(client), **key, **extra})
 
 
 def switchyard_config(mock_port, workdir):

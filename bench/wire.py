@@ -22,6 +22,16 @@ TERMINATORS = {
     "gemini": b'"finishReason"',
 }
 
+# What marks an event carrying one token's text in each dialect's stream
+# (closing events such as Responses' ``response.output_text.done`` repeat the
+# whole text and are no token events).
+DELTAS = {
+    "openai": b'"delta"',
+    "responses": b"response.output_text.delta",
+    "claude": b"content_block_delta",
+    "gemini": b'"parts"',
+}
+
 
 def token(i):
     return f"tok{i:03d} "
@@ -29,6 +39,15 @@ def token(i):
 
 def full_text(n):
     return "".join(token(i) for i in range(n))
+
+
+def tokens_for_text(size):
+    """How many tokens make an answer text of at least ``size`` bytes."""
+    n = length = 0
+    while length < size:
+        length += len(token(n))
+        n += 1
+    return n
 
 
 def _json(obj):

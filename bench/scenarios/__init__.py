@@ -1,4 +1,4 @@
-"""The five scenarios, each a module with ``run(ctx) -> dict`` (JSON-able).
+"""The scenarios, each a module with ``run(ctx) -> dict`` (JSON-able).
 
 ``Context`` is what they share: the scale, the running servers, the mock's
 controls and the load generator.  A scenario sets the mock up itself
@@ -14,14 +14,14 @@ from bench.procs import Server, run_loadgen
 from bench.scale import Scale
 from bench.servers import REPO_DIR, configure_mock
 
-ORDER = ("sequential", "throughput", "streaming", "capacity", "soak")
+ORDER = ("sequential", "throughput", "streaming", "capacity", "soak", "agent", "fast_streams")
 
 
 @dataclass
 class Context:
     scale: Scale
     mock: Server
-    proxies: dict                 # "switchyard" / "litellm" -> running Server
+    proxies: dict                 # "switchyard" / "litellm" / "portkey" -> running Server
     restart: Callable             # restart(name) -> a fresh Server of that proxy
     tokens: int = 16              # what the mock currently answers
     client_cpus: set = None       # the load generator's CPUs while pinned
@@ -31,16 +31,25 @@ class Context:
         """The targets of this run, ``direct`` first."""
         return [t for t in targets.TARGETS if t == "direct" or t in self.proxies]
 
+    def targets_for(self, client, upstream=None):
+        """The targets of this run that serve ``client`` -> ``upstream``."""
+        return [t for t in self.targets if targets.serves(t, client, upstream or client)]
+
     def server(self, target):
         return self.mock if target == "direct" else self.proxies[target]
 
-    def spec(self, target, client, upstream=None, stream=False):
-        """A request of ``client`` dialect for an ``upstream``-dialect model.
-        Direct calls can only speak the upstream's own dialect."""
+    def spec(self, target, client, upstream=None, stream=False, size=None):
+        """A request of ``client`` dialect for an ``upstream``-dialect model
+        (an agent-sized one of ``size`` bytes when given).  Direct calls can
+        only speak the upstream's own dialect."""
         upstream = upstream or client
         if target == "direct":
             client = upstream
-        return targets.spec(self.server(target).port, client, upstream, stream, self.tokens)
+        request = targets.spec(self.server(target).port, client, upstream, stream,
+                               self.tokens, size)
+        if target == "portkey":
+            request = targets.via_portkey(request, client, upstream, self.mock.port)
+        return request
 
     def set_mock(self, **settings):
         """Reset the mock to instant whole answers, then apply ``settings``."""

@@ -40,8 +40,8 @@ def _case(ctx, client, upstream, gap_ms=0):
     s = ctx.scale
     job = {"kind": "sequential", "warmup": s.seq_warmup, "rounds": s.seq_rounds,
            "per_round": s.seq_per_round, "gap_ms": gap_ms,
-           "targets": {t: ctx.spec(t, client, upstream) for t in ctx.targets}}
-    requests = (s.seq_warmup + s.seq_rounds * s.seq_per_round) * len(ctx.targets)
+           "targets": {t: ctx.spec(t, client, upstream) for t in ctx.targets_for(client, upstream)}}
+    requests = (s.seq_warmup + s.seq_rounds * s.seq_per_round) * len(job["targets"])
     result = ctx.loadgen(job, timeout=60 + requests * (0.5 + gap_ms / 1000))
     rows = {t: row(rounds, result["errors"][t]) for t, rounds in result["rounds"].items()}
     return with_added(rows)

@@ -59,7 +59,7 @@ def _paced(ctx, client, upstream):
 
 def _streams(ctx, client, upstream, warmup, count, *, per_stream_s):
     """``(target, per-stream results)`` for each target, one stream at a time."""
-    for target in ctx.targets:
+    for target in ctx.targets_for(client, upstream):
         job = {"kind": "stream", "spec": ctx.spec(target, client, upstream, stream=True),
                "warmup": warmup, "count": count}
         result = ctx.loadgen(job, timeout=60 + (warmup + count) * per_stream_s)

@@ -63,3 +63,40 @@ def test_hold_job_reports_open_then_completes_after_release(mock):
                   "finish_timeout_s": 30, "spec": spec(mock, stream=True, tokens=3)}, on_open)
     assert (seen["opened"], seen["mock_open"]) == (30, 30)
     assert (result["opened"], result["completed"], result["errors"]) == (30, 30, 0)
+
+
+def test_event_counter_finds_batched_lost_and_reordered_tokens():
+    from bench.loadgen import EventCounter
+    stream = (b"data: {\"delta\": \"tok000 \"}\n\n"
+              b"data: {\"delta\": \"tok001 tok002 \"}\r\n\r\n"      # two tokens: batched
+              b"data: {\"delta\": \"tok004 \"}\n\n"
+              b"data: {\"done\": \"tok000 tok001 tok002 tok004 \"}\n\n"  # no delta: not counted
+              b"data: [DONE]\n\n")
+    for cut in range(1, len(stream)):
+        counter = EventCounter(b"[DONE]", b"delta")
+        counter(stream[:cut])
+        counter(stream[cut:])
+        found = counter.result(200, 5, 0.1)
+        assert (found["events"], found["token_events"], found["tokens"]) == (5, 3, 4)
+        assert (found["batched_events"], found["lost"], found["in_order"]) == (1, 1, False)
+        assert found["complete"]
+
+
+def test_events_job_counts_every_event_of_concurrent_streams(mock):
+    from bench import wire
+    from bench.scenarios.fast_streams import summarize
+    configure_mock(mock, tokens=300)
+    phases = []
+    job = {"kind": "events", "spec": spec(mock, "responses", stream=True, tokens=300),
+           "delta": wire.DELTAS["responses"].decode(), "tokens": 300, "concurrency": 4,
+           "warmup": 1, "rounds": 2}
+    result = run(job, lambda e: phases.append(e["phase"]))
+    assert phases == ["measuring", "measured"]
+    summary = summarize(result["rounds"], 300, cpu_seconds=0.01)
+    assert (summary["streams"], summary["complete"]) == (8, 8)
+    assert summary["token_events"] == summary["expected_token_events"] == 2400
+    assert (summary["lost"], summary["batched"], summary["out_of_order"]) == (0, 0, 0)
+    # 4 preamble events, one per token, 4 closing ones
+    assert summary["events"] == 8 * (4 + 300 + 4)
+    assert summary["cpu_us_per_event"] == round(0.01 / 2400 * 1e6, 2)
+    assert summary["events_per_s"] > 0

@@ -78,3 +78,22 @@ def test_held_stream_waits_for_release(mock):
     assert b"tok002" in rest and rest.rstrip().endswith(b"data: [DONE]")
     assert mock_stats(mock)["streams_open"] == 0
     conn.close()
+
+
+def test_agent_sized_bodies_are_answered_and_their_route_remembered(mock):
+    from bench import agent_session, mock_upstream
+    text = agent_session.body("claude", "bench-claude", 1_000_000).encode()
+    conn, response = _post(mock.port, "/v1/messages", text)
+    assert response.status == 200
+    assert json.loads(response.read())["model"] == "bench-claude"
+    conn.close()
+    found = route(b"/v1/messages", b"", text)
+    assert found == ("claude", "bench-claude", False, False)
+    assert (b"/v1/messages", text) in mock_upstream._routes      # this process's cache
+    assert route(b"/v1/messages", b"", text) is found
+
+
+def test_whole_answer_of_a_hundred_kilobytes(mock):
+    configure_mock(mock, tokens=wire.tokens_for_text(100_000))
+    body = _post(mock.port, "/v1/chat/completions", b'{"model": "m"}')[1].read()
+    assert len(json.loads(body)["choices"][0]["message"]["content"]) >= 100_000

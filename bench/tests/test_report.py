@@ -24,6 +24,43 @@ def _stream(ttft, batched=0.0, complete=3):
             "gap_ms": {"p1": 9.9, "p50": 10.0, "p99": 10.2}}
 
 
+def _agent_rows(added, peer_added=5.0):
+    ours = dict(_latency(0.3 + added, 2.0), added={"median_of_medians": added, "p50": added,
+                                                  "p99": added}, request_bytes=250000)
+    theirs = dict(_latency(0.3 + peer_added, 9.0),
+                  added={"median_of_medians": peer_added, "p50": peer_added, "p99": 9.0},
+                  request_bytes=250000)
+    return {"direct": dict(_latency(0.3, 1.0), request_bytes=250000), "switchyard": ours,
+            "litellm": theirs}
+
+
+def _agent(same=0.5, translated=1.2, big=1.4):
+    sizes = {"250 KB": {"claude->claude": _agent_rows(same), "claude->openai":
+                        _agent_rows(translated)},
+             "1 MB": {"claude->claude": _agent_rows(big)}}
+    return {"pinned": True, "answer_bytes": 100000, "sizes": sizes,
+            "answers": {"claude->claude": _agent_rows(0.8)}}
+
+
+def _events_phase(rate, cpu, lost=0, batched=0):
+    return {"streams": 2, "complete": 2, "events_per_s": rate, "seconds": 0.1,
+            "cpu_us_per_event": cpu, "token_events": 4000 - lost,
+            "expected_token_events": 4000, "lost": lost, "batched": batched,
+            "out_of_order": 0, "events": 4012, "failures": []}
+
+
+def _fast(same_cpu=12.0, translated_cpu=30.0, lost=0):
+    def rows(cpu):
+        return {"direct": {"single": _events_phase(90000, 1.0),
+                           "concurrent": _events_phase(90000, 1.0)},
+                "switchyard": {"single": _events_phase(40000, cpu),
+                               "concurrent": _events_phase(40000, cpu, lost=lost)},
+                "portkey": {"single": _events_phase(10000, 80.0),
+                            "concurrent": _events_phase(8000, 90.0)}}
+    return {"tokens": 2000, "concurrency": 50,
+            "cases": {"openai->openai": rows(same_cpu), "claude->openai": rows(translated_cpu)}}
+
+
 def results(ours_rps=900.0, their_rps=300.0, capacity_count=10000, soak_errors=0):
     direct_stream = _stream(0.2)
     ours_stream = dict(_stream(0.9), ttft_added_ms={"p50": 0.7, "p99": 0.7},
@@ -43,7 +80,11 @@ def results(ours_rps=900.0, their_rps=300.0, capacity_count=10000, soak_errors=0
             "throughput": {"upstream_latency_ms": 50, "mock_ceiling": _closed(50000.0),
                            "levels": {"50": {"direct": _closed(1000.0),
                                              "switchyard": _closed(ours_rps),
-                                             "litellm": _closed(their_rps)}}},
+                                             "litellm": _closed(their_rps)},
+                                      "200": {"direct": _closed(3000.0),
+                                              "switchyard": dict(_closed(ours_rps),
+                                                                 cpu_us_per_request=280.0),
+                                              "litellm": _closed(their_rps)}}},
             "streaming": {"tokens": 6, "chunk_delay_ms": 10, "cases": {"openai->openai": {
                 "direct": direct_stream, "switchyard": ours_stream}}},
             "capacity": {"fd_limit_streams": 9900, "levels": [{
@@ -54,6 +95,8 @@ def results(ours_rps=900.0, their_rps=300.0, capacity_count=10000, soak_errors=0
             "soak": {"requests": 100, "rps": 700.0, "errors": soak_errors, "error_samples": [],
                      "mix": ["openai->openai"], "rss_growth_kib": 100,
                      "rss": [{"done": 0, "rss_kib": 80000}, {"done": 100, "rss_kib": 80100}]},
+            "agent": _agent(),
+            "fast_streams": _fast(),
         },
     }
 
@@ -81,7 +124,7 @@ def test_capacity_short_of_10k_is_not_a_pass():
 
 def test_render_has_every_section_and_ratio():
     text = report.render(results(), "results.png")
-    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.",
+    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6.", "## 7.",
                     "## Notes", "## Machine and versions", "![results](results.png)"):
         assert heading in text
     assert "| 50 | switchyard | 900.00 |" in text
@@ -111,3 +154,43 @@ def test_prune_keeps_the_newest_run_dirs(tmp_path):
     prune_run_dirs(str(tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quick"] + [
         f"run-2026010{d}-000000" for d in range(6 - KEEP_RUN_DIRS, 6)]
+
+
+def test_agent_goals_take_the_worst_case_of_their_kind():
+    data = results()
+    data["scenarios"]["agent"] = _agent(same=0.7, translated=1.2, big=1.4)
+    found = {goal: (measured, passed) for goal, measured, passed in report.checks(data)}
+    assert found["agent-sized same-dialect added p50 ≤ 0.6 ms at 250 KB"] == \
+        ("0.700 ms (worst: claude->claude)", False)
+    assert found["agent-sized translated added p50 ≤ 1.5 ms at 250 KB"][1] is True
+    assert found["agent-sized same-dialect added p50 ≤ 1.5 ms at 1 MB"][1] is True
+
+
+def test_a_lost_event_fails_the_stream_goal_whatever_the_cpu():
+    data = results()
+    data["scenarios"]["fast_streams"] = _fast(same_cpu=5.0, lost=1)
+    found = verdicts(data)
+    assert found["fast streams: worker CPU per relayed event ≤ 15 µs same-dialect"] is False
+    data["scenarios"]["fast_streams"] = _fast(same_cpu=16.0)
+    assert verdicts(data)["fast streams: worker CPU per relayed event ≤ 15 µs same-dialect"] \
+        is False
+
+
+def test_new_sections_state_ratios_against_each_peer():
+    text = report.render(results())
+    # agent: our added p50 over LiteLLM's (0.5 / 5.0); no Portkey row there
+    assert "| 250 KB | claude->claude | switchyard | 250000 | 0.80 | 2.00 | 0.50 | 0.50 | 0.10 | — | 0 |" \
+        in text
+    # fast streams: our events/s over Portkey's (40000 / 8000 at once)
+    assert "| openai->openai | switchyard | 50 at once | 40000 | 12.00 | 4000/4000 | 0 | 0 | 0 " \
+        "| 2/2 | — | 5.00 |" in text
+
+
+def test_a_peer_that_skipped_the_concurrent_phase_says_why():
+    data = results()
+    skipped = {"skipped": "100000 events at its single-stream rate (800/s) would take ~125 s"}
+    data["scenarios"]["fast_streams"]["cases"]["openai->openai"]["portkey"]["concurrent"] = skipped
+    text = report.render(data)
+    assert "| openai->openai | portkey | 50 at once | skipped: 100000 events" in text
+    assert "| openai->openai | switchyard | 50 at once | 40000 | 12.00 | 4000/4000 | 0 | 0 | 0 " \
+        "| 2/2 | — | — |" in text

@@ -1,6 +1,6 @@
 """The harness end to end at its quick scale: every scenario runs against a
 real Switchyard (gunicorn + gevent) and the mock, and the report is written.
-LiteLLM is left out (its virtualenv is bench-only); ~15 s."""
+LiteLLM and Portkey are left out (bench-only installs); ~30 s."""
 import json
 import os
 import subprocess
@@ -29,5 +29,14 @@ def test_quick_run_measures_every_scenario(tmp_path):
     assert scenarios["capacity"]["levels"][0]["completed"] == 100
     assert scenarios["soak"]["errors"] == 0
 
+    agent = scenarios["agent"]
+    for size in ("50 KB", "250 KB", "1 MB"):
+        ours = agent["sizes"][size]["responses->claude"]["switchyard"]
+        assert ours["errors"] == 0 and ours["n"] > 0 and ours["added"]["p50"] is not None
+    assert agent["answers"]["openai->claude"]["switchyard"]["errors"] == 0
+    fast = scenarios["fast_streams"]["cases"]["claude->openai"]["switchyard"]["concurrent"]
+    assert fast["complete"] == fast["streams"] > 1
+    assert fast["token_events"] == fast["expected_token_events"] and fast["lost"] == 0
+
     report = (tmp_path / "RESULTS.md").read_text()
-    assert "## Targets" in report and "## 5. Soak" in report
+    assert "## Targets" in report and "## 5. Soak" in report and "## 7. Fast" in report

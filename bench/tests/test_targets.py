@@ -49,3 +49,26 @@ def test_each_dialect_sends_its_key_its_own_way():
     assert targets.headers("openai")["Authorization"] == f"Bearer {targets.CLIENT_KEY}"
     assert targets.headers("claude")["x-api-key"] == targets.CLIENT_KEY
     assert targets.headers("gemini")["x-goog-api-key"] == targets.CLIENT_KEY
+
+
+def test_portkey_serves_its_own_paths_and_is_told_the_upstream():
+    assert targets.serves("portkey", "openai", "claude")
+    assert not targets.serves("portkey", "claude", "openai")
+    assert not targets.serves("portkey", "gemini", "gemini")
+    assert targets.serves("litellm", "claude", "openai")
+    request = targets.via_portkey(targets.spec(1, "claude", "claude", False, 16),
+                                  "claude", "claude", mock_port=4321)
+    assert request["headers"]["x-portkey-provider"] == "anthropic"
+    assert request["headers"]["x-portkey-custom-host"] == "http://127.0.0.1:4321/v1"
+    assert request["headers"]["x-api-key"] == targets.UPSTREAM_KEY
+    chat = targets.via_portkey(targets.spec(1, "openai", "claude", False, 16),
+                               "openai", "claude", mock_port=4321)
+    assert chat["headers"]["x-portkey-provider"] == "anthropic"
+    assert chat["headers"]["Authorization"] == f"Bearer {targets.UPSTREAM_KEY}"
+
+
+def test_agent_sized_spec_carries_the_session_body():
+    spec = targets.spec(1, "responses", "claude", True, 16, size=50_000)
+    body = json.loads(spec["body"])
+    assert len(spec["body"]) >= 50_000 and body["model"] == "bench-claude"
+    assert body["stream"] is True and spec["expect"] == "response.completed"
