@@ -1,6 +1,9 @@
 """FrontRequest: one client request as the front door understood it."""
 import time
-from dataclasses import dataclass, field
+
+import orjson
+
+from proxy.errors import BadRequest
 
 
 def path_dialect(path):
@@ -17,28 +20,64 @@ def path_dialect(path):
     return "openai"
 
 
-@dataclass
+def parse_body(raw):
+    """The parsed JSON object in ``raw``; ``BadRequest`` saying what is wrong."""
+    if not raw:
+        raise BadRequest("The request body is empty; expected a JSON object.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
 class FrontRequest:
     """What the relay needs to serve a request, independent of Flask.
 
     ``dialect``: the client's dialect (``openai``, ``responses``, ``claude``,
     ``gemini``); ``action``: ``generate`` or ``count_tokens``; ``model``: the
-    name the client asked for; ``body``: the parsed JSON; ``raw``: the exact
-    bytes received (forwarded untouched on same-dialect paths).
+    name the client asked for; ``raw``: the exact bytes received (forwarded
+    untouched on same-dialect paths); ``top``: the body's top-level fields
+    (``proxy.wire.json_top``: containers are empty placeholders of their
+    JSON type, except ``stream_options``); ``body``: the whole parsed JSON,
+    parsed on first use -- a same-dialect request that nothing reads beyond
+    the top level is never parsed whole.  Given ``body`` (already parsed),
+    ``top`` is the body itself.
     """
-    dialect: str
-    action: str
-    model: str
-    body: dict
-    raw: bytes
-    stream: bool
-    headers: dict                      # client headers, lower-cased names
-    request_id: str
-    client_key_id: str = ""            # stable label of the client key, never the key
-    client_label: str = ""
-    actor: str = ""
-    query: dict = field(default_factory=dict)
-    # Bring your own key: the client's own upstream credential headers
-    # (``proxy.providers.byok``); empty for requests the pool serves.
-    own_credential: dict = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
+    __slots__ = ("dialect", "action", "model", "raw", "top", "stream", "headers", "request_id",
+                 "client_key_id", "client_label", "actor", "query", "own_credential",
+                 "started", "_body")
+
+    def __init__(self, *, dialect, action, model, raw, stream, headers, request_id,
+                 body=None, top=None, client_key_id="", client_label="", actor="", query=None,
+                 own_credential=None, started=None):
+        self.dialect = dialect
+        self.action = action
+        self.model = model
+        self.raw = raw
+        self._body = body
+        self.top = top if top is not None else body
+        self.stream = stream
+        self.headers = headers                  # client headers, lower-cased names
+        self.request_id = request_id
+        self.client_key_id = client_key_id      # stable label of the client key, never the key
+        self.client_label = client_label
+        self.actor = actor
+        self.query = query if query is not None else {}
+        # Bring your own key: the client's own upstream credential headers
+        # (``proxy.providers.byok``); empty for requests the pool serves.
+        self.own_credential = own_credential if own_credential is not None else {}
+        self.started = time.monotonic() if started is None else started
+
+    @property
+    def body(self):
+        if self._body is None:
+            self._body = parse_body(self.raw)
+        return self._body
+
+    @property
+    def body_parsed(self):
+        """Whether ``body`` has been parsed (reading it costs nothing more)."""
+        return self._body is not None

@@ -17,7 +17,7 @@ import translators
 from proxy.access import auth, peers
 from proxy.providers import byok
 from proxy import config as config_mod, runtime, state, validation
-from proxy.wire import json_array
+from proxy.wire import json_array, json_top
 from proxy.http import lifecycle, model_lists
 from proxy.admin import management, reload
 from proxy.telemetry import metrics, request_observer
@@ -30,7 +30,7 @@ from proxy.admin import accounts_watcher
 from proxy.http.disconnect import cancel_on_hangup
 from proxy.errors import (BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
                           PayloadTooLarge, Unauthorized)
-from proxy.http.front import FrontRequest, path_dialect
+from proxy.http.front import FrontRequest, parse_body, path_dialect
 from proxy.providers.upstream import UpstreamClient
 
 log = logging.getLogger("switchyard.server")
@@ -273,15 +273,15 @@ def pool_state():
 
 def _generate(dialect, *, action="generate", model=None, stream=None):
     raw = _read_body(request.environ)
-    body = _parse_body(raw)
-    validation.check(dialect, body)
+    body, top = _body_top(raw)
+    validation.check(dialect, top)
     if model is None:
-        model = body.get("model")
+        model = top.get("model")
         if not isinstance(model, str) or not model:
             raise BadRequest("The request body must name a 'model'.", code="missing_model")
     if stream is None:
-        stream = action == "generate" and body.get("stream") is True
-    front = _front(dialect, action, model, body, raw, stream)
+        stream = action == "generate" and top.get("stream") is True
+    front = _front(dialect, action, model, body, top, raw, stream)
     current = runtime.current()
     observer = request.environ[lifecycle.OBSERVER] = request_observer.start(front)
     client = _upstream_client()
@@ -325,15 +325,18 @@ def _settled(reply, observer):
 
 
 def _read_body(environ):
-    """The request body, read with a short idle timeout (a body shorter than
-    its Content-Length must not hold the connection for the whole keep-alive
-    time); a chunked body past the limit is 413, not a cut-off JSON text."""
+    """The request body in one buffer, read with a short idle timeout (a
+    body shorter than its Content-Length must not hold the connection for
+    the whole keep-alive time); a chunked body past the limit is 413, not a
+    cut-off JSON text."""
     sock = environ.get("gunicorn.sock")
     idle = sock.gettimeout() if sock is not None else None
     if sock is not None:
         sock.settimeout(_BODY_IDLE_SECONDS)
     try:
-        raw = request.get_data(cache=False)
+        raw = _read_exactly(environ)
+        if raw is None:
+            raw = request.get_data(cache=False)
     except OSError:
         raise BadRequest(f"The request body stopped arriving for {_BODY_IDLE_SECONDS} s "
                          "before its Content-Length was reached.",
@@ -348,19 +351,46 @@ def _read_body(environ):
     return raw
 
 
-def _parse_body(raw):
-    if not raw:
-        raise BadRequest("The request body is empty; expected a JSON object.")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return body
+def _read_exactly(environ):
+    """A Content-Length body read straight into one buffer (werkzeug's
+    reader copies it three times, 64 KiB at a time), or None for a chunked
+    body, which werkzeug reads."""
+    length = environ.get("CONTENT_LENGTH")
+    if not length or not length.isdigit() or environ.get("HTTP_TRANSFER_ENCODING"):
+        return None
+    length = int(length)
+    limit = request.max_content_length
+    if limit and length > limit:
+        raise PayloadTooLarge("Request body too large (see request-body-limit-mb).",
+                              headers={"Connection": "close"})
+    raw = environ["wsgi.input"].read(length) if length else b""
+    if len(raw) < length:
+        raise BadRequest("The request body ended before its Content-Length was reached.",
+                         headers={"Connection": "close"})
+    return raw
 
 
-def _front(dialect, action, model, body, raw, stream):
+# Bodies from this size on are read at the top level only until something
+# needs them whole (``proxy.wire.json_top``); smaller ones are parsed at once,
+# which is cheaper than two passes when a translation reads them anyway.
+_TOP_ONLY_FROM = 16 * 1024
+# Top-level fields read whole even then: whether an OpenAI client asked for
+# the usage chunk (``proxy.relay.usage_chunk``).
+_KEPT_WHOLE = ("stream_options",)
+
+
+def _body_top(raw):
+    """``(body, top)``: the parsed body (None: parsed when first needed) and
+    its top-level fields."""
+    if len(raw) >= _TOP_ONLY_FROM:
+        top = json_top.top_level(raw, keep=_KEPT_WHOLE)
+        if top is not None:
+            return None, top
+    body = parse_body(raw)
+    return body, body
+
+
+def _front(dialect, action, model, body, top, raw, stream):
     state = g._get_current_object()            # one context lookup, not one per field
     headers = state.lower_headers
     client_key = state.get("client_key")
@@ -368,7 +398,7 @@ def _front(dialect, action, model, body, raw, stream):
     own = byok.own_credential(headers) \
         if auth.brings_own_credential(client_key, headers, query) else {}
     return FrontRequest(
-        dialect=dialect, action=action, model=model, body=body, raw=raw, stream=stream,
+        dialect=dialect, action=action, model=model, body=body, top=top, raw=raw, stream=stream,
         headers=headers, request_id=state.request_id,
         client_key_id=client_key.key_id if client_key else "",
         client_label=client_key.label if client_key else "",

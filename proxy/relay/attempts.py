@@ -18,7 +18,7 @@ from gevent import Timeout
 import translators
 from proxy.routing import affinity, cooldown, quota_windows, unavailable
 from proxy.providers import byok, endpoints
-from proxy.relay import counting, echo, signatures, streaming
+from proxy.relay import counting, echo, signatures, streaming, usage_chunk
 from proxy import state, validation
 from proxy.accounts import edge, quota, refresher
 from proxy.providers.credentials import mask_key
@@ -306,13 +306,14 @@ def _whole_body(resp):
 def _upstream_body(front, cred, upstream_model, same):
     """Request bytes for the upstream: the client's own bytes when possible."""
     if same:
-        body = translators.dialect(cred.dialect).with_model(front.body, upstream_model)
-        changed = body is not front.body
-        if front.stream and cred.dialect == "openai" and not streaming.client_wants_usage(body):
-            # accounting needs the usage chunk; the relay hides it again
-            body, changed = dict(body, stream_options=dict(
-                body.get("stream_options") or {}, include_usage=True)), True
-        return orjson.dumps(body) if changed else front.raw
+        ask_usage = usage_chunk.must_ask(front, cred)    # the relay hides it again
+        wire = translators.dialect(cred.dialect)
+        if wire.with_model(front.top, upstream_model) is not front.top:
+            body = wire.with_model(front.body, upstream_model)
+            return orjson.dumps(usage_chunk.asked_body(body) if ask_usage else body)
+        if not ask_usage:
+            return front.raw
+        return usage_chunk.asked_raw(front) or orjson.dumps(usage_chunk.asked_body(front.body))
     translated = translators.translate_request(front.dialect, cred.dialect, front.body,
                                                model=upstream_model, stream=front.stream,
                                                prepare=_preparer(cred))

@@ -14,7 +14,7 @@ import orjson
 from gevent.queue import Empty, Queue
 
 import translators
-from proxy.relay import draining, signatures, stream_scan
+from proxy.relay import draining, signatures, stream_scan, usage_chunk
 from proxy.wire import sse
 from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStreamError
 from proxy.providers.headers import forward_response_headers
@@ -36,10 +36,6 @@ class BootstrapFailed(Exception):
     def __init__(self, cause):
         super().__init__(cause.message)
         self.cause = cause
-
-
-def client_wants_usage(body):
-    return bool((body.get("stream_options") or {}).get("include_usage"))
 
 
 def raw_batches(resp, cred):
@@ -230,11 +226,11 @@ class _Passthrough:
         self.observer = observer
         self.usage = stream_scan.UsageTracker(front.dialect, observer)
         # we asked for OpenAI's usage chunk ourselves: the client must not see it
-        self.hide_usage_chunk = front.dialect == "openai" and not client_wants_usage(front.body)
+        self.hide_usage_chunk = usage_chunk.hides_usage(front)
 
     def event(self, raw):
         data = stream_scan.scan_raw(self.dialect, raw, self.observer, self.usage)
-        if self.hide_usage_chunk and data is not None and _is_usage_only_chunk(data):
+        if self.hide_usage_chunk and data is not None and usage_chunk.is_usage_only(data):
             return b""
         return raw
 
@@ -243,10 +239,6 @@ class _Passthrough:
 
     def fail(self, message):
         return sse.encode(*translators.stream_error_event(self.dialect, message))
-
-
-def _is_usage_only_chunk(data):
-    return isinstance(data, dict) and data.get("choices") == [] and data.get("usage")
 
 
 class _Translated:

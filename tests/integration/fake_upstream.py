@@ -64,6 +64,7 @@ class Call:
     headers: dict
     body: dict
     key: str
+    raw: bytes = b""          # the request body as it arrived
 
 
 class FakeUpstream:
@@ -156,11 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("content-length") or 0)
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length)
+        body = json.loads(raw or b"{}")
         key = (self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
                or self.headers.get("authorization", "").removeprefix("Bearer "))
         self.upstream.record(Call(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                  body, key))
+                                  body, key, raw))
         self.envelope = None
         if self.upstream.oauth is not None and key.startswith("at-") \
                 and not self.upstream.oauth.valid(key):
