@@ -15,7 +15,9 @@ latency.  What its handler lacked or did slowly, changed here:
   431, RFC 9110 section 15.5.15, RFC 6585 section 5), the error body in the
   dialect the request path speaks; request headers are parsed by
   ``proxy.wire.http1.parse_headers``, not the email package (a malformed line ->
-  400);
+  400), into a message whose lookups go through a dict (``RequestHead``),
+  and the WSGI environ's ``HTTP_*`` keys are built from the parsed fields
+  without formatting each as a header line and splitting it again;
 - gunicorn's access-log record is not built when its access log writes
   nowhere (Switchyard writes its own, see ``proxy.telemetry.access_log``);
 - a response's head leaves in the same write as its first body chunk (pywsgi
@@ -70,6 +72,42 @@ class HeadRefused(ValueError):
                    self.status, self.REASONS[self.status].encode(), len(body), body)
 
 
+class RequestHead(OldMessage):
+    """pywsgi's request-header message, its lookups through a dict.
+
+    pywsgi asks a request's head for a field about ten times (framing,
+    ``Connection``, ``Content-Type``, ``Expect``, upgrade), and
+    ``email.message.Message.get`` scans every field, lower-casing each name
+    and passing each value through the email policy, every time.  Here the
+    fields are indexed once, by lower-cased name, first value first (what
+    ``Message.get`` answers; the values are ``parse_headers``'s ISO-8859-1
+    text, which the policy hands back unchanged); any change to the fields
+    drops the index.
+    """
+
+    _index = None
+
+    def get(self, name, failobj=None):
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for field, value in self._headers:
+                index.setdefault(field.lower(), value)
+        return index.get(name.lower(), failobj)
+
+    def set_raw(self, name, value):
+        self._index = None
+        super().set_raw(name, value)
+
+    def __setitem__(self, name, value):
+        self._index = None
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name):
+        self._index = None
+        super().__delitem__(name)
+
+
 class Handler(PyWSGIHandler):
     """pywsgi's request handler with the changes listed in the module docstring."""
 
@@ -108,7 +146,7 @@ class Handler(PyWSGIHandler):
         # makes it answer 400 (ValueError) or, through _handle_client_error
         # below, our status.
         try:
-            return http1.parse_headers(fp, OldMessage, strict=True,
+            return http1.parse_headers(fp, RequestHead, strict=True,
                                        max_headers=self.limit_request_fields,
                                        max_line=self.limit_request_field_size + 2)   # + CRLF
         except LineTooLong:
@@ -117,6 +155,17 @@ class Handler(PyWSGIHandler):
         except http1.TooManyHeaders:
             raise HeadRefused(431, f"The request has more than {self.limit_request_fields} "
                                    "header fields.") from None
+
+    def _headers(self):
+        # pywsgi's own formats each field as a "Name: value" line and splits
+        # it again; parse_headers has unfolded continuation lines already.
+        # As pywsgi: a name with "_" is dropped (it would pass for its "-"
+        # twin in the CGI-style key), Content-Type/-Length are keys of their own.
+        for name, value in self.headers._headers:
+            if "_" not in name:
+                key = name.replace("-", "_").upper()
+                if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
+                    yield "HTTP_" + key, value.strip()
 
     def _handle_client_error(self, ex):
         if isinstance(ex, HeadRefused):

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import gevent
 import pytest
 from gevent import socket
-from gevent.pywsgi import WSGIServer
+from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from proxy.http import worker
 
@@ -187,3 +187,43 @@ def test_within_limits_is_served_and_malformed_is_400(serve):
     assert _exchange(port, b"GET / HTTP/1.1\r\nA: 1\r\nConnection: close\r\n\r\n") \
         .startswith(b"HTTP/1.1 200")
     assert _exchange(port, b"GET / HTTP/1.1\r\nA : 1\r\n\r\n").startswith(b"HTTP/1.1 400")
+
+
+def _environ_echo(environ, start_response):
+    body = json.dumps({"headers": {k: v for k, v in environ.items() if k.startswith("HTTP_")
+                                   or k in ("CONTENT_TYPE", "CONTENT_LENGTH")},
+                       "body": environ["wsgi.input"].read().decode()}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class PlainPyWSGI(WSGIHandler):
+    """gevent's own handler: what the environ must look like."""
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /x HTTP/1.1\r\nHost: h\r\ncontent-TYPE: application/json\r\nContent-Length: 2\r\n"
+    b"X-Dup: one\r\nX-Dup: two \r\nCookie: a=1\r\nCookie: b=2\r\nX_Under: dropped\r\n"
+    b"Authorization: Bearer k\r\nConnection: close\r\n\r\n{}",
+    # chunked wins over Content-Length (pywsgi deletes it from the head)
+    b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n"
+    b"Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n"])
+def test_environ_and_framing_as_pywsgi_builds_them(serve, head):
+    ours = _exchange(serve(_environ_echo), head)
+    plain = _exchange(serve(_environ_echo, PlainPyWSGI), head)
+    ours_body, plain_body = (json.loads(raw.partition(b"\r\n\r\n")[2]) for raw in (ours, plain))
+    assert ours_body == plain_body and ours_body["body"] == "{}"
+    assert "HTTP_X_UNDER" not in ours_body["headers"]
+
+
+def test_request_head_lookups_follow_changes():
+    head = worker.RequestHead()
+    head.set_raw("Content-Length", "5")
+    head.set_raw("X-Dup", "one")
+    head.set_raw("x-dup", "two")
+    assert head.get("content-length") == "5" and head.get("X-DUP") == "one"
+    assert head.get("missing", "d") == "d" and head.typeheader is None
+    del head["content-length"]
+    head["Content-Type"] = "application/json"
+    assert head.get("Content-Length") is None and head.typeheader == "application/json"
