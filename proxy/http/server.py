@@ -38,7 +38,19 @@ log = logging.getLogger("switchyard.server")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
-_NO_QUERY = ImmutableMultiDict()
+
+
+class _NoQuery(ImmutableMultiDict):
+    """The arguments of a request without a query string.  ``MultiDict.get``
+    of a missing key raises and catches a ``BadRequestKeyError`` (an
+    ``HTTPException`` built each time); with nothing to find, answer at once
+    (every request asks for ``?key=``)."""
+
+    def get(self, key, default=None, type=None):
+        return default
+
+
+_NO_QUERY = _NoQuery()
 
 # Request ids: a random per-process prefix and a counter -- unique across
 # workers and restarts without a getrandom() system call per request.
