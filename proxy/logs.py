@@ -20,9 +20,20 @@ class Formatter(logging.Formatter):
     converter = time.gmtime
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
+    _second = (None, "")       # (second, its formatted text), replaced as one
 
     def __init__(self, fmt=FORMAT, datefmt=None, style="%", **kwargs):
         super().__init__(fmt, None, style, **kwargs)     # datefmt: always ours
+
+    def formatTime(self, record, datefmt=None):
+        # The access log writes a line per request: the date and time are
+        # formatted once a second, the milliseconds per line.
+        second = int(record.created)
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (second, time.strftime(self.default_time_format,
+                                                           self.converter(second)))
+        return self.default_msec_format % (cached[1], record.msecs)
 
 
 def level():

@@ -45,6 +45,19 @@ def test_one_timestamp_format_utc_with_milliseconds():
         "2027-01-15T08:00:00.500Z INFO switchyard.access status=200"
 
 
+def test_timestamp_follows_each_line_within_and_across_seconds():
+    formatter = logs.Formatter()
+
+    def stamp(created):
+        record = logging.LogRecord("switchyard", logging.INFO, __file__, 1, "x", None, None)
+        record.created, record.msecs = created, (created % 1) * 1000
+        return formatter.format(record).split(" ")[0]
+    assert stamp(1_800_000_000.25) == "2027-01-15T08:00:00.250Z"
+    assert stamp(1_800_000_000.75) == "2027-01-15T08:00:00.750Z"
+    assert stamp(1_800_000_061.0) == "2027-01-15T08:01:01.000Z"
+    assert stamp(1_800_000_000.5) == "2027-01-15T08:00:00.500Z"     # a late line
+
+
 def test_format_without_process_field_survives_log_processes_off():
     """gunicorn's default format named %(process)d; app.py turns logProcesses off."""
     assert "process" not in logs.FORMAT
