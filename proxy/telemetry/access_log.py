@@ -81,8 +81,18 @@ def format_line(fields, log_format):
                           separators=(",", ":"), default=str)
     # Text: a field with no value (no client key, no first token) is left out
     # rather than shown as ``key=``; JSON keeps every key for its parsers.
-    return " ".join([f"{k}={_logfmt_value(fields[k])}" for k in keys
-                     if fields[k] is not None and fields[k] != ""])
+    parts = []
+    for k in keys:
+        value = fields[k]
+        if value is None or value == "":
+            continue
+        kind = type(value)
+        # most values of a line (numbers, ids, model names) print as they are
+        if kind is int or kind is float or (kind is str and _BARE.match(value)):
+            parts.append(f"{k}={value}")
+        else:
+            parts.append(f"{k}={_logfmt_value(value)}")
+    return " ".join(parts)
 
 
 def _truncate(text):

@@ -238,6 +238,15 @@ def test_text_log_quotes_client_chosen_values(clock):
     assert line == 'request_id=r actor="evil\\" status=200\\nx"'
 
 
+@pytest.mark.parametrize("value, shown", [
+    (200, "200"), (1.5, "1.5"), (1e-05, "1e-05"), (True, "true"), (False, "false"),
+    ("gpt-4o-mini", "gpt-4o-mini"), ("models/gemini:x@1", "models/gemini:x@1"),
+    ("two words", '"two words"'), ("mock#0", '"mock#0"'), ("é", '"é"'),
+    ({"a": 1}, '"{\\"a\\":1}"'), ([1, 2], '"[1,2]"'), (0, "0")])
+def test_text_log_values(value, shown):
+    assert access_log.format_line({"status": value}, "text") == f"status={shown}"
+
+
 def test_mask_secrets_masks_nested_secret_names():
     masked = access_log.mask_secrets({"headers": {"X-Api-Key": "abcdefghijklmnop"},
                                       "items": [{"api-key": "sk-0123456789abcdef"}],
