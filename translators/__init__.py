@@ -26,6 +26,8 @@ Every dialect package exports the same surface (its ``__init__``):
 Wire facts the gateway asks of a dialect instead of branching on its name
 (each package's ``wire.py``):
 
+- ``HEADER_PREFIXES``: request header names the dialect's providers own
+  (``anthropic-``...): forwarded to upstreams of that dialect only
 - ``KEEPALIVE``: the bytes an idle stream is kept open with
 - ``is_error_event(name, data) -> bool``: one SSE event (name, data text)
   is the stream's error signal

@@ -222,7 +222,8 @@ def preflight():
     return Response(status=204, headers={
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": request.headers.get("Access-Control-Request-Headers", "*"),
+        "Access-Control-Allow-Headers": g.lower_headers.get("access-control-request-headers",
+                                                            "*"),
         "Access-Control-Max-Age": "86400"})
 
 

@@ -5,7 +5,14 @@ Upstream requests carry the client's own headers that matter
 custom ``x-*``...) but never hop-by-hop headers (RFC 9110 section 7.6.1),
 cookies, forwarding headers, or any credential: the client's key belongs to
 the gateway, and the upstream credential is added by ``proxy.providers.endpoints``.
+A provider's own headers (``anthropic-*``, ``openai-*``, ``x-goog-*``: each
+dialect's ``HEADER_PREFIXES``) go only to upstreams of that dialect: a Claude
+Code client's ``anthropic-beta`` means nothing to an OpenAI upstream.
+
+Every name here is lower-case: the client's headers as the front door
+normalised them, and what goes upstream.
 """
+import translators
 
 HOP_BY_HOP = frozenset({
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -23,16 +30,29 @@ _NOT_FORWARDED = HOP_BY_HOP | CREDENTIALS | frozenset({
 
 _ACTOR_METADATA = "x-switchyard-actor-metadata-"
 
+
+def _foreign_prefixes(name):
+    own = translators.dialect(name).HEADER_PREFIXES
+    return tuple(prefix for other in translators.DIALECTS
+                 for prefix in translators.dialect(other).HEADER_PREFIXES if prefix not in own)
+
+
+# Upstream dialect -> header name prefixes owned by the providers of the others.
+_FOREIGN = {name: _foreign_prefixes(name) for name in translators.DIALECTS}
+
 _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
     "set-cookie", "set-cookie2", "content-length", "content-encoding",
     "content-type", "date", "server", "alt-svc", "via",
 })
 
 
-def forward_request_headers(client_headers):
-    """Client headers to pass upstream (names lower-cased)."""
+def forward_request_headers(client_headers, upstream_dialect):
+    """Client headers to pass to an upstream speaking ``upstream_dialect``
+    (names lower-cased)."""
+    foreign = _FOREIGN.get(upstream_dialect, ())
     return {k: v for k, v in client_headers.items()
-            if k not in _NOT_FORWARDED and not k.startswith(_ACTOR_METADATA)}
+            if k not in _NOT_FORWARDED and not k.startswith(_ACTOR_METADATA)
+            and not k.startswith(foreign)}
 
 
 def actor_headers(actor, client_headers):
@@ -41,10 +61,10 @@ def actor_headers(actor, client_headers):
     Metadata comes from the client's ``X-Switchyard-Actor-Metadata-<key>``."""
     if not actor:
         return {}
-    headers = {"X-AI-Bridge-Actor-ID": actor}
+    headers = {"x-ai-bridge-actor-id": actor}
     for name, value in client_headers.items():
         if name.startswith(_ACTOR_METADATA):
-            headers["X-AI-Bridge-Actor-Metadata-" + name[len(_ACTOR_METADATA):]] = value
+            headers["x-ai-bridge-actor-metadata-" + name[len(_ACTOR_METADATA):]] = value
     return headers
 
 

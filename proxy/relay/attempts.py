@@ -283,7 +283,7 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     body = edge.request_body(cred, _upstream_body(front, cred, upstream_model, same),
                              model=upstream_model, action=front.action)
     url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
-    forwarded = forward_request_headers(front.headers)
+    forwarded = forward_request_headers(front.headers, cred.dialect)
     if runtime.config["send-actor-headers"]:
         forwarded.update(actor_headers(front.actor, front.headers))
     headers = endpoints.auth_headers(cred, forwarded)

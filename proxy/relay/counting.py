@@ -34,7 +34,7 @@ def count(front, cred, upstream_model, client, timeouts):
         rendered = upstream.render_request(dict(ir, stream=False), upstream_model)
         body = upstream.count_request(rendered, upstream_model)
     url = endpoints.url(cred, upstream_model, action="count_tokens", stream=False)
-    headers = endpoints.auth_headers(cred, forward_request_headers(front.headers))
+    headers = endpoints.auth_headers(cred, forward_request_headers(front.headers, cred.dialect))
     resp = client.send(cred, url, headers, orjson.dumps(body), timeouts=timeouts)
     answer = orjson.loads(read_all(resp, cred))
     return count_reply(front, upstream.parse_count(answer), source="upstream")

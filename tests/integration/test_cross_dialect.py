@@ -303,3 +303,29 @@ def test_gemini_array_stream_from_other_upstreams(gateway, upstream, up):
     assert text == f"Hello from {up}"
     assert chunks[-1].candidates[0].finish_reason == gtypes.FinishReason.STOP
     assert chunks[-1].usage_metadata.prompt_token_count == USAGE["input_tokens"]
+
+
+# What Claude Code sends beside its body (besides the SDK's own
+# anthropic-version and x-stainless-* headers).
+CLAUDE_CODE_HEADERS = {"anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14",
+                       "x-claude-code-session-id": "0b3c-session", "x-app": "cli"}
+
+
+@pytest.mark.parametrize("up", ["claude", "openai", "responses", "gemini"])
+def test_anthropic_headers_reach_anthropic_upstreams_only(gateway, upstream, up):
+    client = clients.anthropic_client(gateway).with_options(default_headers=CLAUDE_CODE_HEADERS)
+    client.messages.create(model=MODELS[up], max_tokens=20,
+                           messages=[{"role": "user", "content": "hi"}])
+    client.messages.count_tokens(model=MODELS[up], messages=[{"role": "user", "content": "hi"}])
+    calls = upstream.calls_for(KEYS[up])
+    assert calls, f"no call reached the {up} upstream"
+    for call in calls:
+        anthropic_own = {k for k in call.headers if k.startswith(("anthropic-", "x-claude-code-"))}
+        if up == "claude":    # same dialect: the client's headers pass through
+            assert call.headers["anthropic-beta"] == CLAUDE_CODE_HEADERS["anthropic-beta"]
+            assert call.headers["x-claude-code-session-id"] == "0b3c-session"
+            assert call.headers["anthropic-version"]
+        else:
+            assert anthropic_own == set(), f"{call.path} got {sorted(anthropic_own)}"
+        assert call.headers["x-app"] == "cli"     # no provider's own: goes everywhere
+        assert call.headers["user-agent"].startswith("Anthropic/Python")

@@ -39,7 +39,7 @@ def test_bring_your_own_key():
         auth.authenticate(keys, {"x-goog-api-key": "own"}, {"key": "sk-plain"})
     plain = auth.authenticate(keys, {"x-switchyard-key": "sk-plain"}, {})
     assert not auth.brings_own_credential(plain, {"x-switchyard-key": "sk-plain"}, {})
-    assert "x-switchyard-key" not in forward_request_headers(own)
+    assert "x-switchyard-key" not in forward_request_headers(own, "claude")
 
 
 def test_no_keys_means_open():
@@ -56,9 +56,29 @@ def test_request_headers_filtered():
         "authorization": "Bearer c", "x-api-key": "c", "x-goog-api-key": "c", "host": "h",
         "content-length": "9", "accept-encoding": "gzip", "cookie": "a", "connection": "x",
         "anthropic-version": "2023-06-01", "anthropic-beta": "b", "user-agent": "ua",
-        "x-custom": "y"})
+        "x-custom": "y"}, "claude")
     assert forwarded == {"anthropic-version": "2023-06-01", "anthropic-beta": "b",
                          "user-agent": "ua", "x-custom": "y"}
+
+
+# What Claude Code, the OpenAI SDK and Google's SDKs send beside the body.
+MIXED_CLIENT_HEADERS = {
+    "anthropic-version": "2023-06-01", "anthropic-beta": "oauth-2025-04-20,context-1m",
+    "anthropic-dangerous-direct-browser-access": "true", "x-claude-code-session-id": "s1",
+    "openai-organization": "org-1", "openai-project": "proj-1", "openai-beta": "assistants=v2",
+    "x-goog-api-client": "genai-js/1.0", "x-goog-user-project": "p1",
+    "user-agent": "ua", "x-stainless-lang": "js", "x-custom": "y"}
+GENERIC = {"user-agent": "ua", "x-stainless-lang": "js", "x-custom": "y"}
+
+
+@pytest.mark.parametrize("dialect,own_prefixes", [
+    ("claude", ("anthropic-", "x-claude-code-")), ("openai", ("openai-",)),
+    ("responses", ("openai-",)), ("gemini", ("x-goog-",)),
+])
+def test_provider_headers_go_only_to_their_own_dialect(dialect, own_prefixes):
+    forwarded = forward_request_headers(MIXED_CLIENT_HEADERS, dialect)
+    own = {k: v for k, v in MIXED_CLIENT_HEADERS.items() if k.startswith(own_prefixes)}
+    assert own and forwarded == dict(GENERIC, **own)
 
 
 def test_response_headers_filtered():
@@ -97,7 +117,7 @@ def test_auth_headers_per_kind_and_entry_headers_win():
 
 def test_actor_headers_use_aibridge_names():
     client = {"x-switchyard-actor-metadata-team": "infra", "x-other": "1"}
-    assert actor_headers("alice", client) == {"X-AI-Bridge-Actor-ID": "alice",
-                                              "X-AI-Bridge-Actor-Metadata-team": "infra"}
+    assert actor_headers("alice", client) == {"x-ai-bridge-actor-id": "alice",
+                                              "x-ai-bridge-actor-metadata-team": "infra"}
     assert actor_headers("", client) == {}
-    assert "x-switchyard-actor-metadata-team" not in forward_request_headers(client)
+    assert "x-switchyard-actor-metadata-team" not in forward_request_headers(client, "openai")

@@ -8,7 +8,7 @@ import pytest
 import translators
 from translators.ir import TranslationError
 
-WIRE_NAMES = ("KEEPALIVE", "STREAM_END", "TOOL_CALL_MARK", "TOOL_CALL_SIGNATURES",
+WIRE_NAMES = ("HEADER_PREFIXES", "KEEPALIVE", "STREAM_END", "TOOL_CALL_MARK", "TOOL_CALL_SIGNATURES",
               "is_error_event", "stream_tool_calls", "with_model", "counted_request",
               "count_request", "parse_count")
 

@@ -22,6 +22,10 @@ TOOL_CALL_SIGNATURES = False
 # Message tokens").
 _COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 
+# Request headers that are Anthropic's own (API reference "Versioning",
+# "Beta headers"; Claude Code's session id): sent to Anthropic upstreams only.
+HEADER_PREFIXES = ("anthropic-", "x-claude-code-")
+
 
 def is_error_event(name, data):
     """Whether one SSE event (its name, its data text) is the stream's error."""

@@ -18,6 +18,10 @@ TOOL_CALL_MARK = b'"functionCall"'
 # dialects cannot carry it, so the gateway keeps it for them.
 TOOL_CALL_SIGNATURES = True
 
+# Request headers that are Google's own (x-goog-api-client,
+# x-goog-user-project, ...): sent to Gemini upstreams only.
+HEADER_PREFIXES = ("x-goog-",)
+
 
 def is_error_event(name, data):
     """Whether one SSE event (its name, its data text) is the stream's error:

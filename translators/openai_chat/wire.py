@@ -18,6 +18,11 @@ TOOL_CALL_MARK = b'"tool_calls"'
 
 TOOL_CALL_SIGNATURES = False
 
+# Request headers that are OpenAI's own (API reference "Overview":
+# OpenAI-Organization, OpenAI-Project; OpenAI-Beta): sent to OpenAI-dialect
+# upstreams only.
+HEADER_PREFIXES = ("openai-",)
+
 
 def is_error_event(name, data):
     """Whether one SSE event (its name, its data text) is the stream's error:

@@ -20,6 +20,11 @@ TOOL_CALL_SIGNATURES = False
 _COUNT_FIELDS = ("model", "input", "instructions", "tools", "tool_choice",
                  "parallel_tool_calls", "reasoning", "text", "truncation")
 
+# Request headers that are OpenAI's own (API reference "Overview":
+# OpenAI-Organization, OpenAI-Project; OpenAI-Beta): sent to OpenAI-dialect
+# upstreams only.
+HEADER_PREFIXES = ("openai-",)
+
 
 def is_error_event(name, data):
     """Whether one SSE event (its name, its data text) is the stream's error:
