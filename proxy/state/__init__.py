@@ -2,8 +2,10 @@
 
 The pool (``proxy.routing.pool``) decides; a state store remembers -- disabled
 flags, cooldowns with their kind and level, half-open probe claims,
-round-robin cursors, session bindings, Gemini thought signatures.  Two
-backends with one interface:
+round-robin cursors, session bindings, Gemini thought signatures -- and,
+beyond one machine, who refreshes an account's token (``refreshes``: a
+lease per refresh token and the new tokens handed over).  Two backends with
+one interface:
 
 - ``memory`` (``proxy.state.memory``): the default, no dependency, one
   process; each gunicorn worker would keep its own state, so one worker is
