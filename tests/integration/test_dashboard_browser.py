@@ -93,7 +93,10 @@ def claude_answer_with_rate_limits():
                  headers={"content-type": "application/json",
                           "anthropic-ratelimit-requests-limit": "50",
                           "anthropic-ratelimit-requests-remaining": "49",
-                          "anthropic-ratelimit-requests-reset": reset})
+                          "anthropic-ratelimit-requests-reset": reset,
+                          # a subscription's unified window (shown as a share used)
+                          "anthropic-ratelimit-unified-5h-utilization": "0.42",
+                          "anthropic-ratelimit-unified-5h-status": "allowed"})
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +174,8 @@ def test_dashboard_in_a_real_browser(dash_gateway, traffic, page, tmp_path):
             assert cell(row, "Err 5 min") == ("0 (0%)" if attempts[dialect] else "0")
             assert cell(row, "State") == "ready" and cell(row, "Last error") == "–"
         if dialect == "claude":              # the window Anthropic reported
-            assert re.match(r"requests: 49 of 50 left, resets \d\d:\d\d:\d\d UTC$",
+            assert re.match(r"requests: 49 of 50 left, resets \d\d:\d\d:\d\d UTC; "
+                            r"unified-5h: 42% used \(allowed\)$",
                             cell(row, "Cooldowns / quota windows"))
     screenshot(page, tmp_path, "credentials")
 

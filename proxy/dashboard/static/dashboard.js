@@ -84,11 +84,17 @@ function windows(cred) {
   for (const [model, cd] of Object.entries(cred.model_cooldowns || {})) {
     items.push(`${model}: ${cd.state} (${cd.kind}${cd.status ? " " + cd.status : ""}) until ${cd.until}`);
   }
-  // windows the provider reported on its latest answer (remaining of limit)
+  // windows the provider reported on its latest answer: remaining of limit (API keys),
+  // share used (a Claude subscription's unified windows), or only a status (a
+  // Codex usage limit, Google's RetryInfo)
   for (const [name, w] of Object.entries((cred.quota && cred.quota.windows) || {})) {
-    const count = (n) => (n === null ? "?" : n.toLocaleString("en-US"));
+    const count = (n) => (n === null || n === undefined ? "?" : n.toLocaleString("en-US"));
     const reset = w.resets_at_iso ? `, resets ${w.resets_at_iso.slice(11, 19)} UTC` : "";
-    items.push(`${name}: ${count(w.remaining)} of ${count(w.limit)} left${reset}`);
+    const status = w.status ? ` (${w.status})` : "";
+    let what = w.status || "reported";
+    if ("limit" in w || "remaining" in w) what = `${count(w.remaining)} of ${count(w.limit)} left`;
+    else if (typeof w.utilization === "number") what = `${Math.round(w.utilization * 100)}% used${status}`;
+    items.push(`${name}: ${what}${reset}`);
   }
   return items.length ? items.join("; ") : "–";
 }
