@@ -10,6 +10,7 @@ import os
 
 import orjson
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import NullSession, SessionInterface
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -61,8 +62,25 @@ _SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics",   # these
                 "/dashboard")
 
 
+class _NoSessions(SessionInterface):
+    """Switchyard keeps no Flask session (the dashboard signs its own
+    cookie, ``proxy.dashboard.session``): every request shares one null
+    session instead of a signing-key check and a fresh ``NullSession``
+    each (a ``NullSession`` refuses writes, so sharing it is safe)."""
+
+    _null = NullSession()
+
+    def open_session(self, app, request):
+        return self._null
+
+    def save_session(self, app, session, response):
+        pass
+
+
 class _App(Flask):
-    """Flask, minus a per-request check of a feature Switchyard never uses."""
+    """Flask, minus per-request work for features Switchyard never uses."""
+
+    session_interface = _NoSessions()
 
     def ensure_sync(self, func):
         # Every view and hook here is a plain function (gevent, not asyncio):
