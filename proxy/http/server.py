@@ -122,15 +122,16 @@ def _install_hooks(app):
         environ, path = req.environ, req.path
         # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
         req.max_content_length = runtime.current().body_limit
-        headers = g.lower_headers = environ_headers(environ)
-        g.request_id = environ[lifecycle.REQUEST_ID] = \
+        state = g._get_current_object()      # one context lookup, not one per field
+        headers = state.lower_headers = environ_headers(environ)
+        state.request_id = environ[lifecycle.REQUEST_ID] = \
             headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
-        g.dialect = environ[lifecycle.DIALECT] = dialect_for_path(path, headers)
+        state.dialect = environ[lifecycle.DIALECT] = dialect_for_path(path, headers)
         if environ["REQUEST_METHOD"] == "OPTIONS":
             return preflight()
         if path.startswith(_OPEN_PATHS + _SELF_AUTHED):
             return None
-        g.client_key = _authenticate(environ, headers)
+        state.client_key = _authenticate(environ, headers)
         return None
 
     @app.after_request
@@ -303,7 +304,8 @@ def pool_state():
 # --- the generate path ---------------------------------------------------
 
 def _generate(dialect, *, action="generate", model=None, stream=None):
-    raw = _read_body(request.environ)
+    environ = request.environ
+    raw = _read_body(environ)
     body, top = _body_top(raw)
     validation.check(dialect, top)
     if model is None:
@@ -314,7 +316,7 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         stream = action == "generate" and top.get("stream") is True
     front = _front(dialect, action, model, body, top, raw, stream)
     current = runtime.current()
-    observer = request.environ[lifecycle.OBSERVER] = request_observer.start(front)
+    observer = environ[lifecycle.OBSERVER] = request_observer.start(front)
     client = _upstream_client()
     interval = current.config["nonstream-keepalive-interval"]
 
@@ -333,10 +335,10 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
         reply = streaming.whole_with_keepalive(lambda: _settled(produce(), observer),
                                                interval, front)
     elif stream and stream_keepalive > 0:
-        with cancel_on_hangup(request.environ):
+        with cancel_on_hangup(environ):
             reply = accept(lambda: _settled(produce(), observer), stream_keepalive, front)
     else:
-        with cancel_on_hangup(request.environ):
+        with cancel_on_hangup(environ):
             reply = produce()
     # routing: the Gemini front door also streams as one JSON array (no ?alt=sse)
     if reply.streamed and stream and dialect == "gemini" and json_array.wants_array(front.query):
