@@ -36,6 +36,8 @@ Wire facts the gateway asks of a dialect instead of branching on its name
 - ``TOOL_CALL_MARK``: bytes present in every raw stream event that carries
   a tool call; ``stream_tool_calls(data) -> [(name, id)]`` reads them off
   one parsed event
+- ``TURNS_KEY``: the request body key holding the conversation's turns;
+  ``TURN_PARTS_KEY``: the key of one turn holding its text parts
 - ``TOOL_CALL_SIGNATURES``: tool calls carry a signature the next request
   must send back (Gemini), which clients of other dialects cannot keep
 - ``with_model(body, model) -> body``: a same-dialect body naming the

@@ -10,11 +10,10 @@ from collections import OrderedDict
 
 import orjson
 
+import translators
+
 # Claude Code sends X-Claude-Code-Session-Id; other agents a plain Session-Id.
 _SESSION_HEADERS = ("x-claude-code-session-id", "session-id")
-
-# Where each dialect keeps the conversation.
-_TURNS = {"openai": "messages", "claude": "messages", "responses": "input", "gemini": "contents"}
 
 
 def session_key(dialect, headers, body):
@@ -36,7 +35,7 @@ def session_key(dialect, headers, body):
     metadata = body.get("metadata")
     if isinstance(metadata, dict) and metadata.get("user_id"):
         return _digest("user", metadata["user_id"])
-    opening = _opening(body.get(_TURNS.get(dialect, "messages")))
+    opening = _opening(body.get(translators.dialect(dialect).TURNS_KEY))
     return _digest("opening", opening) if opening else None
 
 

@@ -14,6 +14,7 @@ import json
 import logging
 import time
 
+import translators
 from proxy.telemetry import access_log, live_feed, usage_store
 from proxy import runtime
 from proxy.telemetry import metrics as metrics_mod
@@ -196,9 +197,6 @@ class RequestObserver:
         return fields
 
 
-# Where each dialect keeps the conversation, and each turn its parts.
-_TURNS = {"openai": "messages", "claude": "messages", "responses": "input", "gemini": "contents"}
-_PARTS = {"gemini": "parts"}
 _TEXT_PART_TYPES = (None, "text", "input_text")
 
 
@@ -220,12 +218,13 @@ def last_user_prompt(dialect, body, limit=PROMPT_LIMIT):
     ``content`` has ``input_text`` parts), Gemini ``contents[].parts[].text``
     (``role`` may be omitted and then means user).
     """
-    turns = body.get(_TURNS.get(dialect, "messages"))
+    wire = translators.dialect(dialect)
+    turns = body.get(wire.TURNS_KEY)
     if isinstance(turns, str):
         turns = [{"role": "user", "content": turns}]
     for turn in reversed(turns if isinstance(turns, list) else []):
         if isinstance(turn, dict) and turn.get("role", "user") == "user":
-            text = _text_of(turn.get(_PARTS.get(dialect, "content")))
+            text = _text_of(turn.get(wire.TURN_PARTS_KEY))
             if text:
                 return text.encode()[:limit].decode("utf-8", "ignore")
     return None

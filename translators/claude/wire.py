@@ -11,6 +11,10 @@ KEEPALIVE = b'event: ping\ndata: {"type": "ping"}\n\n'
 # ends a stream too.
 STREAM_END = re.compile(rb"message_stop|^event: ?error", re.M)
 
+# Anthropic Messages keeps the conversation in ``messages``, each turn's
+# text in ``content`` (a string or content blocks).
+TURNS_KEY, TURN_PARTS_KEY = "messages", "content"
+
 # Present in the raw bytes of every event that starts a tool call.
 TOOL_CALL_MARK = b'"tool_use"'
 

@@ -10,6 +10,10 @@ KEEPALIVE = b": keep-alive\n\n"
 # no error event, a failed stream's last chunk is an error object.
 STREAM_END = re.compile(rb'"finishReason"|^data: ?\[?\{"error"', re.M)
 
+# generateContent keeps the conversation in ``contents``, each turn's text
+# in ``parts[].text``.
+TURNS_KEY, TURN_PARTS_KEY = "contents", "parts"
+
 # Present in the raw bytes of every chunk that carries a function call.
 TOOL_CALL_MARK = b'"functionCall"'
 

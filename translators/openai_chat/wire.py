@@ -13,6 +13,10 @@ KEEPALIVE = b": keep-alive\n\n"
 # fails ends with an error object as its last data line.
 STREAM_END = re.compile(rb'\[DONE\]|"finish_reason":\s*"|"usage":\s*\{|^data: ?\{"error"', re.M)
 
+# Chat Completions keeps the conversation in ``messages``, each turn's
+# text in ``content`` (a string or text parts).
+TURNS_KEY, TURN_PARTS_KEY = "messages", "content"
+
 # Present in the raw bytes of every chunk that carries a tool call.
 TOOL_CALL_MARK = b'"tool_calls"'
 

@@ -10,6 +10,10 @@ KEEPALIVE = b": keep-alive\n\n"
 # .failed (API reference, "Streaming events"); an error event ends it too.
 STREAM_END = re.compile(rb"response\.(completed|incomplete|failed)|^event: ?error", re.M)
 
+# Responses keeps the conversation in ``input`` (a string, or items whose
+# ``content`` holds ``input_text`` parts).
+TURNS_KEY, TURN_PARTS_KEY = "input", "content"
+
 # Present in the raw bytes of every event that starts a function call.
 TOOL_CALL_MARK = b'"function_call"'
 
