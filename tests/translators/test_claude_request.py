@@ -1,20 +1,10 @@
 """Anthropic Messages requests <-> IR, table-driven from
 tests/fixtures/translators/claude/{parse,render,reject}_request/."""
-import json
-import pathlib
-
 import pytest
 
 from translators import ir
 from translators.claude import parse_request, render_request
-
-FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "translators" / "claude"
-
-
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return pytest.mark.parametrize(
-        "case", [json.loads(path.read_text()) for path in paths], ids=[path.stem for path in paths])
+from tests.translators.cases import cases
 
 
 def ir_request(fields):
@@ -22,19 +12,19 @@ def ir_request(fields):
     return dict(ir.new_request(), **fields)
 
 
-@cases("parse_request")
+@pytest.mark.parametrize("case", cases("claude", "parse_request"))
 def test_parse_request(case):
     parsed = parse_request(case["input"])
     assert set(parsed) == set(ir.new_request())
     assert {key: parsed[key] for key in case["expected"]} == case["expected"]
 
 
-@cases("render_request")
+@pytest.mark.parametrize("case", cases("claude", "render_request"))
 def test_render_request(case):
     assert render_request(ir_request(case["input"]), case["model"]) == case["expected"]
 
 
-@cases("reject_request")
+@pytest.mark.parametrize("case", cases("claude", "reject_request"))
 def test_reject_request(case):
     with pytest.raises(ir.TranslationError, match=case["error"].replace(">", r"\>")):
         if case["direction"] == "parse":
@@ -43,7 +33,7 @@ def test_reject_request(case):
             render_request(ir_request(case["input"]), "claude-sonnet-4-5")
 
 
-@cases("render_request")
+@pytest.mark.parametrize("case", cases("claude", "render_request"))
 def test_rendered_turns_alternate_and_results_lead(case):
     """Anthropic's structural rules, checked on every rendered fixture."""
     turns = render_request(ir_request(case["input"]), case["model"])["messages"]
@@ -55,7 +45,7 @@ def test_rendered_turns_alternate_and_results_lead(case):
         assert all(block.get("text") != "" for block in turn["content"])
 
 
-@cases("render_request")
+@pytest.mark.parametrize("case", cases("claude", "render_request"))
 def test_rendered_thinking_fits_max_tokens(case):
     body = render_request(ir_request(case["input"]), case["model"])
     thinking = body.get("thinking", {})

@@ -1,42 +1,32 @@
 """Anthropic Messages responses, usage and count-tokens <-> IR, table-driven
 from tests/fixtures/translators/claude/{parse,render}_response/ and usage/."""
-import json
-import pathlib
-
 import pytest
 from anthropic.types import Message, MessageTokensCount
 
 from translators import ir
 from translators.claude import parse_response, parse_usage, render_count_tokens, render_response
-
-FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "translators" / "claude"
-
-
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return pytest.mark.parametrize(
-        "case", [json.loads(path.read_text()) for path in paths], ids=[path.stem for path in paths])
+from tests.translators.cases import cases
 
 
-@cases("parse_response")
+@pytest.mark.parametrize("case", cases("claude", "parse_response"))
 def test_parse_response(case):
     parsed = parse_response(case["input"])
     assert set(parsed) == set(ir.new_response())
     assert {key: parsed[key] for key in case["expected"]} == case["expected"]
 
 
-@cases("parse_response")
+@pytest.mark.parametrize("case", cases("claude", "parse_response"))
 def test_parse_response_fixtures_are_real_messages(case):
     Message.model_validate(case["input"])
 
 
-@cases("render_response")
+@pytest.mark.parametrize("case", cases("claude", "render_response"))
 def test_render_response(case):
     resp = dict(ir.new_response(), **case["input"])
     assert render_response(resp, case["model"], case["request"]) == case["expected"]
 
 
-@cases("render_response")
+@pytest.mark.parametrize("case", cases("claude", "render_response"))
 def test_rendered_response_parses_with_sdk(case):
     resp = dict(ir.new_response(), **case["input"])
     message = Message.model_validate(render_response(resp, case["model"], case["request"]))
@@ -48,7 +38,7 @@ def test_foreign_id_becomes_message_id():
     assert render_response(resp, "claude-x", {})["id"].startswith("msg_")
 
 
-@cases("usage")
+@pytest.mark.parametrize("case", cases("claude", "usage"))
 def test_parse_usage(case):
     assert parse_usage(case["input"]) == case["expected"]
 

@@ -1,15 +1,12 @@
 """Anthropic -> IR -> Anthropic keeps the information: what a Claude client
 sends or receives survives a trip through the IR (the same-dialect relay
 does not translate, but every cross pair relies on both halves agreeing)."""
-import json
-import pathlib
-
 import pytest
 
 from translators.claude import (StreamDecoder, StreamEncoder, parse_request, parse_response,
                                 render_request, render_response)
+from tests.translators.cases import cases
 
-FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "translators" / "claude"
 
 # IR request fields an Anthropic request carries unchanged both ways.  Left
 # out: max_tokens (defaulted), top_p (dropped next to temperature),
@@ -24,14 +21,7 @@ COMPLETE_STREAMS = ("text", "tool_use", "thinking", "cached_usage_merge",
                     "redacted_and_parallel_tools", "error_mid_stream")
 
 
-def fixtures(kind, names=None):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    paths = [path for path in paths if names is None or path.stem in names]
-    return pytest.mark.parametrize(
-        "case", [json.loads(path.read_text()) for path in paths], ids=[path.stem for path in paths])
-
-
-@fixtures("parse_request")
+@pytest.mark.parametrize("case", cases("claude", "parse_request"))
 def test_request_round_trip(case):
     first = parse_request(case["input"])
     if any(message["role"] == "system" for message in first["messages"]):
@@ -45,7 +35,7 @@ def test_request_round_trip(case):
         assert again["system"] == first["system"]
 
 
-@fixtures("parse_response")
+@pytest.mark.parametrize("case", cases("claude", "parse_response"))
 def test_response_round_trip(case):
     first = parse_response(case["input"])
     rendered = render_response(first, case["input"]["model"], {})
@@ -58,7 +48,7 @@ def decode(events):
     return out + decoder.close()
 
 
-@fixtures("decode_stream", COMPLETE_STREAMS)
+@pytest.mark.parametrize("case", cases("claude", "decode_stream", names=COMPLETE_STREAMS))
 def test_stream_round_trip(case):
     first = decode(case["input"])
     encoder = StreamEncoder(first[0]["model"], {})

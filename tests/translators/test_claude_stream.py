@@ -1,24 +1,15 @@
 """Anthropic Messages streams <-> IR stream events, table-driven from
 tests/fixtures/translators/claude/{decode,encode}_stream/."""
-import json
-import pathlib
-
 import pydantic
 import pytest
 from anthropic.lib.streaming._messages import accumulate_event
 from anthropic.types import Message, RawMessageStreamEvent
 
 from translators.claude import StreamDecoder, StreamEncoder
+from tests.translators.cases import cases
 
-FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "translators" / "claude"
 STREAM_EVENT = pydantic.TypeAdapter(RawMessageStreamEvent)
 GENERATED = "<generated>"
-
-
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return pytest.mark.parametrize(
-        "case", [json.loads(path.read_text()) for path in paths], ids=[path.stem for path in paths])
 
 
 def decode(events):
@@ -59,24 +50,24 @@ def assert_well_formed(events):
     assert kinds.count("finish") <= 1
 
 
-@cases("decode_stream")
+@pytest.mark.parametrize("case", cases("claude", "decode_stream"))
 def test_decode(case):
     assert decode(case["input"]) == case["expected"]
 
 
-@cases("decode_stream")
+@pytest.mark.parametrize("case", cases("claude", "decode_stream"))
 def test_decoded_sequence_is_well_formed(case):
     assert_well_formed(decode(case["input"]))
 
 
-@cases("decode_stream")
+@pytest.mark.parametrize("case", cases("claude", "decode_stream"))
 def test_decode_fixtures_are_real_events(case):
     for _, data in case["input"]:
         if data["type"] not in ("ping", "error"):
             STREAM_EVENT.validate_python(data)
 
 
-@cases("encode_stream")
+@pytest.mark.parametrize("case", cases("claude", "encode_stream"))
 def test_encode(case):
     out = encode(case["model"], case["input"])
     if case["expected"][0][1]["message"]["id"] == GENERATED:
@@ -85,7 +76,7 @@ def test_encode(case):
     assert out == case["expected"]
 
 
-@cases("encode_stream")
+@pytest.mark.parametrize("case", cases("claude", "encode_stream"))
 def test_encoded_events_accumulate_in_sdk(case):
     """The SDK's own messages.stream() accumulator builds a valid Message."""
     snapshot, buffers = None, {}

@@ -9,21 +9,11 @@ whole) with optional ``absent`` (keys that must not be sent), or ``error``
 the shapes current clients send (Claude Code, Codex CLI, OpenAI-format
 clients of Anthropic models) and the rules translators/README.md states.
 """
-import json
-import pathlib
-
 import pytest
 
 import translators
 from translators.ir import TranslationError
-
-FIXTURES = pathlib.Path(__file__).parent.parent / "fixtures" / "translators" / "cross_request"
-
-
-def cases():
-    paths = sorted(FIXTURES.glob("*.json"))
-    return pytest.mark.parametrize(
-        "case", [json.loads(path.read_text()) for path in paths], ids=[path.stem for path in paths])
+from tests.translators.cases import cases
 
 
 def translate(case):
@@ -32,7 +22,7 @@ def translate(case):
                                          stream=bool(case["input"].get("stream")))
 
 
-@cases()
+@pytest.mark.parametrize("case", cases("cross_request"))
 def test_cross_request(case):
     if "error" in case:
         with pytest.raises(TranslationError, match=case["error"]):

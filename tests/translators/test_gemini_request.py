@@ -1,19 +1,11 @@
 """Gemini generateContent requests <-> IR, table-driven from
-``tests/fixtures/translators/gemini/request_*.json`` (one case per file)."""
-import json
-import pathlib
-
+``tests/fixtures/translators/gemini/{parse,render}_request/`` and
+``{request,render}_errors/`` (one case per file)."""
 import pytest
 from google.genai import types
 
 from translators import gemini, ir
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "gemini"
-
-
-def cases(prefix):
-    paths = sorted(FIXTURES.glob(prefix + "*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem[len(prefix):]) for p in paths]
+from tests.translators.cases import cases
 
 
 def ir_request(partial):
@@ -36,12 +28,12 @@ def assert_sdk_valid(body):
         types.GenerationConfig.model_validate(generation)
 
 
-@pytest.mark.parametrize("case", cases("request_parse_"))
+@pytest.mark.parametrize("case", cases("gemini", "parse_request") + cases("gemini", "request_errors"))
 def test_fixture_inputs_are_real_gemini_requests(case):
     assert_sdk_valid(case["input"])
 
 
-@pytest.mark.parametrize("case", [c for c in cases("request_parse_") if "expected" in c.values[0]])
+@pytest.mark.parametrize("case", cases("gemini", "parse_request"))
 def test_parse_request(case):
     parsed = gemini.parse_request(case["input"])
     assert {key: parsed[key] for key in case["expected"]} == case["expected"]
@@ -49,20 +41,20 @@ def test_parse_request(case):
     assert {k: parsed[k] for k in untouched} == {k: ir.new_request()[k] for k in untouched}
 
 
-@pytest.mark.parametrize("case", [c for c in cases("request_parse_") if "error" in c.values[0]])
+@pytest.mark.parametrize("case", cases("gemini", "request_errors"))
 def test_parse_request_refuses_what_others_cannot_express(case):
     with pytest.raises(ir.TranslationError, match=case["error"]):
         gemini.parse_request(case["input"])
 
 
-@pytest.mark.parametrize("case", [c for c in cases("request_render_") if "expected" in c.values[0]])
+@pytest.mark.parametrize("case", cases("gemini", "render_request"))
 def test_render_request(case):
     body = gemini.render_request(ir_request(case["input"]), case["model"])
     assert body == case["expected"]
     assert_sdk_valid(body)
 
 
-@pytest.mark.parametrize("case", [c for c in cases("request_render_") if "error" in c.values[0]])
+@pytest.mark.parametrize("case", cases("gemini", "render_errors"))
 def test_render_request_refuses_what_gemini_cannot_express(case):
     with pytest.raises(ir.TranslationError, match=case["error"]):
         gemini.render_request(ir_request(case["input"]), case["model"])
@@ -75,7 +67,7 @@ EXACT = ("system", "messages", "tool_choice", "max_tokens", "temperature", "top_
          "top_k", "stop", "n")
 
 
-@pytest.mark.parametrize("case", [c for c in cases("request_parse_") if "expected" in c.values[0]])
+@pytest.mark.parametrize("case", cases("gemini", "parse_request"))
 def test_round_trip_keeps_the_request(case):
     first = gemini.parse_request(case["input"])
     second = gemini.parse_request(gemini.render_request(first, "gemini-2.5-flash"))

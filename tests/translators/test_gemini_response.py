@@ -1,32 +1,25 @@
 """Gemini generateContent responses <-> IR, usage and countTokens, table-driven
-from ``tests/fixtures/translators/gemini/response_*.json``."""
+from ``tests/fixtures/translators/gemini/{parse,render}_response/``."""
 import json
-import pathlib
 
 import pytest
 from google.genai import types
 
 from translators import gemini, ir
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "gemini"
-
-
-def cases(prefix):
-    paths = sorted(FIXTURES.glob(prefix + "*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem[len(prefix):]) for p in paths]
+from tests.translators.cases import cases, load
 
 
-@pytest.mark.parametrize("case", cases("response_parse_"))
+@pytest.mark.parametrize("case", cases("gemini", "parse_response"))
 def test_fixture_inputs_are_real_gemini_responses(case):
     types.GenerateContentResponse.model_validate(case["input"])
 
 
-@pytest.mark.parametrize("case", cases("response_parse_"))
+@pytest.mark.parametrize("case", cases("gemini", "parse_response"))
 def test_parse_response(case):
     assert gemini.parse_response(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("response_render_"))
+@pytest.mark.parametrize("case", cases("gemini", "render_response"))
 def test_render_response(case):
     body = gemini.render_response(case["input"], case["model"], {"contents": []})
     response_id = body.pop("responseId")
@@ -38,7 +31,7 @@ def test_render_response(case):
 
 @pytest.mark.parametrize("name", ["text_usage", "tool_calls_reasoning", "length"])
 def test_round_trip_keeps_the_response(name):
-    case = json.loads((FIXTURES / f"response_render_{name}.json").read_text())
+    case = load("gemini", "render_response", name)
     original = case["input"]
     again = gemini.parse_response(gemini.render_response(original, "m", {}))
     assert again["content"] == original["content"]

@@ -1,19 +1,12 @@
 """JSON Schema <-> Gemini Schema (``translators.gemini.schema``), table-driven
-from ``tests/fixtures/translators/gemini/schema_*.json``."""
+from ``tests/fixtures/translators/gemini/schema_*/``."""
 import json
-import pathlib
 
 import pytest
 from google.genai import types
 
 from translators.gemini.schema import clean_schema, to_json_schema
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "gemini"
-
-
-def cases(prefix):
-    paths = sorted(FIXTURES.glob(prefix + "*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem[len(prefix):]) for p in paths]
+from tests.translators.cases import cases, load
 
 
 def keys_anywhere(schema):
@@ -28,7 +21,7 @@ def keys_anywhere(schema):
     return found
 
 
-@pytest.mark.parametrize("case", cases("schema_clean_"))
+@pytest.mark.parametrize("case", cases("gemini", "schema_clean"))
 def test_clean_schema(case):
     cleaned = clean_schema(case["input"])
     assert cleaned == case["expected"]
@@ -38,13 +31,13 @@ def test_clean_schema(case):
 
 
 def test_clean_schema_does_not_touch_its_input():
-    case = json.loads((FIXTURES / "schema_clean_pydantic.json").read_text())
+    case = load("gemini", "schema_clean", "pydantic")
     before = json.dumps(case["input"], sort_keys=True)
     clean_schema(case["input"])
     assert json.dumps(case["input"], sort_keys=True) == before
 
 
-@pytest.mark.parametrize("case", cases("schema_to_json"))
+@pytest.mark.parametrize("case", cases("gemini", "schema_to_json"))
 def test_to_json_schema(case):
     types.Schema.model_validate(case["input"])
     assert to_json_schema(case["input"]) == case["expected"]

@@ -1,19 +1,12 @@
 """Gemini SSE streams <-> IR stream events, table-driven from
-``tests/fixtures/translators/gemini/stream_*.json``."""
+``tests/fixtures/translators/gemini/{decode,encode}_stream/``."""
 import json
-import pathlib
 
 import pytest
 from google.genai import types
 
 from translators import gemini
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "gemini"
-
-
-def cases(prefix):
-    paths = sorted(FIXTURES.glob(prefix + "*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem[len(prefix):]) for p in paths]
+from tests.translators.cases import cases, load
 
 
 def decode(chunks):
@@ -64,21 +57,21 @@ def assert_client_parses(chunks):
         assert response.candidates[0].content.parts
 
 
-@pytest.mark.parametrize("case", cases("stream_decode_"))
+@pytest.mark.parametrize("case", cases("gemini", "decode_stream"))
 def test_fixture_inputs_are_real_gemini_chunks(case):
     for chunk in case["input"]:
         if "error" not in chunk:
             types.GenerateContentResponse.model_validate(chunk)
 
 
-@pytest.mark.parametrize("case", cases("stream_decode_"))
+@pytest.mark.parametrize("case", cases("gemini", "decode_stream"))
 def test_decoder(case):
     events = decode(case["input"])
     assert events == case["expected"]
     assert_well_formed(events)
 
 
-@pytest.mark.parametrize("case", cases("stream_encode_"))
+@pytest.mark.parametrize("case", cases("gemini", "encode_stream"))
 def test_encoder(case):
     chunks = encode(case["input"], case["model"])
     ids = {payload["responseId"] for _, payload in chunks if "responseId" in payload}
@@ -111,7 +104,7 @@ def collapse(events):
 
 @pytest.mark.parametrize("name", ["text", "tool_call_arguments", "reasoning"])
 def test_encode_then_decode_keeps_the_answer(name):
-    events = json.loads((FIXTURES / f"stream_encode_{name}.json").read_text())["input"]
+    events = load("gemini", "encode_stream", name)["input"]
     again = decode([payload for _, payload in encode(events)])
     assert_well_formed(again)
     # tool_calls goes out as STOP and comes back from the calls in content.

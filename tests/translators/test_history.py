@@ -3,17 +3,14 @@ each fixture under tests/fixtures/translators/history/ is one client
 request (``source`` dialect) and, per target dialect, the parts of the
 upstream body that history rules decide (see translators/history.py)."""
 import json
-import pathlib
 
 import pytest
 
 import translators
 from translators import history, ir
+from tests.translators.cases import cases
 
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "history"
-CASES = [pytest.param(json.loads(p.read_text()), id=p.stem)
-         for p in sorted(FIXTURES.glob("*.json"))]
-
+CASES = cases("history")
 
 
 @pytest.mark.parametrize("case,target", [pytest.param(c.values[0], t, id=f"{c.id}->{t}")

@@ -2,17 +2,14 @@
 
 Each file under ``tests/fixtures/translators/openai_chat/<kind>/`` is one case.
 """
-import json
-import pathlib
-
 import pytest
 from pydantic import TypeAdapter
 
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolUnionParam
 from translators import openai_chat
 from translators.ir import TranslationError
+from tests.translators.cases import cases
 
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "openai_chat"
 
 _MESSAGE = TypeAdapter(ChatCompletionMessageParam)
 _TOOL = TypeAdapter(ChatCompletionToolUnionParam)
@@ -27,17 +24,12 @@ def validate_message(message):
             list(checked[key])
 
 
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem) for p in paths]
-
-
-@pytest.mark.parametrize("case", cases("parse_request"))
+@pytest.mark.parametrize("case", cases("openai_chat", "parse_request"))
 def test_parse_request(case):
     assert openai_chat.parse_request(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("parse_request"))
+@pytest.mark.parametrize("case", cases("openai_chat", "parse_request"))
 def test_parse_request_inputs_are_sdk_shapes(case):
     # The fixtures must be what the official SDK would send.
     for message in case["input"]["messages"]:
@@ -46,12 +38,12 @@ def test_parse_request_inputs_are_sdk_shapes(case):
         _TOOL.validate_python(tool)
 
 
-@pytest.mark.parametrize("case", cases("render_request"))
+@pytest.mark.parametrize("case", cases("openai_chat", "render_request"))
 def test_render_request(case):
     assert openai_chat.render_request(case["input"], case["model"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("render_request"))
+@pytest.mark.parametrize("case", cases("openai_chat", "render_request"))
 def test_rendered_request_is_sdk_shape(case):
     body = openai_chat.render_request(case["input"], case["model"])
     for message in body["messages"]:
@@ -60,7 +52,7 @@ def test_rendered_request_is_sdk_shape(case):
         _TOOL.validate_python(tool)
 
 
-@pytest.mark.parametrize("case", cases("request_errors"))
+@pytest.mark.parametrize("case", cases("openai_chat", "request_errors"))
 def test_untranslatable_request_raises(case):
     with pytest.raises(TranslationError, match=case["error"]):
         if case.get("render"):
@@ -69,7 +61,7 @@ def test_untranslatable_request_raises(case):
             openai_chat.parse_request(case["input"])
 
 
-@pytest.mark.parametrize("case", cases("parse_request"))
+@pytest.mark.parametrize("case", cases("openai_chat", "parse_request"))
 def test_round_trip_keeps_the_request(case):
     ir = case["expected"]
     # An upstream configured to take reasoning back (DeepSeek) keeps it all.
@@ -129,7 +121,7 @@ def test_raw_base64_file_data_takes_media_type_from_filename():
 
 
 def test_history_reasoning_is_replayed_only_when_the_upstream_takes_it():
-    case = next(c.values[0] for c in cases("parse_request")
+    case = next(c.values[0] for c in cases("openai_chat", "parse_request")
                 if c.id == "reasoning_effort_and_history")
     ir = case["expected"]
     plain = openai_chat.render_request(ir, ir["model"])["messages"]

@@ -1,34 +1,25 @@
 """Whole OpenAI chat completions <-> IR responses, usage and count tokens."""
-import json
-import pathlib
-
 import pytest
 
 from openai.types.chat import ChatCompletion
 from translators import openai_chat
 from translators.ir import new_response, usage
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "openai_chat"
-
-
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem) for p in paths]
+from tests.translators.cases import cases
 
 
-@pytest.mark.parametrize("case", cases("parse_response"))
+@pytest.mark.parametrize("case", cases("openai_chat", "parse_response"))
 def test_parse_response(case):
     ChatCompletion.model_validate(case["input"])  # the fixture is a real shape
     assert openai_chat.parse_response(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("render_response"))
+@pytest.mark.parametrize("case", cases("openai_chat", "render_response"))
 def test_render_response(case):
     body = openai_chat.render_response(case["input"], case["model"], case["request"])
     assert body == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("render_response"))
+@pytest.mark.parametrize("case", cases("openai_chat", "render_response"))
 def test_rendered_response_parses_with_the_sdk(case):
     body = openai_chat.render_response(case["input"], case["model"], case["request"])
     completion = ChatCompletion.model_validate(body)
@@ -37,7 +28,7 @@ def test_rendered_response_parses_with_the_sdk(case):
         assert completion.usage.prompt_tokens == case["input"]["usage"]["input_tokens"]
 
 
-@pytest.mark.parametrize("case", cases("render_response"))
+@pytest.mark.parametrize("case", cases("openai_chat", "render_response"))
 def test_response_round_trip(case):
     again = openai_chat.parse_response(
         openai_chat.render_response(case["input"], case["model"], case["request"]))
@@ -63,7 +54,7 @@ def test_empty_answer_has_empty_string_content():
     assert (message.message.content, message.finish_reason) == ("", "stop")
 
 
-@pytest.mark.parametrize("case", cases("parse_usage"))
+@pytest.mark.parametrize("case", cases("openai_chat", "parse_usage"))
 def test_parse_usage(case):
     assert openai_chat.parse_usage(case["input"]) == case["expected"]
 

@@ -1,19 +1,10 @@
 """Streamed chat completions <-> IR stream events, driven by fixture files."""
-import json
-import pathlib
-
 import pytest
 
 from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 from translators import openai_chat
-
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "openai_chat"
-
-
-def cases(kind):
-    paths = sorted((FIXTURES / kind).glob("*.json"))
-    return [pytest.param(json.loads(p.read_text()), id=p.stem) for p in paths]
+from tests.translators.cases import cases, load
 
 
 def decode(upstream_events):
@@ -53,7 +44,7 @@ def assert_well_formed(events):
     assert kinds.count("finish") <= 1
 
 
-@pytest.mark.parametrize("case", cases("decode_stream"))
+@pytest.mark.parametrize("case", cases("openai_chat", "decode_stream"))
 def test_decoder(case):
     for _, data in case["input"]:
         if isinstance(data, dict) and "error" not in data:
@@ -63,12 +54,12 @@ def test_decoder(case):
     assert_well_formed(events)
 
 
-@pytest.mark.parametrize("case", cases("encode_stream"))
+@pytest.mark.parametrize("case", cases("openai_chat", "encode_stream"))
 def test_encoder(case):
     assert encode(case["input"], case["model"], case["request"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("encode_stream"))
+@pytest.mark.parametrize("case", cases("openai_chat", "encode_stream"))
 def test_encoded_chunks_accumulate_in_the_sdk(case):
     state = ChatCompletionStreamState()
     for name, payload in encode(case["input"], case["model"], case["request"]):
@@ -85,7 +76,7 @@ def test_encoded_chunks_accumulate_in_the_sdk(case):
 
 
 def test_openai_to_openai_stream_keeps_tool_arguments():
-    case = json.loads((FIXTURES / "decode_stream" / "parallel_tool_call_arguments.json").read_text())
+    case = load("openai_chat", "decode_stream", "parallel_tool_call_arguments")
     state = ChatCompletionStreamState()
     request = {"stream_options": {"include_usage": True}}
     for _, payload in encode(decode(case["input"]), "gpt-4o", request):

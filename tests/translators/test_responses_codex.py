@@ -3,16 +3,15 @@ tools become functions for other providers and their calls come back as
 the items Codex executes; hosted tools are dropped.  Fixture-driven cases
 live in the parse/render folders; these follow one request end to end."""
 import json
-from pathlib import Path
 
 import pytest
 from openai.types.responses import Response
 
 from translators import responses, translate_request
 from translators.responses.calls import custom_input, local_shell_action
+from tests.translators.cases import load
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "responses"
-CODEX = json.loads((FIXTURES / "parse_request" / "codex_cli_turn.json").read_text())["input"]
+CODEX = load("responses", "parse_request", "codex_cli_turn")["input"]
 PATCH = next(i["input"] for i in CODEX["input"] if i.get("type") == "custom_tool_call")
 GRAMMAR = CODEX["tools"][1]["format"]["definition"]
 

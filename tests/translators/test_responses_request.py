@@ -1,16 +1,13 @@
 """Responses requests <-> IR, driven by fixtures under
 tests/fixtures/translators/responses/ (one case per file)."""
-import json
-from pathlib import Path
-
 import pydantic
 import pytest
 from openai.types.responses import response_create_params
 
 from translators import responses
 from translators.ir import TranslationError, new_request
+from tests.translators.cases import cases
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "responses"
 
 # What the openai SDK accepts as a create call: the proof a real upstream
 # (or the SDK's own client-side typing) recognises every field we render.
@@ -18,41 +15,36 @@ CREATE_PARAMS = pydantic.TypeAdapter(response_create_params.ResponseCreateParams
                                      | response_create_params.ResponseCreateParamsStreaming)
 
 
-def cases(folder):
-    paths = sorted((FIXTURES / folder).glob("*.json"))
-    return [pytest.param(json.loads(path.read_text()), id=path.stem) for path in paths]
-
-
 def ir_request(partial):
     """An IR request with the fixture's keys over the defaults."""
     return {**new_request(), **partial}
 
 
-@pytest.mark.parametrize("case", cases("parse_request"))
+@pytest.mark.parametrize("case", cases("responses", "parse_request"))
 def test_parse_request(case):
     assert responses.parse_request(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("request_errors"))
+@pytest.mark.parametrize("case", cases("responses", "request_errors"))
 def test_parse_request_refuses(case):
     with pytest.raises(TranslationError, match=case["error"]):
         responses.parse_request(case["input"])
 
 
-@pytest.mark.parametrize("case", cases("render_request"))
+@pytest.mark.parametrize("case", cases("responses", "render_request"))
 def test_render_request(case):
     body = responses.render_request(ir_request(case["input"]), case["model"])
     assert body == case["expected"]
     CREATE_PARAMS.validate_python(body)
 
 
-@pytest.mark.parametrize("case", cases("render_errors"))
+@pytest.mark.parametrize("case", cases("responses", "render_errors"))
 def test_render_request_refuses(case):
     with pytest.raises(TranslationError, match=case["error"]):
         responses.render_request(ir_request(case["input"]), "gpt-4.1")
 
 
-@pytest.mark.parametrize("case", cases("parse_request"))
+@pytest.mark.parametrize("case", cases("responses", "parse_request"))
 def test_parse_request_input_is_valid_sdk_params(case):
     # Guards the fixtures themselves: they must be real Responses requests.
     CREATE_PARAMS.validate_python(case["input"])

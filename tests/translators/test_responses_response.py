@@ -1,24 +1,17 @@
 """Whole Responses responses <-> IR, usage and count-tokens, driven by
 fixtures under tests/fixtures/translators/responses/ (one case per file)."""
-import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 from openai.types.responses import InputTokenCountResponse, Response
 
 from translators import responses
+from tests.translators.cases import cases
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "responses"
 
 # Ids we generate (``translators.ir.new_id``) are random; fixtures spell them "prefix_*".
 _GENERATED_ID = re.compile(r"^(resp|msg|fc|ctc|lsh|rs|call)_[0-9a-f]{24}$")
-
-
-def cases(folder):
-    paths = sorted((FIXTURES / folder).glob("*.json"))
-    return [pytest.param(json.loads(path.read_text()), id=path.stem) for path in paths]
 
 
 def masked(value):
@@ -32,18 +25,18 @@ def masked(value):
     return value
 
 
-@pytest.mark.parametrize("case", cases("parse_response"))
+@pytest.mark.parametrize("case", cases("responses", "parse_response"))
 def test_parse_response(case):
     Response.model_validate(case["input"])  # the fixture is a real response object
     assert responses.parse_response(case["input"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("parse_response"))
+@pytest.mark.parametrize("case", cases("responses", "parse_response"))
 def test_parse_usage_of_a_whole_response(case):
     assert responses.parse_usage(case["input"]) == case["expected"]["usage"]
 
 
-@pytest.mark.parametrize("case", cases("render_response"))
+@pytest.mark.parametrize("case", cases("responses", "render_response"))
 def test_render_response(case):
     body = responses.render_response(case["input"], case["model"], case["request"])
     assert masked(body) == case["expected"]

@@ -10,7 +10,6 @@ events out of order.
 import json
 import re
 import typing
-from pathlib import Path
 
 import httpx2
 import openai
@@ -18,18 +17,13 @@ import pytest
 from openai.types.responses import ResponseStreamEvent
 
 from translators import responses
+from tests.translators.cases import cases, load
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "translators" / "responses"
 # The SDK's union is not a pydantic discriminated union: pick the member by
 # ``type`` so a failure names the one event model that rejected the payload.
 EVENT_MODELS = {typing.get_args(cls.model_fields["type"].annotation)[0]: cls
                 for cls in typing.get_args(typing.get_args(ResponseStreamEvent)[0])}
 _GENERATED_ID = re.compile(r"^(resp|msg|fc|ctc|lsh|rs|call)_[0-9a-f]{24}$")
-
-
-def cases(folder):
-    paths = sorted((FIXTURES / folder).glob("*.json"))
-    return [pytest.param(json.loads(path.read_text()), id=path.stem) for path in paths]
 
 
 def validate_event(payload):
@@ -79,19 +73,19 @@ def replay_with_sdk(pairs, model):
         return list(stream)
 
 
-@pytest.mark.parametrize("case", cases("decode_stream"))
+@pytest.mark.parametrize("case", cases("responses", "decode_stream"))
 def test_decoder(case):
     assert decode(case["events"]) == case["expected"]
 
 
-@pytest.mark.parametrize("case", cases("decode_stream"))
+@pytest.mark.parametrize("case", cases("responses", "decode_stream"))
 def test_decoder_fixtures_are_real_stream_events(case):
     for _name, data in case["events"]:
         if isinstance(data, dict):
             validate_event(data)
 
 
-@pytest.mark.parametrize("case", cases("encode_stream"))
+@pytest.mark.parametrize("case", cases("responses", "encode_stream"))
 def test_encoder(case):
     pairs = encode(case)
     assert [name for name, _ in pairs] == [name for name, _ in case["expected"]]
@@ -99,7 +93,7 @@ def test_encoder(case):
         assert_matches(payload, expected)
 
 
-@pytest.mark.parametrize("case", cases("encode_stream"))
+@pytest.mark.parametrize("case", cases("responses", "encode_stream"))
 def test_encoder_events_validate_and_count_from_zero(case):
     pairs = encode(case)
     for name, payload in pairs:
@@ -108,7 +102,7 @@ def test_encoder_events_validate_and_count_from_zero(case):
     assert [payload["sequence_number"] for _, payload in pairs] == list(range(len(pairs)))
 
 
-@pytest.mark.parametrize("case", [c for c in cases("encode_stream")
+@pytest.mark.parametrize("case", [c for c in cases("responses", "encode_stream")
                                   if not any(e["type"] == "error" for e in c.values[0]["events"])])
 def test_sdk_stream_helper_accepts_encoder_output(case):
     last = replay_with_sdk(encode(case), case["model"])[-1]
@@ -119,7 +113,7 @@ def test_sdk_stream_helper_accepts_encoder_output(case):
 
 
 def test_sdk_stream_helper_surfaces_the_error_event():
-    case = json.loads((FIXTURES / "encode_stream" / "error_mid_stream.json").read_text())
+    case = load("responses", "encode_stream", "error_mid_stream")
     last = replay_with_sdk(encode(case), case["model"])[-1]
     assert (last.type, last.code, last.message) == ("error", "overloaded_error", "Overloaded")
 
@@ -147,7 +141,7 @@ def test_decoder_closes_an_open_block_when_upstream_stops_short():
 
 
 def test_decoding_encoder_output_gives_back_the_ir_stream():
-    case = json.loads((FIXTURES / "encode_stream" / "parallel_tool_calls.json").read_text())
+    case = load("responses", "encode_stream", "parallel_tool_calls")
     decoded = decode(encode(case))
     blocks = [e for e in case["events"] if e["type"].startswith(("block_", "arguments_"))]
     # The zero-argument call comes back with the "{}" the encoder closed it with.
@@ -165,14 +159,13 @@ def test_error_event_helper_is_flat_for_the_sdk():
     assert validate_event(payload).sequence_number == 7
 
 
-
 def test_sdk_stream_helper_rebuilds_custom_and_local_shell_calls():
-    case = json.loads((FIXTURES / "encode_stream" / "custom_tool_call.json").read_text())
+    case = load("responses", "encode_stream", "custom_tool_call")
     streamed = "".join(e["arguments"] for e in case["events"]
                        if e["type"] == "arguments_delta" and e["index"] == 0)
     patch_call = replay_with_sdk(encode(case), case["model"])[-1].response.output[0]
     assert (patch_call.type, patch_call.input) == ("custom_tool_call",
                                                    json.loads(streamed)["input"])
-    case = json.loads((FIXTURES / "encode_stream" / "local_shell_call.json").read_text())
+    case = load("responses", "encode_stream", "local_shell_call")
     shell_call = replay_with_sdk(encode(case), case["model"])[-1].response.output[0]
     assert (shell_call.type, shell_call.action.command) == ("local_shell_call", ["ls", "-la"])

@@ -8,7 +8,6 @@ as ``[id, name, arguments]`` (``"*"``: a generated id, which must be
 non-empty and the same everywhere it appears) and its visible text.
 """
 import json
-import pathlib
 
 import pytest
 from anthropic.lib.streaming._messages import accumulate_event
@@ -18,11 +17,11 @@ from openai.types.chat import ChatCompletionChunk
 from pydantic import TypeAdapter
 
 import translators
+from tests.translators.cases import cases
 
 from .test_openai_chat_stream import assert_well_formed
 
-FIXTURES = pathlib.Path(__file__).parents[1] / "fixtures" / "translators" / "stream_edges"
-CASES = [(json.loads(p.read_text()), p.stem) for p in sorted(FIXTURES.glob("*.json"))]
+CASES = cases("stream_edges")
 _CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
 
 
@@ -73,8 +72,8 @@ def read_responses(events):
 READERS = {"claude": read_claude, "openai": read_openai, "responses": read_responses}
 
 
-@pytest.mark.parametrize("case,client", [pytest.param(c, t, id=f"{stem}->{t}")
-                                         for c, stem in CASES for t in c["expected"]])
+@pytest.mark.parametrize("case,client", [pytest.param(c.values[0], t, id=f"{c.id}->{t}")
+                                         for c in CASES for t in c.values[0]["expected"]])
 def test_odd_stream_reaches_the_client_as_what_it_is(case, client):
     got = READERS[client](translate(case, client))
     expected = case["expected"][client]
