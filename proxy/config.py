@@ -60,7 +60,7 @@ SETTINGS = [
             "From a request sent upstream to its response head; then fail over. 0 = off."),
     Setting("request-timeout-seconds", float, 900.0,
             "Overall deadline of one client request, streams included. 0 = none."),
-    # --- retries and cooling (issue 3) ---
+    # --- retries and cooling ---
     Setting("request-retry", int, 3, "Extra rounds over the credentials after 403/408/429/5xx."),
     Setting("max-upstream-attempts", int, 8, "Hard cap on upstream calls for one client request."),
     Setting("max-retry-interval", float, 10.0,
@@ -84,7 +84,7 @@ SETTINGS = [
             "SSE keep-alive comment after this much upstream silence; 0 = off."),
     Setting("streaming.bootstrap-retries", int, 1,
             "Extra credential re-selections for a stream failing before its first byte."),
-    # --- usage, metrics, management (issue 5) ---
+    # --- usage, metrics, management ---
     Setting("usage.enabled", bool, True, "Record usage to SQLite."),
     Setting("usage.store-path", str, "./usage.db", "SQLite file for usage records."),
     Setting("usage.database-url", str, "",

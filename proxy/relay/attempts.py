@@ -40,7 +40,10 @@ _ERROR_HEADERS = ("retry-after", "x-ratelimit", "anthropic-ratelimit", "request-
 
 
 class _Budget:
-    """Attempt bookkeeping for one client request (issue 3's retry rules)."""
+    """What one client request may still spend: upstream calls
+    (``max-upstream-attempts``), extra rounds over the credentials
+    (``request-retry``), stream bootstrap retries and waiting time
+    (``max-retry-interval``); which credentials this round tried."""
 
     def __init__(self, config):
         self.calls_left = config["max-upstream-attempts"]

@@ -132,8 +132,8 @@ _VARYING = re.compile(r"[0-9a-f_-]*\d[0-9a-z_-]*")
 
 
 def _auth(status, config):
-    # Only 403 allows another round (issue 3's retry rules): a refusal can be
-    # temporary, a bad key (401) or an unpaid account (402) is not.
+    # Only 403 allows another round over the credentials (``request-retry``):
+    # a refusal can be temporary, a bad key (401) or an unpaid account (402) is not.
     return Decision(True, AUTH, "credential", config["auth-error-cooldown-seconds"],
                     next_round=status == 403, status=status)
 

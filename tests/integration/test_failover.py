@@ -1,4 +1,4 @@
-"""Credential pool and failover through the real server (issue 3).
+"""Credential pool and failover through the real server.
 
 One gateway with several credentials per model; the fake upstream injects
 faults per credential key.  Every test uses its own model name so

@@ -1,6 +1,6 @@
 """Usage accounting, metrics, management and hot reload through the real
-server (issue 5): numbers recorded must be the numbers the fake upstream
-reported, streamed or whole, in every dialect."""
+server: numbers recorded must be the numbers the fake upstream reported,
+streamed or whole, in every dialect."""
 import sqlite3
 import threading
 import time
