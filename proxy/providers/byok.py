@@ -15,6 +15,7 @@ the provider of the client's own dialect, since a credential of one provider
 means nothing to another: the upstream a pooled credential of that dialect
 serving the model uses, else that provider's public API.
 """
+from proxy.access.auth import bearer_token
 from proxy.providers.credentials import Credential, mask
 from proxy.errors import BadRequest
 from proxy.providers.kinds import PROVIDERS
@@ -55,5 +56,6 @@ def credential(front, pool):
 
 
 def _secret(headers):
-    value = next(iter(headers.values()))
-    return value[7:].strip() if value[:7].lower() == "bearer " else value
+    """The key of the one credential header: a Bearer token, or the bare value
+    (``x-api-key``, ``x-goog-api-key``)."""
+    return bearer_token(headers) or next(iter(headers.values()))
