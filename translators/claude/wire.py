@@ -3,6 +3,9 @@ stream keeps alive, fails and ends, where a raw event holds a tool call,
 how a body names its model, and the count endpoint's shapes."""
 import re
 
+from translators.body_wire import counted_request, with_model  # noqa: F401
+from translators.body_wire import parse_input_tokens as parse_count  # noqa: F401
+
 # Idle streams carry `event: ping` (Messages API, "Streaming Messages":
 # "Event streams may also include any number of ping events").
 KEEPALIVE = b'event: ping\ndata: {"type": "ping"}\n\n'
@@ -44,21 +47,6 @@ def stream_tool_calls(data):
     return []
 
 
-def with_model(body, model):
-    """``body`` naming ``model`` (``body`` itself when it already does)."""
-    return body if body.get("model") == model else dict(body, model=model)
-
-
-def counted_request(body):
-    """The generate request a count request counts: the body itself."""
-    return body
-
-
 def count_request(request, model):
     """The count endpoint's body for a rendered generate ``request``."""
     return {k: request[k] for k in _COUNT_FIELDS if k in request}
-
-
-def parse_count(body):
-    """Input tokens of the count endpoint's answer (``{"input_tokens": n}``)."""
-    return int(body.get("input_tokens") or 0)

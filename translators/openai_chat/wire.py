@@ -3,6 +3,7 @@ stream keeps alive, fails and ends, where a raw event holds a tool call, and
 how a body names its model.  Chat Completions has no token-count endpoint."""
 import re
 
+from translators.body_wire import counted_request, with_model  # noqa: F401
 from translators.ir import TranslationError
 
 # An SSE comment (ignored by every SSE parser, WHATWG "Server-sent events").
@@ -41,16 +42,6 @@ def stream_tool_calls(data):
             for choice in data.get("choices") or []
             for call in (choice.get("delta") or {}).get("tool_calls") or []
             if call.get("id")]
-
-
-def with_model(body, model):
-    """``body`` naming ``model`` (``body`` itself when it already does)."""
-    return body if body.get("model") == model else dict(body, model=model)
-
-
-def counted_request(body):
-    """The generate request a count request counts: the body itself."""
-    return body
 
 
 def count_request(request, model):
