@@ -1,8 +1,9 @@
 """The worker's one current instance of something, swapped whole.
 
 A gunicorn worker has one runtime, one state store, one usage store, one
-metrics registry and one live feed.  Each of those modules keeps its
-instance in a ``Slot`` and exports the slot's ``install`` and ``current``:
+metrics registry, one live feed and at most one config watcher.  Each of
+those modules keeps its instance in a ``Slot`` (most export the slot's
+``install`` and ``current``):
 ``install`` swaps in a new instance (a reload, setup after the fork, a
 test); ``current`` returns the installed one.  Readers never lock: a swap
 is one attribute assignment, and a reader keeps the instance it got.

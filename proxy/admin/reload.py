@@ -25,6 +25,7 @@ from proxy.providers import credentials
 from proxy import runtime, state
 from proxy.errors import ConfigError
 from proxy.periodic import Periodic
+from proxy.slot import Slot
 
 log = logging.getLogger("switchyard.config")
 
@@ -166,31 +167,35 @@ class Watcher:
         self._poller.stop()
 
 
-_watcher = None
+_running = Slot()                # this worker's polling Watcher, if any
 
 
 def start_watcher(path=None, interval=1.0):
     """Watch ``path`` (default: ``proxy.config.config_path()``) in this worker."""
-    global _watcher
     stop_watcher()
-    _watcher = Watcher(path or config_mod.config_path(), interval=interval).start()
-    return _watcher
+    _running.install(Watcher(path or config_mod.config_path(), interval=interval).start())
+    return _running.current()
 
 
 def stop_watcher():
-    global _watcher
-    if _watcher is not None:
-        _watcher.stop()
-        _watcher = None
+    watcher = _running.current()
+    if watcher is not None:
+        watcher.stop()
+        _running.install(None)
+
+
+def _watcher_of(path):
+    """The running watcher when it watches ``path`` (so it learns the hash
+    applied), else a one-off one."""
+    watcher = _running.current()
+    return watcher if watcher is not None and watcher.path == path else Watcher(path)
 
 
 def reload_now(path=None):
     """Re-read the config file and apply it whatever its content (raises
     ConfigError); a running watcher learns the new content hash so it does
     not apply the same bytes again."""
-    path = path or config_mod.config_path()
-    watcher = _watcher if _watcher is not None and _watcher.path == path else Watcher(path)
-    status = watcher.reload(force=True)
+    status = _watcher_of(path or config_mod.config_path()).reload(force=True)
     state.current().announce_reload()      # every worker and instance sharing the state
     return status
 
@@ -198,9 +203,7 @@ def reload_now(path=None):
 def reload_for_peer():
     """Another process sharing the state store reloaded (a management
     change): re-read this process's config file too."""
-    path = config_mod.config_path()
-    watcher = _watcher if _watcher is not None and _watcher.path == path else Watcher(path)
     try:
-        watcher.reload(force=True)
+        _watcher_of(config_mod.config_path()).reload(force=True)
     except ConfigError:
         pass                               # logged by reload(); the current config stays
