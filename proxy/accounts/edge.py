@@ -7,7 +7,7 @@ import orjson
 
 from proxy.wire import sse
 from proxy.accounts import code_assist, codex_body
-from proxy.providers.upstream import answer_too_large, iter_bytes, read_all
+from proxy.providers.upstream import answer_too_large
 
 _RULED = ("codex-oauth", "gemini-cli")
 
@@ -26,14 +26,15 @@ def request_body(cred, body, *, model, action):
 
 
 def whole_body(cred, resp, *, limit=None):
-    """A whole answer's bytes as its dialect has them (``limit``: as ``read_all``)."""
+    """A whole answer's bytes as its dialect has them (``limit``: as
+    ``UpstreamResponse.read``)."""
     if cred.kind == "codex-oauth":
         # the backend streamed (it always does): the Responses object is in
         # response.completed
         events = _events(resp, cred, limit)
         response = codex_body.assemble(events)
         return orjson.dumps(response) if response is not None else b"".join(events)
-    raw = read_all(resp, cred, limit=limit)
+    raw = resp.read(limit)
     if cred.kind == "gemini-cli" and resp.status == 200:
         return code_assist.unwrap_bytes(raw)
     return raw
@@ -46,10 +47,11 @@ def event_mapper(cred):
 
 def _events(resp, cred, limit):
     """The raw events of a stream read whole; past ``limit`` bytes (the cap
-    on whole answers) ``UpstreamAnswerTooLarge``, as ``read_all`` raises."""
+    on whole answers) ``UpstreamAnswerTooLarge``, as ``UpstreamResponse.read``
+    raises."""
     splitter = sse.EventSplitter()
     events, size = [], 0
-    for chunk in iter_bytes(resp, cred):
+    for chunk in resp.iter_bytes():
         size += len(chunk)
         if limit is not None and size > limit:
             resp.close()

@@ -1,12 +1,17 @@
 """The upstream HTTP client: the only module that talks HTTP outward.
 
-Transport: the connection pools of one ``requests`` ``HTTPAdapter``
-(urllib3 underneath), shared by every call, so connections to each
-upstream are reused; proxies (http/https/socks5) come from the same
-adapter's ``proxy_manager_for``.  A call goes straight to the pool's
-``urlopen``: the layers ``requests`` adds above it -- ``Session`` (cookie
-jar merging, which would also replay one credential's upstream cookies
-for another; redirects; hooks; environment proxies) and
+``UpstreamClient.send`` hands back an ``UpstreamResponse`` (status, headers,
+``read()``, ``iter_bytes()``, ``close()``) and raises ``proxy.errors`` only;
+what carries the bytes is its transport, so the relay can be driven over a
+scripted one in tests (``tests/fakes/transport.py``).
+
+The real transport, ``Urllib3Transport``: the connection pools of one
+``requests`` ``HTTPAdapter`` (urllib3 underneath), shared by every call, so
+connections to each upstream are reused; proxies (http/https/socks5) come
+from the same adapter's ``proxy_manager_for``.  A call goes straight to the
+pool's ``urlopen``: the layers ``requests`` adds above it -- ``Session``
+(cookie jar merging, which would also replay one credential's upstream
+cookies for another; redirects; hooks; environment proxies) and
 ``PreparedRequest``/``Response`` (URL re-parsing, header dicts, cookie
 extraction) -- are per-call work a byte-relaying gateway needs none of
 (~50 µs of a ~0.5 ms proxied request, bench/RESULTS.md).
@@ -110,19 +115,73 @@ class _HTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+class Request:
+    """One upstream call as a transport sees it.
+
+    ``upstream`` is who is called: a ``Credential`` or anything with its
+    ``id``, ``display_name``, ``short_name`` (errors name it) and
+    ``proxy_url`` (how to reach it).  ``timeouts``: ``(connect, read)`` seconds.
+    """
+    __slots__ = ("url", "headers", "body", "upstream", "timeouts")
+
+    def __init__(self, url, headers, body, upstream, timeouts):
+        self.url, self.headers, self.body = url, headers, body
+        self.upstream, self.timeouts = upstream, timeouts
+
+
+class UpstreamResponse:
+    """An upstream's answer once its head is in: ``status``, ``headers`` (a
+    case-insensitive mapping), and the body, read once with ``read()`` or
+    ``iter_bytes()``; ``close()`` drops whatever is left.
+
+    Body failures raise ``proxy.errors.UpstreamError`` subclasses, never a
+    library's exceptions.  A transport subclasses this and provides
+    ``iter_bytes`` and ``close`` (``read`` may take a shortcut).
+    """
+    __slots__ = ("status", "headers", "upstream")
+
+    def __init__(self, status, headers, upstream):
+        self.status, self.headers, self.upstream = status, headers, upstream
+
+    def iter_bytes(self):
+        """Body bytes as they arrive; the response is closed after."""
+        raise NotImplementedError
+
+    def close(self):
+        raise NotImplementedError
+
+    def read(self, limit=None):
+        """The whole body; with ``limit`` (bytes), a body larger than that
+        raises ``UpstreamAnswerTooLarge`` before it is held in memory."""
+        declared = self.headers.get("content-length")
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            self.close()
+            raise answer_too_large(self.upstream, limit)
+        parts, size = [], 0
+        for chunk in self.iter_bytes():
+            size += len(chunk)
+            if limit is not None and size > limit:
+                self.close()
+                raise answer_too_large(self.upstream, limit)
+            parts.append(chunk)
+        return b"".join(parts)
+
+
 class UpstreamClient:
-    def __init__(self):
-        self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
-        self._adapter.poolmanager.pool_classes_by_scheme = {
-            "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
-        # (origin, proxy) -> pool, skipping the manager's URL parsing and key
-        # normalisation on every call (the manager still owns the pools)
-        self._pools = {}
+    """Upstream calls over a transport: ``send`` applies the first-byte
+    deadline and turns a non-2xx answer into ``UpstreamStatusError``.
+
+    ``transport``: anything with ``send(Request) -> UpstreamResponse`` that
+    raises only ``proxy.errors.UpstreamError`` subclasses (default: the
+    urllib3 pools of ``Urllib3Transport``; tests pass a scripted fake).
+    """
+
+    def __init__(self, transport=None):
+        self.transport = transport if transport is not None else Urllib3Transport()
 
     def send(self, cred, url, headers, body, *, timeouts):
-        """POST ``body``; returns the urllib3 response once its headers are
-        in (``.status``, ``.headers``; read the body with ``iter_bytes`` or
-        ``read_all``).  ``timeouts``: ``(connect, read)`` seconds, the read
+        """POST ``body``; returns the ``UpstreamResponse`` once its head is
+        in.  ``timeouts``: ``(connect, read[, first_byte])`` seconds, the read
         timeout applying to each wait for bytes.  Non-2xx answers raise
         ``UpstreamStatusError`` with the body read.
         """
@@ -132,13 +191,7 @@ class UpstreamClient:
         first_byte = timeouts[2] if len(timeouts) > 2 else 0
         deadline = Timeout.start_new(first_byte) if first_byte > 0 else None
         try:
-            pool, target = self._pool_for(url, cred.proxy_url)
-            resp = pool.urlopen("POST", target, body=body, headers=headers, retries=_NO_RETRIES,
-                                redirect=False, assert_same_host=False,
-                                timeout=_timeout(timeouts[:2]), preload_content=False,
-                                decode_content=True)
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-            raise _before_head(exc, cred, timeouts) from None
+            resp = self.transport.send(Request(url, headers, body, cred, timeouts))
         except Timeout as fired:
             if fired is not deadline:
                 raise
@@ -150,13 +203,42 @@ class UpstreamClient:
                 deadline.close()
         if resp.status >= 300:
             try:
-                error_body = read_all(resp, cred)
+                error_body = resp.read()
             except (UpstreamStreamError, UpstreamTimeout):
                 error_body = b""
             raise UpstreamStatusError(resp.status, resp.headers, error_body,
                                       credential_id=cred.id,
                                       upstream=f"upstream {cred.display_name}")
         return resp
+
+    def close(self):
+        self.transport.close()
+
+
+class Urllib3Transport:
+    """The connection pools of one ``requests`` ``HTTPAdapter`` (urllib3
+    underneath), shared by every call; the one place urllib3 is called, its
+    errors mapped to ``proxy.errors`` here."""
+
+    def __init__(self):
+        self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
+        self._adapter.poolmanager.pool_classes_by_scheme = {
+            "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+        # (origin, proxy) -> pool, skipping the manager's URL parsing and key
+        # normalisation on every call (the manager still owns the pools)
+        self._pools = {}
+
+    def send(self, request):
+        cred = request.upstream
+        try:
+            pool, target = self._pool_for(request.url, cred.proxy_url)
+            resp = pool.urlopen("POST", target, body=request.body, headers=request.headers,
+                                retries=_NO_RETRIES, redirect=False, assert_same_host=False,
+                                timeout=_timeout(request.timeouts[:2]), preload_content=False,
+                                decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            raise _before_head(exc, cred, request.timeouts) from None
+        return Urllib3Response(resp, cred)
 
     def _pool_for(self, url, proxy_url):
         """The connection pool for ``url`` and the request target to send it.
@@ -243,26 +325,6 @@ def _os_reason(exc):
     return text.rsplit("] ", 1)[-1].rstrip(")") if "] " in text else "connection failed"
 
 
-def read_all(resp, cred, *, limit=None):
-    """The whole body of ``resp``; with ``limit`` (bytes), a body larger than
-    that raises ``UpstreamAnswerTooLarge`` before it is held in memory."""
-    declared = resp.headers.get("content-length")
-    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-        resp.close()
-        raise answer_too_large(cred, limit)
-    if not resp.chunked and (limit is None or declared):   # a known length within the limit
-        with _reading(resp, cred):
-            return resp.read()
-    parts, size = [], 0
-    for chunk in iter_bytes(resp, cred):
-        size += len(chunk)
-        if limit is not None and size > limit:
-            resp.close()
-            raise answer_too_large(cred, limit)
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 def answer_too_large(cred, limit):
     """The error for a whole answer over ``limit`` bytes (response-body-limit-mb)."""
     return failure(UpstreamAnswerTooLarge, cred, "answer_too_large",
@@ -270,23 +332,44 @@ def answer_too_large(cred, limit):
                    "(response-body-limit-mb)")
 
 
-def iter_bytes(resp, cred):
-    """Body bytes as they arrive (each chunk of a chunked response at once).
+class Urllib3Response(UpstreamResponse):
+    """urllib3's response behind ``UpstreamResponse``: each chunk of a
+    chunked body as it arrives, a known length read in one call.  The
+    connection goes back to the pool once the body is read to its end;
+    ``close()`` before that (client gone) drops it instead."""
+    __slots__ = ("_raw",)
 
-    The connection goes back to the pool once the body is read to its end;
-    ``close()`` before that (client gone) drops it instead.
-    """
-    with _reading(resp, cred):
-        if resp.chunked and resp.supports_chunked_reads():
-            yield from resp.read_chunked(decode_content=True)
-        else:
-            while chunk := resp.read1(_READ_SIZE):
-                yield chunk
+    def __init__(self, raw, upstream):
+        super().__init__(raw.status, raw.headers, upstream)
+        self._raw = raw
+
+    def iter_bytes(self):
+        raw = self._raw
+        with _reading(raw, self.upstream):
+            if raw.chunked and raw.supports_chunked_reads():
+                yield from raw.read_chunked(decode_content=True)
+            else:
+                while chunk := raw.read1(_READ_SIZE):
+                    yield chunk
+
+    def read(self, limit=None):
+        raw = self._raw
+        if not raw.chunked and (limit is None or self.headers.get("content-length")):
+            declared = self.headers.get("content-length")
+            if limit is not None and declared.isdigit() and int(declared) > limit:
+                raw.close()
+                raise answer_too_large(self.upstream, limit)
+            with _reading(raw, self.upstream):         # a known length within the limit
+                return raw.read()
+        return super().read(limit)
+
+    def close(self):
+        self._raw.close()
 
 
 @contextlib.contextmanager
 def _reading(resp, cred):
-    """Map body-read failures to ``proxy.errors``; close ``resp`` after."""
+    """Map urllib3's body-read failures to ``proxy.errors``; close ``resp`` after."""
     try:
         yield
     except urllib3.exceptions.ReadTimeoutError:

@@ -11,7 +11,6 @@ import translators
 from proxy.providers import endpoints
 from proxy.providers.headers import forward_request_headers
 from proxy.relay.reply import json_reply
-from proxy.providers.upstream import read_all
 from translators.count import estimate_tokens
 
 
@@ -36,5 +35,5 @@ def count(front, cred, upstream_model, client, timeouts):
     url = endpoints.url(cred, upstream_model, action="count_tokens", stream=False)
     headers = endpoints.auth_headers(cred, forward_request_headers(front.headers, cred.dialect))
     resp = client.send(cred, url, headers, orjson.dumps(body), timeouts=timeouts)
-    answer = orjson.loads(read_all(resp, cred))
+    answer = orjson.loads(resp.read())
     return count_reply(front, upstream.parse_count(answer), source="upstream")

@@ -21,7 +21,7 @@ from proxy.providers.headers import forward_response_headers
 from proxy.relay.reply import Reply
 from proxy.providers.credentials import mask_key
 from proxy.accounts import edge
-from proxy.providers.upstream import failure, iter_bytes
+from proxy.providers.upstream import failure
 
 log = logging.getLogger("switchyard.streaming")
 
@@ -43,7 +43,7 @@ def raw_batches(resp, cred):
     network read completed, as soon as it completed them."""
     splitter = sse.EventSplitter()
     unwrap = edge.event_mapper(cred)      # an account's envelope, off at the edge
-    for chunk in iter_bytes(resp, cred):
+    for chunk in resp.iter_bytes():
         events = splitter.feed(chunk)
         if events:
             yield [unwrap(e) for e in events] if unwrap else events

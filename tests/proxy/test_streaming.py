@@ -4,6 +4,7 @@ from types import SimpleNamespace
 from proxy import config as config_mod
 from proxy.relay import streaming
 from proxy.http.front import FrontRequest
+from tests.fakes.transport import Response
 
 EVENTS = (b'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n'
           b'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n'
@@ -12,20 +13,8 @@ CRED = SimpleNamespace(id="c1", dialect="openai", kind="openai-compat", api_key=
                        display_name="'fake' (127.0.0.1:1)", short_name="'fake'")
 
 
-class FakeResponse:
-    """What ``proxy.providers.upstream`` hands over: urllib3's response interface."""
-    chunked = False
-    headers = {"x-request-id": "up-1"}
-
-    def __init__(self, body):
-        self._body = [body]
-        self.closed = False
-
-    def read1(self, size):
-        return self._body.pop() if self._body else b""
-
-    def close(self):
-        self.closed = True
+def FakeResponse(body):
+    return Response(200, {"x-request-id": "up-1"}, stream=[body])
 
 
 class Observer:
