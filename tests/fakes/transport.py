@@ -15,7 +15,7 @@ exception instance in ``stream`` is raised as it is.
 
 ``by_credential({cred_id: [answer, ...]})`` scripts each credential's calls
 in order: an answer is a ``Response``, an exception (raised) or a function
-of the request.  ``transport.calls`` lists every request, in order.
+of the credential called returning either (``refused``, ``timed_out``).  ``transport.calls`` lists every request, in order.
 """
 from urllib3 import HTTPHeaderDict
 
@@ -86,10 +86,10 @@ def by_credential(script):
         if not answers:
             raise AssertionError(f"unscripted call to {request.upstream.id}")
         answer = answers.pop(0)
+        if callable(answer) and not isinstance(answer, Response):
+            answer = answer(request.upstream)
         if isinstance(answer, BaseException):
             raise answer
-        if callable(answer) and not isinstance(answer, Response):
-            return answer(request)
         return answer
 
     return handler
