@@ -1,33 +1,60 @@
-"""Every exception Switchyard raises on purpose, in one small hierarchy.
+"""Every exception Switchyard raises on purpose, in one small hierarchy,
+and the one function that renders a client-facing error body.
 
 ::
 
     SwitchyardError
     ├── ConfigError              the config file is invalid
+    │   ├── KeyExists            an api-keys edit adds a key already there
+    │   └── NoSuchKey            an api-keys edit names no entry (also a LookupError)
     ├── ClientError              the client's request cannot be served; rendered
     │   │                        in the client's dialect with ``status``
-    │   ├── BadRequest           400  malformed JSON, missing model, bad field
+    │   ├── BadRequest           400  malformed JSON, missing model, bad field,
+    │   │   │                         a request the upstream's dialect cannot express
+    │   │   └── HeadRefused      400/414/431  a request head over gunicorn's limits
     │   ├── Unauthorized         401  missing or wrong client key
     │   ├── Forbidden            403  e.g. management from a remote peer
     │   ├── NotFound             404  unknown model or route
-    │   ├── MethodNotAllowed     405
-    │   ├── PayloadTooLarge      413
+    │   ├── MethodNotAllowed     405  a front door asked with another method
+    │   ├── PayloadTooLarge      413  over request-body-limit-mb
     │   ├── UpstreamUnavailable  502/503  no credential usable (connection, auth, disabled)
     │   ├── GatewayTimeout       504  request-timeout-seconds passed before the answer
     │   └── ModelCooldown        429  every credential of the model is rate limited
-    └── UpstreamError            talking to an upstream went wrong
-        ├── UpstreamStatusError  it answered non-2xx (status, headers, body kept)
-        ├── UpstreamConnectError connect failed, or reset before headers
-        ├── UpstreamTimeout      connect or idle-read timeout
-        └── UpstreamStreamError  the stream broke after it had started
+    ├── ShapeError               a body field has the wrong JSON type (becomes BadRequest)
+    ├── ApiError                 a management / usage API refusal (its own JSON shape)
+    ├── UpstreamError            talking to an upstream went wrong
+    │   ├── UpstreamStatusError  it answered non-2xx (status, headers, body kept)
+    │   ├── UpstreamAnswerTooLarge  a whole answer over response-body-limit-mb
+    │   ├── UpstreamConnectError connect failed, or reset before headers
+    │   ├── UpstreamTimeout      connect or idle-read timeout
+    │   └── UpstreamStreamError  the stream broke after it had started
+    ├── BootstrapFailed          a stream failed before its first event (``cause``: the UpstreamError)
+    ├── DeadlinePassed           request-timeout-seconds passed while a stream was open
+    ├── AccountError             subscription accounts and logins
+    │   ├── AuthFileError        not a usable auth file (also a ValueError)
+    │   ├── RefreshFailed        a token refresh failed for now (network, 5xx, 429)
+    │   │   ├── RefreshRejected  the token endpoint refused the grant: log in again
+    │   │   └── EndpointUnreachable  no answer from a token or account endpoint
+    │   ├── LoginError           a login step failed
+    │   ├── SetupError           no Code Assist project for a Google account
+    │   └── NotALogin            a vendor CLI's file holds no login (also a ValueError)
+    └── TooManyHeaders           an HTTP/1 head with too many fields (also an http.client.HTTPException)
 
     GreenletExit
     ├── ClientGone               the client hung up before its answer began
     └── ShuttingDown             the worker is draining: end open streams now
 
-``requests`` exceptions are mapped to ``UpstreamError`` subclasses in one
-place, ``proxy.providers.upstream``; nothing else catches ``requests`` exceptions.
+Library exceptions are mapped at the one boundary that calls the library:
+urllib3's (and the socket's) in ``proxy.providers.upstream``, the token
+endpoint's HTTP in ``proxy.accounts.token_client``.  ``translators`` stays
+free of ``proxy``: its ``TranslationError`` becomes a ``BadRequest`` in one
+place, where the relay builds an upstream call (``proxy.relay.attempts``).
 """
+import http.client
+
+import orjson
+
+import translators
 from gevent import GreenletExit
 
 
@@ -37,6 +64,14 @@ class SwitchyardError(Exception):
 
 class ConfigError(SwitchyardError):
     """The configuration is invalid; the message says which key and why."""
+
+
+class KeyExists(ConfigError):
+    """The client key is configured already."""
+
+
+class NoSuchKey(ConfigError, LookupError):
+    """No api-keys entry matches the reference given."""
 
 
 class ClientError(SwitchyardError):
@@ -60,9 +95,24 @@ class ClientError(SwitchyardError):
             self.code = code
         self.headers = headers or {}
 
+    def body(self, dialect):
+        """This error's JSON body for a ``dialect`` client (``error_body``)."""
+        return error_body(dialect, self.status, self.message, error_type=self.error_type,
+                          code=self.code, param=self.param)
+
 
 class BadRequest(ClientError):
     status = 400
+
+
+class HeadRefused(BadRequest, ValueError):
+    """A request head over one of gunicorn's limits: answered with
+    ``status`` (400, 414, 431) by the worker, then the connection closes.
+    A ValueError too: that is what pywsgi's head parsing hands on."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
 
 
 class Unauthorized(ClientError):
@@ -117,6 +167,38 @@ class ModelCooldown(ClientError):
         self.retry_after = seconds
 
 
+class ShapeError(SwitchyardError):
+    """``path`` (field names and array indexes, outermost first) holds
+    ``value``, of the wrong JSON type; ``expected`` says which would do.
+    ``missing``: the field is required and absent (``expected`` is then
+    what it should have been).  ``proxy.validation`` turns it into a
+    ``BadRequest`` naming the field."""
+
+    def __init__(self, expected, value, *, missing=False):
+        super().__init__(expected)
+        self.expected = expected
+        self.value = value
+        self.missing = missing
+        self.path = []
+
+    def field(self):
+        """The path as clients write it: ``messages[0].content``."""
+        out = ""
+        for step in reversed(self.path):
+            out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+        return out
+
+
+class ApiError(SwitchyardError):
+    """A management or usage API refusal: ``{"error": {"message", "type"}}``
+    with ``status`` (that API's own shape, not a model dialect's)."""
+
+    def __init__(self, status, message, error_type, headers=None):
+        super().__init__(message)
+        self.status, self.message, self.error_type = status, message, error_type
+        self.headers = headers or {}
+
+
 class UpstreamError(SwitchyardError):
     """Talking to an upstream failed.  ``credential_id`` names the credential.
 
@@ -168,6 +250,56 @@ class UpstreamStreamError(UpstreamError):
     """The upstream stream broke after events had been relayed."""
 
 
+class BootstrapFailed(SwitchyardError):
+    """An upstream stream failed before its first event: nothing reached the
+    client, so the attempt can be retried.  ``cause``: the ``UpstreamError``."""
+
+    def __init__(self, cause):
+        super().__init__(cause.message)
+        self.cause = cause
+
+
+class DeadlinePassed(SwitchyardError):
+    """``request-timeout-seconds`` passed while the stream was still open."""
+
+
+class AccountError(SwitchyardError):
+    """Subscription accounts and logins: the message is safe to show (it
+    never holds a token)."""
+
+
+class AuthFileError(AccountError, ValueError):
+    """A file that is not a usable auth file (the reason is safe to show)."""
+
+
+class RefreshFailed(AccountError):
+    """Transient: network, 5xx, 429. The message never holds a token."""
+
+
+class RefreshRejected(RefreshFailed):
+    """The endpoint refused the grant (invalid_grant, 401): log in again."""
+
+
+class EndpointUnreachable(RefreshFailed):
+    """No answer from a token or account endpoint (network, timeout)."""
+
+
+class LoginError(AccountError):
+    """A login step failed; the message says which and why."""
+
+
+class SetupError(AccountError):
+    """No Code Assist project for the account (the message says why)."""
+
+
+class NotALogin(AccountError, ValueError):
+    """The file is not a login of that CLI (the message says what is missing)."""
+
+
+class TooManyHeaders(SwitchyardError, http.client.HTTPException):
+    """An HTTP/1 head with more header fields than allowed."""
+
+
 class ClientGone(GreenletExit):
     """Thrown into a request's green thread when its client hangs up while
     the answer is still awaited (``proxy.http.disconnect``): like a kill, it
@@ -177,3 +309,13 @@ class ClientGone(GreenletExit):
 class ShuttingDown(GreenletExit):
     """Thrown into a green thread relaying a stream when the worker is about
     to exit (``proxy.relay.draining``): the stream ends with its error event."""
+
+
+def error_body(dialect, status, message, *, error_type=None, code=None, param=None):
+    """The JSON bytes of an error the gateway itself answers, in the error
+    shape of ``dialect``'s API reference (OpenAI and Responses ``{"error":
+    {message, type, param, code}}``, Anthropic ``{"type": "error", "error":
+    {type, message}}``, Gemini ``{"error": {code, message, status}}``).
+    Every client-facing error body is built here."""
+    return orjson.dumps(translators.render_error(dialect, status, message, error_type,
+                                                 code=code, param=param))

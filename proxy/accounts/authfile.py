@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from proxy.accounts import health
+from proxy.errors import AuthFileError
 from proxy.providers.credentials import Credential
 from proxy.providers.kinds import PROVIDERS
 
@@ -38,10 +39,6 @@ CLIPROXYAPI_DIR = "~/.cli-proxy-api"
 
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
-
-
-class AuthFileError(ValueError):
-    """A file that is not a usable auth file (the reason is safe to show)."""
 
 
 @dataclass

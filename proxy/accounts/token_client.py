@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from proxy.errors import EndpointUnreachable, RefreshFailed, RefreshRejected
+
 CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -23,16 +25,6 @@ JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TIMEOUT = 30.0
 
 
-class RefreshFailed(Exception):
-    """Transient: network, 5xx, 429. The message never holds a token."""
-
-
-class RefreshRejected(RefreshFailed):
-    """The endpoint refused the grant (invalid_grant, 401): log in again."""
-
-
-class EndpointUnreachable(RefreshFailed):
-    """No answer from the endpoint (network, timeout)."""
 
 
 def refresh(kind, data, refresh_token, token_url, proxies=None):

@@ -8,14 +8,7 @@ import secrets
 
 from proxy.access import auth
 from proxy.providers import credentials
-
-
-class KeyExists(Exception):
-    """The key is configured already."""
-
-
-class NoSuchKey(LookupError):
-    """No entry matches the reference given."""
+from proxy.errors import KeyExists, NoSuchKey  # noqa: F401  raised here, caught as api_keys.*
 
 
 def key_of(entry):

@@ -40,16 +40,7 @@ from proxy.accounts import view as accounts_view
 from proxy.telemetry.access_log import mask_secrets
 from proxy.dashboard import session as dashboard_session
 from proxy.dashboard import usage_render
-from proxy.errors import ConfigError, Unauthorized
-
-
-class ApiError(Exception):
-    """Rendered as ``{"error": {"message", "type"}}`` with ``status``."""
-
-    def __init__(self, status, message, error_type, headers=None):
-        super().__init__(message)
-        self.status, self.message, self.error_type = status, message, error_type
-        self.headers = headers or {}
+from proxy.errors import ApiError, ConfigError, Unauthorized  # noqa: F401  ApiError: the API's refusals
 
 
 def error_response(exc):

@@ -14,7 +14,6 @@ from flask.sessions import NullSession, SessionInterface
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
-import translators
 from proxy.access import auth, peers
 from proxy.providers import byok
 from proxy import config as config_mod, runtime, state, validation
@@ -29,7 +28,7 @@ from proxy.accounts import view as accounts_view
 from proxy.routing import quota_windows
 from proxy.admin import accounts_watcher
 from proxy.http.disconnect import cancel_on_hangup
-from proxy.errors import (BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
+from proxy.errors import (error_body, BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
                           PayloadTooLarge, Unauthorized)
 from proxy.http.front import FrontRequest, parse_body, path_dialect
 from proxy.providers.upstream import UpstreamClient
@@ -201,10 +200,9 @@ def _http_message(exc):
 
 
 def _error_response(status, message, error_type=None, code=None, headers=None, param=None):
-    body = translators.render_error(g.get("dialect", "openai"), status, message, error_type,
-                                    code=code, param=param)
-    return Response(orjson.dumps(body), status, headers=dict(headers or {}),
-                    content_type="application/json")
+    body = error_body(g.get("dialect", "openai"), status, message, error_type=error_type,
+                      code=code, param=param)
+    return Response(body, status, headers=dict(headers or {}), content_type="application/json")
 
 
 # --- routes --------------------------------------------------------------

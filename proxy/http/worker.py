@@ -29,15 +29,14 @@ import time
 from http.client import LineTooLong
 
 import gevent
-import orjson
 from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
-import translators
 from proxy.relay import draining
 from proxy.wire import http1
 from proxy.telemetry import live_feed
 from proxy.http.front import path_dialect
+from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
 _date = (None, b"")                # (second, its formatted Date value)
@@ -52,24 +51,18 @@ def _http_date(now):
     return _date[1]
 
 
-class HeadRefused(ValueError):
-    """A request head over one of gunicorn's limits (answered, then closed)."""
+_REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
-    REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-
-    def response(self, requestline):
-        """The whole HTTP response, its body in the dialect of the request's path."""
-        parts = requestline.split(" ", 2)
-        path = parts[1] if len(parts) > 1 else "/"
-        body = orjson.dumps(translators.render_error(
-            path_dialect(path) or "openai", self.status, str(self)))
-        return b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n" \
-               b"Content-Length: %d\r\n\r\n%s" % (
-                   self.status, self.REASONS[self.status].encode(), len(body), body)
+def _refusal(exc, requestline):
+    """The whole HTTP response refusing a head (``HeadRefused``), its body
+    in the dialect of the request's path."""
+    parts = requestline.split(" ", 2)
+    path = parts[1] if len(parts) > 1 else "/"
+    body = error_body(path_dialect(path) or "openai", exc.status, exc.message)
+    return b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n" \
+           b"Content-Length: %d\r\n\r\n%s" % (
+               exc.status, _REASONS[exc.status].encode(), len(body), body)
 
 
 class RequestHead(OldMessage):
@@ -152,7 +145,7 @@ class Handler(PyWSGIHandler):
         except LineTooLong:
             raise HeadRefused(431, "A request header field is longer than "
                                    f"{self.limit_request_field_size} bytes.") from None
-        except http1.TooManyHeaders:
+        except TooManyHeaders:
             raise HeadRefused(431, f"The request has more than {self.limit_request_fields} "
                                    "header fields.") from None
 
@@ -170,11 +163,11 @@ class Handler(PyWSGIHandler):
     def _handle_client_error(self, ex):
         if isinstance(ex, HeadRefused):
             self.log_error("Invalid request (from %s): %s", self.client_address, ex)
-            return str(ex.status), ex.response(self.requestline)
+            return str(ex.status), _refusal(ex, self.requestline)
         if isinstance(ex, ValueError):          # a malformed head: 400, said in the dialect
             super()._handle_client_error(ex)    # (logs it)
-            return "400", HeadRefused(400, f"Malformed request: {ex}"[:300]).response(
-                self.requestline or "")
+            return "400", _refusal(HeadRefused(400, f"Malformed request: {ex}"[:300]),
+                                   self.requestline or "")
         return super()._handle_client_error(ex)
 
     def finalize_headers(self):

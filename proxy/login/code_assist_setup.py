@@ -19,6 +19,7 @@ No project in the end (a Workspace account without one named) is a
 import time
 
 from proxy.accounts import token_client
+from proxy.errors import SetupError
 
 METADATA = {"ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED",
             "pluginType": "GEMINI"}
@@ -26,10 +27,6 @@ FREE_TIER, LEGACY_TIER = "free-tier", "legacy-tier"
 POLL_SECONDS = 5.0               # Gemini CLI's pause between operation polls
 POLL_LIMIT_SECONDS = 300.0
 _sleep = time.sleep              # tests stand in for the pause
-
-
-class SetupError(Exception):
-    """No Code Assist project for the account (the message says why)."""
 
 
 def project_for(base_url, access_token, project=""):

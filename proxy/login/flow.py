@@ -12,13 +12,10 @@ import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from proxy.accounts import token_client
+from proxy.errors import LoginError
 from proxy.login import code_assist_setup, records
 
 _sleep = time.sleep      # the device poll's pause (tests approve the code in it)
-
-
-class LoginError(Exception):
-    """A login step failed; the message says which and why."""
 
 
 def _b64url(data):

@@ -11,6 +11,7 @@
 import os
 import time
 
+from proxy.errors import NotALogin
 from proxy.login import records
 from proxy.login.providers import BUILTIN
 
@@ -18,8 +19,6 @@ DEFAULT_PATHS = {"codex": "~/.codex/auth.json", "claude": "~/.claude/.credential
                  "gemini": "~/.gemini/oauth_creds.json"}
 
 
-class NotALogin(ValueError):
-    """The file is not a login of that CLI (the message says what is missing)."""
 
 
 def _ms_to_rfc3339(ms):

@@ -22,8 +22,9 @@ from proxy.relay import counting, echo, signatures, streaming, usage_chunk
 from proxy import state, validation
 from proxy.accounts import edge, quota, refresher
 from proxy.providers.credentials import mask_key
-from proxy.errors import (BadRequest, GatewayTimeout, NotFound, UpstreamConnectError, UpstreamError,
-                          UpstreamStatusError, UpstreamTimeout)
+from proxy.errors import (BadRequest, BootstrapFailed, GatewayTimeout, NotFound,
+                          UpstreamConnectError, UpstreamError, UpstreamStatusError,
+                          UpstreamTimeout, error_body)
 from proxy.providers.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.relay.reply import Reply, json_reply
 from proxy.providers.upstream import failure as upstream_failure
@@ -164,7 +165,7 @@ def _serve_own(front, runtime, client, observer):
     started = time.monotonic()
     try:
         reply = _call(front, runtime, client, cred, upstream_model, observer)
-    except streaming.BootstrapFailed as exc:
+    except BootstrapFailed as exc:
         failure = exc.cause
     except UpstreamError as exc:
         failure = exc
@@ -204,7 +205,7 @@ def _try(front, runtime, client, observer, cred, budget):
         decision = cooldown.classify_status(exc.status, exc.headers, exc.body, runtime.config)
         if cred.account:
             decision = quota.account_decision(decision, exc)
-    except streaming.BootstrapFailed as exc:
+    except BootstrapFailed as exc:
         failure = exc.cause
         decision = cooldown.classify_exception(failure, runtime.config)
         budget.calls_left += budget.bootstrap_left > 0   # bootstrap re-selections are extra
@@ -212,11 +213,6 @@ def _try(front, runtime, client, observer, cred, budget):
     except UpstreamError as exc:
         failure = exc
         decision = cooldown.classify_exception(exc, runtime.config)
-    except TranslationError as exc:
-        # the one place a request the target dialect cannot express
-        # (or a count it cannot render) becomes the client's 400
-        pool.report_cancelled(cred, front.model)
-        raise BadRequest(str(exc)) from None
     except BaseException:
         pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
         raise
@@ -277,6 +273,18 @@ def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
 
 
 def _call(front, runtime, client, cred, upstream_model, observer):
+    """One upstream call for ``front`` (or the gateway's own answer).
+
+    The one place a ``TranslationError`` becomes the client's 400: a
+    request the upstream's dialect cannot express, a count it cannot
+    render, an answer the client's dialect cannot express."""
+    try:
+        return _exchange(front, runtime, client, cred, upstream_model, observer)
+    except TranslationError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _exchange(front, runtime, client, cred, upstream_model, observer):
     # routing, not a wire fact: the built-in echo model answers here, no upstream
     if cred.kind == "echo":
         return _echo_reply(front, observer)
@@ -395,8 +403,7 @@ def error_reply(front, exc, cred):
         reply = _status_error_reply(front, exc, cred)
     else:
         status = 504 if isinstance(exc, UpstreamTimeout) else 502
-        reply = json_reply(status, translators.render_error(front.dialect, status,
-                                                            exc.message + "."))
+        reply = Reply(status, [], error_body(front.dialect, status, exc.message + "."))
     reply.error_class = exc.cause
     return reply
 
@@ -410,7 +417,7 @@ def _status_error_reply(front, exc, cred):
     if exc.status < 400:
         # A redirect from an API endpoint is never the client's to follow.
         message = f"{exc.message}: an API endpoint redirected (a proxy or login page in the way?)."
-        return json_reply(502, translators.render_error(front.dialect, 502, message))
+        return Reply(502, [], error_body(front.dialect, 502, message))
     raw = mask_key(exc.body, cred.api_key)
     try:
         data = orjson.loads(raw)
@@ -419,8 +426,7 @@ def _status_error_reply(front, exc, cred):
     if isinstance(data, dict) and cred.dialect == front.dialect:
         return Reply(exc.status, headers, raw)
     if isinstance(data, dict):
-        body = translators.translate_error(cred.dialect, front.dialect, data)
-    else:
-        body = translators.render_error(front.dialect, exc.status, exc.message + ".")
-    return json_reply(exc.status, body, headers)
+        return json_reply(exc.status, translators.translate_error(cred.dialect, front.dialect,
+                                                                  data), headers)
+    return Reply(exc.status, headers, error_body(front.dialect, exc.status, exc.message + "."))
 

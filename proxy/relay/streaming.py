@@ -10,13 +10,13 @@ import logging
 import time
 
 import gevent
-import orjson
 from gevent.queue import Empty, Queue
 
 import translators
 from proxy.relay import draining, signatures, stream_scan, usage_chunk
 from proxy.wire import sse
-from proxy.errors import ClientError, ShuttingDown, UpstreamError, UpstreamStreamError
+from proxy.errors import (BootstrapFailed, ClientError, DeadlinePassed, ShuttingDown, UpstreamError,
+                          UpstreamStreamError, error_body)
 from proxy.providers.headers import forward_response_headers
 from proxy.relay.reply import Reply
 from proxy.providers.credentials import mask_key
@@ -30,12 +30,6 @@ _TICK = object()            # keep-alive due
 _QUEUE_DEPTH = 64           # events read ahead of a slow client, at most
 
 
-class BootstrapFailed(Exception):
-    """The upstream stream failed before its first event (retryable)."""
-
-    def __init__(self, cause):
-        super().__init__(cause.message)
-        self.cause = cause
 
 
 def raw_batches(resp, cred):
@@ -108,10 +102,6 @@ def _keepalive(front, config):
             front.started + limit if limit > 0 else None)
 
 
-class _DeadlinePassed(Exception):
-    """``request-timeout-seconds`` passed while the stream was still open."""
-
-
 def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     seconds, tick_bytes, deadline = keepalive
     upstream = _with_keepalive(batches, seconds, deadline)
@@ -143,7 +133,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     except ShuttingDown:
         error_class = "shutdown"
         yield relay.fail("The gateway is shutting down; the answer is incomplete. Retry it.")
-    except _DeadlinePassed:
+    except DeadlinePassed:
         error_class = "request_timeout"
         yield relay.fail("The request passed its deadline (request-timeout-seconds); "
                          "the answer is incomplete.")
@@ -167,7 +157,7 @@ def _with_keepalive(batches, seconds, deadline=None):
     goes out in one write (nothing is held back to wait for more).
     ``_TICK`` after ``seconds`` of upstream silence -- between whole
     events, never inside one.  ``deadline`` (monotonic time, or None): past
-    it, ``_DeadlinePassed`` -- however slowly the upstream drips bytes."""
+    it, ``DeadlinePassed`` -- however slowly the upstream drips bytes."""
     seconds = seconds if seconds and seconds > 0 else None
     if seconds is None and deadline is None:
         yield from batches
@@ -180,13 +170,13 @@ def _with_keepalive(batches, seconds, deadline=None):
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise _DeadlinePassed
+                    raise DeadlinePassed
                 wait = left if wait is None else min(wait, left)
             try:
                 item = queue.get(timeout=wait)
             except Empty:
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise _DeadlinePassed from None
+                    raise DeadlinePassed from None
                 yield _TICK
                 continue
             batch = []
@@ -300,14 +290,12 @@ def whole_with_keepalive(produce, interval, front):
         try:
             reply = worker.get()
         except ClientError as exc:
-            yield orjson.dumps(translators.render_error(front.dialect, exc.status, exc.message,
-                                                        exc.error_type))
+            yield exc.body(front.dialect)
             return
         except Exception:
             log.exception("request %s failed", front.request_id)
-            yield orjson.dumps(translators.render_error(
-                front.dialect, 500, "Internal gateway error; see the gateway log for request "
-                f"{front.request_id}."))
+            yield error_body(front.dialect, 500, "Internal gateway error; see the gateway log "
+                             f"for request {front.request_id}.")
             return
         yield reply.body if not reply.streamed else b"".join(reply.body)
 

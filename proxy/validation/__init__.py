@@ -11,9 +11,9 @@ is the checker.  ``check`` looks at the top-level fields only (cheap enough
 for the same-dialect pass-through path); ``check_deep`` walks the whole
 body, for requests the gateway translates or answers itself.
 """
-from proxy.errors import BadRequest
+from proxy.errors import BadRequest, ShapeError
 from proxy.validation import claude, gemini, openai_chat, responses
-from proxy.validation.shape import ShapeError
+from proxy.validation.shape import json_type
 
 SHAPES = {"openai": openai_chat.REQUEST, "responses": responses.REQUEST,
           "claude": claude.REQUEST, "gemini": gemini.REQUEST}
@@ -41,5 +41,5 @@ def _check(dialect, body, deep):
             raise BadRequest(f"Missing required parameter: '{field}' ({exc.expected}).",
                              code="missing_required_parameter", param=field) from None
         raise BadRequest(f"Invalid type for '{field}': expected {exc.expected}, "
-                         f"but got {exc.got} instead.", code="invalid_type",
+                         f"but got {json_type(exc.value)} instead.", code="invalid_type",
                          param=field) from None

@@ -14,27 +14,7 @@ each top-level field (a dict lookup per field present), *deep* also walks
 into arrays and nested objects, for requests that are translated or
 answered by the gateway itself.
 """
-
-
-class ShapeError(Exception):
-    """``path`` (field names and array indexes, outermost first) holds a
-    value of the wrong JSON type; ``expected`` says which would do.
-    ``missing``: the field is required and absent (``expected`` is then
-    what it should have been)."""
-
-    def __init__(self, expected, value, *, missing=False):
-        super().__init__(expected)
-        self.expected = expected
-        self.got = json_type(value)
-        self.missing = missing
-        self.path = []
-
-    def field(self):
-        """The path as clients write it: ``messages[0].content``."""
-        out = ""
-        for step in reversed(self.path):
-            out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-        return out
+from proxy.errors import ShapeError
 
 
 def json_type(value):

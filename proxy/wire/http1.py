@@ -11,14 +11,14 @@ chunked bodies, keep-alive) is the stdlib's.
 import http.client
 import re
 
+from proxy.errors import TooManyHeaders
+
 # http.client's own limits
 MAX_LINE = 65536
 MAX_HEADERS = 100
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch     # RFC 9110 section 5.6.2
 
 
-class TooManyHeaders(http.client.HTTPException):
-    pass
 
 
 def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False,

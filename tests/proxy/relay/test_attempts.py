@@ -12,7 +12,7 @@ import pytest
 
 from proxy import config as config_mod, runtime as runtime_mod
 from proxy.accounts import health
-from proxy.errors import ClientGone, UpstreamStatusError
+from proxy.errors import BadRequest, ClientGone, UpstreamStatusError
 from proxy.http.front import FrontRequest
 from proxy.providers import credentials
 from proxy.providers.upstream import UpstreamClient
@@ -357,3 +357,17 @@ def test_status_errors_carry_the_upstream_body():
         UpstreamClient(transport).send(runtime.pool.credentials[0], "http://up.test/v1/x", {},
                                        b"{}", timeouts=(1, 1))
     assert caught.value.status == 403 and b"no access" in caught.value.body
+
+
+def test_a_request_the_upstream_dialect_cannot_express_is_a_400_before_any_call():
+    runtime, _ = _setup()
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+            "cachedContent": "cachedContents/abc"}
+    front = FrontRequest(dialect="gemini", action="generate", model="m", body=body,
+                         raw=orjson.dumps(body), stream=False, headers={}, request_id="r3")
+    transport = MockTransport(by_credential({}))
+    with pytest.raises(BadRequest) as caught:
+        attempts.serve(front, runtime, UpstreamClient(transport), Observer())
+    assert "cachedContent" in caught.value.message
+    assert transport.calls == [] and _cooling(runtime) == {}
+    assert runtime.pool.pick("m").id == A
