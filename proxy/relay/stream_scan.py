@@ -5,20 +5,22 @@ usage or a tool call (a cheap substring test) are parsed, so the hot path
 stays free of JSON work for plain text deltas.
 """
 import translators
-from proxy.wire.sse import decode_data, parse
+from proxy.wire import sse
 
 # Substrings marking an event worth parsing for a tool call, per dialect.
 _TOOL_MARKS = {name: translators.dialect(name).TOOL_CALL_MARK for name in translators.DIALECTS}
 
 
-def scan_raw(dialect, raw, observer, tracker):
+def scan_raw(dialect, raw, observer, tracker, parsed=None):
     """Note usage / tool calls in one raw same-dialect event; returns the
-    parsed data when it was parsed (else None)."""
+    parsed data when it was parsed (else None).  ``parsed``: the event's
+    ``(name, data)`` when the caller has SSE-parsed it already."""
     has_usage = b"usage" in raw and b'"usage":null' not in raw
     has_tool = _TOOL_MARKS[dialect] in raw
     if not (has_usage or has_tool):
         return None
-    data = _data_of(raw)
+    _, text = parsed or sse.parse(raw)
+    data = sse.decode_data(text) if text is not None else None
     if not isinstance(data, dict):
         return None
     if has_usage:
@@ -57,14 +59,14 @@ class UsageTracker:
 
 
 def scan_ir(event, observer):
-    """The same, for translated streams, from IR events."""
-    if event["type"] == "block_start" and event["block"]["type"] == "tool_call":
+    """The same, for translated streams, from IR events: tool calls as
+    their blocks start, usage as the decoder reports it (cumulative, the
+    latest wins, as ``UsageTracker`` merges it for raw events)."""
+    kind = event["type"]
+    if kind == "block_start" and event["block"]["type"] == "tool_call":
         observer.tool_call(event["block"]["name"], event["block"]["id"])
-
-
-def _data_of(raw):
-    _, data = parse(raw)
-    return decode_data(data) if data is not None else None
+    elif kind == "usage" or (kind == "start" and event.get("usage")):
+        observer.usage(dict(event["usage"]))
 
 
 def ends_complete(dialect, batch):

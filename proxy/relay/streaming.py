@@ -47,9 +47,11 @@ def raw_batches(resp, cred):
 
 
 def _first_batch(batches, cred):
-    """The events up to and with the upstream's first event (which must
-    not be an error: that is a failure before the first byte).  Comments
-    before it are kept: a same-dialect stream is relayed byte for byte."""
+    """``(events, first)``: the events up to and with the upstream's first
+    event (which must not be an error: that is a failure before the first
+    byte), and that event SSE-parsed, ``(index, name, data)``, so the relay
+    does not parse it again.  Comments before it are kept: a same-dialect
+    stream is relayed byte for byte."""
     seen = []
     try:
         for batch in batches:
@@ -61,7 +63,7 @@ def _first_batch(batches, cred):
                     raise failure(UpstreamStreamError, cred, "stream_error_event",
                                   "began its stream with an error: "
                                   + mask_key(data[:300], cred.api_key))
-                return seen + batch
+                return seen + batch, (len(seen) + i, name, data)
             seen += batch
     except UpstreamError as exc:
         raise BootstrapFailed(exc) from None
@@ -109,8 +111,10 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     tracked = draining.track()
     try:
         observer.first_byte()
-        yield b"".join(map(relay.event, first))
-        last = first
+        events, (index, name, data) = first
+        yield b"".join(relay.event(raw, (name, data) if i == index else None)
+                       for i, raw in enumerate(events))
+        last = events
         for batch in upstream:
             if batch is _TICK:
                 yield tick_bytes
@@ -218,8 +222,10 @@ class _Passthrough:
         # we asked for OpenAI's usage chunk ourselves: the client must not see it
         self.hide_usage_chunk = usage_chunk.hides_usage(front)
 
-    def event(self, raw):
-        data = stream_scan.scan_raw(self.dialect, raw, self.observer, self.usage)
+    def event(self, raw, parsed=None):
+        """``raw`` as the client gets it; ``parsed``: its ``(name, data)``
+        when already SSE-parsed."""
+        data = stream_scan.scan_raw(self.dialect, raw, self.observer, self.usage, parsed)
         if self.hide_usage_chunk and data is not None and usage_chunk.is_usage_only(data):
             return b""
         return raw
@@ -232,10 +238,11 @@ class _Passthrough:
 
 
 class _Translated:
-    """Different dialects: decode each upstream event, encode for the client."""
+    """Different dialects: decode each upstream event once, encode for the
+    client.  Usage and tool calls are read off the decoder's IR events (the
+    decoder parses usage anyway), not off the upstream's JSON a second time."""
 
     def __init__(self, front, cred, observer):
-        self.usage = stream_scan.UsageTracker(cred.dialect, observer)
         remember = signatures.cache.note_event \
             if translators.dialect(cred.dialect).TOOL_CALL_SIGNATURES else None
 
@@ -248,14 +255,11 @@ class _Translated:
             cred.dialect, front.dialect, model=front.model, request=front.body,
             on_event=on_event)
 
-    def event(self, raw):
-        name, data = sse.parse(raw)
+    def event(self, raw, parsed=None):
+        name, data = parsed or sse.parse(raw)
         if data is None:
             return b""
-        decoded = sse.decode_data(data)
-        if b"usage" in raw:
-            self.usage.feed(decoded)
-        return _encode_all(self.translator.feed(name, decoded))
+        return _encode_all(self.translator.feed(name, sse.decode_data(data)))
 
     def close(self):
         return _encode_all(self.translator.close())

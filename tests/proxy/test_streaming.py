@@ -57,3 +57,56 @@ def test_a_stream_closed_before_its_first_write_still_releases_the_response():
     reply.body.close()   # the client left before the body began: the unstarted relay
     # generator runs no finally, but releasing it closes the upstream reader chain
     assert resp.closed
+
+
+# --- each upstream event parsed once ------------------------------------
+
+CLAUDE_STREAM = open(__file__.rsplit("/", 2)[0] + "/fixtures/passthrough/"
+                     "claude_stream_trailing_newlines.sse", "rb").read()
+CLAUDE_CRED = SimpleNamespace(id="c2", dialect="claude", kind="claude", api_key="sk-ant-x",
+                              display_name="'claude' (127.0.0.1:1)", short_name="'claude'",
+                              account=None)
+
+
+class CountingObserver(Observer):
+    def __init__(self):
+        super().__init__()
+        self.usages = []
+
+    def usage(self, usage):
+        self.usages.append(usage)
+
+
+def _relay(monkeypatch, client_dialect, body):
+    """Relay CLAUDE_STREAM to a ``client_dialect`` client; the SSE texts
+    parsed and the JSON texts decoded along the way."""
+    from proxy.wire import sse
+    parsed, decoded = [], []
+    parse, decode = sse.parse, sse.decode_data
+    monkeypatch.setattr(sse, "parse", lambda raw: parsed.append(raw) or parse(raw))
+    monkeypatch.setattr(sse, "decode_data", lambda data: decoded.append(data) or decode(data))
+    observer = CountingObserver()
+    front = FrontRequest(dialect=client_dialect, action="generate", model="claude-fake",
+                         body=body, raw=b"", stream=True, headers={}, request_id="r2")
+    reply = streaming.from_upstream(front, CLAUDE_CRED, FakeResponse(CLAUDE_STREAM),
+                                    config_mod.build({}), observer, same=client_dialect == "claude")
+    out = b"".join(reply.body)
+    return out, parsed, decoded, observer
+
+
+def test_same_dialect_events_are_parsed_at_most_once(monkeypatch):
+    out, parsed, decoded, observer = _relay(monkeypatch, "claude", {"model": "claude-fake"})
+    assert out == CLAUDE_STREAM
+    assert len(parsed) == len(set(parsed))          # message_start: bootstrap and usage alike
+    assert len(decoded) == len(set(decoded)) == 2   # only the two events carrying usage
+    assert observer.usages[-1]["input_tokens"] == 25 and observer.usages[-1]["output_tokens"] == 5
+
+
+def test_translated_events_are_parsed_once_and_usage_comes_from_the_decoder(monkeypatch):
+    body = {"model": "claude-fake", "messages": [{"role": "user", "content": "hi"}],
+            "stream": True}
+    out, parsed, decoded, observer = _relay(monkeypatch, "openai", body)
+    assert b'"content":"Hello"' in out and out.endswith(b"data: [DONE]\n\n")
+    assert len(parsed) == len(set(parsed))               # each raw event once
+    assert len(decoded) == len(set(decoded)) == CLAUDE_STREAM.count(b"data: ")
+    assert observer.usages[-1]["input_tokens"] == 25 and observer.usages[-1]["output_tokens"] == 5
