@@ -15,7 +15,7 @@ a trace.
 
 The pieces of the app talk to this module through the WSGI environ:
 ``OBSERVER`` (set once a generate request has one), ``ERROR_CLASS`` (why an
-error response was sent), ``REQUEST_ID`` and ``DIALECT``.
+error response was sent), ``REQUEST_ID``, ``DIALECT`` and ``RUNTIME``.
 """
 import logging
 import time
@@ -28,6 +28,7 @@ OBSERVER = "switchyard.observer"
 ERROR_CLASS = "switchyard.error_class"
 REQUEST_ID = "switchyard.request_id"
 DIALECT = "switchyard.dialect"
+RUNTIME = "switchyard.runtime"      # the request's runtime snapshot (proxy.runtime)
 
 
 class FinishOnce:

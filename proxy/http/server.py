@@ -119,9 +119,12 @@ def _install_hooks(app):
     def identify():
         req = request._get_current_object()
         environ, path = req.environ, req.path
-        # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
-        req.max_content_length = runtime.current().body_limit
         state = g._get_current_object()      # one context lookup, not one per field
+        # The request's one runtime snapshot: auth, limits and serving all
+        # see the same config even when a reload lands mid-request.
+        current = state.runtime = environ[lifecycle.RUNTIME] = runtime.current()
+        # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
+        req.max_content_length = current.body_limit
         headers = state.lower_headers = environ_headers(environ)
         state.request_id = environ[lifecycle.REQUEST_ID] = \
             headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
@@ -130,7 +133,7 @@ def _install_hooks(app):
             return preflight()
         if path.startswith(_OPEN_PATHS + _SELF_AUTHED):
             return None
-        state.client_key = _authenticate(environ, headers)
+        state.client_key = _authenticate(environ, headers, current.client_keys)
         return None
 
     @app.after_request
@@ -169,8 +172,7 @@ def _settle(status, error_class):
         observer.settle(status, error_class=error_class)
 
 
-def _authenticate(environ, headers):
-    keys = runtime.current().client_keys
+def _authenticate(environ, headers, keys):
     if not keys and not peers.is_loopback_host(environ.get("SERVER_NAME", "")):
         raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
     return auth.authenticate(keys, headers, _query(environ))
@@ -230,7 +232,7 @@ def _install_routes(app):
 
 
 def healthz():
-    current = runtime.current()
+    current = g.runtime
     return {"status": "ok", "credentials": len(current.pool.credentials)}
 
 
@@ -255,7 +257,7 @@ def gemini_post(target):
 
 def list_models():
     # routing: /v1/models is shared, its caller's SDK picked the shape (identify)
-    pool = runtime.current().pool
+    pool = g.runtime.pool
     if g.dialect == "gemini":
         return model_lists.gemini_list(pool)
     if g.dialect == "claude":
@@ -274,7 +276,7 @@ def get_model(name):
 
 
 def gemini_models():
-    return model_lists.gemini_list(runtime.current().pool)
+    return model_lists.gemini_list(g.runtime.pool)
 
 
 def gemini_get_model(name):
@@ -282,7 +284,7 @@ def gemini_get_model(name):
     if ":" in name:                  # models/x:generateContent asked with GET
         raise MethodNotAllowed(f"Method {request.method} is not allowed on {request.path}; "
                                "use POST.", headers={"Allow": "POST"})
-    if not runtime.current().pool.resolve(name):
+    if not g.runtime.pool.resolve(name):
         raise NotFound(f"models/{name} is not found.")
     return model_lists.gemini_model(name)
 
@@ -290,9 +292,9 @@ def gemini_get_model(name):
 def pool_state():
     """Credential states for operators; loopback peers only (trusted
     proxies honoured: a proxied remote client is remote)."""
-    if not peers.is_local(request.environ, runtime.current().config):
+    current = g.runtime
+    if not peers.is_local(request.environ, current.config):
         raise Forbidden("/v0/pool is served to loopback clients only.")
-    current = runtime.current()
     credentials = accounts_view.pool(current)
     for cred in credentials:        # what the provider last said of its limits (this worker)
         cred["quota"] = quota_windows.report(cred["id"])
@@ -313,8 +315,8 @@ def _generate(dialect, *, action="generate", model=None, stream=None):
     if stream is None:
         stream = action == "generate" and top.get("stream") is True
     front = _front(dialect, action, model, body, top, raw, stream)
-    current = runtime.current()
-    observer = environ[lifecycle.OBSERVER] = request_observer.start(front)
+    current = environ[lifecycle.RUNTIME]
+    observer = environ[lifecycle.OBSERVER] = request_observer.start(front, current.config)
     client = _upstream_client()
     interval = current.config["nonstream-keepalive-interval"]
 

@@ -235,7 +235,7 @@ def rejected(environ, status, error_class, latency):
     unknown route, body too large or not JSON, internal error): an
     access-log line and a metrics count, never a usage record."""
     try:
-        config = runtime.current().config
+        config = (environ.get("switchyard.runtime") or runtime.current()).config
         dialect = environ.get("switchyard.dialect") or "openai"
         metrics = metrics_mod.current()
         metrics.request_rejected(dialect, status)
@@ -249,9 +249,10 @@ def rejected(environ, status, error_class, latency):
         log.exception("accounting a rejected request failed")
 
 
-def start(front):
-    """An observer for ``front`` wired to this worker's store and metrics."""
-    return RequestObserver(front, config=runtime.current().config,
+def start(front, config):
+    """An observer for ``front`` wired to this worker's store and metrics
+    (``config``: of the request's runtime snapshot)."""
+    return RequestObserver(front, config=config,
                            store=usage_store.current(), metrics=metrics_mod.current())
 
 

@@ -8,6 +8,7 @@ from proxy.http import lifecycle, server
 from proxy.telemetry import metrics as metrics_mod, usage_store
 from proxy.relay import attempts
 from proxy import runtime
+from proxy.access import auth
 from proxy.telemetry.metrics import Metrics
 
 
@@ -97,3 +98,41 @@ def test_whole_answers_and_streams_return_the_gauge_to_zero(app):
     assert b"[DONE]" in resp.data
     resp.close()
     assert _in_flight() == 0
+
+
+def test_a_reload_between_auth_and_serve_does_not_mix_configs(monkeypatch):
+    """The request keeps the runtime it was authenticated with: a reload that
+    lands after auth (dropping its key and the echo model) serves the next
+    request, not this one."""
+    saved = runtime.current(), usage_store.current(), metrics_mod.current()
+    metrics_mod.install(Metrics())
+    before = config_mod.build({"api-keys": ["sk-before"], "usage": {"enabled": False},
+                               "watch-config": False})
+    after = config_mod.build({"api-keys": ["sk-after"], "echo": False,
+                              "usage": {"enabled": False}, "watch-config": False})
+    app = server.create_app(before)
+    real_authenticate = auth.authenticate
+
+    def authenticate_then_reload(keys, headers, args):
+        key = real_authenticate(keys, headers, args)
+        runtime.apply_config(after)           # a reload lands right after auth
+        return key
+
+    monkeypatch.setattr(auth, "authenticate", authenticate_then_reload)
+    try:
+        chat = {"model": "echo", "messages": [{"role": "user", "content": "hi"}]}
+        resp = app.test_client().post("/v1/chat/completions", json=chat,
+                                      headers={"Authorization": "Bearer sk-before"})
+        assert resp.status_code == 200, resp.json
+        assert resp.json["choices"][0]["message"]["content"]
+        resp.close()
+        assert runtime.current().config is after
+        monkeypatch.setattr(auth, "authenticate", real_authenticate)
+        again = app.test_client().post("/v1/chat/completions", json=chat,
+                                       headers={"Authorization": "Bearer sk-before"})
+        assert again.status_code == 401           # the next request sees the reload
+        again.close()
+    finally:
+        runtime.install(saved[0])
+        usage_store.install(saved[1])
+        metrics_mod.install(saved[2])

@@ -261,7 +261,7 @@ def test_worker_setup_start_and_shutdown(tmp_path, clock):
     runtime.install(runtime.Runtime(config=config, pool=None))
     try:
         request_observer.setup(config)
-        request_observer.start(make_front(clock)).finish(200)
+        request_observer.start(make_front(clock), config).finish(200)
         request_observer.shutdown()
         assert usage_store.current() is None
         assert len(query(str(tmp_path / "worker.db"), "SELECT * FROM requests")) == 1
