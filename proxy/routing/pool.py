@@ -171,7 +171,7 @@ class CredentialPool:
                  wall_clock=time.time, store=None):
         routing = config["routing"]
         self._creds = list(credentials)
-        self._resolved = {}               # model -> resolve() result; the list never changes
+        self._resolved = {}               # model -> _resolution(); the list never changes
         self._clock = clock
         self._wall_clock = wall_clock
         self._strategy = STRATEGIES[routing["strategy"]]()
@@ -203,16 +203,23 @@ class CredentialPool:
         """Credentials that serve client model ``model`` (ready or not).
 
         ``prefix/model`` addresses only entries with that prefix.  Explicit
-        ``models`` entries win over wildcard patterns.  Memoised per model
-        (each request asks several times; names are client-chosen, so the
-        memo is bounded).
+        ``models`` entries win over wildcard patterns.
         """
+        return list(self._resolution(model)[0])
+
+    def _resolution(self, model):
+        """``(credentials, {credential id: upstream model})`` for ``model``,
+        memoised per model: every pick, attempt and report of a request asks,
+        and matching names against patterns is not free (names are
+        client-chosen, so the memo is bounded)."""
         found = self._resolved.get(model)
         if found is None:
             if len(self._resolved) >= _MAX_TRACKED_MODELS:
                 self._resolved.clear()
-            found = self._resolved[model] = self._resolve(model)
-        return list(found)
+            creds = self._resolve(model)
+            found = self._resolved[model] = (
+                creds, {c.id: self._upstream_model(c, model) for c in creds})
+        return found
 
     def _resolve(self, model):
         prefix, _, bare = model.rpartition("/")
@@ -230,6 +237,16 @@ class CredentialPool:
         return [c for c in self._creds if c.upstream_model(model)]
 
     def upstream_model(self, cred, model):
+        """The name ``cred``'s upstream knows client model ``model`` by."""
+        found = self._resolved.get(model)
+        if found is not None:
+            name = found[1].get(cred.id)
+            if name is not None:
+                return name
+        return self._upstream_model(cred, model)
+
+    @staticmethod
+    def _upstream_model(cred, model):
         if cred.prefix and model.startswith(cred.prefix + "/"):
             model = model[len(cred.prefix) + 1:]
         return cred.upstream_model(model)
@@ -318,9 +335,9 @@ class CredentialPool:
         return found
 
     def _candidates(self, model, exclude):
-        creds = [c for c in self.resolve(model) if c.id not in exclude
-                 and (c.weight > 0 or not self._strategy.weighted)]
-        return creds, {c.id: self.upstream_model(c, model) for c in creds}
+        creds, models = self._resolution(model)
+        return [c for c in creds if c.id not in exclude
+                and (c.weight > 0 or not self._strategy.weighted)], models
 
     def _choose(self, model, ready, key, step, now):
         """The credential among ``ready`` and whether session ``key`` was

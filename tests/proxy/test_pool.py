@@ -90,6 +90,27 @@ def test_excluded_model_wildcards():
     assert [c.id for c in pool.resolve("gpt-5")] == ["a", "b"]
 
 
+def test_names_are_matched_once_per_model_not_per_pick_or_report(monkeypatch):
+    """Pattern matching (fnmatch per pattern) happens when a model is first
+    resolved; picks, attempts and their reports reuse it."""
+    pool = make_pool([cred("a", models={"gpt-4o": "gpt-4o-2024-08-06"}), cred("b")])
+    assert [c.id for c in pool.resolve(MODEL)] == ["a"]      # explicit entry wins
+    calls = []
+    real = Credential.upstream_model
+    monkeypatch.setattr(Credential, "upstream_model",
+                        lambda self, name: calls.append(name) or real(self, name))
+    for _ in range(3):
+        picked = pool.pick(MODEL)
+        umodel = pool.upstream_model(picked, MODEL)
+        pool.report_cancelled(picked, MODEL)
+        pool.report_success(picked, MODEL)
+    pool.report_failure(picked, MODEL, RATE_LIMITED)
+    assert pool.next_ready_in(MODEL) == 1.0
+    assert umodel == "gpt-4o-2024-08-06" and calls == []
+    byok = cred("byok:x", models={MODEL: "own"})          # not pooled: asked directly
+    assert pool.upstream_model(byok, MODEL) == "own" and calls == [MODEL]
+
+
 # --- strategies and tiers ---
 
 def test_round_robin_spreads_evenly():
