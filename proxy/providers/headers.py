@@ -37,8 +37,10 @@ def _foreign_prefixes(name):
                  for prefix in translators.dialect(other).HEADER_PREFIXES if prefix not in own)
 
 
-# Upstream dialect -> header name prefixes owned by the providers of the others.
-_FOREIGN = {name: _foreign_prefixes(name) for name in translators.DIALECTS}
+# Upstream dialect -> name prefixes not forwarded to it: the gateway's
+# actor metadata and the headers the other dialects' providers own.
+_SKIPPED_PREFIXES = {name: (_ACTOR_METADATA,) + _foreign_prefixes(name)
+                     for name in translators.DIALECTS}
 
 _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
     "set-cookie", "set-cookie2", "content-length", "content-encoding",
@@ -49,10 +51,9 @@ _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
 def forward_request_headers(client_headers, upstream_dialect):
     """Client headers to pass to an upstream speaking ``upstream_dialect``
     (names lower-cased)."""
-    foreign = _FOREIGN.get(upstream_dialect, ())
+    skipped = _SKIPPED_PREFIXES.get(upstream_dialect, (_ACTOR_METADATA,))
     return {k: v for k, v in client_headers.items()
-            if k not in _NOT_FORWARDED and not k.startswith(_ACTOR_METADATA)
-            and not k.startswith(foreign)}
+            if k not in _NOT_FORWARDED and not k.startswith(skipped)}
 
 
 def actor_headers(actor, client_headers):
