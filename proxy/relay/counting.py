@@ -8,8 +8,10 @@ response header says which (``upstream`` or ``estimate``).
 import orjson
 
 import translators
+from proxy.errors import UpstreamConnectError
 from proxy.providers import endpoints
 from proxy.providers.headers import forward_request_headers
+from proxy.providers.upstream import failure
 from proxy.relay.reply import json_reply
 from translators.count import estimate_tokens
 
@@ -35,5 +37,11 @@ def count(front, cred, upstream_model, client, timeouts):
     url = endpoints.url(cred, upstream_model, action="count_tokens", stream=False)
     headers = endpoints.auth_headers(cred, forward_request_headers(front.headers, cred.dialect))
     resp = client.send(cred, url, headers, orjson.dumps(body), timeouts=timeouts)
-    answer = orjson.loads(resp.read())
+    try:
+        answer = orjson.loads(resp.read())
+    except orjson.JSONDecodeError:
+        answer = None
+    if not isinstance(answer, dict):      # a 200 page from a proxy, not the count endpoint
+        raise failure(UpstreamConnectError, cred, "bad_response",
+                      "answered the token count with a body that is not a JSON object")
     return count_reply(front, upstream.parse_count(answer), source="upstream")

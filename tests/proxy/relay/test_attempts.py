@@ -371,3 +371,26 @@ def test_a_request_the_upstream_dialect_cannot_express_is_a_400_before_any_call(
     assert "cachedContent" in caught.value.message
     assert transport.calls == [] and _cooling(runtime) == {}
     assert runtime.pool.pick("m").id == A
+
+
+def test_a_count_answered_with_a_page_fails_over_to_the_next_credential():
+    config = config_mod.build({
+        "claude-api-key": [{"api-key": f"sk-ant-key-{n}-0123456789abcdef",
+                            "base-url": "http://up.test", "models": [{"name": "claude-x"}]}
+                           for n in range(2)],
+        "echo": False, "routing": {"strategy": "fill-first"}, "max-retry-interval": 0})
+    runtime = Runtime(config=config, pool=CredentialPool(credentials.from_config(config), config))
+    first, second = (cred.id for cred in runtime.pool.credentials)
+    body = {"model": "claude-x", "messages": [{"role": "user", "content": "hello"}]}
+    front = FrontRequest(dialect="claude", action="count_tokens", model="claude-x", body=body,
+                         raw=orjson.dumps(body), stream=False, headers={}, request_id="r4")
+    transport = MockTransport(by_credential({
+        first: [Response(200, {"content-type": "text/html"}, b"<html>sign in</html>")],
+        second: [Response(200, body=b'{"input_tokens": 12}')]}))
+    observer = Observer()
+    reply = attempts.serve(front, runtime, UpstreamClient(transport), observer)
+    assert transport.called == [first, second]
+    assert reply.status == 200 and orjson.loads(reply.body) == {"input_tokens": 12}
+    assert observer.attempts[0][:2] == (first, "transient")
+    assert [request.url for request in transport.calls] == [
+        "http://up.test/v1/messages/count_tokens"] * 2
