@@ -7,7 +7,6 @@ import orjson
 
 from proxy.wire import sse
 from proxy.accounts import code_assist, codex_body
-from proxy.providers.upstream import answer_too_large
 
 _RULED = ("codex-oauth", "gemini-cli")
 
@@ -31,7 +30,7 @@ def whole_body(cred, resp, *, limit=None):
     if cred.kind == "codex-oauth":
         # the backend streamed (it always does): the Responses object is in
         # response.completed
-        events = _events(resp, cred, limit)
+        events = _events(resp, limit)
         response = codex_body.assemble(events)
         return orjson.dumps(response) if response is not None else b"".join(events)
     raw = resp.read(limit)
@@ -45,16 +44,12 @@ def event_mapper(cred):
     return code_assist.unwrap_event if cred.kind == "gemini-cli" else None
 
 
-def _events(resp, cred, limit):
+def _events(resp, limit):
     """The raw events of a stream read whole; past ``limit`` bytes (the cap
     on whole answers) ``UpstreamAnswerTooLarge``, as ``UpstreamResponse.read``
     raises."""
     splitter = sse.EventSplitter()
-    events, size = [], 0
-    for chunk in resp.iter_bytes():
-        size += len(chunk)
-        if limit is not None and size > limit:
-            resp.close()
-            raise answer_too_large(cred, limit)
+    events = []
+    for chunk in resp.iter_within(limit):
         events += splitter.feed(chunk)
     return events + splitter.flush()

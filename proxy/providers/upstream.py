@@ -157,14 +157,22 @@ class UpstreamResponse:
         if limit is not None and declared and declared.isdigit() and int(declared) > limit:
             self.close()
             raise answer_too_large(self.upstream, limit)
-        parts, size = [], 0
+        return b"".join(self.iter_within(limit))
+
+    def iter_within(self, limit):
+        """``iter_bytes()`` that closes the response and raises
+        ``UpstreamAnswerTooLarge`` once more than ``limit`` bytes came
+        (None: no limit)."""
+        if limit is None:
+            yield from self.iter_bytes()
+            return
+        size = 0
         for chunk in self.iter_bytes():
             size += len(chunk)
-            if limit is not None and size > limit:
+            if size > limit:
                 self.close()
                 raise answer_too_large(self.upstream, limit)
-            parts.append(chunk)
-        return b"".join(parts)
+            yield chunk
 
 
 class UpstreamClient:
