@@ -20,6 +20,7 @@ from proxy.routing import affinity, cooldown, quota_windows, unavailable
 from proxy.providers import byok, endpoints
 from proxy.relay import counting, echo, signatures, streaming, usage_chunk
 from proxy import state, validation
+from proxy.wire import json_top
 from proxy.accounts import edge, quota, refresher
 from proxy.providers.credentials import mask_key
 from proxy.errors import (BadRequest, BootstrapFailed, GatewayTimeout, NotFound,
@@ -319,12 +320,16 @@ def _upstream_body(front, cred, upstream_model, same):
     if same:
         ask_usage = usage_chunk.must_ask(front, cred)    # the relay hides it again
         wire = translators.dialect(cred.dialect)
+        raw = front.raw
         if wire.with_model(front.top, upstream_model) is not front.top:
-            body = wire.with_model(front.body, upstream_model)
-            return orjson.dumps(usage_chunk.asked_body(body) if ask_usage else body)
-        if not ask_usage:
-            return front.raw
-        return usage_chunk.asked_raw(front) or orjson.dumps(usage_chunk.asked_body(front.body))
+            # the model is named in the body (as "model"): renamed in place
+            raw = json_top.with_top_string(raw, "model", upstream_model)
+        if raw is not None and ask_usage:
+            raw = usage_chunk.asked_raw(front, raw)
+        if raw is not None:
+            return raw
+        body = wire.with_model(front.body, upstream_model)     # parsed and re-serialised
+        return orjson.dumps(usage_chunk.asked_body(body) if ask_usage else body)
     translated = translators.translate_request(front.dialect, cred.dialect, front.body,
                                                model=upstream_model, stream=front.stream,
                                                prepare=_preparer(cred))

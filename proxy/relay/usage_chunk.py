@@ -20,14 +20,14 @@ def must_ask(front, cred):
     return front.stream and cred.dialect == "openai" and not client_wants_usage(front.top)
 
 
-def asked_raw(front):
-    """The client's bytes with ``include_usage`` asked for, without parsing
-    or re-serialising them: the field goes in first, right after the
-    top-level ``{``.  ``None`` when the client sent ``stream_options`` of
-    its own (then the parsed body is amended instead, ``asked_body``)."""
+def asked_raw(front, raw):
+    """``raw`` (the client's bytes, maybe renamed) with ``include_usage``
+    asked for, without parsing or re-serialising them: the field goes in
+    first, right after the top-level ``{``.  ``None`` when the client sent
+    ``stream_options`` of its own (then the parsed body is amended instead,
+    ``asked_body``)."""
     if "stream_options" in front.top:
         return None
-    raw = front.raw
     opening = raw.index(b"{") + 1     # the top level is an object: its first '{' is it
     return b"".join((raw[:opening], _ASKED, raw[opening:]))
 

@@ -150,3 +150,26 @@ def test_translated_agent_request_reads_every_turn(gateway, upstream):
     tool_messages = [m for m in sent["messages"] if m["role"] == "tool"]
     assert len(tool_messages) == 30 and tool_messages[0]["content"] == CODE
     assert len(sent["tools"]) == 25
+
+
+def test_an_aliased_model_is_renamed_in_place(fake, upstream, tmp_path):
+    from tests.integration.conftest import launch, standard_config
+    config = standard_config(fake.url)
+    config["claude-api-key"][0]["models"] = [{"name": MODELS["claude"], "alias": "claude-alias"}]
+    config["openai-compatibility"][0]["models"] = [{"name": MODELS["openai"],
+                                                    "alias": "gpt-alias"}]
+    gw = launch(config, str(tmp_path))
+    try:
+        raw = encoded(claude_body("claude-alias"))
+        resp = post(gw, "claude", raw)
+        assert resp.status_code == 200, resp.text
+        sent = upstream.calls_for(KEYS["claude"])[-1].raw
+        assert sent == raw.replace(b'"model": "claude-alias"', b'"model": "%s"'
+                                   % MODELS["claude"].encode(), 1)
+        raw = encoded(openai_body("gpt-alias", stream=True))
+        assert post(gw, "openai", raw).status_code == 200
+        sent = upstream.calls_for(KEYS["openai"])[-1].raw
+        assert sent == b'{"stream_options":{"include_usage":true},' + raw[1:].replace(
+            b'"model": "gpt-alias"', b'"model": "%s"' % MODELS["openai"].encode())
+    finally:
+        gw.stop()

@@ -32,3 +32,20 @@ def test_calls_in_a_row_reuse_the_parser():
     for i in range(3):
         assert top_level(b'{"model": "m%d", "messages": [[{}]]}' % i) == {
             "model": f"m{i}", "messages": []}
+
+
+def test_with_top_string_renames_the_top_level_field_only():
+    from proxy.wire.json_top import with_top_string
+    raw = (b'{"tools": [{"input_schema": {"properties": {"model": {"type": "string"}}}}],'
+           b' "messages": [{"content": "say \\"model\\": \\"x\\""}, {"model": "alias"}],'
+           b' "model" : "alias", "stream": true}')
+    assert with_top_string(raw, "model", "real-1") == raw.replace(b'"model" : "alias"',
+                                                                 b'"model" : "real-1"')
+
+
+def test_with_top_string_gives_up_rather_than_guess():
+    from proxy.wire.json_top import with_top_string
+    nested_first = b'{"a": [{"model": "m"}, {"model": "m"}, {"model": "m"}], "model": "m"}'
+    assert with_top_string(nested_first, "model", "x") is None     # past the tries
+    escaped_key = b'{"a": {"model": "m"}, "mod\\u0065l": "m"}'     # the top one spelled oddly
+    assert with_top_string(escaped_key, "model", "x") is None
