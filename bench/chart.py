@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from bench.targets import TARGETS  # noqa: E402
 
-COLORS = {"direct": "#9e9e9e", "switchyard": "#1565c0", "litellm": "#ef6c00"}
+COLORS = {"direct": "#9e9e9e", "switchyard": "#1565c0", "litellm": "#ef6c00",
+          "portkey": "#6a1b9a"}
 
 
 def _bars(ax, groups, values_by_target, ylabel, title):

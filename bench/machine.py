@@ -16,7 +16,13 @@ def describe():
     return {"cpu": _cpu_model(), "cores": os.cpu_count(), "memory_gib": _memory_gib(),
             "kernel": platform.release(), "python": platform.python_version(),
             "switchyard_commit": _git_commit(), "switchyard_packages": _switchyard_versions(),
-            "litellm": _version("litellm"), "bench_gevent": _version("gevent")}
+            "litellm": _version("litellm"), "portkey": _portkey_version(),
+            "bench_gevent": _version("gevent")}
+
+
+def _portkey_version():
+    from bench.node_peers import install
+    return f"{install.PORTKEY} {install.pinned(install.PORTKEY)}"
 
 
 def cpu_snapshot():

@@ -168,7 +168,7 @@ def sequential_section(data):
            "One request at a time, upstream answers instantly; ms. *added* = minus direct. "
            + _placement(data.get("pinned"))]
     header = ["case", "target", "median of round medians", "p50", "p99", "added p50",
-              "added p99", "÷ direct (p50)", "÷ LiteLLM (p50)", "errors"]
+              "added p99", "÷ direct (p50)", "÷ LiteLLM (p50)", "÷ Portkey (p50)", "errors"]
     cases = dict(data["cases"])
     if data.get("after_idle"):
         cases["openai->openai, 20 ms idle before each"] = data["after_idle"]
@@ -177,11 +177,13 @@ def sequential_section(data):
     rows = []
     for case, targets in cases.items():
         direct, litellm = _get(targets, "direct", "p50"), _get(targets, "litellm", "p50")
+        portkey = _get(targets, "portkey", "p50")
         for t in _targets_in(targets):
             v = targets[t]
             rows.append([case, t, v["median_of_medians"], v["p50"], v["p99"],
                          _get(v, "added", "p50"), _get(v, "added", "p99"),
-                         ratio(v["p50"], direct), ratio(v["p50"], litellm), v["errors"]])
+                         ratio(v["p50"], direct), ratio(v["p50"], litellm),
+                         ratio(v["p50"], portkey), v["errors"]])
     return out + [table(header, rows)]
 
 
@@ -199,7 +201,7 @@ def throughput_section(data):
            f"Mock + load generator ceiling (no latency, 50 clients, direct): "
            f"**{ceiling['rps']:.0f} rps**, {ceiling['errors']} errors."]
     header = ["clients", "target", "rps", "p50 ms", "p99 ms", "errors", "CPU µs/req",
-              "RSS MiB", "÷ direct (rps)", "÷ LiteLLM (rps)"]
+              "RSS MiB", "÷ direct (rps)", "÷ LiteLLM (rps)", "÷ Portkey (rps)"]
     rows = []
     for clients, level in data["levels"].items():
         direct, litellm = _get(level, "direct", "rps"), _get(level, "litellm", "rps")
@@ -208,7 +210,7 @@ def throughput_section(data):
             rows.append([clients, t, v["rps"], v["latency_ms"]["p50"], v["latency_ms"]["p99"],
                          v["errors"], v.get("cpu_us_per_request"),
                          round(v["rss_kib"] / 1024, 1), ratio(v["rps"], direct),
-                         ratio(v["rps"], litellm)])
+                         ratio(v["rps"], litellm), ratio(v["rps"], _get(level, "portkey", "rps"))])
     return out + [table(header, rows)]
 
 
@@ -352,7 +354,9 @@ def machine_section(meta):
             ["memory", f"{meta['memory_gib']} GiB"], ["kernel", meta["kernel"]],
             ["python", meta["python"]], ["Switchyard commit", meta["switchyard_commit"]],
             ["Switchyard stack", packages], ["LiteLLM", fmt(meta["litellm"])],
-            ["workers", f"{meta['workers']} each (gunicorn gevent / uvicorn)"],
+            ["Portkey", fmt(meta.get("portkey"))],
+            ["workers", f"{meta['workers']} each (gunicorn gevent / uvicorn); Portkey: "
+                        "one Node process"],
             ["load generator", "bench/loadgen.py: gevent, raw keep-alive HTTP/1.1, own process"],
             ["CPU used by other processes during the run",
              f"{meta['other_cores']:.2f} cores on average (0 = the run had the machine)"],
@@ -364,7 +368,8 @@ def machine_section(meta):
 def render(results, chart_name=None):
     lines = [f"# Switchyard benchmark ({results['meta']['scale']} run)", "",
              "Same run, same machine, same mock upstream: direct calls vs Switchyard vs "
-             "LiteLLM proxy. See README.md for what each scenario measures.", "",
+             "LiteLLM's proxy vs Portkey's gateway (on the paths it serves). See README.md "
+             "for what each scenario measures.", "",
              "## Targets", table(["goal", "measured", "met"],
                                  [[g, m, {True: "yes", False: "**no**", None: "—"}[p]]
                                   for g, m, p in checks(results)]), ""]

@@ -1,8 +1,8 @@
 """Run the benchmark: ``bench/run.sh [--quick]`` (which calls this module).
 
-Starts the mock upstream, Switchyard and LiteLLM (one worker each by
-default), runs the scenarios, always stops everything it started, and
-writes ``results.json``, ``RESULTS.md`` and ``results.png``: into ``bench/``
+Starts the mock upstream, Switchyard, LiteLLM (one worker each by
+default) and Portkey's gateway (one Node process), runs the scenarios,
+always stops everything it started, and writes ``results.json``, ``RESULTS.md`` and ``results.png``: into ``bench/``
 for a full run, into ``bench/out/quick/`` for ``--quick``.
 
 Exit status: 0 when Switchyard ran every scenario without an error, 1 when
@@ -23,7 +23,7 @@ from bench.limits import raise_fd_limit
 from bench.procs import Supervisor
 from bench.scale import pick
 from bench.servers import (BENCH_DIR, litellm_available, start_litellm, start_mock,
-                           start_switchyard)
+                           start_portkey, start_switchyard)
 
 
 def parse(argv):
@@ -35,6 +35,8 @@ def parse(argv):
     parser.add_argument("--only", metavar="A,B", help="comma-separated scenarios: "
                         + ",".join(scenarios.ORDER))
     parser.add_argument("--no-litellm", action="store_true", help="skip the LiteLLM proxy")
+    parser.add_argument("--no-portkey", action="store_true",
+                        help="skip Portkey's gateway (else installed from npm on first use)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes per proxy (default 1)")
     parser.add_argument("--out", help="directory for results (default: bench/ for a full "
@@ -54,6 +56,7 @@ class Proxies:
         self.launch = {
             "switchyard": lambda: start_switchyard(supervisor, mock.port, workdir, workers),
             "litellm": lambda: start_litellm(supervisor, mock.port, workdir, workers),
+            "portkey": lambda: start_portkey(supervisor, workdir),
         }
         self.supervisor = supervisor
         self.running = {}
@@ -61,7 +64,7 @@ class Proxies:
     def start(self, name, notes):
         try:
             self.running[name] = self.launch[name]()
-        except RuntimeError as exc:
+        except RuntimeError as exc:     # PeerUnavailable included
             notes.append(f"{name} did not start, so it is absent from every table: "
                          f"{str(exc).strip().splitlines()[-1]}")
 
@@ -81,6 +84,10 @@ def run_scenarios(args, scale, workdir, notes):
             notes.append("LiteLLM skipped (--no-litellm, or bench/.venv-litellm missing).")
         else:
             proxies.start("litellm", notes)
+        if args.no_portkey:
+            notes.append("Portkey skipped (--no-portkey).")
+        else:
+            proxies.start("portkey", notes)
         ctx = scenarios.Context(scale, mock, proxies.running, proxies.restart)
         for name in args.only:
             started = time.monotonic()

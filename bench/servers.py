@@ -1,9 +1,10 @@
-"""Starting the three servers of a run, and talking to the mock's controls."""
+"""Starting the servers of a run, and talking to the mock's controls."""
 import json
 import os
 import sys
 
 from bench import targets
+from bench.node_peers import install as node_peers
 from bench.procs import free_port, http_get, http_post
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -49,6 +50,20 @@ def start_litellm(supervisor, mock_port, workdir, workers):
     server = supervisor.start("litellm", argv, port=port, cwd=workdir,
                               env={"LITELLM_LOCAL_MODEL_COST_MAP": "True"})
     server.wait_ready("/health/liveliness", timeout=120)
+    return server
+
+
+def start_portkey(supervisor, workdir):
+    """Portkey's open-source gateway (Node, one process: one event loop), as
+    its docs start it (``npx @portkey-ai/gateway``: build/start-server.js),
+    without its web UI.  It holds no upstream config: each request names the
+    provider, base URL and key in headers (``targets.via_portkey``).
+    Raises ``PeerUnavailable`` when Node or the pinned package is missing."""
+    script = node_peers.portkey_script()
+    port = free_port()
+    argv = [node_peers.node(), script, f"--port={port}", "--headless"]
+    server = supervisor.start("portkey", argv, port=port, cwd=workdir)
+    server.wait_ready("/", timeout=60)
     return server
 
 

@@ -12,7 +12,7 @@ from bench.servers import REPO_DIR
 
 def test_quick_run_measures_every_scenario(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--no-litellm", "--soak", "500",
+        [sys.executable, "-m", "bench.run", "--quick", "--no-litellm", "--no-portkey", "--soak", "500",
          "--out", str(tmp_path)], cwd=REPO_DIR, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
