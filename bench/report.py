@@ -60,7 +60,59 @@ def checks(results):
     rows.append((f"flat RSS over the soak (growth ≤ {SOAK_FLAT_KIB // 1024} MiB)",
                  fmt(None if growth is None else growth / 1024, 1, " MiB"),
                  None if growth is None else growth <= SOAK_FLAT_KIB))
-    return rows + agent_checks(s.get("agent")) + fast_stream_checks(s.get("fast_streams"))
+    rows += agent_checks(s.get("agent")) + fast_stream_checks(s.get("fast_streams"))
+    behind = rows_behind_a_peer(s)
+    rows.append(("every row ahead of both peers (latency p50, rps, events/s)",
+                 "; ".join(behind[:6]) + (" …" if len(behind) > 6 else "") if behind
+                 else "ahead everywhere measured", not behind if _peers_ran(s) else None))
+    return rows
+
+
+def _peers_ran(s):
+    found = []
+    for data in s.values():
+        _walk_targets(data, lambda targets, where: found.extend(p for p in PEERS if p in targets))
+    return bool(found)
+
+
+def _walk_targets(data, visit, where=()):
+    """Calls ``visit(targets, keys leading there)`` on every ``{target: row}``
+    dict under ``data``."""
+    if not isinstance(data, dict):
+        return
+    if "switchyard" in data and "direct" in data:
+        visit(data, where)
+        return
+    for key, value in data.items():
+        _walk_targets(value, visit, where + (str(key),))
+
+
+# scenario -> (what to compare per row, higher is better?)
+_AHEAD_METRICS = {
+    "sequential": (lambda row: _get(row, "p50"), False),
+    "throughput": (lambda row: _get(row, "rps"), True),
+    "streaming": (lambda row: _get(row, "ttft_ms", "p50"), False),
+    "agent": (lambda row: _get(row, "p50"), False),
+    "fast_streams": (lambda row: _get(row, "concurrent", "events_per_s")
+                     or _get(row, "single", "events_per_s"), True),
+}
+
+
+def rows_behind_a_peer(s):
+    """``"<scenario> <where>: <peer>"`` for each row a peer beats Switchyard on."""
+    behind = []
+    for name, (metric, higher) in _AHEAD_METRICS.items():
+        def visit(targets, where, name=name, metric=metric, higher=higher):
+            ours = metric(targets.get("switchyard"))
+            for peer in PEERS:
+                theirs = metric(targets.get(peer))
+                if ours is None or theirs is None:
+                    continue
+                if (ours < theirs) if higher else (ours > theirs):
+                    place = " ".join(w for w in where if w not in ("cases", "levels", "sizes"))
+                    behind.append(f"{name} {place}: {PEERS[peer]} {theirs} vs {ours}")
+        _walk_targets(s.get(name), visit)
+    return behind
 
 
 # Agent-sized and fast-stream goals: (goal, request size, translated?, limit).

@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import asdict
 
-from bench import machine, report, scenarios
+from bench import machine, report, scenarios, state_store
 from bench.limits import raise_fd_limit
 from bench.procs import Supervisor
 from bench.scale import pick
@@ -146,8 +146,13 @@ def write(results, out_dir):
         results["notes"].append("No chart: matplotlib is not installed here.")
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    with open(os.path.join(out_dir, "RESULTS.md"), "w") as f:
-        f.write(report.render(results, chart_name))
+    path = os.path.join(out_dir, "RESULTS.md")
+    kept = ""
+    if os.path.exists(path):        # bench/state_store.py's rows are not this run's
+        with open(path) as f:
+            kept = state_store.section(f.read())
+    with open(path, "w") as f:
+        f.write(report.render(results, chart_name) + ("\n" + kept if kept else ""))
 
 
 KEEP_RUN_DIRS = 3

@@ -121,6 +121,15 @@ def render(results):
     return "\n".join(lines) + "\n"
 
 
+def section(text):
+    """The state-store section of a ``RESULTS.md`` text ("" when it has none),
+    so a full run that rewrites the file keeps the rows of the last
+    ``bench.state_store`` run."""
+    if MARK_BEGIN not in text or MARK_END not in text:
+        return ""
+    return MARK_BEGIN + text.partition(MARK_BEGIN)[2].partition(MARK_END)[0] + MARK_END + "\n"
+
+
 def publish(text):
     with open(os.path.join(BENCH_DIR, "STATE.md"), "w") as f:
         f.write(text)

@@ -194,3 +194,26 @@ def test_a_peer_that_skipped_the_concurrent_phase_says_why():
     assert "| openai->openai | portkey | 50 at once | skipped: 100000 events" in text
     assert "| openai->openai | switchyard | 50 at once | 40000 | 12.00 | 4000/4000 | 0 | 0 | 0 " \
         "| 2/2 | — | — |" in text
+
+
+def test_a_full_run_keeps_the_state_store_rows(tmp_path):
+    from bench import state_store
+    rows = state_store.render({"at": "now", "cpus": 2, "note": "", "sequential": {},
+                               "throughput": {"1 credential": {"redis-2w": {
+                                   "rps": 777.0, "p50": 1.0, "p99": 2.0, "errors": 0}}}})
+    write(results(), str(tmp_path))
+    path = tmp_path / "RESULTS.md"
+    path.write_text(path.read_text() + "\n" + rows)
+    write(results(ours_rps=950.0), str(tmp_path))
+    text = path.read_text()
+    assert "| 50 | switchyard | 950.00 |" in text and "| 900.00 |" not in text
+    assert text.count(state_store.MARK_BEGIN) == 1 and text.endswith(rows)
+
+
+def test_a_row_where_a_peer_is_ahead_is_named():
+    goal = "every row ahead of both peers (latency p50, rps, events/s)"
+    assert verdicts(results())[goal] is True
+    data = results(ours_rps=200.0)          # LiteLLM does 300 rps
+    found = {g: (m, p) for g, m, p in report.checks(data)}
+    assert found[goal] == ("throughput 50: LiteLLM 300.0 vs 200.0; "
+                           "throughput 200: LiteLLM 300.0 vs 200.0", False)
