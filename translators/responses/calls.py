@@ -23,14 +23,19 @@ def call_kinds(request):
     """``{tool name: "custom" | "local_shell"}`` of a client's Responses
     request: which calls the client expects as other items than ``function_call``."""
     kinds = {}
-    for tool in (request or {}).get("tools") or []:
+    tools = request.get("tools") if isinstance(request, dict) else None
+    # a malformed tools list is the request validator's to refuse, not a crash here
+    for tool in tools if isinstance(tools, list) else []:
+        if not isinstance(tool, dict):
+            continue
         if tool.get("type") == CUSTOM:
             kinds[tool.get("name")] = CUSTOM
         elif tool.get("type") == LOCAL_SHELL:
             kinds[LOCAL_SHELL] = LOCAL_SHELL
         elif tool.get("type") == NAMESPACE:
             kinds.update((flat_name(tool.get("name"), member.get("name")), CUSTOM)
-                         for member in tool.get("tools") or [] if member.get("type") == CUSTOM)
+                         for member in tool.get("tools") or []
+                         if isinstance(member, dict) and member.get("type") == CUSTOM)
     return kinds
 
 
