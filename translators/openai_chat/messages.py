@@ -6,8 +6,7 @@ instructions apart and groups consecutive results in one ``tool`` message.
 """
 from translators import call_ids
 from translators.dropped import dropped
-from translators.ir import (TranslationError, new_id, text, tool_call, tool_names_by_id,
-                           with_cache_mark)
+from translators.ir import TranslationError, new_id, text, tool_call, with_cache_mark
 
 from . import custom
 from .content import parse_content, render_text, render_user_content
@@ -26,6 +25,7 @@ def parse_messages(messages):
     if not isinstance(messages, list):
         raise TranslationError("messages must be a list")
     system, out = [], []
+    names = {}      # tool-call id -> tool name, of the assistant turns so far
     for message in messages:
         if not isinstance(message, dict):
             raise TranslationError("every message must be an object")
@@ -40,9 +40,11 @@ def parse_messages(messages):
             out.append({"role": "user", "content": _marked(
                 message, parse_content(message.get("content"), _USER_PARTS))})
         elif role == "assistant":
-            out.append({"role": "assistant", "content": _marked(message, parse_assistant(message))})
+            parts = _marked(message, parse_assistant(message))
+            names.update((p["id"], p["name"]) for p in parts if p["type"] == "tool_call")
+            out.append({"role": "assistant", "content": parts})
         elif role == "tool":
-            _add_tool_result(out, message)
+            _add_tool_result(out, message, names)
         elif role == "function":
             raise TranslationError(_LEGACY)
         else:
@@ -93,7 +95,10 @@ def parse_tool_call(call):
                      function.get("arguments") or "{}")
 
 
-def _add_tool_result(out, message):
+def _add_tool_result(out, message, names):
+    """Add a ``tool`` message's result to ``out``; ``names`` maps the ids
+    of the calls made so far to their tool names (kept as the history is
+    read: looking back over ``out`` for each result would be quadratic)."""
     call_id = message.get("tool_call_id")
     # OpenAI tool messages carry no error flag: an error is just result text.
     content = parse_content(message.get("content"), ("text",))
@@ -101,7 +106,7 @@ def _add_tool_result(out, message):
     marks = [part.pop("cache_control") for part in content if "cache_control" in part]
     mark = message.get("cache_control") or (marks[-1] if marks else None)
     result = {"type": "tool_result", "tool_call_id": call_id,
-              "name": tool_names_by_id(out).get(call_id), "content": content, "is_error": False}
+              "name": names.get(call_id), "content": content, "is_error": False}
     if mark:
         result["cache_control"] = mark
     if out and out[-1]["role"] == "tool":
