@@ -16,21 +16,58 @@ _SCHEMA_VALUES = ("items", "additionalProperties", "not", "if", "then", "else", 
 
 
 def with_properties(schema):
-    """A copy of ``schema`` where every object schema has ``properties``."""
+    """``schema`` where every object schema has ``properties``.
+
+    Copy on write: the parts that need nothing (all of an agent's usual
+    tool schemas) are the caller's own objects, not copies, so a request
+    with many large schemas costs one walk and no allocation.  Translators
+    only read rendered schemas; nobody may change them in place.
+    """
     if not isinstance(schema, dict):
         return schema
-    out = dict(schema)
-    kind = out.get("type")
+    out = schema
+    kind = schema.get("type")
     if (kind == "object" or isinstance(kind, list) and "object" in kind) \
-            and not isinstance(out.get("properties"), dict):
+            and not isinstance(schema.get("properties"), dict):
+        out = dict(schema)
         out["properties"] = {}
-    for key in _SCHEMA_MAPS:
-        if isinstance(out.get(key), dict):
-            out[key] = {name: with_properties(sub) for name, sub in out[key].items()}
-    for key in _SCHEMA_LISTS:
-        if isinstance(out.get(key), list):
-            out[key] = [with_properties(sub) for sub in out[key]]
-    for key in _SCHEMA_VALUES:
-        if isinstance(out.get(key), dict):
-            out[key] = with_properties(out[key])
+    for key, value in schema.items():
+        walk = _WALKS.get(key)
+        if walk is None:
+            continue
+        new = walk(value)
+        if new is not value:
+            if out is schema:
+                out = dict(schema)
+            out[key] = new
     return out
+
+
+def _in_map(value):
+    """A name -> schema map (``properties``, ``$defs``...) with each schema done."""
+    if not isinstance(value, dict):
+        return value
+    out = value
+    for name, sub in value.items():
+        new = with_properties(sub)
+        if new is not sub:
+            if out is value:
+                out = dict(value)
+            out[name] = new
+    return out
+
+
+def _in_list(value):
+    """A schema list (``anyOf``...) with each schema done."""
+    if not isinstance(value, list):
+        return value
+    new = [with_properties(sub) for sub in value]
+    return value if all(a is b for a, b in zip(new, value)) else new
+
+
+def _in_value(value):
+    return with_properties(value) if isinstance(value, dict) else value
+
+
+_WALKS = {**dict.fromkeys(_SCHEMA_MAPS, _in_map), **dict.fromkeys(_SCHEMA_LISTS, _in_list),
+          **dict.fromkeys(_SCHEMA_VALUES, _in_value)}
