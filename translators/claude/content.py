@@ -4,9 +4,8 @@ Block shapes follow the Messages API reference ("Content blocks") and the
 SDK's ``anthropic.types.*BlockParam`` types.
 """
 import base64
-import json
 
-from translators import call_ids, ir, signatures
+from translators import call_ids, ir, json_text, signatures
 from translators.dropped import dropped
 from translators.ir import TranslationError, with_cache_mark
 
@@ -35,7 +34,7 @@ def message_id(ir_id):
 
 def dump_arguments(value):
     """tool_use ``input`` (an object) as IR arguments (JSON text)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json_text.dumps(value)
 
 
 def load_arguments(text):
@@ -48,7 +47,7 @@ def load_arguments(text):
     if not text or not text.strip():
         return {}
     try:
-        value = json.loads(text)
+        value = json_text.loads(text)
     except ValueError:
         return {RAW_ARGUMENTS_KEY: text}
     return value if isinstance(value, dict) else {RAW_ARGUMENTS_KEY: value}
