@@ -323,7 +323,7 @@ def _upstream_body(front, cred, upstream_model, same):
         raw = front.raw
         if wire.with_model(front.top, upstream_model) is not front.top:
             # the model is named in the body (as "model"): renamed in place
-            raw = json_top.with_top_string(raw, "model", upstream_model)
+            raw = json_top.with_top_string(raw, "model", upstream_model, front.top)
         if raw is not None and ask_usage:
             raw = usage_chunk.asked_raw(front, raw)
         if raw is not None:

@@ -171,5 +171,10 @@ def test_an_aliased_model_is_renamed_in_place(fake, upstream, tmp_path):
         sent = upstream.calls_for(KEYS["openai"])[-1].raw
         assert sent == b'{"stream_options":{"include_usage":true},' + raw[1:].replace(
             b'"model": "gpt-alias"', b'"model": "%s"' % MODELS["openai"].encode())
+        raw = encoded(openai_body("gpt-alias"))        # the model last: found from the end
+        assert post(gw, "openai", raw).status_code == 200
+        sent = upstream.calls_for(KEYS["openai"])[-1].raw
+        assert sent == raw.replace(b'"model": "gpt-alias"}',
+                                   b'"model": "%s"}' % MODELS["openai"].encode())
     finally:
         gw.stop()

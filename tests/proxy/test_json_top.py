@@ -49,3 +49,75 @@ def test_with_top_string_gives_up_rather_than_guess():
     assert with_top_string(nested_first, "model", "x") is None     # past the tries
     escaped_key = b'{"a": {"model": "m"}, "mod\\u0065l": "m"}'     # the top one spelled oddly
     assert with_top_string(escaped_key, "model", "x") is None
+
+
+def _no_second_pass(monkeypatch):
+    from proxy.wire import json_top
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the body was read a second time")
+    monkeypatch.setattr(json_top, "top_level", refuse)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    # first member (Claude Code, the Codex CLI): found where it stands
+    (b' {\n "model" :\t"alias", "messages": [{"model": "alias"}], "stream": true}',
+     b' {\n "model" :\t"real-1", "messages": [{"model": "alias"}], "stream": true}'),
+    # last member (the OpenAI SDK's order without options), escapes before it
+    (b'{"messages": [{"content": "a \\"model\\": \\"alias\\"}\\\\"}], "model": "alias"} \n',
+     b'{"messages": [{"content": "a \\"model\\": \\"alias\\"}\\\\"}], "model": "real-1"} \n'),
+    # a value with escaped quotes and backslashes of its own
+    (b'{"x": [1], "model": "a\\\\\\"lias\\\\"}', b'{"x": [1], "model": "real-1"}'),
+])
+def test_with_top_string_first_or_last_member_without_a_second_pass(raw, expected,
+                                                                     monkeypatch):
+    from proxy.wire.json_top import with_top_string
+    top = top_level(raw)
+    assert top is not None
+    _no_second_pass(monkeypatch)
+    assert with_top_string(raw, "model", "real-1", top) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"messages": [], "x\\"model": "alias"}',            # a key that only ends like it
+    b'{"messages": [{"model": "alias"}]}',                # only nested
+    b'{"model": ["alias"], "n": "alias"}',                 # not a string
+])
+def test_with_top_string_edges_that_are_not_the_field_are_left_alone(raw):
+    from proxy.wire.json_top import with_top_string
+    assert with_top_string(raw, "model", "real-1", top_level(raw)) is None
+
+
+def test_with_top_string_without_top_level_facts_still_proves_by_reading_again(monkeypatch):
+    # a parsed dict may have come from a body with duplicated keys: no shortcut
+    from proxy.wire.json_top import with_top_string
+    raw = b'{"model": "a", "x": 1, "model": "b"}'
+    assert with_top_string(raw, "model", "real-1", orjson.loads(raw)) is None
+
+
+def test_with_top_string_shortcut_agrees_with_the_full_parser(monkeypatch):
+    import random
+    from proxy.wire import json_top
+    from proxy.wire.json_top import with_top_string
+    rng = random.Random(7)
+    pieces = ['x', '"', '\\', 'model', '"model": "m"', '{', '}', '[', ']', ':', ',',
+              '\u00e9', '\n', ' ']
+    for _ in range(300):
+        members = [(f"k{i}", rng.choice([
+            "".join(rng.choice(pieces) for _ in range(rng.randrange(8))),
+            {"model": "m", "t": "".join(rng.choice(pieces) for _ in range(5))},
+            [1, "model", {"model": ["m"]}], 3, None]))
+            for i in range(rng.randrange(4))]
+        members.insert(rng.choice([0, len(members)]), ("model", rng.choice(
+            ["m", 'm"\\', "\\", ""])))
+        raw = orjson.dumps(dict(members), option=rng.choice([0, orjson.OPT_INDENT_2]))
+        top = top_level(raw)
+        assert top is not None, raw
+        with monkeypatch.context() as patch:
+            _no_second_pass(patch)
+            renamed = with_top_string(raw, "model", "real-1", top)
+        assert renamed is not None, raw
+        assert json_top.top_level is top_level
+        assert orjson.loads(renamed) == dict(orjson.loads(raw), model="real-1")
+        slow = with_top_string(raw, "model", "real-1")
+        assert slow is None or slow == renamed
