@@ -7,6 +7,7 @@ bytes still reach the upstream exactly as sent, front-door validation still
 answers in the client's dialect, and translation still reads everything.
 """
 import json
+import socket
 
 import requests
 
@@ -178,3 +179,46 @@ def test_an_aliased_model_is_renamed_in_place(fake, upstream, tmp_path):
                                    b'"model": "%s"}' % MODELS["openai"].encode())
     finally:
         gw.stop()
+
+
+def _read_answer(sock):
+    """One HTTP/1.1 answer with a Content-Length off ``sock``: (head, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    assert len(body) == length
+    return head, body
+
+
+def test_a_body_in_many_uneven_segments_reaches_the_upstream_whole(gateway, upstream):
+    # the head cut mid-line, the body in pieces of odd sizes (1 byte, a
+    # multi-byte character cut in two, more than a socket read), and a second
+    # request right behind it on the same connection: each arrives whole and
+    # no byte of one is read as part of the other
+    host, port = gateway.url.removeprefix("http://").split(":")
+    bodies = [json.dumps(claude_body(MODELS["claude"], turns=turns), ensure_ascii=False).encode()
+              for turns in (60, 20)]
+    messages = [b"POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-api-key: %s\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (CLIENT_KEY.encode(), len(raw), raw) for raw in bodies]
+    sizes = (1, 2, 3, 700, 1, 65537, 13, 4096, 9)
+    with socket.create_connection((host, int(port)), timeout=20) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for message in messages:
+            cuts = {message.index("\u4e2d".encode()) + 1}        # inside a 3-byte character
+            at = i = 0
+            while at < len(message):
+                cuts.add(at + sizes[i % len(sizes)])
+                at, i = at + sizes[i % len(sizes)], i + 1
+            edges = [0, *sorted(c for c in cuts if c < len(message)), len(message)]
+            for start, end in zip(edges, edges[1:]):
+                sock.sendall(message[start:end])
+        answers = [_read_answer(sock) for _ in bodies]
+    for head, body in answers:
+        assert head.startswith(b"HTTP/1.1 200"), head + body
+    assert [call.raw for call in upstream.calls_for(KEYS["claude"])] == bodies
