@@ -23,6 +23,7 @@ from bench.servers import (BENCH_DIR, REPO_DIR, configure_mock, start_mock,
 
 PY_SPY = os.path.join(os.path.dirname(sys.executable), "py-spy")
 CASES = {"openai": ("openai", "openai", False), "openai-stream": ("openai", "openai", True),
+         "claude": ("claude", "claude", False), "responses": ("responses", "responses", False),
          "translated": ("claude", "openai", False),
          "translated-stream": ("claude", "openai", True)}
 
@@ -56,7 +57,8 @@ def profile(args, out_path):
         client, upstream, stream = CASES[args.case]
         job = {"kind": "closed", "concurrency": args.clients, "warmup_s": 1,
                "duration_s": args.seconds + 2,
-               "specs": [targets.spec(server.port, client, upstream, stream, 16)]}
+               "specs": [targets.spec(server.port, client, upstream, stream, 16,
+                                            size=args.size)]}
         load = threading.Thread(target=run_loadgen, args=(job, args.seconds + 60),
                                 kwargs={"cwd": REPO_DIR})
         load.start()
@@ -78,6 +80,8 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--size", type=int, default=None,
+                        help="bytes: an agent session's request of this size (bench.agent_session)")
     parser.add_argument("--wall", action="store_true",
                         help="sample waits too (where latency goes), not just GIL time")
     args = parser.parse_args(argv)
