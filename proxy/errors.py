@@ -81,6 +81,7 @@ class ClientError(SwitchyardError):
     code = None
     cause = None       # a short failure class for the access log, if not the class name
     param = None       # the request field at fault (OpenAI error bodies carry it)
+    retry_after = None  # whole seconds the client should wait (also a Retry-After header)
 
     def __init__(self, message, *, error_type=None, code=None, headers=None, param=None,
                  cause=None):
@@ -95,10 +96,11 @@ class ClientError(SwitchyardError):
             self.code = code
         self.headers = headers or {}
 
-    def body(self, dialect):
+    def body(self, dialect, request_id=None):
         """This error's JSON body for a ``dialect`` client (``error_body``)."""
         return error_body(dialect, self.status, self.message, error_type=self.error_type,
-                          code=self.code, param=self.param)
+                          code=self.code, param=self.param, request_id=request_id,
+                          retry_after=self.retry_after)
 
 
 class BadRequest(ClientError):
@@ -143,10 +145,12 @@ class UpstreamUnavailable(ClientError):
     code = "upstream_unavailable"
 
     def __init__(self, message, *, status=503, retry_after=None, cause=None):
-        headers = {"Retry-After": str(max(1, int(retry_after + 0.999)))} \
-            if retry_after is not None else {"x-should-retry": "false"}
+        seconds = _whole_seconds(retry_after) if retry_after is not None else None
+        headers = {"Retry-After": str(seconds)} if seconds is not None \
+            else {"x-should-retry": "false"}
         super().__init__(message, headers=headers, cause=cause)
         self.status = status
+        self.retry_after = seconds
 
 
 class GatewayTimeout(ClientError):
@@ -161,10 +165,16 @@ class ModelCooldown(ClientError):
     code = "model_cooldown"
 
     def __init__(self, message, *, retry_after, **kwargs):
-        seconds = max(1, int(retry_after + 0.999))
+        seconds = _whole_seconds(retry_after)
         headers = dict(kwargs.pop("headers", None) or {}, **{"Retry-After": str(seconds)})
         super().__init__(message, headers=headers, **kwargs)
         self.retry_after = seconds
+
+
+def _whole_seconds(seconds):
+    """A wait rounded up to whole seconds, at least one (``Retry-After``
+    holds a non-negative integer, RFC 9110 section 10.2.3)."""
+    return max(1, int(seconds + 0.999))
 
 
 class ShapeError(SwitchyardError):
@@ -311,11 +321,16 @@ class ShuttingDown(GreenletExit):
     to exit (``proxy.relay.draining``): the stream ends with its error event."""
 
 
-def error_body(dialect, status, message, *, error_type=None, code=None, param=None):
+def error_body(dialect, status, message, *, error_type=None, code=None, param=None,
+               request_id=None, retry_after=None):
     """The JSON bytes of an error the gateway itself answers, in the error
-    shape of ``dialect``'s API reference (OpenAI and Responses ``{"error":
-    {message, type, param, code}}``, Anthropic ``{"type": "error", "error":
-    {type, message}}``, Gemini ``{"error": {code, message, status}}``).
-    Every client-facing error body is built here."""
+    shape of ``dialect``'s API reference: OpenAI and Responses ``{"error":
+    {message, type, param, code}}`` (param and code null when unknown),
+    Anthropic ``{"type": "error", "error": {type, message}, "request_id"}``,
+    Gemini ``{"error": {code, message, status}}`` (plus a RetryInfo detail
+    when ``retry_after`` is given).  ``request_id``: the gateway's id of the
+    request, the one its access log and ``X-Request-Id`` carry.  Every
+    client-facing error body is built here."""
     return orjson.dumps(translators.render_error(dialect, status, message, error_type,
-                                                 code=code, param=param))
+                                                 code=code, param=param, request_id=request_id,
+                                                 retry_after=retry_after))

@@ -15,10 +15,13 @@ Every dialect package exports the same surface (its ``__init__``):
   (or the raw string, e.g. OpenAI's ``[DONE]``)
 - ``StreamEncoder(model, request)`` with ``feed(ir_event) -> [(event_name|None, payload)]``
   where payload is a dict, or a str sent verbatim (``[DONE]``)
-- ``render_error(status, message, error_type=None, code=None, param=None) -> body``
-  (``code`` / ``param``: OpenAI's machine-readable fields, where the shape has them);
+- ``render_error(status, message, error_type=None, code=None, param=None, *,
+  request_id=None, retry_after=None) -> body`` (``code`` / ``param``: OpenAI's
+  machine-readable fields; ``request_id``: Anthropic's top-level id;
+  ``retry_after``: Gemini's RetryInfo detail -- each where the shape has it);
   ``parse_error(body) -> (message, error_type)``;
-  ``stream_error_event(message, error_type=None) -> (event_name|None, payload)``
+  ``stream_error_event(message, error_type=None, *, request_id=None, after=()) -> (event_name|None, payload)``;
+  Gemini also ``retry_delay(body) -> seconds | None`` (its RetryInfo detail)
 - ``parse_usage(obj) -> ir usage | None`` (from a response body or stream
   event of that dialect; None when it carries no usage)
 - ``render_count_tokens(n) -> body``
@@ -108,10 +111,11 @@ class StreamTranslator:
     to note usage and tool calls without decoding twice).
     """
 
-    def __init__(self, src, dst, *, model, request, on_event=None):
+    def __init__(self, src, dst, *, model, request, on_event=None, request_id=None):
         self._decoder = dialect(src).StreamDecoder()
         self._encoder = dialect(dst).StreamEncoder(model, request)
         self._on_event = on_event
+        self._request_id = request_id     # quoted by error events that carry one (Anthropic)
 
     def feed(self, event_name, data):
         return self._encode(self._decoder.feed(event_name, data))
@@ -128,23 +132,41 @@ class StreamTranslator:
         for event in ir_events:
             if self._on_event is not None:
                 self._on_event(event)
+            if event["type"] == "error" and self._request_id:
+                event = dict(event, request_id=self._request_id)
             out.extend(self._encoder.feed(event))
         return out
 
 
-def translate_error(src, dst, body):
-    """An upstream error body of ``src`` reshaped for a ``dst`` client."""
+def translate_error(src, dst, body, *, status=None, request_id=None, retry_after=None):
+    """An upstream error body of ``src`` reshaped for a ``dst`` client;
+    ``status``: the HTTP status it came with (kept, and the type of a body
+    that names none follows it)."""
     if src == dst:
         return body
     message, error_type = dialect(src).parse_error(body)
-    return dialect(dst).render_error(None, message, error_type)
+    return dialect(dst).render_error(status, message, error_type, request_id=request_id,
+                                     retry_after=retry_after)
 
 
-def render_error(name, status, message, error_type=None, *, code=None, param=None):
+def retry_delay(name, body):
+    """Seconds an error body of dialect ``name`` asks the client to wait
+    before retrying (Gemini's RetryInfo detail), or None: the other
+    dialects say it in a ``retry-after`` header."""
+    read = getattr(dialect(name), "retry_delay", None)
+    return read(body) if read is not None else None
+
+
+def render_error(name, status, message, error_type=None, *, code=None, param=None,
+                 request_id=None, retry_after=None):
     """A gateway-made error body in dialect ``name``."""
-    return dialect(name).render_error(status, message, error_type, code, param)
+    return dialect(name).render_error(status, message, error_type, code, param,
+                                      request_id=request_id, retry_after=retry_after)
 
 
-def stream_error_event(name, message, error_type=None):
-    """The terminal error event of dialect ``name``'s streams."""
-    return dialect(name).stream_error_event(message, error_type)
+def stream_error_event(name, message, error_type=None, *, request_id=None, after=()):
+    """The terminal error event of dialect ``name``'s streams; ``after``:
+    the raw events a same-dialect stream relayed last (Responses events
+    continue their ``sequence_number``)."""
+    return dialect(name).stream_error_event(message, error_type, request_id=request_id,
+                                            after=after)

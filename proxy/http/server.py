@@ -139,7 +139,13 @@ def _install_hooks(app):
     @app.after_request
     def stamp(response):
         headers = response.headers
-        headers["X-Request-Id"] = g.get("request_id", "")
+        request_id = headers["X-Request-Id"] = g.get("request_id", "")
+        # Anthropic answers carry ``request-id`` (API reference, "Errors":
+        # "Every API response includes a unique request-id header"); its
+        # SDK reads it into ``request_id`` / ``APIStatusError.request_id``.
+        # An Anthropic upstream's own id, relayed, is kept.
+        if g.get("dialect") == "claude" and "request-id" not in headers:
+            headers["request-id"] = request_id
         if "Access-Control-Allow-Origin" not in headers:   # (setdefault raises inside)
             headers["Access-Control-Allow-Origin"] = "*"
         return response
@@ -148,12 +154,15 @@ def _install_hooks(app):
     def client_error(exc):
         _settle(exc.status, exc.cause or type(exc).__name__)
         return _error_response(exc.status, exc.message, exc.error_type, exc.code, exc.headers,
-                               exc.param)
+                               exc.param, exc.retry_after)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
         _settle(exc.code, type(exc).__name__)
-        return _error_response(exc.code, _http_message(exc))
+        # werkzeug's own headers but its HTML content type: a 405's Allow
+        # (RFC 9110 section 15.5.6: "MUST generate an Allow header")
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return _error_response(exc.code, _http_message(exc), headers=headers)
 
     @app.errorhandler(Exception)
     def internal_error(exc):
@@ -201,9 +210,11 @@ def _http_message(exc):
     return exc.description or exc.name
 
 
-def _error_response(status, message, error_type=None, code=None, headers=None, param=None):
+def _error_response(status, message, error_type=None, code=None, headers=None, param=None,
+                    retry_after=None):
     body = error_body(g.get("dialect", "openai"), status, message, error_type=error_type,
-                      code=code, param=param)
+                      code=code, param=param, request_id=g.get("request_id"),
+                      retry_after=retry_after)
     return Response(body, status, headers=dict(headers or {}), content_type="application/json")
 
 

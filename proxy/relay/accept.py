@@ -55,7 +55,7 @@ def _held(worker, interval, front):
                     yield tick
             reply = _result(worker, front)
         except ShuttingDown:
-            reply = _event(front.dialect, "The gateway is shutting down; retry the request.")
+            reply = _event(front, "The gateway is shutting down; retry the request.")
         finally:
             draining.untrack(tracked)
         if isinstance(reply, bytes):
@@ -63,7 +63,7 @@ def _held(worker, interval, front):
         elif reply.streamed:
             yield from reply.body       # closing this closes the relay's stream too
         else:
-            yield _error_event(front.dialect, reply.body)
+            yield _error_event(front, reply.body)
     finally:
         worker.kill()                   # the client left: cancel the attempt loop
 
@@ -89,14 +89,22 @@ def _result(worker, front):
     try:
         return _reply(worker)
     except ClientError as exc:
-        return _event(front.dialect, exc.message, exc.error_type)
+        return _event(front, exc.message, exc.error_type or _STATUS_KINDS.get(exc.status))
     except Exception:
         log.exception("request %s failed", front.request_id)
-        return _event(front.dialect, "Internal gateway error; see the gateway log for "
-                                     f"request {front.request_id}.")
+        return _event(front, "Internal gateway error; see the gateway log for "
+                             f"request {front.request_id}.")
 
 
-def _error_event(dialect, body):
+# A refusal's status, said as a type every dialect's error renderer knows
+# (the event itself carries no status: the 200 was sent already).
+_STATUS_KINDS = {400: "invalid_request_error", 401: "authentication_error",
+                 403: "permission_error", 404: "not_found_error", 413: "request_too_large",
+                 429: "rate_limit_error", 502: "api_error", 503: "overloaded_error",
+                 504: "timeout_error"}
+
+
+def _error_event(front, body):
     """A whole error answer (JSON in the client's dialect) as a stream error event."""
     try:
         error = orjson.loads(body).get("error")
@@ -105,8 +113,9 @@ def _error_event(dialect, body):
     if not isinstance(error, dict):
         error = {}
     message = error.get("message") or "The upstream failed."
-    return _event(dialect, str(message), error.get("type") or error.get("status"))
+    return _event(front, str(message), error.get("type") or error.get("status"))
 
 
-def _event(dialect, message, error_type=None):
-    return sse.encode(*translators.stream_error_event(dialect, message, error_type))
+def _event(front, message, error_type=None):
+    return sse.encode(*translators.stream_error_event(front.dialect, message, error_type,
+                                                      request_id=front.request_id))

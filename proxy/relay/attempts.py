@@ -37,8 +37,11 @@ log = logging.getLogger("switchyard.relay")
 # failure (plus as much jitter).
 RETRY_BACKOFF_SECONDS = 0.25
 
-# Upstream headers worth keeping on a relayed error: when to come back.
-_ERROR_HEADERS = ("retry-after", "x-ratelimit", "anthropic-ratelimit", "request-id", "x-request-id")
+# Upstream headers worth keeping on a relayed error: when to come back
+# (``retry-after``, ``retry-after-ms``), whether to (``x-should-retry``: the
+# OpenAI and Anthropic SDKs obey it), the limits, the provider's request id.
+_ERROR_HEADERS = ("retry-after", "x-should-retry", "x-ratelimit", "anthropic-ratelimit",
+                  "request-id", "x-request-id")
 
 
 class _Budget:
@@ -408,21 +411,23 @@ def error_reply(front, exc, cred):
         reply = _status_error_reply(front, exc, cred)
     else:
         status = 504 if isinstance(exc, UpstreamTimeout) else 502
-        reply = Reply(status, [], error_body(front.dialect, status, exc.message + "."))
+        reply = Reply(status, [], error_body(front.dialect, status, exc.message + ".",
+                                             request_id=front.request_id))
     reply.error_class = exc.cause
     return reply
 
 
 def _status_error_reply(front, exc, cred):
-    """Upstream JSON error bodies pass through with their status; bodies of
-    another dialect are reshaped so the client's SDK can read them.  The key
-    we sent is masked wherever the upstream quoted it."""
+    """Upstream JSON error bodies pass through with their status (and the
+    provider's own request id); bodies of another dialect are reshaped so
+    the client's SDK can read them, keeping the status and when to retry.
+    The key we sent is masked wherever the upstream quoted it."""
     headers = [(k, v) for k, v in forward_response_headers(exc.headers)
                if k.lower().startswith(_ERROR_HEADERS)]
     if exc.status < 400:
         # A redirect from an API endpoint is never the client's to follow.
         message = f"{exc.message}: an API endpoint redirected (a proxy or login page in the way?)."
-        return Reply(502, [], error_body(front.dialect, 502, message))
+        return Reply(502, [], error_body(front.dialect, 502, message, request_id=front.request_id))
     raw = mask_key(exc.body, cred.api_key)
     try:
         data = orjson.loads(raw)
@@ -430,8 +435,31 @@ def _status_error_reply(front, exc, cred):
         data = None
     if isinstance(data, dict) and cred.dialect == front.dialect:
         return Reply(exc.status, headers, raw)
+    # Reshaped, the body quotes the gateway's request id: another provider's
+    # ``request-id`` header would contradict it (Anthropic clients read it).
+    headers = [(k, v) for k, v in headers if k.lower() != "request-id"]
+    retry_after = _retry_after(headers, cred.dialect, data)
+    if retry_after is not None and not any(k.lower() == "retry-after" for k, _ in headers):
+        headers.append(("Retry-After", str(retry_after)))
     if isinstance(data, dict):
-        return json_reply(exc.status, translators.translate_error(cred.dialect, front.dialect,
-                                                                  data), headers)
-    return Reply(exc.status, headers, error_body(front.dialect, exc.status, exc.message + "."))
+        body = translators.translate_error(cred.dialect, front.dialect, data, status=exc.status,
+                                           request_id=front.request_id, retry_after=retry_after)
+        return json_reply(exc.status, body, headers)
+    return Reply(exc.status, headers, error_body(front.dialect, exc.status, exc.message + ".",
+                                                 request_id=front.request_id,
+                                                 retry_after=retry_after))
+
+
+def _retry_after(headers, dialect, body):
+    """Whole seconds the upstream asked its client to wait -- its
+    ``Retry-After`` (delay-seconds) or a Gemini body's RetryInfo -- so a
+    client of another dialect learns it the way its SDK reads it; None."""
+    for name, value in headers:
+        if name.lower() == "retry-after":
+            try:
+                return max(0, int(float(value) + 0.999))
+            except ValueError:
+                return None                # an HTTP-date: relayed as it came
+    seconds = translators.retry_delay(dialect, body) if isinstance(body, dict) else None
+    return int(seconds + 0.999) if seconds is not None else None
 

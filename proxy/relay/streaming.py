@@ -108,6 +108,7 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     seconds, tick_bytes, deadline = keepalive
     upstream = _with_keepalive(batches, seconds, deadline)
     status, error_class = 200, None
+    last = ()                   # the raw events relayed last (an error event continues them)
     tracked = draining.track()
     try:
         observer.first_byte()
@@ -131,20 +132,22 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     except UpstreamError as exc:
         # Never an ending we made up: the client must learn the answer is
         # incomplete.  The event names the upstream, not its host.
-        log.warning("stream truncated: %s", exc.message)
+        log.warning("request %s: stream truncated: %s", relay.request_id, exc.message)
         error_class = "stream_truncated"
-        yield relay.fail(f"{exc.brief}; the answer is incomplete.")
+        yield relay.fail(f"{exc.brief}; the answer is incomplete.", last)
     except ShuttingDown:
         error_class = "shutdown"
-        yield relay.fail("The gateway is shutting down; the answer is incomplete. Retry it.")
+        yield relay.fail("The gateway is shutting down; the answer is incomplete. Retry it.",
+                         last)
     except DeadlinePassed:
         error_class = "request_timeout"
         yield relay.fail("The request passed its deadline (request-timeout-seconds); "
-                         "the answer is incomplete.")
+                         "the answer is incomplete.", last)
     except Exception:                       # a bug must not leave a stream hanging open
-        log.exception("stream relay failed")
+        log.exception("request %s: stream relay failed", relay.request_id)
         error_class = "internal"
-        yield relay.fail("Internal gateway error while relaying the stream.")
+        yield relay.fail("Internal gateway error while relaying the stream; see the gateway "
+                         f"log for request {relay.request_id}.", last)
     except GeneratorExit:
         error_class = "client_disconnect"
         status = 499
@@ -217,6 +220,7 @@ class _Passthrough:
 
     def __init__(self, front, cred, observer):
         self.dialect = front.dialect
+        self.request_id = front.request_id
         self.observer = observer
         self.usage = stream_scan.UsageTracker(front.dialect, observer)
         # we asked for OpenAI's usage chunk ourselves: the client must not see it
@@ -233,8 +237,12 @@ class _Passthrough:
     def close(self):
         return b""
 
-    def fail(self, message):
-        return sse.encode(*translators.stream_error_event(self.dialect, message))
+    def fail(self, message, last=()):
+        """The dialect's error event ending the stream; ``last``: the raw
+        events relayed last (a Responses event continues their count)."""
+        return sse.encode(*translators.stream_error_event(self.dialect, message,
+                                                          request_id=self.request_id,
+                                                          after=last))
 
 
 class _Translated:
@@ -251,9 +259,10 @@ class _Translated:
             if remember is not None:
                 remember(event)
 
+        self.request_id = front.request_id
         self.translator = translators.StreamTranslator(
             cred.dialect, front.dialect, model=front.model, request=front.body,
-            on_event=on_event)
+            on_event=on_event, request_id=front.request_id)
 
     def event(self, raw, parsed=None):
         name, data = parsed or sse.parse(raw)
@@ -264,7 +273,7 @@ class _Translated:
     def close(self):
         return _encode_all(self.translator.close())
 
-    def fail(self, message):
+    def fail(self, message, last=()):
         return _encode_all(self.translator.fail(message))
 
 
@@ -294,12 +303,12 @@ def whole_with_keepalive(produce, interval, front):
         try:
             reply = worker.get()
         except ClientError as exc:
-            yield exc.body(front.dialect)
+            yield exc.body(front.dialect, front.request_id)
             return
         except Exception:
             log.exception("request %s failed", front.request_id)
             yield error_body(front.dialect, 500, "Internal gateway error; see the gateway log "
-                             f"for request {front.request_id}.")
+                             f"for request {front.request_id}.", request_id=front.request_id)
             return
         yield reply.body if not reply.streamed else b"".join(reply.body)
 

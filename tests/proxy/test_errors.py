@@ -48,9 +48,12 @@ def test_modules_raise_the_tree_s_classes_under_their_old_names():
     # Anthropic API "Errors": {"type": "error", "error": {type, message}}
     ("claude", {"type": "error", "error": {"type": "rate_limit_error",
                                            "message": "Rate limited."}}),
-    # Gemini API / google.rpc.Status: {"error": {code, message, status}}
+    # Gemini API / google.rpc.Status: {"error": {code, message, status, details}};
+    # a 429 says when to retry in a RetryInfo detail (what Gemini CLI reads)
     ("gemini", {"error": {"code": 429, "message": "Rate limited.",
-                          "status": "RESOURCE_EXHAUSTED"}}),
+                          "status": "RESOURCE_EXHAUSTED", "details": [
+                              {"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                               "retryDelay": "3s"}]}}),
 ])
 def test_a_gateway_error_in_each_dialect(dialect, expected):
     exc = errors.ModelCooldown("Rate limited.", retry_after=3)
@@ -71,3 +74,40 @@ def test_a_head_refusal_is_a_bad_request_and_what_pywsgi_expects():
     exc = errors.HeadRefused(431, "Too many header fields.")
     assert isinstance(exc, errors.BadRequest) and isinstance(exc, ValueError)
     assert exc.status == 431 and exc.message == "Too many header fields."
+
+
+def test_anthropic_bodies_quote_the_request_id_at_top_level():
+    # Anthropic API "Errors": {"type": "error", "error": {...}, "request_id": "req_..."}
+    exc = errors.NotFound("No such model.")
+    assert orjson.loads(exc.body("claude", "5f3a00000001")) == {
+        "type": "error", "error": {"type": "not_found_error", "message": "No such model."},
+        "request_id": "5f3a00000001"}
+    # the other shapes have no such field: their id is the x-request-id header
+    for dialect in ("openai", "responses", "gemini"):
+        assert "5f3a00000001" not in exc.body(dialect, "5f3a00000001").decode()
+    assert "request_id" not in orjson.loads(exc.body("claude"))
+
+
+@pytest.mark.parametrize("dialect", ["openai", "responses", "claude", "gemini"])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 413, 429, 500, 502, 503, 504])
+def test_every_gateway_error_has_its_dialect_s_required_fields(dialect, status):
+    body = orjson.loads(errors.error_body(dialect, status, "Why.", request_id="rid1"))
+    if dialect == "claude":
+        assert body["type"] == "error" and body["request_id"] == "rid1"
+        assert set(body["error"]) == {"type", "message"} and body["error"]["message"] == "Why."
+    elif dialect == "gemini":
+        assert body["error"]["code"] == status and body["error"]["message"] == "Why."
+        assert body["error"]["status"].isupper()
+    else:   # OpenAI: param and code always present, null when unknown
+        assert set(body["error"]) == {"message", "type", "param", "code"}
+        assert body["error"]["message"] == "Why." and body["error"]["type"]
+
+
+def test_unavailable_says_when_to_retry_only_when_waiting_helps():
+    soon = errors.UpstreamUnavailable("Cooling.", retry_after=2.2)
+    assert soon.headers == {"Retry-After": "3"} and soon.retry_after == 3
+    assert orjson.loads(soon.body("gemini"))["error"]["details"] == [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3s"}]
+    never = errors.UpstreamUnavailable("Every key rejected.", status=502)
+    assert never.headers == {"x-should-retry": "false"} and never.retry_after is None
+    assert "details" not in orjson.loads(never.body("gemini"))["error"]

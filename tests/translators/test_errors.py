@@ -81,3 +81,62 @@ def test_overloaded_stays_overloaded_for_claude_clients():
     for error_type in ("overloaded_error", "server_is_overloaded", "UNAVAILABLE"):
         body = translators.render_error("claude", None, "busy", error_type)
         assert body["error"]["type"] == "overloaded_error"
+
+
+@pytest.mark.parametrize("src,body,status,dst,expected", [
+    # an OpenAI 404 / 401 says invalid_request_error; the status decides
+    ("openai", {"error": {"message": "m", "type": "invalid_request_error",
+                          "code": "model_not_found"}}, 404, "gemini",
+     {"code": 404, "message": "m", "status": "NOT_FOUND"}),
+    ("openai", {"error": {"message": "m", "type": "invalid_request_error",
+                          "code": "invalid_api_key"}}, 401, "claude",
+     {"type": "authentication_error", "message": "m"}),
+    # a status that does not decide: the body's meaning does
+    ("claude", {"type": "error", "error": {"type": "overloaded_error", "message": "m"}}, 529,
+     "gemini", {"code": 529, "message": "m", "status": "UNAVAILABLE"}),
+    ("gemini", {"error": {"code": 400, "message": "m", "status": "FAILED_PRECONDITION"}}, 400,
+     "claude", {"type": "invalid_request_error", "message": "m"}),
+])
+def test_a_reshaped_upstream_error_keeps_its_status(src, body, status, dst, expected):
+    out = translators.translate_error(src, dst, body, status=status)
+    assert out["error"] == expected
+
+
+def test_a_reshaped_error_carries_the_client_dialect_s_extras():
+    gemini_429 = {"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
+                            "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                         "retryDelay": "37.5s"}]}}
+    assert translators.retry_delay("gemini", gemini_429) == 37.5
+    assert translators.retry_delay("claude", {"type": "error"}) is None
+    assert translators.retry_delay("gemini", {"error": {"details": [{"retryDelay": "x"}]}}) is None
+    claude = translators.translate_error("gemini", "claude", gemini_429, status=429,
+                                         request_id="r1", retry_after=38)
+    assert claude == {"type": "error", "error": {"type": "rate_limit_error", "message": "quota"},
+                      "request_id": "r1"}
+    back = translators.translate_error("openai", "gemini", {"error": {"message": "slow down"}},
+                                       status=429, retry_after=7)
+    assert back["error"]["details"] == [
+        {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "7s"}]
+
+
+def test_anthropic_stream_errors_quote_the_request_id():
+    name, payload = translators.stream_error_event("claude", "cut", request_id="r9")
+    assert name == "error" and payload == {
+        "type": "error", "error": {"type": "api_error", "message": "cut"}, "request_id": "r9"}
+    translator = translators.StreamTranslator("openai", "claude", model="m", request={},
+                                              request_id="r9")
+    failed = translator.feed(None, {"error": {"message": "boom", "type": "server_error"}})
+    assert failed[-1] == ("error", {"type": "error", "request_id": "r9",
+                                    "error": {"type": "api_error", "message": "boom"}})
+    for dialect in ("openai", "responses", "gemini"):
+        assert "r9" not in str(translators.stream_error_event(dialect, "cut", request_id="r9"))
+
+
+def test_a_responses_error_event_continues_the_relayed_count():
+    relayed = [b'event: response.created\ndata: {"type":"response.created","sequence_number":0}\n\n',
+               b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta",'
+               b'"delta":"quoting \\"sequence_number\\": 99","sequence_number":4}\n\n',
+               b": keep-alive\n\n"]
+    name, payload = translators.stream_error_event("responses", "cut", after=relayed)
+    assert name == "error" and payload["sequence_number"] == 5
+    assert translators.stream_error_event("responses", "cut")[1]["sequence_number"] == 0

@@ -1,5 +1,7 @@
-"""Anthropic error bodies: ``{"type": "error", "error": {"type", "message"}}``
-(Anthropic API reference, "Errors"); streams end with ``event: error``."""
+"""Anthropic error bodies: ``{"type": "error", "error": {"type", "message"},
+"request_id": "req_..."}`` (Anthropic API reference, "Errors": "The response
+will also include a request_id field for easier tracking and debugging");
+streams end with ``event: error`` carrying the same object."""
 from translators.error_kinds import kind_of
 
 _TYPES = {
@@ -30,7 +32,15 @@ _KINDS = {"invalid_request": "invalid_request_error", "authentication": "authent
           "timeout": "timeout_error", "server": "api_error"}
 
 
+# Statuses that name one error type whatever the body says (API reference,
+# "HTTP errors"): an OpenAI 401 says ``invalid_request_error``, an
+# Anthropic client expects ``authentication_error`` with it.
+_STATUS_DECIDES = (401, 403, 404, 413, 429, 504, 529)
+
+
 def error_type_for(status, foreign_type=None):
+    if status in _STATUS_DECIDES:
+        return _TYPES[status]
     if foreign_type in _TYPES.values():
         return foreign_type
     if foreign_type in _FROM_FOREIGN:
@@ -42,9 +52,16 @@ def error_type_for(status, foreign_type=None):
     return _TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
 
 
-def render_error(status, message, error_type=None, code=None, param=None):
-    return {"type": "error",
+def render_error(status, message, error_type=None, code=None, param=None, *,
+                 request_id=None, retry_after=None):
+    """``request_id``: the id to quote at top level (the SDK's
+    ``APIStatusError.request_id`` reads the ``request-id`` header, which
+    the gateway sends too); ``retry_after`` travels as a header only."""
+    body = {"type": "error",
             "error": {"type": error_type_for(status, error_type), "message": message}}
+    if request_id:
+        body["request_id"] = request_id
+    return body
 
 
 def parse_error(body):
@@ -54,5 +71,7 @@ def parse_error(body):
     return str(body), None
 
 
-def stream_error_event(message, error_type=None, code=None):
-    return "error", render_error(None, message, error_type or "api_error")
+def stream_error_event(message, error_type=None, code=None, *, request_id=None,
+                       after=()):
+    return "error", render_error(None, message, error_type or "api_error",
+                                 request_id=request_id)

@@ -226,7 +226,8 @@ class StreamEncoder:
 
     def _on_error(self, event):
         self._done = True
-        return [stream_error_event(event["message"], event.get("error_type"))]
+        return [stream_error_event(event["message"], event.get("error_type"),
+                                   request_id=event.get("request_id"))]
 
     def _on_end(self, event):
         out = [] if self._started else self._on_start({})

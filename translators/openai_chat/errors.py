@@ -47,7 +47,11 @@ _KINDS = {"invalid_request": "invalid_request_error", "authentication": "authent
           "timeout": "timeout", "server": "server_error"}
 
 
-def render_error(status, message, error_type=None, code=None, param=None):
+def render_error(status, message, error_type=None, code=None, param=None, *,
+                 request_id=None, retry_after=None):
+    """``param`` and ``code`` are always present (null when unknown), as in
+    OpenAI's own bodies; the request id and retry time travel as headers
+    (``x-request-id``, ``retry-after``), not in the body."""
     error_type = _FROM_FOREIGN.get(error_type, error_type)
     if error_type and error_type not in _OWN:
         code, error_type = code or error_type, _KINDS[kind_of(error_type)]
@@ -65,7 +69,8 @@ def parse_error(body):
     return str(body), None
 
 
-def stream_error_event(message, error_type=None, code=None):
+def stream_error_event(message, error_type=None, code=None, *, request_id=None,
+                       after=()):
     """Chat Completions has no error event: an error object is sent as the
     last ``data:`` line (what OpenAI itself does when a stream fails)."""
     return None, render_error(None, message, error_type or "server_error", code)
