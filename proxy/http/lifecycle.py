@@ -48,8 +48,9 @@ class FinishOnce:
         try:
             body = self.app(environ, start)
         except BaseException:
-            # Flask answers every Exception itself; what gets here is the
-            # green thread being killed (the client left, shutdown).
+            # Flask and proxy.http.doors answer every Exception themselves;
+            # what gets here is the green thread being killed (the client
+            # left, shutdown).
             _finish(environ, sent, started)
             raise
         return _Closing(body, environ, sent, started)
@@ -73,6 +74,15 @@ class _Closing:
                 close()       # a stream's generator settles its outcome here
         finally:
             _finish(self.environ, self.sent, self.started)
+
+
+def settle(environ, status, error_class):
+    """Record why an error response is sent (``ERROR_CLASS``), and settle
+    the request's observer, if it has one, with it."""
+    environ[ERROR_CLASS] = error_class
+    observer = environ.get(OBSERVER)
+    if observer is not None:
+        observer.settle(status, error_class=error_class)
 
 
 def _finish(environ, sent, started):

@@ -1,62 +1,35 @@
-"""The Flask app: the four front doors, model lists, health, errors.
+"""The Flask app: model lists, health, management, dashboard, errors.
 
-Routes only parse the client's request into a ``FrontRequest``, check its
-key, and hand it to ``proxy.relay.attempts``; every error leaves in the client's own
-dialect (OpenAI, Anthropic or Gemini error shape), never as HTML.
+The four front doors' POSTs are answered ahead of it, straight from the
+WSGI environ (``proxy.http.doors``); everything else comes here.  Every
+error leaves in the client's own dialect (OpenAI, Anthropic or Gemini
+error shape), never as HTML.
 """
 import logging
-import itertools
 import os
 
-import orjson
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask.sessions import NullSession, SessionInterface
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
-from proxy.access import auth, peers
-from proxy.providers import byok
-from proxy import config as config_mod, runtime, state, validation
-from proxy.wire import json_array, json_top
-from proxy.http import lifecycle, model_lists
+from proxy.access import peers
+from proxy import config as config_mod, runtime, state
+from proxy.http import doors, lifecycle, model_lists
+from proxy.http.generate import query_args
 from proxy.admin import management, reload
 from proxy.telemetry import metrics, request_observer
-from proxy.relay import attempts, signatures, streaming
+from proxy.relay import signatures
 from proxy.dashboard import routes as dashboard
-from proxy.relay.accept import accept
 from proxy.accounts import view as accounts_view
 from proxy.routing import quota_windows
 from proxy.admin import accounts_watcher
-from proxy.http.disconnect import cancel_on_hangup
-from proxy.errors import (error_body, BadRequest, ClientError, Forbidden, MethodNotAllowed, NotFound,
-                          PayloadTooLarge, Unauthorized)
-from proxy.http.front import FrontRequest, parse_body, path_dialect
+from proxy.errors import error_body, ClientError, Forbidden, MethodNotAllowed, NotFound
+from proxy.http.front import path_dialect
 from proxy.providers.upstream import UpstreamClient
 
 log = logging.getLogger("switchyard.server")
 
-_GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
-                   "countTokens": "count_tokens"}
 _OPEN_PATHS = ("/healthz",)
-
-
-class _NoQuery(ImmutableMultiDict):
-    """The arguments of a request without a query string.  ``MultiDict.get``
-    of a missing key raises and catches a ``BadRequestKeyError`` (an
-    ``HTTPException`` built each time); with nothing to find, answer at once
-    (every request asks for ``?key=``)."""
-
-    def get(self, key, default=None, type=None):
-        return default
-
-
-_NO_QUERY = _NoQuery()
-
-# Request ids: a random per-process prefix and a counter -- unique across
-# workers and restarts without a getrandom() system call per request.
-_ID_PREFIX = os.urandom(6).hex()
-_ID_COUNTER = itertools.count(1)
-_BODY_IDLE_SECONDS = 10    # longest pause while a request body arrives
 _SELF_AUTHED = ("/v0/management", "/v0/usage", "/v0/pool", "/metrics",   # these guard themselves
                 "/dashboard")
 
@@ -108,7 +81,7 @@ def create_app(config=None):
     app.register_blueprint(metrics.blueprint)
     management.register(app)
     dashboard.register(app)
-    app.wsgi_app = lifecycle.FinishOnce(app.wsgi_app)
+    app.wsgi_app = lifecycle.FinishOnce(doors.FrontDoors(app.wsgi_app, app.extensions))
     return app
 
 
@@ -125,15 +98,15 @@ def _install_hooks(app):
         current = state.runtime = environ[lifecycle.RUNTIME] = runtime.current()
         # per request (Flask 3.1), so a reloaded request-body-limit-mb applies at once
         req.max_content_length = current.body_limit
-        headers = state.lower_headers = environ_headers(environ)
-        state.request_id = environ[lifecycle.REQUEST_ID] = \
-            headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
+        headers = state.lower_headers = doors.environ_headers(environ)
+        state.request_id = environ[lifecycle.REQUEST_ID] = doors.new_request_id(headers)
         state.dialect = environ[lifecycle.DIALECT] = dialect_for_path(path, headers)
         if environ["REQUEST_METHOD"] == "OPTIONS":
             return preflight()
         if path.startswith(_OPEN_PATHS + _SELF_AUTHED):
             return None
-        state.client_key = _authenticate(environ, headers, current.client_keys)
+        state.client_key = doors.authenticate(environ, headers, current.client_keys,
+                                              query_args(environ))
         return None
 
     @app.after_request
@@ -174,17 +147,7 @@ def _install_hooks(app):
 
 def _settle(status, error_class):
     """Record why an error response is sent, for ``proxy.http.lifecycle``."""
-    environ = request.environ
-    environ[lifecycle.ERROR_CLASS] = error_class
-    observer = environ.get(lifecycle.OBSERVER)
-    if observer is not None:
-        observer.settle(status, error_class=error_class)
-
-
-def _authenticate(environ, headers, keys):
-    if not keys and not peers.is_loopback_host(environ.get("SERVER_NAME", "")):
-        raise Unauthorized("No api-keys are configured, so this gateway serves loopback only.")
-    return auth.authenticate(keys, headers, _query(environ))
+    lifecycle.settle(request.environ, status, error_class)
 
 
 def dialect_for_path(path, headers):
@@ -222,16 +185,14 @@ def _error_response(status, message, error_type=None, code=None, headers=None, p
 
 def _install_routes(app):
     app.add_url_rule("/healthz", view_func=healthz)
-    app.add_url_rule("/v1/chat/completions", view_func=lambda: _generate("openai"),
-                     endpoint="chat", methods=["POST"])
-    app.add_url_rule("/v1/responses", view_func=lambda: _generate("responses"),
-                     endpoint="responses", methods=["POST"])
-    app.add_url_rule("/v1/responses/input_tokens", methods=["POST"], endpoint="responses_count",
-                     view_func=lambda: _generate("responses", action="count_tokens"))
-    app.add_url_rule("/v1/messages", view_func=lambda: _generate("claude"),
-                     endpoint="messages", methods=["POST"])
-    app.add_url_rule("/v1/messages/count_tokens", methods=["POST"], endpoint="messages_count",
-                     view_func=lambda: _generate("claude", action="count_tokens"))
+    # A POST to a front door is answered by proxy.http.doors before Flask
+    # sees it; the rules stay so that other methods get Flask's 405 (after
+    # the key check) and a Gemini target without a method its 404.
+    for path, endpoint in (("/v1/chat/completions", "chat"), ("/v1/responses", "responses"),
+                           ("/v1/responses/input_tokens", "responses_count"),
+                           ("/v1/messages", "messages"),
+                           ("/v1/messages/count_tokens", "messages_count")):
+        app.add_url_rule(path, view_func=_served_ahead, endpoint=endpoint, methods=["POST"])
     for prefix in ("/v1beta", "/v1"):
         app.add_url_rule(f"{prefix}/models/<path:target>", view_func=gemini_post,
                          endpoint=f"gemini{prefix}", methods=["POST"])
@@ -257,13 +218,17 @@ def preflight():
         "Access-Control-Max-Age": "86400"})
 
 
+def _served_ahead(**_):
+    raise RuntimeError("a front door's POST reached Flask; proxy.http.doors serves it")
+
+
 def gemini_post(target):
-    model, _, method = target.rpartition(":")
-    if not model or method not in _GEMINI_METHODS:
-        raise NotFound(f"Unknown Gemini method '{method or target}'; expected generateContent, "
-                       "streamGenerateContent or countTokens.")
-    return _generate("gemini", action=_GEMINI_METHODS[method], model=model.removeprefix("models/"),
-                     stream=method == "streamGenerateContent")
+    """A Gemini POST whose target names no method (``proxy.http.doors``
+    serves every ``{model}:{method}``)."""
+    if ":" in target:
+        _served_ahead()
+    raise NotFound(f"Unknown Gemini method '{target}'; expected generateContent, "
+                   "streamGenerateContent or countTokens.")
 
 
 def list_models():
@@ -310,161 +275,3 @@ def pool_state():
     for cred in credentials:        # what the provider last said of its limits (this worker)
         cred["quota"] = quota_windows.report(cred["id"])
     return {"credentials": credentials, "accounts": accounts_view.files(current)}
-
-
-# --- the generate path ---------------------------------------------------
-
-def _generate(dialect, *, action="generate", model=None, stream=None):
-    environ = request.environ
-    raw = _read_body(environ)
-    body, top = _body_top(raw)
-    validation.check(dialect, top)
-    if model is None:
-        model = top.get("model")
-        if not isinstance(model, str) or not model:
-            raise BadRequest("The request body must name a 'model'.", code="missing_model")
-    if stream is None:
-        stream = action == "generate" and top.get("stream") is True
-    front = _front(dialect, action, model, body, top, raw, stream)
-    current = environ[lifecycle.RUNTIME]
-    observer = environ[lifecycle.OBSERVER] = request_observer.start(front, current.config)
-    client = _upstream_client()
-    interval = current.config["nonstream-keepalive-interval"]
-
-    def produce():
-        try:
-            return attempts.serve(front, current, client, observer)
-        except ClientError as exc:
-            observer.settle(exc.status, error_class=exc.cause or type(exc).__name__)
-            raise
-        except Exception:
-            observer.settle(500, error_class="internal")
-            raise
-
-    stream_keepalive = current.config["streaming"]["keepalive-seconds"]
-    if interval > 0 and not stream and action == "generate":
-        reply = streaming.whole_with_keepalive(lambda: _settled(produce(), observer),
-                                               interval, front)
-    elif stream and stream_keepalive > 0:
-        with cancel_on_hangup(environ):
-            reply = accept(lambda: _settled(produce(), observer), stream_keepalive, front)
-    else:
-        with cancel_on_hangup(environ):
-            reply = produce()
-    # routing: the Gemini front door also streams as one JSON array (no ?alt=sse)
-    if reply.streamed and stream and dialect == "gemini" and json_array.wants_array(front.query):
-        reply = json_array.array_reply(reply)
-    # The usage record, metrics and access-log line are written once the
-    # client has its answer (proxy.http.lifecycle), not on the latency path.
-    if not reply.streamed:           # streams are settled by their own generator
-        observer.settle(reply.status, error_class=reply.error_class)
-    return Response(reply.body, reply.status, headers=reply.headers,
-                    content_type=reply.content_type, direct_passthrough=reply.streamed)
-
-
-def _settled(reply, observer):
-    if not reply.streamed:
-        observer.settle(reply.status, error_class=reply.error_class)
-    return reply
-
-
-def _read_body(environ):
-    """The request body in one buffer, read with a short idle timeout (a
-    body shorter than its Content-Length must not hold the connection for
-    the whole keep-alive time); a chunked body past the limit is 413, not a
-    cut-off JSON text."""
-    sock = environ.get("gunicorn.sock")
-    idle = sock.gettimeout() if sock is not None else None
-    if sock is not None:
-        sock.settimeout(_BODY_IDLE_SECONDS)
-    try:
-        raw = _read_exactly(environ)
-        if raw is None:
-            raw = request.get_data(cache=False)
-    except OSError:
-        raise BadRequest(f"The request body stopped arriving for {_BODY_IDLE_SECONDS} s "
-                         "before its Content-Length was reached.",
-                         headers={"Connection": "close"}) from None
-    finally:
-        if sock is not None:
-            sock.settimeout(idle)
-    limit = request.max_content_length
-    if limit and not environ.get("CONTENT_LENGTH") and len(raw) >= limit:
-        raise PayloadTooLarge("Request body too large (see request-body-limit-mb).",
-                              headers={"Connection": "close"})
-    return raw
-
-
-def _read_exactly(environ):
-    """A Content-Length body read straight into one buffer (werkzeug's
-    reader copies it three times, 64 KiB at a time), or None for a chunked
-    body, which werkzeug reads."""
-    length = environ.get("CONTENT_LENGTH")
-    if not length or not length.isdigit() or environ.get("HTTP_TRANSFER_ENCODING"):
-        return None
-    length = int(length)
-    limit = request.max_content_length
-    if limit and length > limit:
-        raise PayloadTooLarge("Request body too large (see request-body-limit-mb).",
-                              headers={"Connection": "close"})
-    raw = environ["wsgi.input"].read(length) if length else b""
-    if len(raw) < length:
-        raise BadRequest("The request body ended before its Content-Length was reached.",
-                         headers={"Connection": "close"})
-    return raw
-
-
-# Bodies from this size on are read at the top level only until something
-# needs them whole (``proxy.wire.json_top``); smaller ones are parsed at once,
-# which is cheaper than two passes when a translation reads them anyway.
-_TOP_ONLY_FROM = 16 * 1024
-# Top-level fields read whole even then: whether an OpenAI client asked for
-# the usage chunk (``proxy.relay.usage_chunk``).
-_KEPT_WHOLE = ("stream_options",)
-
-
-def _body_top(raw):
-    """``(body, top)``: the parsed body (None: parsed when first needed) and
-    its top-level fields."""
-    if len(raw) >= _TOP_ONLY_FROM:
-        top = json_top.top_level(raw, keep=_KEPT_WHOLE)
-        if top is not None:
-            return None, top
-    body = parse_body(raw)
-    return body, body
-
-
-def _front(dialect, action, model, body, top, raw, stream):
-    state = g._get_current_object()            # one context lookup, not one per field
-    headers = state.lower_headers
-    client_key = state.get("client_key")
-    query = _query(request.environ)
-    own = byok.own_credential(headers) \
-        if auth.brings_own_credential(client_key, headers, query) else {}
-    return FrontRequest(
-        dialect=dialect, action=action, model=model, body=body, top=top, raw=raw, stream=stream,
-        headers=headers, request_id=state.request_id,
-        client_key_id=client_key.key_id if client_key else "",
-        client_label=client_key.label if client_key else "",
-        actor=headers.get("x-switchyard-actor") or (client_key.label if client_key else ""),
-        query=query.to_dict(), own_credential=own)
-
-
-def _upstream_client():
-    return current_app.extensions["switchyard.upstream"]
-
-
-def _query(environ):
-    """The query arguments; most requests have none, so skip parsing then."""
-    return request.args if environ.get("QUERY_STRING") else _NO_QUERY
-
-
-def environ_headers(environ):
-    """Lower-cased request headers straight from the WSGI environ (what
-    werkzeug's ``EnvironHeaders`` yields, at a fraction of the cost)."""
-    headers = {key[5:].replace("_", "-").lower(): value
-               for key, value in environ.items() if key.startswith("HTTP_")}
-    for key, name in (("CONTENT_TYPE", "content-type"), ("CONTENT_LENGTH", "content-length")):
-        if environ.get(key):
-            headers[name] = environ[key]
-    return headers
