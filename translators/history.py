@@ -45,13 +45,23 @@ def repair(messages):
 
 
 def _clean(message):
-    """A message with the thinking rules applied."""
+    """A message with the thinking rules applied (its own parts list when
+    nothing goes: the common case, one pass and no copy)."""
     role, parts = message["role"], message["content"]
     if role != "assistant":
-        parts = [p for p in parts if p["type"] not in _THINKING]
+        for part in parts:
+            if part["type"] in _THINKING:
+                parts = [p for p in parts if p["type"] not in _THINKING]
+                break
     else:
-        parts = [p for p in parts if not _empty_reasoning(p)]
-        if all(p["type"] in _THINKING for p in parts):
+        for part in parts:
+            if _empty_reasoning(part):
+                parts = [p for p in parts if not _empty_reasoning(p)]
+                break
+        for part in parts:
+            if part["type"] not in _THINKING:
+                break
+        else:
             parts = []
     return {"role": role, "content": parts}
 
@@ -108,6 +118,9 @@ def _unique_calls(parts):
     """Parts with repeated call ids resolved: an exact repeat (same id, name
     and arguments) is dropped, another call under a used id gets ``<id>_<n>``
     (deterministic, so the next request renders the same history)."""
+    ids = [part["id"] for part in parts if part["type"] == "tool_call"]
+    if len(set(ids)) == len(ids):
+        return list(parts)      # every id once: nothing to resolve
     seen, out = {}, []
     for part in parts:
         if part["type"] != "tool_call":
@@ -134,6 +147,13 @@ def _results_for(calls, following):
             if part["type"] == "tool_result":
                 by_id.setdefault(part["tool_call_id"], []).append(part)
     matched = {}
+    if not any("original_id" in call for call in calls):
+        # Every call id once (the usual turn): each call's latest result.
+        for call in calls:
+            answers = by_id.get(call["id"])
+            if answers:
+                matched[id(call)] = _answer(call, call["id"], answers[-1])
+        return matched
     for call_id in dict.fromkeys(c.get("original_id", c["id"]) for c in calls):
         group = [c for c in calls if c.get("original_id", c["id"]) == call_id]
         answers = by_id.get(call_id) or []
@@ -142,11 +162,20 @@ def _results_for(calls, following):
         else:
             pairs = [(group[0], answers[-1])] if answers else []
         for call, result in pairs:
-            matched[id(call)] = dict(result, tool_call_id=call["id"],
-                                     name=result.get("name") or call["name"])
+            matched[id(call)] = _answer(call, call["id"], result)
     for call in calls:
         call.pop("original_id", None)
     return matched
+
+
+def _answer(call, call_id, result):
+    """``result`` naming the call it answers: by the call's id, and by its
+    tool's name when the result has none.  A result that already does (a
+    parser named it) is returned as it is."""
+    answered = result["tool_call_id"]
+    if result.get("name") and type(answered) is type(call_id) and answered == call_id:
+        return result
+    return dict(result, tool_call_id=call_id, name=result.get("name") or call["name"])
 
 
 def _unanswered(call):
