@@ -2,6 +2,7 @@
 import pytest
 
 from proxy import validation
+from proxy.validation import known_tools, openai_chat
 from proxy.errors import BadRequest
 from proxy.validation.shape import INTEGER, STRING, Arr, Either, Obj, ShapeError
 
@@ -71,3 +72,56 @@ def test_deep_nesting_is_a_400_not_a_crash():
     exc = _error("openai", {"tools": [{"type": "function", "function": {
         "name": "f", "parameters": schema}}]})
     assert "nested too deeply" in exc.message
+
+
+def _tools(maximum):
+    return [{"type": "function", "function": {"name": "f", "parameters": {
+        "type": "object", "properties": {"n": {"type": "integer", "maxItems": maximum}}}}}]
+
+
+@pytest.fixture
+def fresh_memo():
+    known_tools.forget()
+    yield
+    known_tools.forget()
+
+
+def test_a_tool_list_found_valid_is_not_walked_again(fresh_memo, monkeypatch):
+    body = {"tools": _tools(3), "messages": [{"role": "user", "content": "hi"}]}
+    validation.check_deep("openai", body)
+    walked = []
+
+    class Recorder:
+        def check(self, value, deep):
+            walked.append(value)
+    monkeypatch.setitem(openai_chat.REQUEST.fields, "tools", Recorder())
+    validation.check_deep("openai", {"messages": [], "tools": _tools(3)})   # same bytes
+    assert walked == []
+    validation.check_deep("openai", {"messages": [], "tools": _tools(4)})   # new bytes
+    assert walked == [_tools(4)]
+    # the rest of the body is still checked, and names its field as before
+    assert _error("openai", {"tools": _tools(3), "messages": [{"role": 5}]}).param \
+        == "messages[0].role"
+
+
+def test_equal_but_not_the_same_json_is_walked(fresh_memo):
+    validation.check_deep("openai", {"tools": _tools(3)})
+    assert _tools(3.0) == _tools(3)                    # equal in Python, not as JSON
+    assert _error("openai", {"tools": _tools(3.0)}).param \
+        == "tools[0].function.parameters.properties.n.maxItems"
+
+
+def test_a_bad_tool_list_is_reported_every_time(fresh_memo):
+    for _ in range(2):
+        assert _error("claude", {"tools": [{"name": 3}]}).param == "tools[0].name"
+    assert not known_tools.known(known_tools.key("claude", [{"name": 3}]))
+
+
+def test_the_memo_is_bounded(fresh_memo, monkeypatch):
+    monkeypatch.setattr(known_tools, "LIMIT", 200)     # room for one list
+    first, second = _tools(1), _tools(2)
+    validation.check_deep("openai", {"tools": first})
+    validation.check_deep("openai", {"tools": second})   # over the limit: starts afresh
+    assert known_tools.known(known_tools.key("openai", second))
+    assert not known_tools.known(known_tools.key("openai", first))
+    assert known_tools.key("openai", []) is None and known_tools.key("openai", "x") is None
