@@ -2,7 +2,17 @@
 what changes (the caller's schema is never modified)."""
 import copy
 
+import pytest
+
+from translators import tool_schema
 from translators.tool_schema import with_properties
+
+
+@pytest.fixture(autouse=True)
+def fresh_memo():
+    tool_schema.forget()
+    yield
+    tool_schema.forget()
 
 COMPLETE = {"type": "object", "properties": {
     "path": {"type": "string"},
@@ -43,3 +53,29 @@ def test_bare_objects_get_properties_wherever_they_sit():
 def test_not_a_schema_passes_through():
     for value in (None, True, "x", [1], {"type": "string"}):
         assert with_properties(value) is value
+
+
+def test_a_schema_seen_before_is_looked_up_by_its_bytes():
+    first = {"type": "object", "properties": {"m": {"type": "object"}}}
+    out = with_properties(first)
+    again = copy.deepcopy(first)
+    assert with_properties(again) is out                        # same JSON: same result
+    assert with_properties(dict(reversed(list(first.items())))) is not out  # other order
+    widened = {"type": "object", "properties": {"m": {"type": "object", "x": 1.0}}}
+    assert with_properties(widened)["properties"]["m"]["x"] == 1.0
+    narrowed = {"type": "object", "properties": {"m": {"type": "object", "x": 1}}}
+    assert type(with_properties(narrowed)["properties"]["m"]["x"]) is int   # 1 is not 1.0
+
+
+def test_the_memo_is_bounded(monkeypatch):
+    monkeypatch.setattr(tool_schema, "MEMO_LIMIT", 40)
+    a, b = {"type": "object", "title": "a" * 10}, {"type": "object", "title": "b" * 10}
+    out_a = with_properties(a)
+    with_properties(b)                                          # over the limit: afresh
+    assert with_properties(copy.deepcopy(a)) is not out_a
+    assert with_properties(copy.deepcopy(a)) == out_a
+
+
+def test_what_orjson_cannot_write_is_still_rewritten():
+    schema = {"type": "object", "properties": {"n": {"type": "object"}}, "maximum": 2 ** 70}
+    assert with_properties(schema)["properties"]["n"] == {"type": "object", "properties": {}}
