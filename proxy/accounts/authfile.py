@@ -4,17 +4,28 @@ Facts of the format: ``type`` picks the provider; the access token is
 ``access_token`` or ``token.access_token``; the expiry is one of
 ``expired``/``expire``/``expires_at``/``expiresAt``/``expiry``/``expires``
 (also under ``token``), RFC 3339 or unix seconds/milliseconds; the label is
-``label`` else ``email``; per-file knobs ``disabled``, ``priority``,
-``weight``, ``prefix``, ``proxy_url``, ``excluded_models``, ``headers``.
+``label`` else ``email`` else ``project_id``; per-file knobs ``disabled``,
+``priority``, ``weight``, ``prefix``, ``proxy_url``, ``excluded_models``,
+``headers``, ``disable_cooling``.
 A credential's id is ``auth:<path relative to auth-dir>``, so a rotated
 token keeps its cooldowns and usage history.
+
+Knobs are read the way CLIProxyAPI reads them
+(``sdk/cliproxy/auth/metadata_keys.go``, ``internal/watcher/synthesizer/file.go``):
+the dashed spellings (``proxy-url``, ``excluded-models``, ``disable-cooling``)
+are aliases; a knob of the wrong type is ignored rather than failing the
+file (``priority`` may be a numeric string; a ``prefix`` holding ``/`` is
+dropped; header values that are not non-empty strings are skipped); a
+Gemini ``project_id`` listing several projects (``"p1,p2"``) serves as one
+credential per project, ids ``auth:<file>::<project>`` (CLIProxyAPI's
+virtual Gemini auths).
 """
 import json
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from proxy.accounts import health
 from proxy.errors import AuthFileError
@@ -34,6 +45,9 @@ UNSUPPORTED = {
     "iflow": "iFlow (removed from CLIProxyAPI) requires signed client headers",
 }
 EXPIRY_KEYS = ("expired", "expire", "expires_at", "expiresAt", "expiry", "expires")
+# CLIProxyAPI's CanonicalCredentialMetadataKey: dashed spellings of the knobs
+KEY_ALIASES = {"proxy-url": "proxy_url", "excluded-models": "excluded_models",
+               "disable-cooling": "disable_cooling", "model-aliases": "model_aliases"}
 DEFAULT_DIR = "~/.switchyard/auth"
 CLIPROXYAPI_DIR = "~/.cli-proxy-api"
 
@@ -147,11 +161,19 @@ def _where(exc):
     return f"line {getattr(exc, 'lineno', '?')} column {getattr(exc, 'colno', '?')}"
 
 
+def _nested_token(data):
+    """The ``token`` object (``Token`` in some older files), or {}."""
+    for key in ("token", "Token"):
+        if isinstance(data.get(key), dict):
+            return data[key]
+    return {}
+
+
 def _token_field(data, name):
     value = data.get(name)
-    if not value and isinstance(data.get("token"), dict):
-        value = data["token"].get(name)
-    return value if isinstance(value, str) else ""
+    if not (isinstance(value, str) and value.strip()):
+        value = _nested_token(data).get(name)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def access_token(data):
@@ -172,15 +194,18 @@ def parse_time(value):
         return value / 1000.0 if value > 1e11 else float(value)
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp()
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             return None
+        # Go's time.Parse reads a time without an offset ("2006-01-02 15:04:05",
+        # a layout CLIProxyAPI accepts) as UTC, not local time
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
     return None
 
 
 def expiry(data):
     """The access token's expiry (epoch seconds), or None when the file has none."""
-    for scope in (data, data.get("token") if isinstance(data.get("token"), dict) else {}):
+    for scope in (data, _nested_token(data)):
         for key in EXPIRY_KEYS:
             if key in scope:
                 when = parse_time(scope[key])
@@ -190,25 +215,42 @@ def expiry(data):
 
 
 def load(auth_dir, path, oauth):
-    """An Entry for one file; ``oauth`` is the config's ``oauth`` section."""
+    """An Entry for one file (the first, for a multi-project Gemini file);
+    ``oauth`` is the config's ``oauth`` section."""
+    return load_all(auth_dir, path, oauth)[0]
+
+
+def load_all(auth_dir, path, oauth):
+    """The Entries of one file: one, or one per project of a Gemini file
+    whose ``project_id`` lists several."""
     rel = os.path.relpath(path, auth_dir).replace(os.sep, "/")
     entry = Entry(id=f"auth:{rel}", path=path)
     try:
-        data = read(path)
+        data = normalized(read(path))
     except AuthFileError as exc:
         entry.status, entry.reason = "malformed", str(exc)
-        return entry
-    entry.type = str(data.get("type") or "")
-    entry.label = str(data.get("label") or data.get("email") or "")
+        return [entry]
+    entry.type = str(data.get("type") or "").strip().lower()
+    entry.label = _label(data)
     if entry.type in UNSUPPORTED:
         entry.status, entry.reason = "unsupported", UNSUPPORTED[entry.type]
-        return entry
+        return [entry]
     if entry.type not in SERVED:
         entry.status = "malformed" if not entry.type else "unsupported"
         entry.reason = "no 'type' field" if not entry.type else f"unknown type {entry.type!r}"
-        return entry
+        return [entry]
+    projects = gemini_projects(data) if entry.type == "gemini" else []
+    if len(projects) < 2:
+        return [_finish(entry, data, oauth, projects[0] if projects else None)]
+    return [_finish(Entry(id=f"{entry.id}::{project.replace('/', '_').replace(' ', '_')}",
+                          path=path, type=entry.type, label=entry.label), data, oauth, project)
+            for project in projects]
+
+
+def _finish(entry, data, oauth, project):
     try:
-        entry.credential = _credential(entry, data, oauth.get(f"{entry.type}-base-url") or "")
+        entry.credential = _credential(entry, data, oauth.get(f"{entry.type}-base-url") or "",
+                                       project)
     except (TypeError, ValueError, KeyError) as exc:
         entry.status, entry.reason = "malformed", f"bad field: {exc}"
         return entry
@@ -221,33 +263,109 @@ def load(auth_dir, path, oauth):
     return entry
 
 
-def _credential(entry, data, base_override):
+def normalized(data):
+    """``data`` with the dashed knob spellings under their canonical keys
+    (the canonical key wins when both are present)."""
+    if not any(key in data for key in KEY_ALIASES):
+        return data
+    data = dict(data)
+    for alias, key in KEY_ALIASES.items():
+        if alias in data:
+            value = data.pop(alias)
+            data.setdefault(key, value)
+    return data
+
+
+def gemini_projects(data):
+    """The projects a Gemini file serves: ``project_id`` split on commas."""
+    raw = data.get("project_id")
+    if not isinstance(raw, str):
+        return []
+    return [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def _label(data):
+    for key in ("label", "email", "project_id"):
+        if isinstance(data.get(key), str) and data[key]:
+            return data[key]
+    return ""
+
+
+def _credential(entry, data, base_override, project=None):
     kind = SERVED[entry.type]
     provider = PROVIDERS[kind]
     account = {"path": entry.path, "type": entry.type, "expires": expiry(data)}
     base_url = (base_override or provider.base_url).rstrip("/")
     if entry.type == "codex":
-        account["account_id"] = str(data.get("account_id") or "")
+        account["account_id"] = _string(data.get("account_id"))
     elif entry.type == "gemini":
-        account["project"] = str(data.get("project_id") or "")
+        account["project"] = project or ""
     elif entry.type == "vertex":
         base_url = _vertex_base(data, base_override)
     token = access_token(data)
     if not token and entry.type != "vertex":
         raise ValueError("no access_token")
-    excluded = data.get("excluded_models") or []
-    headers = data.get("headers") or {}
-    if not isinstance(excluded, list) or not isinstance(headers, dict):
-        raise TypeError("excluded_models must be a list and headers an object")
     return Credential(
         id=entry.id, kind=kind, dialect=provider.dialect, base_url=base_url,
-        api_key=token, patterns=provider.model_patterns, excluded=tuple(excluded),
-        prefix=str(data.get("prefix") or "").strip("/"),
-        priority=int(data.get("priority") or 0),
-        weight=int(data["weight"]) if data.get("weight") is not None else 1,
-        proxy_url=str(data.get("proxy_url") or ""), headers=dict(headers),
-        disable_cooling=bool(data.get("disable_cooling")),
+        api_key=token, patterns=provider.model_patterns, excluded=_excluded(data),
+        prefix=_prefix(data), priority=_priority(data), weight=_weight(data),
+        proxy_url=_string(data.get("proxy_url")).strip(), headers=_headers(data),
+        disable_cooling=data.get("disable_cooling") is True,
         label=entry.label or entry.type, account=account)
+
+
+# Per-file knobs, each read as CLIProxyAPI reads it: a value of the wrong
+# type is as if absent (the file still serves).
+
+def _string(value):
+    return value if isinstance(value, str) else ""
+
+
+def _excluded(data):
+    value = data.get("excluded_models")
+    if not isinstance(value, list):
+        return ()
+    return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+
+
+def _headers(data):
+    value = data.get("headers")
+    if not isinstance(value, dict):
+        return {}
+    return {str(k).strip(): v.strip() for k, v in value.items()
+            if str(k).strip() and isinstance(v, str) and v.strip()}
+
+
+def _prefix(data):
+    prefix = _string(data.get("prefix")).strip().strip("/")
+    return "" if "/" in prefix else prefix
+
+
+def _priority(data):
+    value = data.get("priority")
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return 0
+
+
+def _weight(data):
+    """``weight``: a whole number, at most 1,000,000; 0 or less is 0 (out of
+    weighted rotation); absent is 1.  Anything else is a bad field (CLIProxyAPI
+    refuses such a file too)."""
+    value = data.get("weight")
+    if value is None:
+        return 1
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError("weight must be a whole number")
+    if value > 1_000_000:
+        raise ValueError("weight must not exceed 1000000")
+    return max(int(value), 0)
 
 
 def _vertex_base(data, host):
@@ -268,4 +386,4 @@ def scan(config):
     """Entries of every file in the auth directory, in path order."""
     auth_dir = resolve_dir(config)
     oauth = config.get("oauth") or {}
-    return [load(auth_dir, path, oauth) for path in list_files(auth_dir)]
+    return [entry for path in list_files(auth_dir) for entry in load_all(auth_dir, path, oauth)]

@@ -164,6 +164,15 @@ def _merge(kind, data, answer):
         if answer.get("refresh_token"):
             token["refresh_token"] = answer["refresh_token"]
         merged["token"] = token
+        # CLIProxyAPI's own Gemini refresh also leaves access_token,
+        # refresh_token and expiry at the top level, and ours writes "expired"
+        # there: those copies are read before the token object's, so they move too
+        for key in ("access_token", "refresh_token"):
+            if key in merged and token.get(key):
+                merged[key] = token[key]
+        for key in authfile.EXPIRY_KEYS:
+            if key in merged:
+                merged[key] = expires
     else:
         merged["access_token"] = answer["access_token"]
         if answer.get("refresh_token"):           # none: the old one stays valid

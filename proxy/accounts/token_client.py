@@ -20,6 +20,11 @@ from proxy.errors import EndpointUnreachable, RefreshFailed, RefreshRejected
 
 CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
 CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
+# Gemini CLI's installed-app client (its secret is public by design for
+# installed apps); a Gemini file's token object normally repeats it, and
+# CLIProxyAPI refreshed with these whatever the file said.
+GEMINI_CLIENT_ID = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com"
+GEMINI_CLIENT_SECRET = "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"
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TIMEOUT = 30.0
@@ -40,10 +45,15 @@ def refresh(kind, data, refresh_token, token_url, proxies=None):
             "client_id": CODEX_CLIENT_ID, "scope": "openid profile email"})
     if kind == "gemini":
         token = data.get("token") if isinstance(data.get("token"), dict) else data
+        client_id = token.get("client_id") or data.get("client_id")
+        if not isinstance(client_id, str) or not client_id:
+            client_id = GEMINI_CLIENT_ID
+        secret = token.get("client_secret") or data.get("client_secret")
+        if not isinstance(secret, str) or not secret:
+            secret = GEMINI_CLIENT_SECRET if client_id == GEMINI_CLIENT_ID else ""
         return _refresh_grant(token_url, proxies, {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
-            "client_id": token.get("client_id", ""),
-            "client_secret": token.get("client_secret", "")})
+            "client_id": client_id, "client_secret": secret})
     if kind == "vertex":
         return _refresh_grant(token_url, proxies, {
             "grant_type": JWT_GRANT, "assertion": service_account_jwt(
@@ -82,16 +92,35 @@ def _call(method, url, proxies, bearer, body):
     return resp.status_code, answer if isinstance(answer, dict) else {}
 
 
+# Error codes that mean this refresh token will never work again: RFC 6749
+# section 5.2's, and OpenAI's (codex-rs ``login/src/auth/manager.rs``:
+# expired, reused -- its refresh tokens are single-use -- and revoked).
+REJECTING_CODES = frozenset({
+    "invalid_grant", "invalid_client", "unauthorized_client",
+    "refresh_token_expired", "refresh_token_reused", "refresh_token_invalidated"})
+
+
+def error_code(answer):
+    """The error code of a token endpoint's answer, where each provider puts
+    it: ``{"error": "invalid_grant"}`` (RFC 6749; Google, Anthropic),
+    ``{"error": {"code": ...}}`` or a top-level ``code`` (OpenAI)."""
+    error = answer.get("error")
+    if isinstance(error, dict):
+        error = error.get("code") or error.get("type")
+    if not isinstance(error, str) or not error:
+        error = answer.get("code")
+    return error.lower() if isinstance(error, str) else ""
+
+
 def _refresh_grant(url, proxies, body, as_json=False):
     status, answer = post(url, body, as_json=as_json, proxies=proxies)
     if status == 200 and answer.get("access_token"):
         return answer
-    error = answer.get("error")
-    if isinstance(error, dict):
-        error = error.get("type") or error.get("code")
-    reason = f"token endpoint answered {status} {error or ''}".strip()
-    if status in (400, 401, 403) and (status != 400 or error in (
-            "invalid_grant", "invalid_client", "unauthorized_client", "refresh_token_reused")):
+    code = error_code(answer)
+    reason = f"token endpoint answered {status} {code}".strip()
+    # A 401, or a 4xx naming a dead refresh token, is final; anything else --
+    # a 403 or 429 from a CDN in front of the endpoint, a 5xx -- is transient.
+    if status == 401 or (400 <= status < 500 and code in REJECTING_CODES):
         raise RefreshRejected(reason)
     raise RefreshFailed(reason)
 

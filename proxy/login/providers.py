@@ -13,6 +13,8 @@ logins and refreshes alike (tests, proxies, mirrors):
 import dataclasses
 from urllib.parse import urlsplit
 
+from proxy.accounts import token_client
+
 
 @dataclasses.dataclass(frozen=True)
 class LoginProvider:
@@ -78,8 +80,7 @@ _GEMINI = LoginProvider(
     authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
     token_url="https://oauth2.googleapis.com/token",
     profile_url="https://www.googleapis.com/oauth2/v1/userinfo?alt=json",
-    client_id="681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com",
-    client_secret="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",
+    client_id=token_client.GEMINI_CLIENT_ID, client_secret=token_client.GEMINI_CLIENT_SECRET,
     scope="https://www.googleapis.com/auth/cloud-platform "
           "https://www.googleapis.com/auth/userinfo.email "
           "https://www.googleapis.com/auth/userinfo.profile",
