@@ -120,14 +120,19 @@ def to_record(provider, tokens, *, project_id="", now=None):
     (Codex: the id_token's claims; Claude, Google: their profile endpoint)."""
     now = time.time() if now is None else now
     email = plan = account_id = ""
+    org = {}
     if provider.type == "codex":
         email, account_id, plan = records.codex_identity(tokens.get("id_token", ""))
     elif provider.profile_url:
         profile = _profile(provider.profile_url, tokens["access_token"])
-        account = profile.get("account") if isinstance(profile.get("account"), dict) else {}
-        email = profile.get("email") or account.get("email_address") or account.get("email") or ""
+        # Anthropic's token answer names the account too ({account: {uuid,
+        # email_address}, organization: {uuid, name}}); its profile, when
+        # reachable, wins (CLIProxyAPI's ExchangeCodeForTokens does the same)
+        account = _merged_object(tokens, profile, "account")
+        org = _merged_object(tokens, profile, "organization")
+        email = profile.get("email") or account.get("email") or \
+            account.get("email_address") or ""
         account_id = account.get("uuid") or ""
-        org = profile.get("organization") if isinstance(profile.get("organization"), dict) else {}
         plan = org.get("organization_type") or ""
     if provider.type == "gemini" and provider.code_assist_url:
         try:
@@ -138,9 +143,21 @@ def to_record(provider, tokens, *, project_id="", now=None):
     record = records.from_tokens(provider.type, tokens, now, email=email, plan=plan,
                                  account_id=account_id, provider=provider,
                                  project_id=project_id)
-    if provider.type == "claude" and account_id:
-        record["account_uuid"] = account_id
+    if provider.type == "claude":
+        for key, value in (("account_uuid", account_id), ("organization_uuid", org.get("uuid")),
+                           ("organization_name", org.get("name"))):
+            if isinstance(value, str) and value:
+                record[key] = value
     return record
+
+
+def _merged_object(tokens, profile, key):
+    """``key``'s object from the token answer with the profile's over it."""
+    merged = {}
+    for source in (tokens, profile):
+        if isinstance(source.get(key), dict):
+            merged.update({k: v for k, v in source[key].items() if v})
+    return merged
 
 
 # -- device code (OpenAI's flavour) -------------------------------------------
@@ -150,7 +167,9 @@ def device_start(provider):
     if not provider.device_code_url:
         raise LoginError(f"{provider.type} has no device-code login")
     status, data = _post(provider.device_code_url, {"client_id": provider.client_id}, True)
-    if status != 200 or not data.get("user_code"):
+    if not data.get("user_code") and data.get("usercode"):      # older spelling (codex-rs alias)
+        data["user_code"] = data["usercode"]
+    if not 200 <= status < 300 or not data.get("user_code") or not data.get("device_auth_id"):
         raise LoginError(f"device code request failed: HTTP {status}")
     data["verify_url"] = provider.device_verify_url
     return data
@@ -163,7 +182,7 @@ def device_wait(provider, start, *, deadline_s=900, sleep=None):
     body = {"device_auth_id": start.get("device_auth_id"), "user_code": start["user_code"]}
     while True:
         status, data = _post(provider.device_token_url, body, True)
-        if status == 200 and data.get("authorization_code"):
+        if 200 <= status < 300 and data.get("authorization_code"):
             break
         if status not in (403, 404) or time.monotonic() > ends:
             raise LoginError(f"device login did not complete: HTTP {status}")

@@ -43,13 +43,17 @@ def _slug(text):
 
 def file_name(record):
     """CLIProxyAPI's naming: ``claude-<email>.json``,
-    ``codex-<sha8(account)>-<email>-<plan>.json``, ``gemini-<email>-<project>.json``."""
+    ``codex-<sha8(account)>-<email>-<plan>.json`` (the plan part left out
+    when the id_token names none: ``internal/auth/codex/filename.go``),
+    ``gemini-<email>-<project>.json``."""
     kind, email = record["type"], record.get("email") or "unknown"
     if kind == "codex":
         parts = ["codex"]
         if record.get("account_id"):
             parts.append(hashlib.sha256(record["account_id"].encode()).hexdigest()[:8])
-        parts += [email, _slug(record.get("plan_type")) or "unknown"]
+        parts.append(email)
+        if _slug(record.get("plan_type")):
+            parts.append(_slug(record.get("plan_type")))
         return "-".join(parts) + ".json"
     if kind == "gemini":
         project = record.get("project_id") or "all"
