@@ -1,11 +1,13 @@
 """Google Code Assist's envelope around the Gemini API (what Gemini CLI
 accounts call: ``cloudcode-pa.googleapis.com/v1internal:*``).
 
-Wire facts: a request is ``{model, project, request: <Gemini body>}``;
-``countTokens`` takes ``{request: <Gemini body>}`` with the model named
-inside the request; every answer, whole or each stream event's data, is
-``{"response": <Gemini answer>}``.  Applied at the edge only: the rest of
-the gateway sees the plain Gemini dialect.
+Wire facts (Gemini CLI, ``packages/core/src/code_assist/converter.ts``): a
+request is ``{model, project, request: <Gemini body>}``; ``countTokens``
+takes ``{request: {model: "models/<model>", contents}}`` (no project, and
+only the contents: the count request has no other fields) and answers a
+bare ``{totalTokens}``; every generate answer, whole or each stream
+event's data, is ``{"response": <Gemini answer>}``.  Applied at the edge
+only: the rest of the gateway sees the plain Gemini dialect.
 """
 import orjson
 
@@ -13,7 +15,9 @@ import orjson
 def wrap(body, *, model, project, action):
     """The envelope around a Gemini request body (a dict)."""
     if action == "count_tokens":
-        return {"request": dict(body, model=f"models/{model}")}
+        counted = body.get("generateContentRequest")        # the Gemini API's long form
+        counted = counted if isinstance(counted, dict) else body
+        return {"request": {"model": f"models/{model}", "contents": counted.get("contents") or []}}
     envelope = {"model": model, "request": body}
     if project:
         envelope["project"] = project

@@ -1,28 +1,51 @@
 """The ChatGPT backend's rules for a Codex account's Responses request.
 
 The backend (``/backend-api/codex/responses``) only streams, keeps nothing
-(``store`` must be false), wants ``instructions`` present and refuses the
-fields of the public API it does not take: ``previous_response_id``,
-``prompt_cache_retention``, ``safety_identifier``, ``stream_options``, the
-output-token limit and the sampling fields.  A client's whole (non-stream)
-request is streamed upstream and re-assembled from ``response.completed``.
+(``store`` must be false), wants ``instructions`` present and ``input`` as a
+list of items without ``system`` messages (Codex sends its system text as
+``instructions`` and ``developer`` messages), and refuses the fields of the
+public API it does not take: ``previous_response_id``,
+``prompt_cache_retention``, ``prompt_cache_options``, ``safety_identifier``,
+``stream_options``, ``user``, ``truncation``, ``context_management``, the
+token limits, the sampling fields and a ``service_tier`` other than
+``priority`` (as CLIProxyAPI's Codex translator and executor find them:
+``internal/translator/codex/openai/responses``).  A client's whole
+(non-stream) request is streamed upstream and re-assembled from
+``response.completed``.
 """
 import orjson
 
 from proxy.wire import sse
 
-DROPPED = ("previous_response_id", "prompt_cache_retention", "safety_identifier",
-           "stream_options", "max_output_tokens", "temperature", "top_p")
+DROPPED = ("previous_response_id", "prompt_cache_retention", "prompt_cache_options",
+           "safety_identifier", "stream_options", "max_output_tokens",
+           "max_completion_tokens", "temperature", "top_p", "user", "truncation",
+           "context_management")
 
 
 def prepare(body):
     """The request body the backend accepts (a new dict)."""
     body = {k: v for k, v in body.items() if k not in DROPPED}
+    if body.get("service_tier") not in (None, "priority"):
+        del body["service_tier"]
     body["stream"] = True
     body["store"] = False
     if not isinstance(body.get("instructions"), str):
         body["instructions"] = ""
+    if isinstance(body.get("input"), str):
+        body["input"] = [{"type": "message", "role": "user",
+                          "content": [{"type": "input_text", "text": body["input"]}]}]
+    elif isinstance(body.get("input"), list):
+        body["input"] = [_no_system(item) for item in body["input"]]
     return body
+
+
+def _no_system(item):
+    """A ``system`` message as the ``developer`` message the backend takes."""
+    if isinstance(item, dict) and item.get("role") == "system" and \
+            item.get("type", "message") == "message":
+        return dict(item, role="developer")
+    return item
 
 
 def assemble(events):

@@ -24,6 +24,25 @@ def request_body(cred, body, *, model, action):
     return orjson.dumps(data)
 
 
+# Vertex AI's CountTokensRequest: these fields only (no generateContentRequest,
+# safetySettings or toolConfig, which the Gemini API's countTokens takes;
+# cloud.google.com/vertex-ai/generative-ai/docs/reference/rest, countTokens).
+_VERTEX_COUNT_FIELDS = ("contents", "systemInstruction", "tools", "generationConfig")
+
+
+def count_body(cred, body, *, model):
+    """The countTokens request (a dict) ``cred``'s upstream takes for a
+    Gemini API countTokens ``body``: Code Assist's envelope, Vertex's flat
+    request; other kinds as they are."""
+    if cred.kind == "gemini-cli":
+        return code_assist.wrap(body, model=model, project="", action="count_tokens")
+    if cred.kind == "vertex":
+        counted = body.get("generateContentRequest")
+        counted = counted if isinstance(counted, dict) else body
+        return {k: counted[k] for k in _VERTEX_COUNT_FIELDS if k in counted}
+    return body
+
+
 def whole_body(cred, resp, *, limit=None):
     """A whole answer's bytes as its dialect has them (``limit``: as
     ``UpstreamResponse.read``)."""

@@ -8,6 +8,7 @@ response header says which (``upstream`` or ``estimate``).
 import orjson
 
 import translators
+from proxy.accounts import edge
 from proxy.errors import UpstreamConnectError
 from proxy.providers import endpoints
 from proxy.providers.headers import forward_request_headers
@@ -34,6 +35,7 @@ def count(front, cred, upstream_model, client, timeouts):
     else:
         rendered = upstream.render_request(dict(ir, stream=False), upstream_model)
         body = upstream.count_request(rendered, upstream_model)
+    body = edge.count_body(cred, body, model=upstream_model)     # an account's own shape
     url = endpoints.url(cred, upstream_model, action="count_tokens", stream=False)
     headers = endpoints.auth_headers(cred, forward_request_headers(front.headers, cred.dialect))
     resp = client.send(cred, url, headers, orjson.dumps(body), timeouts=timeouts)

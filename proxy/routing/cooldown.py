@@ -278,6 +278,14 @@ class _ErrorBody:
             if not str(detail.get("@type", "")).endswith("google.rpc.RetryInfo"):
                 continue
             return _proto_duration(detail.get("retryDelay"))
+        # Code Assist (Gemini CLI accounts) may say it only in its ErrorInfo:
+        # metadata.quotaResetDelay, a duration string such as "373.8ms"
+        for detail in self.details:
+            if str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo") and \
+                    isinstance(detail.get("metadata"), dict):
+                delay = detail["metadata"].get("quotaResetDelay")
+                if isinstance(delay, str):
+                    return parse_duration(delay)
         return None
 
 

@@ -138,7 +138,37 @@ def windows(headers, seen_at):
                     headers.get(f"x-ratelimit-remaining-{limit}"),
                     None if delay is None else seen_at + delay)
     _add_unified(found, headers)
+    _add_codex(found, headers, seen_at)
     return found
+
+
+# ChatGPT's backend (Codex accounts) reports the plan's windows on every
+# answer, as codex-rs reads them (``codex-api`` rate-limit parsing):
+# ``x-codex-{primary,secondary}-{used-percent,window-minutes,reset-at,reset-after-seconds}``.
+CODEX_WINDOWS = ("primary", "secondary")
+
+
+def codex_window(headers, which, seen_at):
+    """One Codex window from lower-cased ``headers``: ``{"utilization"
+    (0..1), "window_minutes", "resets_at"}``, or None when not reported."""
+    prefix = f"x-codex-{which}-"
+    used = _number(headers.get(prefix + "used-percent"))
+    if used is None:
+        return None
+    after = _number(headers.get(prefix + "reset-after-seconds"))
+    resets_at = _number(headers.get(prefix + "reset-at"))
+    if after is not None:
+        resets_at = seen_at + after
+    return {"utilization": used / 100.0,
+            "window_minutes": _count(headers.get(prefix + "window-minutes")),
+            "resets_at": resets_at}
+
+
+def _add_codex(found, headers, seen_at):
+    for which in CODEX_WINDOWS:
+        window = codex_window(headers, which, seen_at)
+        if window is not None:
+            found[f"codex-{which}"] = window
 
 
 def _add_unified(found, headers):

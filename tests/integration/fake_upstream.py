@@ -35,8 +35,13 @@ _GEMINI = re.compile(r"^(?:/v1beta|/v1/projects/[^/]+/locations/[^/]+/publishers
                      r"/models/(?P<model>[^:]+):(?P<method>\w+)")
 # Google Code Assist (Gemini CLI accounts): the Gemini body in an envelope
 _CODE_ASSIST = re.compile(r"^/v1internal:(?P<method>\w+)")
-# ChatGPT backend (Codex accounts): streams only, stores nothing
+# ChatGPT backend (Codex accounts): streams only, stores nothing, input a list
 _CODEX_BACKEND = "/backend-api/codex/responses"
+# Vertex AI's countTokens takes these fields only (no generateContentRequest)
+_VERTEX_COUNT = re.compile(r"^/v1/projects/[^/]+/locations/[^/]+/publishers/google/models/"
+                           r"[^:]+:countTokens")
+_VERTEX_COUNT_FIELDS = {"model", "instances", "contents", "systemInstruction", "tools",
+                        "generationConfig"}
 
 
 @dataclass
@@ -168,11 +173,23 @@ class _Handler(BaseHTTPRequestHandler):
                 and not self.upstream.oauth.valid(key):
             return self._json(401, {"type": "error", "error": {
                 "type": "authentication_error", "message": "OAuth token has expired."}})
-        if _CODE_ASSIST.match(self.path):
+        assist = _CODE_ASSIST.match(self.path)
+        if assist:
             self.envelope, body = body, body.get("request") or {}
+            if assist["method"] == "countTokens" and (
+                    set(self.envelope) != {"request"} or set(body) != {"model", "contents"}):
+                # Code Assist's CountTokenRequest: {request: {model, contents}} only
+                return self._json(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                                                  "message": "Invalid JSON payload received."}})
+        if _VERTEX_COUNT.match(self.path) and set(body) - _VERTEX_COUNT_FIELDS:
+            return self._json(400, {"error": {"code": 400, "status": "INVALID_ARGUMENT",
+                                              "message": "Invalid JSON payload received. "
+                                              "Unknown name \"generateContentRequest\""}})
         if self.path.startswith(_CODEX_BACKEND) and (
                 body.get("stream") is not True or body.get("store") is not False):
             return self._json(400, {"detail": "Stream must be set to true and store to false"})
+        if self.path.startswith(_CODEX_BACKEND) and not isinstance(body.get("input"), list):
+            return self._json(400, {"detail": "Input must be a list"})
         dialect, model, stream, count = self._route(body)
         if not count and not answerable(dialect, body, model, stream):
             return self._json(400, REJECTIONS[dialect])
@@ -237,7 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
         return "claude", body.get("model"), bool(body.get("stream")), False
 
     def _json(self, status, payload, headers=None):
-        if getattr(self, "envelope", None) is not None and status == 200:
+        # Code Assist wraps generate answers; its countTokens answers a bare {totalTokens}
+        if getattr(self, "envelope", None) is not None and status == 200 \
+                and "totalTokens" not in payload:
             payload = {"response": payload, "traceId": "trace-fake"}
         data = json.dumps(payload).encode()
         self.send_response(status)

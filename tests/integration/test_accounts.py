@@ -246,3 +246,33 @@ def _live_tokens(folder):
             tokens += [t for t in (data.get("access_token"), data.get("refresh_token"),
                                    tok.get("access_token"), tok.get("refresh_token")) if t]
     return tokens
+
+
+@pytest.mark.parametrize("account", ["gemini", "vertex"])
+def test_token_counts_reach_code_assist_and_vertex_in_their_own_request_shapes(
+        gw, upstream, account):
+    """Code Assist's countTokens takes ``{request: {model, contents}}`` and
+    answers a bare ``{totalTokens}`` (Gemini CLI's converter.ts); Vertex's
+    takes a flat request without ``generateContentRequest``."""
+    model = MODELS[account]
+    contents = [{"role": "user", "parts": [{"text": "count me"}]}]
+    for body in ({"contents": contents},
+                 {"generateContentRequest": {"model": f"models/{model}", "contents": contents,
+                                             "systemInstruction": {"parts": [{"text": "s"}]}}}):
+        r = requests.post(f"{gw.url}/v1beta/models/{model}:countTokens", json=body,
+                          headers={"x-goog-api-key": CLIENT_KEY}, timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["totalTokens"] == 42
+        assert r.headers["x-switchyard-token-count"] == "upstream"
+        call = upstream.calls[-1]
+        assert call.path.endswith(":countTokens")
+        if account == "gemini":
+            assert call.path == "/v1internal:countTokens"
+            assert call.body == {"request": {"model": f"models/{model}", "contents": contents}}
+        else:
+            assert "generateContentRequest" not in call.body
+            assert call.body["contents"] == contents
+    r = requests.post(f"{gw.url}/v1/messages/count_tokens", timeout=10,
+                      json={"model": model, "messages": [{"role": "user", "content": "hi"}]},
+                      headers={"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"})
+    assert r.status_code == 200 and r.json()["input_tokens"] == 42, r.text

@@ -122,8 +122,10 @@ def test_code_assist_and_codex_wire_rules():
     assert code_assist.unwrap_event(event) == b'data: {"candidates":[]}\n\n'
     body = codex_body.prepare({"model": "gpt", "input": "hi", "temperature": 1,
                                "max_output_tokens": 5, "previous_response_id": "r"})
-    assert body == {"model": "gpt", "input": "hi", "stream": True, "store": False,
-                    "instructions": ""}
+    # the backend answers 400 "Input must be a list" to a string input
+    assert body == {"model": "gpt", "stream": True, "store": False, "instructions": "",
+                    "input": [{"type": "message", "role": "user",
+                               "content": [{"type": "input_text", "text": "hi"}]}]}
     events = [b'event: response.created\ndata: {"type":"response.created"}\n\n',
               b'event: response.completed\ndata: {"type":"response.completed",'
               b'"response":{"id":"r1","output":[]}}\n\n']

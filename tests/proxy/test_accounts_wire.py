@@ -1,0 +1,87 @@
+"""Each subscription account kind's upstream rules and quota signals, as
+the real upstreams have them: the Codex backend's body rules, Code Assist's
+and Vertex's token-count requests, Codex's ``usage_not_included`` and
+``x-codex-*`` windows, Code Assist's ``quotaResetDelay``."""
+import json
+from types import SimpleNamespace
+
+from proxy.accounts import codex_body, edge, quota
+
+
+def test_codex_backend_body_rules():
+    body = codex_body.prepare({
+        "model": "gpt-5", "input": [{"role": "system", "content": "be brief"},
+                                    {"type": "message", "role": "user", "content": "hi"},
+                                    {"type": "function_call_output", "call_id": "c",
+                                     "output": "x"}],
+        "user": "u", "max_completion_tokens": 9, "truncation": "auto",
+        "context_management": {}, "prompt_cache_options": {}, "service_tier": "auto",
+        "prompt_cache_key": "k"})
+    assert body["input"][0] == {"role": "developer", "content": "be brief"}
+    assert body["input"][1:] == [{"type": "message", "role": "user", "content": "hi"},
+                                 {"type": "function_call_output", "call_id": "c",
+                                  "output": "x"}]
+    for dropped in ("user", "max_completion_tokens", "truncation", "context_management",
+                    "prompt_cache_options", "service_tier"):
+        assert dropped not in body
+    assert body["prompt_cache_key"] == "k"
+    assert codex_body.prepare({"input": [], "service_tier": "priority"})["service_tier"] == \
+        "priority"
+
+
+def test_token_count_bodies_of_code_assist_and_vertex():
+    contents = [{"role": "user", "parts": [{"text": "x"}]}]
+    long_form = {"generateContentRequest": {"model": "models/m", "contents": contents,
+                                            "tools": [], "safetySettings": []}}
+    gemini = SimpleNamespace(kind="gemini-cli", account={"project": "p"})
+    vertex = SimpleNamespace(kind="vertex", account={})
+    for body in ({"contents": contents}, long_form):
+        assert edge.count_body(gemini, body, model="m") == {
+            "request": {"model": "models/m", "contents": contents}}
+    assert edge.count_body(vertex, long_form, model="m") == {"contents": contents, "tools": []}
+
+
+# -- quota signals -------------------------------------------------------------
+
+def _decision(status, headers, body):
+    from proxy import config as config_mod
+    from proxy.routing import cooldown
+    built = config_mod.build({})
+    exc = SimpleNamespace(status=status, headers=headers, body=body)
+    return quota.account_decision(cooldown.classify_status(status, headers, body, built), exc,
+                                  now=1000.0)
+
+
+def test_codex_plan_without_codex_rests_the_account():
+    decision = _decision(429, {}, b'{"error":{"type":"usage_not_included","message":"m"}}')
+    assert decision.scope == "credential"
+    assert decision.cooldown == quota.PLAN_EXCLUDED_SECONDS and decision.exact
+
+
+def test_codex_usage_limit_without_reset_in_the_body_uses_the_exhausted_window():
+    headers = {"x-codex-primary-used-percent": "100.0", "x-codex-primary-window-minutes": "300",
+               "x-codex-primary-reset-after-seconds": "1800",
+               "x-codex-secondary-used-percent": "40", "x-codex-secondary-reset-at": "999999"}
+    decision = _decision(429, headers, b'{"error":{"type":"usage_limit_reached"}}')
+    assert decision.scope == "credential" and decision.cooldown == 1800 and decision.exact
+
+
+def test_codex_windows_show_with_the_account():
+    from proxy.routing import ratelimit_headers
+    found = ratelimit_headers.windows({
+        "X-Codex-Primary-Used-Percent": "42.5", "X-Codex-Primary-Window-Minutes": "300",
+        "X-Codex-Primary-Reset-At": "1800000000", "x-codex-secondary-used-percent": "13",
+        "x-codex-secondary-reset-after-seconds": "60"}, seen_at=1000.0)
+    assert found["codex-primary"] == {"utilization": 0.425, "window_minutes": 300,
+                                      "resets_at": 1800000000}
+    assert found["codex-secondary"]["resets_at"] == 1060.0
+
+
+def test_code_assist_quota_reset_delay_in_error_info():
+    body = json.dumps({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED",
+         "domain": "cloudcode-pa.googleapis.com",
+         "metadata": {"quotaResetDelay": "37.5s", "quotaResetTimeStamp": "2026-12-03T00:00:37Z"}}
+    ]}}).encode()
+    decision = _decision(429, {}, body)
+    assert decision.scope == "credential" and decision.cooldown == 37.5 and decision.exact
