@@ -20,6 +20,7 @@ Gemini ``project_id`` listing several projects (``"p1,p2"``) serves as one
 credential per project, ids ``auth:<file>::<project>`` (CLIProxyAPI's
 virtual Gemini auths).
 """
+import base64
 import json
 import os
 import re
@@ -49,6 +50,7 @@ EXPIRY_KEYS = ("expired", "expire", "expires_at", "expiresAt", "expiry", "expire
 KEY_ALIASES = {"proxy-url": "proxy_url", "excluded-models": "excluded_models",
                "disable-cooling": "disable_cooling", "model-aliases": "model_aliases"}
 DEFAULT_DIR = "~/.switchyard/auth"
+OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"      # the id_token's ChatGPT claims
 CLIPROXYAPI_DIR = "~/.cli-proxy-api"
 
 
@@ -291,13 +293,39 @@ def _label(data):
     return ""
 
 
+def jwt_claims(token):
+    """The payload of a JWT, signature unchecked (the token came over TLS
+    from its issuer; only who it belongs to is read). {} when unreadable."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (AttributeError, IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def _codex_facts(data):
+    """(account id, expiry) of a Codex file, falling back as Codex CLI
+    does: the id_token's ``chatgpt_account_id`` claim, the access token's
+    ``exp`` (both JWTs) when the file has no ``account_id`` / expiry."""
+    account_id = _string(data.get("account_id")).strip()
+    if not account_id:
+        auth = jwt_claims(_string(data.get("id_token"))).get(OPENAI_AUTH_CLAIM)
+        account_id = _string(auth.get("chatgpt_account_id")) if isinstance(auth, dict) else ""
+    expires = expiry(data)
+    if expires is None:
+        exp = jwt_claims(access_token(data)).get("exp")
+        expires = float(exp) if isinstance(exp, (int, float)) and exp > 0 else None
+    return account_id, expires
+
+
 def _credential(entry, data, base_override, project=None):
     kind = SERVED[entry.type]
     provider = PROVIDERS[kind]
     account = {"path": entry.path, "type": entry.type, "expires": expiry(data)}
     base_url = (base_override or provider.base_url).rstrip("/")
     if entry.type == "codex":
-        account["account_id"] = _string(data.get("account_id"))
+        account["account_id"], account["expires"] = _codex_facts(data)
     elif entry.type == "gemini":
         account["project"] = project or ""
     elif entry.type == "vertex":

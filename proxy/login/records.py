@@ -5,28 +5,16 @@ Pure functions over dicts: the field names are CLIProxyAPI's (``type``,
 ``last_refresh``; Codex adds ``id_token`` and ``account_id``, Gemini nests
 its Google token under ``token`` with ``project_id``).
 """
-import base64
 import datetime
 import hashlib
-import json
 import re
 
-OPENAI_AUTH_CLAIM = "https://api.openai.com/auth"
+from proxy.accounts.authfile import OPENAI_AUTH_CLAIM, jwt_claims
 
 
 def rfc3339(epoch):
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat(
         timespec="seconds").replace("+00:00", "Z")
-
-
-def jwt_claims(token):
-    """The payload of a JWT, signature unchecked (the token came over TLS
-    from its issuer; we only read who it belongs to). {} when unreadable."""
-    try:
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (AttributeError, IndexError, ValueError):
-        return {}
 
 
 def codex_identity(id_token):

@@ -215,3 +215,16 @@ def test_fixture_files_untouched_by_loading(tmp_path):
     before = {p: (copy / p).read_bytes() for p in os.listdir(copy)}
     authfile.scan({"auth-dir": str(copy), "oauth": {}})
     assert {p: (copy / p).read_bytes() for p in os.listdir(copy)} == before
+
+
+def test_codex_file_without_account_id_or_expiry_reads_them_from_its_jwts(tmp_path):
+    """Codex CLI's auth.json keeps both only inside the tokens: the
+    id_token's ChatGPT claim names the account, the access token's exp
+    says when it ends."""
+    with open(os.path.join(FIXTURES, CODEX_FILE)) as f:
+        data = json.load(f)
+    del data["account_id"], data["expired"]
+    (tmp_path / "codex-bare.json").write_text(json.dumps(data))
+    (entry,) = authfile.scan({"auth-dir": str(tmp_path), "oauth": {}})
+    assert entry.credential.account["account_id"] == "11111111-2222-4333-8444-555555555555"
+    assert entry.credential.account["expires"] == 1796263200
