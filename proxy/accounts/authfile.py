@@ -127,10 +127,12 @@ def path_in(auth_dir, name):
 def write(path, data):
     """Replace ``path`` with ``data`` the way CLIProxyAPI writes auth files:
     atomically (a temp file renamed over it, so the folder watcher or a
-    refreshing worker never reads half a file), 0600, in a 0700 folder."""
+    refreshing worker never reads half a file), 0600, in a 0700 folder.  The
+    temp file is not ``*.json``: CLIProxyAPI's watcher loads every one,
+    dot-files included."""
     folder = os.path.dirname(path)
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".writing", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             os.fchmod(f.fileno(), 0o600)

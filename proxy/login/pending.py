@@ -1,6 +1,7 @@
 """Logins in progress, kept where every worker sees them: a dot-file per
-login in ``auth-dir`` (``.login-<state>.json``, 0600), the way CLIProxyAPI
-drops ``.oauth-<provider>-<state>.oauth`` files there.  A login started on
+login in ``auth-dir`` (``.login-<state>.pending``, 0600), the way CLIProxyAPI
+drops ``.oauth-<provider>-<state>.oauth`` files there -- not ``*.json``:
+CLIProxyAPI loads every ``*.json`` of the folder, dot-files included.  A login started on
 one worker is completed by whichever worker the pasted URL or the browser's
 callback reaches, and its status reads the same from all of them.
 
@@ -20,7 +21,7 @@ TTL_SECONDS = 600
 _STATE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")     # what flow.Session makes
 
 
-def _path(auth_dir, state, suffix="json"):
+def _path(auth_dir, state, suffix="pending"):
     if not _STATE.match(state or ""):
         return None
     return os.path.join(auth_dir, f".login-{state}.{suffix}")

@@ -59,3 +59,22 @@ def test_codex_device_code_answer_with_the_older_usercode_spelling(monkeypatch):
         200, {"device_auth_id": "dev-1", "usercode": "ABCD-1234", "interval": "5"}))
     start = flow.device_start(providers.get("codex"))
     assert start["user_code"] == "ABCD-1234" and start["device_auth_id"] == "dev-1"
+
+
+def test_a_login_in_progress_and_a_write_leave_no_json_cliproxyapi_would_load(
+        tmp_path, monkeypatch):
+    """CLIProxyAPI loads every ``*.json`` of auth-dir, dot-files included:
+    a pending login and a file being written must not be one."""
+    import os
+
+    from proxy.accounts import authfile
+    from proxy.login import pending
+    session = flow.Session(providers.get("codex"), "http://localhost:1455/auth/callback")
+    pending.add(str(tmp_path), session)
+    assert pending.claim(str(tmp_path), session.state)["state"] == session.state
+    replaced = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (replaced.append(a), real_replace(a, b)))
+    authfile.save(str(tmp_path), "codex-a.json", {"type": "codex", "access_token": "t"})
+    assert replaced and not replaced[0].endswith(".json")
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".json")] == ["codex-a.json"]
