@@ -44,8 +44,9 @@ def unwrap_bytes(raw):
 
 
 def unwrap_event(raw):
-    """One raw SSE event (bytes, ``data:`` lines) with its data unwrapped."""
-    lines = raw.split(b"\n")
+    """One raw SSE event (bytes, ``data:`` lines) with its data unwrapped.
+    Google ends its SSE lines with CRLF: the CRs go with the envelope."""
+    lines = [line.rstrip(b"\r") for line in raw.split(b"\n")]
     data = [line[5:].lstrip() for line in lines if line.startswith(b"data:")]
     if not data:
         return raw

@@ -85,3 +85,13 @@ def test_code_assist_quota_reset_delay_in_error_info():
     ]}}).encode()
     decision = _decision(429, {}, body)
     assert decision.scope == "credential" and decision.cooldown == 37.5 and decision.exact
+
+
+def test_code_assist_stream_events_with_crlf_unwrap_cleanly():
+    from proxy.accounts import code_assist
+    from proxy.wire import sse
+    splitter = sse.EventSplitter()
+    events = splitter.feed(b'data: {"response": {"candidates": []}, "traceId": "t"}\r\n\r\n'
+                           b'data: {"response": {"candidates": [1]}}\r\n\r\n') + splitter.flush()
+    assert [code_assist.unwrap_event(e) for e in events] == [
+        b'data: {"candidates":[],"responseId":"t"}\n\n', b'data: {"candidates":[1]}\n\n']
