@@ -1,7 +1,10 @@
 """Management routes for auth files and logins started from the API.
 
-``GET /auth-files`` (no secrets), ``POST /auth-files?name=`` (raw JSON
-body), ``DELETE /auth-files?name=``, ``PATCH /auth-files/status``
+``GET /auth-files`` (no secrets), ``GET /auth-files/download?name=`` (the
+file itself, for moving an account elsewhere), ``POST /auth-files?name=``
+(raw JSON body) or a multipart form of ``.json`` files (what CLIProxyAPI's
+management panel sends), ``DELETE /auth-files?name=`` (repeatable),
+``?all=true`` or ``{"names": [...]}``, ``PATCH /auth-files/status``
 (``{name, disabled}``), ``POST /logins/<provider>`` (returns the URL to
 open and its ``state``), ``POST /logins/complete`` (``{state,
 redirect_url}``: the URL the browser was sent to), ``GET /logins/callback``
@@ -12,6 +15,7 @@ management key), ``GET /logins/<state>``.
 Logins in progress are files in ``auth-dir`` (``proxy.login.pending``): any
 worker completes a login another one started.
 """
+import json
 import os
 
 from flask import request
@@ -65,21 +69,69 @@ def register(bp, api_error):
             files.append({"name": name, **view})
         return {"auth_dir": folder, "files": files}
 
+    @bp.get("/auth-files/download")
+    def download_auth_file():
+        name = _name()
+        with open(_existing(name), "rb") as f:
+            data = f.read()
+        return data, 200, {"Content-Type": "application/json",
+                           "Content-Disposition": f'attachment; filename="{name}"'}
+
     @bp.post("/auth-files")
     def upload_auth_file():
+        if request.files:
+            return _upload_files()
         name = _name()
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-            raise api_error(400, "body must be an auth file: a JSON object with a type",
-                            "invalid_request_error")
+        _check_record(body)
         authfile.save(_auth_dir(), name, body, merge=False)
         return {"name": name, **records.summary(body)}, 201
 
+    def _check_record(body):
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            raise api_error(400, "body must be an auth file: a JSON object with a type",
+                            "invalid_request_error")
+
+    def _upload_files():
+        """Every part of a multipart form, each a ``.json`` auth file kept
+        under its own (sanitised) name; all checked before any is written."""
+        uploads = []
+        for part in request.files.getlist("file") or list(request.files.values()):
+            name = authfile.safe_name(part.filename or "")
+            try:
+                body = json.loads(part.read())
+            except ValueError:
+                body = None
+            if not (part.filename or "").endswith(".json"):
+                raise api_error(400, f"{name}: file must be .json", "invalid_request_error")
+            _check_record(body)
+            uploads.append((name, body))
+        for name, body in uploads:
+            authfile.save(_auth_dir(), name, body, merge=False)
+        return {"status": "ok", "uploaded": len(uploads),
+                "files": [{"name": n, **records.summary(b)} for n, b in uploads]}, 201
+
     @bp.delete("/auth-files")
     def delete_auth_file():
-        name = _name()
-        os.unlink(_existing(name))
-        return {"deleted": name}
+        if request.args.get("all") in ("true", "1", "*"):
+            folder = _auth_dir()
+            names = [n for n in sorted(os.listdir(folder)) if n.endswith(".json")
+                     and not n.startswith(".")] if os.path.isdir(folder) else []
+        else:
+            names = request.args.getlist("name") or \
+                (request.get_json(silent=True) or {}).get("names") or [_name()]
+            try:
+                names = list(dict.fromkeys(authfile.safe_name(n) for n in names))
+            except ValueError as exc:
+                raise api_error(400, str(exc), "invalid_request_error") from None
+            paths = [_existing(n) for n in names]       # all or none: 404 names the missing
+            for path in paths:
+                os.unlink(path)
+            return {"deleted": names[0]} if len(names) == 1 else \
+                {"status": "ok", "deleted": len(names), "files": names}
+        for name in names:
+            os.unlink(os.path.join(folder, name))
+        return {"status": "ok", "deleted": len(names), "files": names}
 
     @bp.patch("/auth-files/status")
     def set_auth_file_status():

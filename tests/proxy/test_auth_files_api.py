@@ -85,3 +85,36 @@ def test_login_started_and_completed_with_the_pasted_redirect(client, monkeypatc
                           json={"redirect_url": redirect})
         assert again.status_code == 404
     assert http.post("/v0/management/logins/nope", headers=ADMIN).status_code == 404
+
+
+def test_cliproxyapi_management_calls_download_multipart_upload_and_bulk_delete(client):
+    """The auth-file calls CLIProxyAPI's management panel makes
+    (internal/api/handlers/management/auth_files_crud.go)."""
+    import io
+    http, auth_dir = client
+    files = {"claude-a@example.com.json": {"type": "claude", "access_token": "sk-ant-oat01-x",
+                                           "email": "a@example.com"},
+             "codex-b.json": {"type": "codex", "access_token": "at-b", "email": "b@example.com"}}
+    form = {"file": [(io.BytesIO(json.dumps(v).encode()), k) for k, v in files.items()]}
+    up = http.post("/v0/management/auth-files", data=form, headers=ADMIN,
+                   content_type="multipart/form-data")
+    assert up.status_code == 201 and up.get_json()["uploaded"] == 2
+    assert "sk-ant" not in up.get_data(as_text=True)
+    assert json.loads((auth_dir / "codex-b.json").read_text()) == files["codex-b.json"]
+    bad = http.post("/v0/management/auth-files", headers=ADMIN, content_type="multipart/form-data",
+                    data={"file": [(io.BytesIO(b"{}"), "c.json"), (io.BytesIO(b"x"), "d.txt")]})
+    assert bad.status_code == 400 and not (auth_dir / "c.json").exists()
+    got = http.get("/v0/management/auth-files/download?name=codex-b.json", headers=ADMIN)
+    assert got.status_code == 200 and json.loads(got.data) == files["codex-b.json"]
+    assert 'filename="codex-b.json"' in got.headers["Content-Disposition"]
+    assert http.get("/v0/management/auth-files/download?name=nope.json",
+                    headers=ADMIN).status_code == 404
+    gone = http.delete("/v0/management/auth-files", headers=ADMIN,
+                       json={"names": ["codex-b.json", "claude-a@example.com.json"]})
+    assert gone.status_code == 200 and gone.get_json()["deleted"] == 2
+    assert not any(n.endswith(".json") for n in os.listdir(auth_dir))
+    for name, body in files.items():
+        http.post(f"/v0/management/auth-files?name={name}", json=body, headers=ADMIN)
+    everything = http.delete("/v0/management/auth-files?all=true", headers=ADMIN)
+    assert everything.get_json()["deleted"] == 2
+    assert not any(n.endswith(".json") for n in os.listdir(auth_dir))
