@@ -41,7 +41,8 @@ class FrontRequest:
     name the client asked for; ``raw``: the exact bytes received (forwarded
     untouched on same-dialect paths); ``top``: the body's top-level fields
     (``proxy.wire.json_top``: containers are empty placeholders of their
-    JSON type, except ``stream_options``); ``body``: the whole parsed JSON,
+    JSON type, except the few read whole: ``stream_options`` and what names
+    a session); ``body``: the whole parsed JSON,
     parsed on first use -- a same-dialect request that nothing reads beyond
     the top level is never parsed whole.  Given ``body`` (already parsed),
     ``top`` is the body itself.

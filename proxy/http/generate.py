@@ -20,6 +20,7 @@ from proxy.http.front import FrontRequest, parse_body
 from proxy.providers import byok
 from proxy.relay import attempts, streaming
 from proxy.relay.accept import accept
+from proxy.routing import affinity
 from proxy.telemetry import request_observer
 from proxy.wire import json_array, json_top
 
@@ -167,8 +168,9 @@ def _read_chunked(environ, limit):
 # which is cheaper than two passes when a translation reads them anyway.
 _TOP_ONLY_FROM = 16 * 1024
 # Top-level fields read whole even then: whether an OpenAI client asked for
-# the usage chunk (``proxy.relay.usage_chunk``).
-_KEPT_WHOLE = ("stream_options",)
+# the usage chunk (``proxy.relay.usage_chunk``), and what names a session
+# (``proxy.routing.affinity``).
+_KEPT_WHOLE = ("stream_options", *affinity.SESSION_FIELDS)
 
 
 def _body_top(raw):

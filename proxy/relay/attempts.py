@@ -88,7 +88,8 @@ def serve(front, runtime, client, observer):
         validation.check_deep(front.dialect, front.body)
     session = None
     if runtime.config["routing"]["session-affinity"]:
-        session = affinity.session_key(front.dialect, front.headers, front.body)
+        session = affinity.session_key(front.dialect, front.headers, front.top,
+                                       lambda: front.body)
     budget = _Budget(runtime.config)
     limit = runtime.config["request-timeout-seconds"]
     deadline = Timeout.start_new(max(front.started + limit - time.monotonic(), 0.001)) \

@@ -16,26 +16,39 @@ import translators
 _SESSION_HEADERS = ("x-claude-code-session-id", "session-id")
 
 
-def session_key(dialect, headers, body):
+# Top-level fields session_key reads, which the front door must therefore
+# hand over whole even when it reads a large body at the top level only.
+SESSION_FIELDS = ("prompt_cache_key", "metadata")
+
+
+def session_key(dialect, headers, top, body=None):
     """A stable, bounded-length name for the conversation of a request, or None.
 
-    ``headers`` has lower-cased names; ``body`` is the parsed client request.
+    ``headers`` has lower-cased names; ``top`` is the client request's top
+    level with the ``SESSION_FIELDS`` whole (any other container may be an
+    empty placeholder, ``proxy.wire.json_top``); ``body``, called without
+    arguments, gives the whole parsed request (default: ``top`` is it).
     Explicit ids win: session headers, then OpenAI's ``prompt_cache_key``,
     then Anthropic's ``metadata.user_id`` (Claude Code puts its session id
     there).  Otherwise the conversation's opening turns, which every later
-    request of that conversation repeats verbatim, identify it.
+    request of that conversation repeats verbatim, identify it: only then is
+    the whole request needed (an agent's is up to a megabyte of JSON).
     """
     for name in _SESSION_HEADERS:
         if headers.get(name):
             return _digest("header", headers[name])
-    if not isinstance(body, dict):
+    if not isinstance(top, dict):
         return None
-    if body.get("prompt_cache_key"):
-        return _digest("cache-key", body["prompt_cache_key"])
-    metadata = body.get("metadata")
+    if top.get("prompt_cache_key"):
+        return _digest("cache-key", top["prompt_cache_key"])
+    metadata = top.get("metadata")
     if isinstance(metadata, dict) and metadata.get("user_id"):
         return _digest("user", metadata["user_id"])
-    opening = _opening(body.get(translators.dialect(dialect).TURNS_KEY))
+    field = translators.dialect(dialect).TURNS_KEY
+    turns = top.get(field)
+    if isinstance(turns, (list, dict)) and body is not None:      # a placeholder, maybe
+        turns = body().get(field)
+    opening = _opening(turns)
     return _digest("opening", opening) if opening else None
 
 

@@ -110,3 +110,51 @@ def test_adopt_keeps_bindings_to_surviving_credentials():
     new.adopt(old, {"kept"})
     assert new.get("s1", now=1) == "kept"
     assert new.get("s2", now=1) is None
+
+
+def _agent_raw(**fields):
+    """A large request body as an agent sends it: the conversation in it."""
+    import orjson
+    turns = [SYSTEM, user("Fix the bug.")] + [
+        assistant("Reading src/f%d.py\n" % i + "x = \"y\"\n" * 200) for i in range(30)]
+    raw = orjson.dumps({"model": "m", "messages": turns, **fields})
+    assert len(raw) > 32 * 1024
+    return raw
+
+
+@pytest.mark.parametrize("headers, fields, source", [
+    ({"x-claude-code-session-id": "abc"}, {}, "header:"),
+    ({}, {"prompt_cache_key": "conv-1"}, "cache-key:"),
+    ({}, {"metadata": {"user_id": "user_1_session_2"}}, "user:"),
+])
+def test_an_explicit_id_is_read_without_the_whole_body(headers, fields, source):
+    # what the front door hands over for a large body: the top level only,
+    # the session fields whole (proxy.http.server reads them so)
+    from proxy.http.generate import _body_top
+    import orjson
+    raw = _agent_raw(**fields)
+    parsed, top = _body_top(raw)
+    assert parsed is None
+
+    def whole():
+        raise AssertionError("the whole body was parsed")
+    key = session_key("claude", headers, top, whole)
+    assert key.startswith(source) and key == session_key("claude", headers, orjson.loads(raw))
+
+
+def test_the_opening_turns_come_from_the_whole_body_when_needed():
+    from proxy.http.generate import _body_top
+    import orjson
+    raw = _agent_raw()
+    _, top = _body_top(raw)
+    calls = []
+
+    def whole():
+        calls.append(1)
+        return orjson.loads(raw)
+    key = session_key("openai", {}, top, whole)
+    assert calls == [1]
+    assert key.startswith("opening:") and key == session_key("openai", {}, orjson.loads(raw))
+    # a Responses conversation given as one string is in the top level itself
+    assert session_key("responses", {}, {"input": "hi", "model": "m"}, whole).startswith(
+        "opening:") and calls == [1]
