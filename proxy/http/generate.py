@@ -58,7 +58,10 @@ def generate(environ, client, request, *, dialect, action="generate", model=None
     ``client``: the ``UpstreamClient``."""
     current = environ[lifecycle.RUNTIME]
     raw = _read_body(environ, current.body_limit)
-    body, top = _body_top(raw)
+    # with session affinity on, the opening turns may name the session
+    heads = (affinity.turns_field(dialect),) if current.config["routing"]["session-affinity"] \
+        else ()
+    body, top = _body_top(raw, heads)
     validation.check(dialect, top)
     if model is None:
         model = top.get("model")
@@ -173,11 +176,12 @@ _TOP_ONLY_FROM = 16 * 1024
 _KEPT_WHOLE = ("stream_options", *affinity.SESSION_FIELDS)
 
 
-def _body_top(raw):
+def _body_top(raw, heads=()):
     """``(body, top)``: the parsed body (None: parsed when first needed) and
-    its top-level fields."""
+    its top-level fields (with the leading elements of the arrays named in
+    ``heads``, ``json_top.top_level``)."""
     if len(raw) >= _TOP_ONLY_FROM:
-        top = json_top.top_level(raw, keep=_KEPT_WHOLE)
+        top = json_top.top_level(raw, keep=_KEPT_WHOLE, heads=heads)
         if top is not None:
             return None, top
     body = parse_body(raw)

@@ -21,18 +21,26 @@ _SESSION_HEADERS = ("x-claude-code-session-id", "session-id")
 SESSION_FIELDS = ("prompt_cache_key", "metadata")
 
 
+def turns_field(dialect):
+    """The array whose leading elements (``proxy.wire.json_top``'s heads)
+    session_key reads when no explicit id names the session."""
+    return translators.dialect(dialect).TURNS_KEY
+
+
 def session_key(dialect, headers, top, body=None):
     """A stable, bounded-length name for the conversation of a request, or None.
 
     ``headers`` has lower-cased names; ``top`` is the client request's top
     level with the ``SESSION_FIELDS`` whole (any other container may be an
-    empty placeholder, ``proxy.wire.json_top``); ``body``, called without
-    arguments, gives the whole parsed request (default: ``top`` is it).
-    Explicit ids win: session headers, then OpenAI's ``prompt_cache_key``,
-    then Anthropic's ``metadata.user_id`` (Claude Code puts its session id
-    there).  Otherwise the conversation's opening turns, which every later
-    request of that conversation repeats verbatim, identify it: only then is
-    the whole request needed (an agent's is up to a megabyte of JSON).
+    empty placeholder, ``proxy.wire.json_top``, whose ``heads`` may hold
+    the leading turns); ``body``, called without arguments, gives the whole
+    parsed request (default: ``top`` is it).  Explicit ids win: session
+    headers, then OpenAI's ``prompt_cache_key``, then Anthropic's
+    ``metadata.user_id`` (Claude Code puts its session id there).
+    Otherwise the conversation's opening turns, which every later request
+    of that conversation repeats verbatim, identify it: only when they are
+    not among the leading turns at hand is the whole request needed (an
+    agent's is up to a megabyte of JSON).
     """
     for name in _SESSION_HEADERS:
         if headers.get(name):
@@ -44,20 +52,28 @@ def session_key(dialect, headers, top, body=None):
     metadata = top.get("metadata")
     if isinstance(metadata, dict) and metadata.get("user_id"):
         return _digest("user", metadata["user_id"])
-    field = translators.dialect(dialect).TURNS_KEY
+    field = turns_field(dialect)
     turns = top.get(field)
-    if isinstance(turns, (list, dict)) and body is not None:      # a placeholder, maybe
-        turns = body().get(field)
     opening = _opening(turns)
+    if isinstance(turns, (list, dict)) and body is not None:      # a placeholder, maybe
+        head = getattr(top, "heads", {}).get(field)
+        opening = _opening(*head) if head is not None else _UNKNOWN
+        if opening is _UNKNOWN:
+            opening = _opening(body().get(field))
     return _digest("opening", opening) if opening else None
 
 
-def _opening(turns):
+_UNKNOWN = object()
+
+
+def _opening(turns, length=None):
     """The turns up to and including the first user turn.
 
     Only the first user turn is not enough (an app may open every chat
     alike), and a leading system prompt alone would lump all of an app's
     conversations together.  The Responses API also accepts a bare string.
+    ``length``: the whole array's when ``turns`` is only its head; ``_UNKNOWN``
+    when the head holds no user turn but the array goes on.
     """
     if isinstance(turns, str):
         return turns
@@ -66,6 +82,8 @@ def _opening(turns):
     for end, turn in enumerate(turns, 1):
         if isinstance(turn, dict) and turn.get("role") == "user":
             return turns[:end]
+    if length is not None and length > len(turns):
+        return _UNKNOWN
     return turns[:1]
 
 

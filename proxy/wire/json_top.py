@@ -35,14 +35,24 @@ _SPACE = b" \t\n\r"
 class TopLevel(dict):
     """``top_level``'s answer: besides the fields it says that the whole
     document was checked as JSON and no top-level key occurs twice, facts
-    ``with_top_string`` builds on."""
-    __slots__ = ()
+    ``with_top_string`` builds on.  ``heads``: for each array field named
+    in ``top_level``'s ``heads``, ``(its first elements, its length)``."""
+    __slots__ = ("heads",)
+
+    def __init__(self):
+        super().__init__()
+        self.heads = {}
 
 
-def top_level(raw, keep=()):
+HEAD_ITEMS = 8      # leading elements of a ``heads`` array read whole
+
+
+def top_level(raw, keep=(), heads=()):
     """``{field: value}`` of the top-level object in ``raw``, containers as
     empty placeholders unless named in ``keep``; ``None`` when only a full
-    parse can tell."""
+    parse can tell.  Of the arrays named in ``heads`` the first
+    ``HEAD_ITEMS`` elements are read whole too, into ``TopLevel.heads``
+    (a conversation's opening turns, without its megabyte of later ones)."""
     global _parser
     try:
         doc = _parser.parse(raw)
@@ -65,6 +75,8 @@ def top_level(raw, keep=()):
             if kind is _OBJECT:
                 value = value.as_dict() if name in keep else {}
             elif kind is _ARRAY:
+                if name in heads:
+                    top.heads[name] = _head(value)
                 value = value.as_list() if name in keep else []
             top[name] = value
         return top
@@ -72,6 +84,19 @@ def top_level(raw, keep=()):
         # simdjson's proxies point into the parser's buffer: none may
         # outlive this call (the next parse would refuse to run).
         value = doc = None
+
+
+def _head(array):
+    """``(first HEAD_ITEMS elements as Python values, length)`` of a
+    simdjson array."""
+    items = []
+    for item in array:
+        if len(items) == HEAD_ITEMS:
+            break
+        kind = type(item)
+        items.append(item.as_dict() if kind is _OBJECT
+                     else item.as_list() if kind is _ARRAY else item)
+    return items, len(array)
 
 
 _TRIES = 3          # occurrences of a key tried before giving up (each costs a parse)

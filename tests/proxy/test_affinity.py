@@ -142,19 +142,41 @@ def test_an_explicit_id_is_read_without_the_whole_body(headers, fields, source):
     assert key.startswith(source) and key == session_key("claude", headers, orjson.loads(raw))
 
 
-def test_the_opening_turns_come_from_the_whole_body_when_needed():
+@pytest.mark.parametrize("leading, heads, parsed", [
+    (1, ("messages",), False),          # the opening among the leading turns read
+    (7, ("messages",), False),          # the first user turn the 8th
+    (8, ("messages",), True),           # past them: the whole body
+    (1, (), True),                      # leading turns not read (affinity was off)
+])
+def test_the_opening_turns_from_the_leading_ones_or_the_whole_body(leading, heads, parsed):
     from proxy.http.generate import _body_top
     import orjson
     raw = _agent_raw()
-    _, top = _body_top(raw)
+    body = orjson.loads(raw)
+    body["messages"] = [SYSTEM] * leading + body["messages"][1:]
+    raw = orjson.dumps(body)
+    _, top = _body_top(raw, heads)
     calls = []
 
     def whole():
         calls.append(1)
         return orjson.loads(raw)
     key = session_key("openai", {}, top, whole)
-    assert calls == [1]
-    assert key.startswith("opening:") and key == session_key("openai", {}, orjson.loads(raw))
+    assert calls == ([1] if parsed else [])
+    assert key.startswith("opening:") and key == session_key("openai", {}, body)
+
+
+def test_a_short_conversation_without_a_user_turn_is_read_from_its_head():
+    from proxy.wire.json_top import top_level
+
+    def whole():
+        raise AssertionError("the whole body was parsed")
+    raw = b'{"model": "m", "messages": [{"role": "system", "content": "x"}]}'
+    top = top_level(raw, heads=("messages",))
+    assert session_key("openai", {}, top, whole) == session_key(
+        "openai", {}, {"messages": [SYSTEM | {"content": "x"}]})
+    top = top_level(b'{"model": "m", "messages": []}', heads=("messages",))
+    assert session_key("openai", {}, top, whole) is None
     # a Responses conversation given as one string is in the top level itself
     assert session_key("responses", {}, {"input": "hi", "model": "m"}, whole).startswith(
-        "opening:") and calls == [1]
+        "opening:")

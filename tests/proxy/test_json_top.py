@@ -28,6 +28,17 @@ def test_anything_unusual_is_left_to_the_full_parser(raw):
     assert top_level(raw) is None
 
 
+def test_heads_are_the_leading_elements_of_the_arrays_named():
+    from proxy.wire.json_top import HEAD_ITEMS
+    items = [{"role": "user", "n": i, "c": [i, {"d": None}]} for i in range(HEAD_ITEMS + 3)]
+    raw = orjson.dumps({"messages": items, "short": [1, "a"], "obj": {"a": 1}, "s": "x"})
+    top = top_level(raw, heads=("messages", "short", "obj", "s", "absent"))
+    assert top == {"messages": [], "short": [], "obj": {}, "s": "x"}
+    assert top.heads == {"messages": (items[:HEAD_ITEMS], HEAD_ITEMS + 3),
+                         "short": ([1, "a"], 2)}
+    assert top_level(raw).heads == {}
+
+
 def test_calls_in_a_row_reuse_the_parser():
     for i in range(3):
         assert top_level(b'{"model": "m%d", "messages": [[{}]]}' % i) == {
