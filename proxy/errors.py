@@ -45,8 +45,9 @@ and the one function that renders a client-facing error body.
     └── ShuttingDown             the worker is draining: end open streams now
 
 Library exceptions are mapped at the one boundary that calls the library:
-urllib3's (and the socket's) in ``proxy.providers.upstream``, the token
-endpoint's HTTP in ``proxy.accounts.token_client``.  ``translators`` stays
+the socket's and TLS's in ``proxy.providers.direct_transport``, urllib3's in
+``proxy.providers.urllib3_transport``, the token endpoint's HTTP in
+``proxy.accounts.token_client``.  ``translators`` stays
 free of ``proxy``: its ``TranslationError`` becomes a ``BadRequest`` in one
 place, where the relay builds an upstream call (``proxy.relay.attempts``).
 """

@@ -1,191 +1,43 @@
-"""The upstream HTTP client: the only module that talks HTTP outward.
+"""The upstream HTTP client: the only way the gateway talks HTTP outward.
 
 ``UpstreamClient.send`` hands back an ``UpstreamResponse`` (status, headers,
-``read()``, ``iter_bytes()``, ``close()``) and raises ``proxy.errors`` only;
-what carries the bytes is its transport, so the relay can be driven over a
-scripted one in tests (``tests/fakes/transport.py``).
-
-The real transport, ``Urllib3Transport``: the connection pools of one
-``requests`` ``HTTPAdapter`` (urllib3 underneath), shared by every call, so
-connections to each upstream are reused; proxies (http/https/socks5) come
-from the same adapter's ``proxy_manager_for``.  A call goes straight to the
-pool's ``urlopen``: the layers ``requests`` adds above it -- ``Session``
-(cookie jar merging, which would also replay one credential's upstream
-cookies for another; redirects; hooks; environment proxies) and
-``PreparedRequest``/``Response`` (URL re-parsing, header dicts, cookie
-extraction) -- are per-call work a byte-relaying gateway needs none of
-(~50 µs of a ~0.5 ms proxied request, bench/RESULTS.md).
-
-Under gunicorn's gevent worker the socket module is monkey-patched, so
-these blocking calls yield to other green threads.  ``urllib3`` errors
-are mapped to ``proxy.errors`` here and nowhere else.
+``read()``, ``iter_bytes()``, ``close()``) and raises ``proxy.errors`` only.
+What carries the bytes is a transport (``proxy.providers.transport``), picked
+per call: the gateway's own HTTP/1.1 client (``direct_transport``) for a
+credential reached directly, urllib3 (``urllib3_transport``) for one with a
+``proxy-url``; tests pass a scripted one (``tests/fakes/transport.py``).
 """
-import contextlib
-import functools
-import re
-import select
+from gevent import Timeout
 
-import urllib3
-import urllib3.exceptions
-from gevent import Timeout, monkey
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.util.retry import Retry
-
-from proxy.wire import http1
-from proxy.errors import (UpstreamAnswerTooLarge, UpstreamConnectError, UpstreamStatusError,
-                          UpstreamStreamError, UpstreamTimeout)
-
-_POOL_SIZE = 256
-_NO_RETRIES = Retry(False, redirect=False)  # the relay retries (elsewhere); immutable, shared
-_READ_SIZE = 65536
-_COALESCE_LIMIT = 256 * 1024   # bodies up to this size share the head's write
-# The real poll(2): a zero-timeout check never blocks, so it needs none of
-# gevent's cooperative machinery (which costs ~20 µs a call).
-_poll = monkey.get_original("select", "poll")
-# http.client's own header checks (RFC 9110 section 5: field names are
-# tokens; values must not smuggle in a line break that is not a fold)
-_LEGAL_NAME = re.compile(rb"[^:\s][^:\r\n]*").fullmatch
-_ILLEGAL_VALUE = re.compile(rb"\n(?![ \t])|\r(?![ \t\n])").search
-
-
-class _LeanConnection:
-    """urllib3's connection with four per-call costs taken out.
-
-    - header lines are checked and encoded in one step;
-    - ``is_connected`` (asked before a pooled connection is reused: did the
-      server close it while idle?) is one real poll;
-    - the request head and a small body leave in one write, not two
-      (http.client sends them separately);
-    - the response head is parsed by ``proxy.wire.http1.Response``.
-    """
-
-    response_class = http1.Response
-    _hold_head = False      # set per request(); a send() outside one (a proxy's CONNECT) passes
-    _held_head = None
-
-    @property
-    def is_connected(self):
-        if self.sock is None:
-            return False
-        poller = _poll()
-        poller.register(self.sock.fileno(), select.POLLIN)
-        return not poller.poll(0)      # readable while idle = EOF or junk
-
-    def request(self, method, url, body=None, headers=None, **kwargs):
-        self._held_head = None
-        self._hold_head = isinstance(body, bytes) and 0 < len(body) <= _COALESCE_LIMIT
-        super().request(method, url, body=body, headers=headers, **kwargs)
-
-    def putheader(self, header, *values):
-        # One str value (every header we send): checked as http.client checks
-        # it (no CR/LF smuggling), without urllib3's per-header scan for its
-        # SKIP_HEADER sentinel and http.client's per-value conversions.
-        if len(values) != 1 or not isinstance(values[0], str):
-            return super().putheader(header, *values)
-        name, value = header.encode("ascii"), values[0].encode("latin-1")
-        if not _LEGAL_NAME(name) or _ILLEGAL_VALUE(value):
-            raise ValueError(f"Invalid header {header!r}")
-        self._output(name + b": " + value)
-
-    def send(self, data):
-        # http.client sends the head, then urllib3 the body: join the two
-        if self._hold_head:
-            if self._held_head is None:
-                self._held_head = data
-                return
-            data, self._held_head, self._hold_head = self._held_head + data, None, False
-        super().send(data)
-
-
-class _HTTPConnection(_LeanConnection, HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_LeanConnection, HTTPSConnection):
-    pass
-
-
-class _HTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class Request:
-    """One upstream call as a transport sees it.
-
-    ``upstream`` is who is called: a ``Credential`` or anything with its
-    ``id``, ``display_name``, ``short_name`` (errors name it) and
-    ``proxy_url`` (how to reach it).  ``timeouts``: ``(connect, read)`` seconds.
-    """
-    __slots__ = ("url", "headers", "body", "upstream", "timeouts")
-
-    def __init__(self, url, headers, body, upstream, timeouts):
-        self.url, self.headers, self.body = url, headers, body
-        self.upstream, self.timeouts = upstream, timeouts
-
-
-class UpstreamResponse:
-    """An upstream's answer once its head is in: ``status``, ``headers`` (a
-    case-insensitive mapping), and the body, read once with ``read()`` or
-    ``iter_bytes()``; ``close()`` drops whatever is left.
-
-    Body failures raise ``proxy.errors.UpstreamError`` subclasses, never a
-    library's exceptions.  A transport subclasses this and provides
-    ``iter_bytes`` and ``close`` (``read`` may take a shortcut).
-    """
-    __slots__ = ("status", "headers", "upstream")
-
-    def __init__(self, status, headers, upstream):
-        self.status, self.headers, self.upstream = status, headers, upstream
-
-    def iter_bytes(self):
-        """Body bytes as they arrive; the response is closed after."""
-        raise NotImplementedError
-
-    def close(self):
-        raise NotImplementedError
-
-    def read(self, limit=None):
-        """The whole body; with ``limit`` (bytes), a body larger than that
-        raises ``UpstreamAnswerTooLarge`` before it is held in memory."""
-        declared = self.headers.get("content-length")
-        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-            self.close()
-            raise answer_too_large(self.upstream, limit)
-        return b"".join(self.iter_within(limit))
-
-    def iter_within(self, limit):
-        """``iter_bytes()`` that closes the response and raises
-        ``UpstreamAnswerTooLarge`` once more than ``limit`` bytes came
-        (None: no limit)."""
-        if limit is None:
-            yield from self.iter_bytes()
-            return
-        size = 0
-        for chunk in self.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                self.close()
-                raise answer_too_large(self.upstream, limit)
-            yield chunk
+from proxy.errors import UpstreamStatusError, UpstreamStreamError, UpstreamTimeout
+from proxy.providers.direct_transport import DirectTransport
+from proxy.providers.transport import (Request, UpstreamResponse,  # noqa: F401 (re-exported)
+                                       answer_too_large, failure)
+from proxy.providers.urllib3_transport import Urllib3Transport
 
 
 class UpstreamClient:
     """Upstream calls over a transport: ``send`` applies the first-byte
     deadline and turns a non-2xx answer into ``UpstreamStatusError``.
 
-    ``transport``: anything with ``send(Request) -> UpstreamResponse`` that
-    raises only ``proxy.errors.UpstreamError`` subclasses (default: the
-    urllib3 pools of ``Urllib3Transport``; tests pass a scripted fake).
+    ``transport``: anything with ``send(Request) -> UpstreamResponse`` and
+    ``close()`` that raises only ``proxy.errors.UpstreamError`` subclasses,
+    used for every call (tests pass a scripted fake).  Without one, a
+    credential reached directly goes over ``DirectTransport`` and one with
+    a ``proxy-url`` over ``Urllib3Transport`` (made on first use).
     """
 
     def __init__(self, transport=None):
-        self.transport = transport if transport is not None else Urllib3Transport()
+        self.transport = transport if transport is not None else DirectTransport()
+        self._proxied = transport
+
+    def _transport_for(self, cred):
+        proxy_url = cred.proxy_url
+        if not proxy_url or proxy_url == "direct":
+            return self.transport
+        if self._proxied is None:
+            self._proxied = Urllib3Transport()
+        return self._proxied
 
     def send(self, cred, url, headers, body, *, timeouts):
         """POST ``body``; returns the ``UpstreamResponse`` once its head is
@@ -199,7 +51,7 @@ class UpstreamClient:
         first_byte = timeouts[2] if len(timeouts) > 2 else 0
         deadline = Timeout.start_new(first_byte) if first_byte > 0 else None
         try:
-            resp = self.transport.send(Request(url, headers, body, cred, timeouts))
+            resp = self._transport_for(cred).send(Request(url, headers, body, cred, timeouts))
         except Timeout as fired:
             if fired is not deadline:
                 raise
@@ -221,178 +73,6 @@ class UpstreamClient:
 
     def close(self):
         self.transport.close()
+        if self._proxied is not None and self._proxied is not self.transport:
+            self._proxied.close()
 
-
-class Urllib3Transport:
-    """The connection pools of one ``requests`` ``HTTPAdapter`` (urllib3
-    underneath), shared by every call; the one place urllib3 is called, its
-    errors mapped to ``proxy.errors`` here."""
-
-    def __init__(self):
-        self._adapter = HTTPAdapter(pool_connections=16, pool_maxsize=_POOL_SIZE, max_retries=0)
-        self._adapter.poolmanager.pool_classes_by_scheme = {
-            "http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
-        # (origin, proxy) -> pool, skipping the manager's URL parsing and key
-        # normalisation on every call (the manager still owns the pools)
-        self._pools = {}
-
-    def send(self, request):
-        cred = request.upstream
-        try:
-            pool, target = self._pool_for(request.url, cred.proxy_url)
-            resp = pool.urlopen("POST", target, body=request.body, headers=request.headers,
-                                retries=_NO_RETRIES, redirect=False, assert_same_host=False,
-                                timeout=_timeout(request.timeouts[:2]), preload_content=False,
-                                decode_content=True)
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-            raise _before_head(exc, cred, request.timeouts) from None
-        return Urllib3Response(resp, cred)
-
-    def _pool_for(self, url, proxy_url):
-        """The connection pool for ``url`` and the request target to send it.
-
-        Through a plain HTTP proxy an ``http://`` URL is sent whole (absolute
-        form); HTTPS and SOCKS go through a tunnel and send the path only
-        (as ``requests.adapters.HTTPAdapter.request_url`` does).  The
-        environment's proxy variables are not consulted: config decides.
-        """
-        origin, path = _split(url)
-        key = (origin, proxy_url)
-        pool = self._pools.get(key)
-        if pool is None or pool.pool is None:        # unseen, or closed by the manager's LRU
-            pool = self._pools[key] = self._manager(proxy_url).connection_from_url(url)
-        if proxy_url and proxy_url != "direct" and not (
-                url.startswith("https:") or proxy_url.lower().startswith("socks")):
-            return pool, url
-        return pool, path
-
-    def _manager(self, proxy_url):
-        if proxy_url and proxy_url != "direct":
-            return self._adapter.proxy_manager_for(proxy_url)
-        return self._adapter.poolmanager
-
-    def close(self):
-        self._adapter.close()
-
-
-@functools.lru_cache(maxsize=8)
-def _timeout(timeouts):
-    """urllib3's Timeout for ``(connect, read)``; one object per config."""
-    connect, read = timeouts
-    return urllib3.Timeout(connect=connect, read=read)
-
-
-def _split(url):
-    """``(scheme://host:port, /path?query)`` of an absolute URL."""
-    slash = url.find("/", url.find("//") + 2)
-    return (url[:slash], url[slash:]) if slash >= 0 else (url, "/")
-
-
-def failure(kind, cred, cause, reason):
-    """``kind`` (an ``UpstreamError`` class) saying that ``cred``'s upstream
-    ``reason`` ("refused the connection"), its host named in ``message``
-    only (mid-stream events use ``brief``)."""
-    return kind(f"upstream {cred.display_name} {reason}", credential_id=cred.id, cause=cause,
-                brief=f"upstream {cred.short_name} {reason}")
-
-
-def _before_head(exc, cred, timeouts):
-    """The ``proxy.errors`` failure for a urllib3 error raised before the
-    response head arrived."""
-    errors = urllib3.exceptions
-    if isinstance(exc, errors.NameResolutionError):
-        return failure(UpstreamConnectError, cred, "dns_failure", "could not be resolved")
-    if isinstance(exc, errors.NewConnectionError):   # (urllib3 files it under timeouts)
-        if isinstance(exc.__context__, ConnectionRefusedError) or "refused" in str(exc):
-            return failure(UpstreamConnectError, cred, "connection_refused",
-                           "refused the connection")
-        return failure(UpstreamConnectError, cred, "connect_failed",
-                       f"could not be reached ({_os_reason(exc)})")
-    if isinstance(exc, errors.ConnectTimeoutError):
-        return failure(UpstreamTimeout, cred, "connect_timeout",
-                       f"timed out after {timeouts[0]:g} s connecting")
-    if isinstance(exc, errors.ReadTimeoutError):
-        return failure(UpstreamTimeout, cred, "read_timeout",
-                       f"sent no answer within {timeouts[1]:g} s (read-timeout-seconds)")
-    if isinstance(exc, errors.SSLError):
-        return failure(UpstreamConnectError, cred, "tls_error", "failed the TLS handshake")
-    if isinstance(exc, errors.ProxyError):
-        return failure(UpstreamConnectError, cred, "proxy_error",
-                       "could not be reached through its proxy-url")
-    if isinstance(exc, ValueError) and not isinstance(exc, errors.HTTPError):
-        return failure(UpstreamConnectError, cred, "bad_request_line",
-                       f"could not be sent the request ({_describe(exc)})")
-    return failure(UpstreamConnectError, cred, "connection_reset",
-                   "closed the connection without answering")
-
-
-def _os_reason(exc):
-    """The operating system's words for a failed connect ("Network is
-    unreachable"), without urllib3's wrapping (which names the pool)."""
-    text = str(exc)
-    return text.rsplit("] ", 1)[-1].rstrip(")") if "] " in text else "connection failed"
-
-
-def answer_too_large(cred, limit):
-    """The error for a whole answer over ``limit`` bytes (response-body-limit-mb)."""
-    return failure(UpstreamAnswerTooLarge, cred, "answer_too_large",
-                   f"sent an answer larger than {limit // (1024 * 1024)} MB "
-                   "(response-body-limit-mb)")
-
-
-class Urllib3Response(UpstreamResponse):
-    """urllib3's response behind ``UpstreamResponse``: each chunk of a
-    chunked body as it arrives, a known length read in one call.  The
-    connection goes back to the pool once the body is read to its end;
-    ``close()`` before that (client gone) drops it instead."""
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw, upstream):
-        super().__init__(raw.status, raw.headers, upstream)
-        self._raw = raw
-
-    def iter_bytes(self):
-        raw = self._raw
-        with _reading(raw, self.upstream):
-            if raw.chunked and raw.supports_chunked_reads():
-                yield from raw.read_chunked(decode_content=True)
-            else:
-                while chunk := raw.read1(_READ_SIZE):
-                    yield chunk
-
-    def read(self, limit=None):
-        raw = self._raw
-        if not raw.chunked and (limit is None or self.headers.get("content-length")):
-            declared = self.headers.get("content-length")
-            if limit is not None and declared.isdigit() and int(declared) > limit:
-                raw.close()
-                raise answer_too_large(self.upstream, limit)
-            with _reading(raw, self.upstream):         # a known length within the limit
-                return raw.read()
-        return super().read(limit)
-
-    def close(self):
-        self._raw.close()
-
-
-@contextlib.contextmanager
-def _reading(resp, cred):
-    """Map urllib3's body-read failures to ``proxy.errors``; close ``resp`` after."""
-    try:
-        yield
-    except urllib3.exceptions.ReadTimeoutError:
-        raise failure(UpstreamTimeout, cred, "read_timeout",
-                      "went silent mid-answer (read-timeout-seconds)") from None
-    except (urllib3.exceptions.HTTPError, OSError):
-        raise failure(UpstreamStreamError, cred, "stream_truncated",
-                      "closed the connection mid-answer") from None
-    finally:
-        resp.close()
-
-
-def _describe(exc):
-    """A short reason without URLs' query strings (which may hold keys)."""
-    text = str(exc)
-    if "?" in text:
-        text = text.split("?", 1)[0] + "?…"
-    return f"{type(exc).__name__}: {text[:300]}"

@@ -1,4 +1,4 @@
-"""Lighter HTTP/1.1 header parsing, for upstream responses and client requests.
+"""Lighter HTTP/1.1 parsing, for upstream responses and client requests.
 
 ``http.client`` (and gevent's pywsgi, which borrows it for requests) parses
 headers with the email package's ``FeedParser``, which is built for MIME
@@ -7,6 +7,11 @@ messages and costs ~40 µs per message: a tenth of a whole proxied request
 the same ``HTTPMessage``.  ``Response`` is ``http.client.HTTPResponse``
 whose ``begin()`` uses it; everything after the head (length-delimited and
 chunked bodies, keep-alive) is the stdlib's.
+
+For the gateway's own upstream client (``proxy.providers.direct_transport``),
+which has no ``http.client`` underneath: ``parse_response_head`` (a whole
+head in one string pass), ``Headers`` (the cheap case-insensitive mapping it
+returns) and ``ChunkedDecoder`` (the chunked coding, fed as bytes arrive).
 """
 import http.client
 import re
@@ -104,3 +109,136 @@ class Response(http.client.HTTPResponse):
             self.length = 0
         if not self.will_close and not self.chunked and self.length is None:
             self.will_close = True
+
+
+class Headers:
+    """A response's header fields, cheap to build: ``items()`` as they came
+    (names in the sender's case, a repeated field repeated, as urllib3's
+    ``HTTPHeaderDict`` gives them), lookups (``get``, ``[]``, ``in``) by any
+    case, a repeated field's values joined with ", " (RFC 9110 section 5.3)."""
+    __slots__ = ("_fields", "_by_name")
+
+    def __init__(self, fields=()):
+        self._fields = fields = list(fields)
+        by_name = {}
+        for name, value in fields:
+            key = name.lower()
+            by_name[key] = f"{by_name[key]}, {value}" if key in by_name else value
+        self._by_name = by_name
+
+    def get(self, name, default=None):
+        return self._by_name.get(name.lower(), default)
+
+    def __getitem__(self, name):
+        return self._by_name[name.lower()]
+
+    def __contains__(self, name):
+        return isinstance(name, str) and name.lower() in self._by_name
+
+    def __iter__(self):
+        return iter(self._by_name)          # lower-case names, each once
+
+    def __len__(self):
+        return len(self._by_name)
+
+    def keys(self):
+        return self._by_name.keys()
+
+    def items(self):
+        return list(self._fields)
+
+    def __repr__(self):
+        return f"Headers({self._fields!r})"
+
+
+def parse_response_head(head):
+    """``(version, status, reason, Headers)`` of a response head: the bytes
+    before the blank line (status line and field lines, CRLF or bare LF
+    line ends).  ``ValueError`` if the status line is not ``HTTP/1.x NNN``
+    or there are more than ``MAX_HEADERS`` fields; a field line that is not
+    ``token: value`` is skipped, obsolete line folding becomes one space
+    (RFC 9112 sections 4 and 5.2), as ``parse_headers`` does."""
+    lines = head.decode("iso-8859-1").replace("\r\n", "\n").split("\n")
+    version, _, rest = lines[0].partition(" ")
+    code, _, reason = rest.partition(" ")
+    if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
+        raise ValueError(f"malformed status line {lines[0][:100]!r}")
+    if len(lines) > MAX_HEADERS + 1:
+        raise ValueError(f"got more than {MAX_HEADERS} headers")
+    fields = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t"):
+            if fields and line.strip():
+                name, value = fields[-1]
+                fields[-1] = (name, f"{value} {line.strip()}")
+            continue
+        name, colon, value = line.partition(":")
+        if colon and _TOKEN(name):
+            fields.append((name, value.strip(" \t")))
+    return version, int(code), reason.strip(), Headers(fields)
+
+
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,16}").fullmatch
+_SIZE, _DATA, _DATA_END, _TRAILER, _DONE = range(5)
+
+
+class ChunkedDecoder:
+    """RFC 9112 section 7.1 chunked transfer coding, decoded as bytes come:
+    ``feed(data)`` returns the chunk data it completes or continues (a chunk
+    split across reads comes out piece by piece, never held back), ``done``
+    once the last chunk and the trailer section (skipped) are in;
+    ``leftover`` is what came after.  A malformed chunk size or a chunk not
+    followed by CRLF raises ``ValueError``."""
+    __slots__ = ("_buf", "_state", "_left", "leftover")
+
+    def __init__(self):
+        self._buf, self._state, self._left, self.leftover = b"", _SIZE, 0, b""
+
+    @property
+    def done(self):
+        return self._state == _DONE
+
+    def feed(self, data):
+        buf = self._buf + data if self._buf else data
+        out, pos, end, state = [], 0, len(buf), self._state
+        while pos < end and state != _DONE:
+            if state == _DATA:
+                take = min(self._left, end - pos)
+                out.append(buf[pos:pos + take])
+                pos += take
+                self._left -= take
+                if not self._left:
+                    state = _DATA_END
+            elif state == _DATA_END:
+                if buf.startswith(b"\r\n", pos):
+                    pos += 2
+                elif buf.startswith(b"\n", pos):
+                    pos += 1
+                elif buf.endswith(b"\r") and pos == end - 1:
+                    break                                   # the LF is still on its way
+                else:
+                    raise ValueError("chunk data not followed by CRLF")
+                state = _SIZE
+            else:                                           # a size or trailer line
+                eol = buf.find(b"\n", pos)
+                if eol < 0:
+                    if end - pos > MAX_LINE:
+                        raise ValueError("chunk size line too long")
+                    break
+                line = buf[pos:eol].rstrip(b"\r")
+                pos = eol + 1
+                if state == _TRAILER:
+                    if not line:
+                        state = _DONE
+                    continue
+                size = line.split(b";", 1)[0].rstrip(b" \t")    # chunk extensions ignored
+                if not _HEX(size):
+                    raise ValueError(f"malformed chunk size {line[:40]!r}")
+                self._left = int(size, 16)
+                state = _DATA if self._left else _TRAILER
+        self._state = state
+        if state == _DONE:
+            self._buf, self.leftover = b"", buf[pos:]
+        else:
+            self._buf = buf[pos:] if pos < end else b""
+        return out[0] if len(out) == 1 else b"".join(out)

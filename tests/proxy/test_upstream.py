@@ -1,4 +1,4 @@
-"""proxy.providers.upstream: pooled connections, one write per request, error mapping."""
+"""proxy.providers.upstream over its transports: pooled connections, one write per request, error mapping."""
 import http.server
 import socket
 import threading
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from proxy.providers import upstream
+from proxy.providers import upstream, urllib3_transport
 from proxy.errors import UpstreamConnectError, UpstreamStatusError
 
 CRED = SimpleNamespace(id="c1", proxy_url="", display_name="'fake' (127.0.0.1:1)", short_name="'fake'")
@@ -81,7 +81,7 @@ def test_refused_connection_is_a_connect_error():
 
 def test_liveness_check_sees_an_idle_connection_closed_by_the_server():
     ours, theirs = socket.socketpair()
-    conn = upstream._HTTPConnection("example.test", 80)
+    conn = urllib3_transport._HTTPConnection("example.test", 80)
     conn.sock = ours
     assert conn.is_connected
     theirs.close()
@@ -101,7 +101,7 @@ class _RecordingSocket:
 
 
 def test_head_and_small_body_leave_in_one_write():
-    conn = upstream._HTTPConnection("example.test", 80)
+    conn = urllib3_transport._HTTPConnection("example.test", 80)
     conn.sock = _RecordingSocket()
     conn.request("POST", "/v1/chat/completions", body=b'{"model":"m"}',
                  headers={"content-type": "application/json"})
@@ -112,7 +112,7 @@ def test_head_and_small_body_leave_in_one_write():
 
 
 def test_proxy_targets():
-    client = upstream.Urllib3Transport()
+    client = urllib3_transport.Urllib3Transport()
     _, target = client._pool_for("http://api.test/v1/chat?x=1", "http://proxy.test:3128")
     assert target == "http://api.test/v1/chat?x=1"            # absolute form via a plain proxy
     _, target = client._pool_for("https://api.test/v1/chat", "http://proxy.test:3128")
@@ -124,7 +124,7 @@ def test_proxy_targets():
 @pytest.mark.parametrize("headers", [{"x-evil": "a\r\nInjected: 1"}, {"x:y": "v"},
                                      {"x-evil": "a\nb"}])
 def test_headers_cannot_smuggle_a_line_break(headers):
-    conn = upstream._HTTPConnection("example.test", 80)
+    conn = urllib3_transport._HTTPConnection("example.test", 80)
     conn.sock = _RecordingSocket()
     with pytest.raises(ValueError):
         conn.request("POST", "/x", body=b"{}", headers=headers)
@@ -133,13 +133,24 @@ def test_headers_cannot_smuggle_a_line_break(headers):
 
 def test_a_write_outside_a_request_goes_straight_out():
     """http.client writes a proxy's CONNECT itself, before any request()."""
-    conn = upstream._HTTPSConnection("example.test", 443)
+    conn = urllib3_transport._HTTPSConnection("example.test", 443)
     conn.sock = _RecordingSocket()
     conn.send(b"CONNECT example.test:443 HTTP/1.1\r\n\r\n")
     assert conn.sock.writes == [b"CONNECT example.test:443 HTTP/1.1\r\n\r\n"]
 
 
 def test_timeouts_are_per_call_one_object_per_config():
-    first = upstream._timeout((3, 40))
+    first = urllib3_transport._timeout((3, 40))
     assert (first.connect_timeout, first.read_timeout) == (3, 40)
-    assert upstream._timeout((3, 40)) is first and upstream._timeout((3, 41)) is not first
+    assert urllib3_transport._timeout((3, 40)) is first and urllib3_transport._timeout((3, 41)) is not first
+
+
+def test_proxied_credentials_go_over_urllib3_the_rest_over_our_client():
+    client = upstream.UpstreamClient()
+    for proxy_url in ("", None, "direct"):
+        via = client._transport_for(SimpleNamespace(proxy_url=proxy_url))
+        assert isinstance(via, upstream.DirectTransport)
+    for proxy_url in ("http://proxy.test:3128", "socks5://proxy.test:1080"):
+        via = client._transport_for(SimpleNamespace(proxy_url=proxy_url))
+        assert isinstance(via, urllib3_transport.Urllib3Transport)
+    client.close()
