@@ -39,9 +39,13 @@ def register(commands):
     take = commands.add_parser(
         "import", help="import a vendor CLI's existing login as an auth file",
         description="Convert ~/.codex/auth.json, ~/.claude/.credentials.json or "
-                    "~/.gemini/oauth_creds.json into an auth file.")
-    take.add_argument("provider", choices=providers.TYPES)
-    take.add_argument("path", nargs="?", help="the CLI's file (default: its usual place)")
+                    "~/.gemini/oauth_creds.json into an auth file, or a Google Cloud "
+                    "service-account key into a vertex one.")
+    take.add_argument("provider", choices=imports.KINDS)
+    take.add_argument("path", nargs="?", help="the CLI's file (default: its usual place); "
+                                              "for vertex, the service-account key")
+    take.add_argument("--prefix", default="",
+                      help="vertex: the credential's model prefix (one path segment)")
     _common(take)
     take.set_defaults(func=run_import)
 
@@ -125,13 +129,15 @@ def run_login(args):
 
 
 def run_import(args):
-    path = args.path or imports.default_path(args.provider)
+    options = {"prefix": args.prefix} if args.provider == "vertex" else {}
+    path = args.path or ""
     try:
+        path = path or imports.default_path(args.provider)
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-        record = imports.convert(args.provider, data, time.time())
+        record = imports.convert(args.provider, data, time.time(), **options)
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        _say(f"switchyard: cannot import {os.path.basename(path)}: {reason}")
+        _say(f"switchyard: cannot import {os.path.basename(path) or args.provider}: {reason}")
         return 1
     return _save(args, record)

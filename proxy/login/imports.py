@@ -7,6 +7,12 @@
 - Gemini CLI ``~/.gemini/oauth_creds.json``: Google's token JSON
   ``{"access_token", "refresh_token", "scope", "token_type", "id_token",
   "expiry_date" (ms)}``.
+- A Google Cloud service-account key (``{"type": "service_account",
+  "project_id", "private_key", "client_email", ...}``) -> a ``vertex`` file,
+  as CLIProxyAPI's ``-vertex-import`` writes it (``internal/cmd/vertex_import.go``):
+  the key under ``service_account`` with its private key re-encoded as a
+  PKCS#1 PEM, ``project_id``, ``email``, ``location`` (``us-central1``),
+  ``prefix``, ``label`` "<project> (<email>)".
 """
 import os
 import time
@@ -79,14 +85,54 @@ def from_gemini(data, now):
             "expired": expiry, "last_refresh": records.rfc3339(now)}
 
 
-CONVERTERS = {"codex": from_codex, "claude": from_claude, "gemini": from_gemini}
+def from_vertex(data, now, prefix=""):
+    """The ``vertex`` record of a service-account key (``prefix``: the
+    credential's model prefix, one path segment)."""
+    if data.get("type") != "service_account":
+        raise NotALogin("not a service-account key (its type is not service_account)")
+    project = str(data.get("project_id") or "").strip()
+    if not project:
+        raise NotALogin("the service-account key has no project_id")
+    prefix = (prefix or "").strip().strip("/")
+    if "/" in prefix:
+        raise NotALogin("the prefix must be one path segment (no '/')")
+    email = str(data.get("client_email") or "").strip()
+    key = dict(data, private_key=_pkcs1_pem(data.get("private_key")))
+    label = f"{project} ({email})" if email else project
+    return {"type": "vertex", "service_account": key, "project_id": project, "email": email,
+            "location": "us-central1", "prefix": prefix, "label": label}
 
 
-def convert(kind, data, now=None):
+def _pkcs1_pem(private_key):
+    """The RSA key as the PKCS#1 PEM CLIProxyAPI stores (CRLFs and stray
+    spaces of a pasted key tolerated); NotALogin when it is not one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    text = str(private_key or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    try:
+        key = serialization.load_pem_private_key(text.encode(), None)
+    except (TypeError, ValueError):
+        raise NotALogin("the service-account key's private_key is not a PEM key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise NotALogin("the service-account key's private_key is not an RSA key")
+    return key.private_bytes(serialization.Encoding.PEM,
+                             serialization.PrivateFormat.TraditionalOpenSSL,
+                             serialization.NoEncryption()).decode()
+
+
+CONVERTERS = {"codex": from_codex, "claude": from_claude, "gemini": from_gemini,
+              "vertex": from_vertex}
+KINDS = tuple(CONVERTERS)
+
+
+def convert(kind, data, now=None, **options):
     if not isinstance(data, dict):
         raise NotALogin("not a JSON object")
-    return CONVERTERS[kind](data, time.time() if now is None else now)
+    return CONVERTERS[kind](data, time.time() if now is None else now, **options)
 
 
 def default_path(kind):
+    if kind not in DEFAULT_PATHS:
+        raise NotALogin(f"name the {kind} file to import (it has no usual place)")
     return os.path.expanduser(DEFAULT_PATHS[kind])

@@ -46,7 +46,18 @@ def file_name(record):
     if kind == "gemini":
         project = record.get("project_id") or "all"
         return f"gemini-{email}-{'all' if ',' in project else project}.json"
+    if kind == "vertex":          # vertex-[<prefix>-]<project>.json
+        parts = [record.get("prefix"), record.get("project_id") or "unknown"]
+        return "vertex-" + "-".join(_file_part(p) for p in parts if p) + ".json"
     return f"{kind}-{email}.json"
+
+
+def _file_part(text):
+    """CLIProxyAPI's sanitizeFilePart: / \\ : to _, spaces to -."""
+    text = str(text).strip()
+    for old, new in (("/", "_"), ("\\", "_"), (":", "_"), (" ", "-")):
+        text = text.replace(old, new)
+    return text
 
 
 def from_tokens(kind, tokens, now, *, email="", plan="", account_id="", provider=None,

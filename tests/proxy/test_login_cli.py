@@ -223,3 +223,40 @@ def test_import_of_an_api_key_only_codex_file_says_so(tmp_path, capsys):
     assert main(["import", "codex", str(src), "--auth-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "API key" in err and "sk-live" not in err
+
+
+def test_import_a_service_account_key_as_cliproxyapi_writes_a_vertex_file(tmp_path, capsys):
+    """CLIProxyAPI's -vertex-import (internal/cmd/vertex_import.go): the key
+    under service_account, its private key a PKCS#1 PEM, the file named
+    vertex-[<prefix>-]<project>.json; it then serves from the auth folder."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from proxy.accounts import authfile
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    sa = {"type": "service_account", "project_id": "my proj", "private_key_id": "k1",
+          "private_key": pem.replace("\n", "\r\n"),
+          "client_email": "sa@my-proj.iam.gserviceaccount.com", "client_id": "1",
+          "token_uri": "https://oauth2.googleapis.com/token"}
+    src = tmp_path / "key.json"
+    src.write_text(json.dumps(sa))
+    folder = tmp_path / "a"
+    assert main(["import", "vertex", str(src), "--prefix", "/team/", "--auth-dir",
+                 str(folder)]) == 0
+    written = json.loads((folder / "vertex-team-my-proj.json").read_text())
+    assert written["type"] == "vertex" and written["project_id"] == "my proj"
+    assert written["email"] == sa["client_email"] and written["location"] == "us-central1"
+    assert written["prefix"] == "team"
+    assert written["label"] == "my proj (sa@my-proj.iam.gserviceaccount.com)"
+    assert written["service_account"]["private_key"].startswith("-----BEGIN RSA PRIVATE KEY-----")
+    assert written["service_account"]["client_id"] == "1"
+    assert "PRIVATE" not in capsys.readouterr().err
+    (entry,) = authfile.scan({"auth-dir": str(folder), "oauth": {}})
+    assert entry.status == "loaded" and entry.credential.prefix == "team"
+    not_a_key = tmp_path / "not.json"
+    not_a_key.write_text(json.dumps({"type": "authorized_user"}))
+    assert main(["import", "vertex", str(not_a_key), "--auth-dir", str(folder)]) == 1
+    assert "service_account" in capsys.readouterr().err
+    assert main(["import", "vertex", "--auth-dir", str(folder)]) == 1
