@@ -48,6 +48,29 @@ def _no_system(item):
     return item
 
 
+# A stream that ends in ``response.failed`` carries the error the public
+# API would have answered with a status; the codes as codex-rs reads them
+# (``codex-api`` SSE handling): the account's limits, the request's fault,
+# the backend's load.
+_FAILED_STATUS = {"rate_limit_exceeded": 429, "usage_limit_reached": 429,
+                  "usage_not_included": 429, "insufficient_quota": 429,
+                  "context_length_exceeded": 400, "invalid_prompt": 400,
+                  "invalid_request_error": 400, "cyber_policy": 400,
+                  "server_is_overloaded": 503, "slow_down": 503}
+
+
+def failure(response):
+    """``(status, error body)`` for a ``failed`` Responses object, or None
+    when it did not fail."""
+    if not isinstance(response, dict) or response.get("status") != "failed":
+        return None
+    error = response.get("error") if isinstance(response.get("error"), dict) else {}
+    code = error.get("code") or error.get("type") or "server_error"
+    body = {"error": dict(error, type=error.get("type") or code, code=code,
+                          message=error.get("message") or "the response failed")}
+    return _FAILED_STATUS.get(code, 500), body
+
+
 def assemble(events):
     """The Responses object of a whole answer from its raw SSE events:
     ``response.completed``'s ``response`` (or ``.incomplete``/``.failed``).

@@ -5,8 +5,9 @@ sees the plain dialect.  Kinds without rules pass through untouched.
 """
 import orjson
 
-from proxy.wire import sse
 from proxy.accounts import code_assist, codex_body
+from proxy.errors import UpstreamStatusError
+from proxy.wire import sse
 
 _RULED = ("codex-oauth", "gemini-cli")
 
@@ -48,9 +49,14 @@ def whole_body(cred, resp, *, limit=None):
     ``UpstreamResponse.read``)."""
     if cred.kind == "codex-oauth":
         # the backend streamed (it always does): the Responses object is in
-        # response.completed
+        # response.completed; one that failed is the error it stands for
         events = _events(resp, limit)
         response = codex_body.assemble(events)
+        failed = codex_body.failure(response)
+        if failed is not None:
+            raise UpstreamStatusError(failed[0], resp.headers, orjson.dumps(failed[1]),
+                                      credential_id=cred.id,
+                                      upstream=f"upstream {cred.display_name}")
         return orjson.dumps(response) if response is not None else b"".join(events)
     raw = resp.read(limit)
     if cred.kind == "gemini-cli" and resp.status == 200:

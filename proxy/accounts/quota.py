@@ -23,7 +23,8 @@ def account_decision(decision, exc, now=None):
     """``decision`` widened to the whole account for a rate limit."""
     if decision.kind != "rate_limit":
         return decision
-    if _error(exc.body).get("type") == "usage_not_included":
+    error = _error(exc.body)
+    if "usage_not_included" in (error.get("type"), error.get("code")):
         return dataclasses.replace(decision, scope="credential",
                                    cooldown=PLAN_EXCLUDED_SECONDS, exact=True)
     reset = reset_in(exc.headers, exc.body, time.time() if now is None else now)

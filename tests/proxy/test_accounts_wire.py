@@ -95,3 +95,30 @@ def test_code_assist_stream_events_with_crlf_unwrap_cleanly():
                            b'data: {"response": {"candidates": [1]}}\r\n\r\n') + splitter.flush()
     assert [code_assist.unwrap_event(e) for e in events] == [
         b'data: {"candidates":[],"responseId":"t"}\n\n', b'data: {"candidates":[1]}\n\n']
+
+
+def test_codex_whole_answer_that_failed_is_the_error_it_stands_for():
+    """A whole request is streamed upstream; a stream ending in
+    response.failed becomes the status the public API would answer, so
+    the account is cooled or the request refused as for any error."""
+    import pytest
+
+    from proxy.errors import UpstreamStatusError
+    failed = (b'event: response.failed\ndata: {"type":"response.failed","response":'
+              b'{"id":"r","status":"failed","error":{"code":"rate_limit_exceeded",'
+              b'"message":"Rate limit reached. Please try again in 11s."}}}\n\n')
+    cred = SimpleNamespace(kind="codex-oauth", id="auth:codex-a.json", display_name="codex-a")
+    resp = SimpleNamespace(headers={}, iter_within=lambda limit: [failed])
+    with pytest.raises(UpstreamStatusError) as raised:
+        edge.whole_body(cred, resp)
+    assert raised.value.status == 429
+    error = json.loads(raised.value.body)["error"]
+    assert error["code"] == "rate_limit_exceeded" and "11s" in error["message"]
+    for code, status in (("context_length_exceeded", 400), ("server_is_overloaded", 503),
+                         ("something_new", 500)):
+        assert codex_body.failure({"status": "failed", "error": {"code": code}})[0] == status
+    assert codex_body.failure({"status": "completed"}) is None
+    done = (b'data: {"type":"response.completed","response":{"id":"r","status":"completed",'
+            b'"output":[]}}\n\n')
+    resp = SimpleNamespace(headers={}, iter_within=lambda limit: [done])
+    assert json.loads(edge.whole_body(cred, resp))["status"] == "completed"
