@@ -10,7 +10,9 @@ provisioned at login the way Gemini CLI's ``setupUser`` does it
    metadata[, cloudaicompanionProject]}`` -- the free tier uses a project
    Google manages, so none is sent for it (sending one fails the
    precondition).  The answer is a long-running operation: while not
-   ``done``, ``GET /v1internal/<operation name>`` every 5 s.  Its
+   ``done``, ``GET /v1internal/<operation name>`` every 5 s (an answer
+   without a name is asked again with the same ``onboardUser``, as Gemini
+   CLI releases before operations did).  Its
    ``response.cloudaicompanionProject.id`` is the project.
 
 No project in the end (a Workspace account without one named) is a
@@ -50,12 +52,15 @@ def project_for(base_url, access_token, project=""):
                        metadata=dict(METADATA, duetProject=project))
     operation = _call("POST", f"{base}/v1internal:onboardUser", access_token, onboard)
     deadline = time.monotonic() + POLL_LIMIT_SECONDS
-    while not operation.get("done") and operation.get("name"):
+    while not operation.get("done"):
         if time.monotonic() > deadline:
             raise SetupError("Code Assist onboarding did not finish within 5 minutes; "
                              "log in again later")
         _sleep(POLL_SECONDS)
-        operation = _call("GET", f"{base}/v1internal/{operation['name']}", access_token)
+        if operation.get("name"):
+            operation = _call("GET", f"{base}/v1internal/{operation['name']}", access_token)
+        else:
+            operation = _call("POST", f"{base}/v1internal:onboardUser", access_token, onboard)
     response = operation.get("response") if isinstance(operation.get("response"), dict) else {}
     found = _project_id(response.get("cloudaicompanionProject")) or project
     if not found:

@@ -78,3 +78,25 @@ def test_a_login_in_progress_and_a_write_leave_no_json_cliproxyapi_would_load(
     authfile.save(str(tmp_path), "codex-a.json", {"type": "codex", "access_token": "t"})
     assert replaced and not replaced[0].endswith(".json")
     assert [n for n in os.listdir(tmp_path) if n.endswith(".json")] == ["codex-a.json"]
+
+
+def test_code_assist_onboarding_answered_without_an_operation_name_is_asked_again(
+        monkeypatch):
+    """Older Code Assist answers to onboardUser carry no operation name:
+    Gemini CLI then repeats the same onboardUser every 5 s until done."""
+    from proxy.login import code_assist_setup
+    calls = []
+    answers = [{"allowedTiers": [{"id": "free-tier", "isDefault": True}]},
+               {"done": False}, {"done": False},
+               {"done": True, "response": {"cloudaicompanionProject": {"id": "managed-1"}}}]
+
+    def call(method, url, token, body=None):
+        calls.append((method, url.rsplit("/", 1)[-1], body))
+        return answers.pop(0)
+    monkeypatch.setattr(code_assist_setup, "_call", call)
+    monkeypatch.setattr(code_assist_setup, "_sleep", lambda seconds: None)
+    assert code_assist_setup.project_for("https://ca.example", "tok") == "managed-1"
+    assert [c[1] for c in calls] == ["v1internal:loadCodeAssist"] + \
+        ["v1internal:onboardUser"] * 3
+    assert calls[1][2] == calls[3][2] == {"tierId": "free-tier",
+                                          "metadata": code_assist_setup.METADATA}
