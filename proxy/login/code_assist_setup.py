@@ -25,7 +25,7 @@ from proxy.errors import SetupError
 
 METADATA = {"ideType": "IDE_UNSPECIFIED", "platform": "PLATFORM_UNSPECIFIED",
             "pluginType": "GEMINI"}
-FREE_TIER, LEGACY_TIER = "free-tier", "legacy-tier"
+FREE_TIER, LEGACY_TIER, STANDARD_TIER = "free-tier", "legacy-tier", "standard-tier"
 POLL_SECONDS = 5.0               # Gemini CLI's pause between operation polls
 POLL_LIMIT_SECONDS = 300.0
 _sleep = time.sleep              # tests stand in for the pause
@@ -78,9 +78,19 @@ def _call(method, url, access_token, body=None):
         raise SetupError(f"Code Assist: {exc}") from None
     if status != 200:
         error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        if url.endswith(":loadCodeAssist") and _vpc_sc(error):
+            # a project behind VPC Service Controls cannot be looked up; Gemini
+            # CLI (server.ts, isVpcScAffectedUser) takes it as on the standard tier
+            return {"currentTier": {"id": STANDARD_TIER}}
         raise SetupError(f"Code Assist answered {status} "
                          f"{error.get('message') or error.get('status') or ''}".strip())
     return answer
+
+
+def _vpc_sc(error):
+    details = error.get("details") if isinstance(error.get("details"), list) else []
+    return any(isinstance(d, dict) and d.get("reason") == "SECURITY_POLICY_VIOLATED"
+               for d in details)
 
 
 def _project_id(value):

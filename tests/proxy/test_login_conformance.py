@@ -100,3 +100,19 @@ def test_code_assist_onboarding_answered_without_an_operation_name_is_asked_agai
         ["v1internal:onboardUser"] * 3
     assert calls[1][2] == calls[3][2] == {"tierId": "free-tier",
                                           "metadata": code_assist_setup.METADATA}
+
+
+def test_code_assist_behind_vpc_service_controls_keeps_the_named_project(monkeypatch):
+    from proxy.accounts import token_client
+    from proxy.errors import SetupError
+    from proxy.login import code_assist_setup
+    refused = (403, {"error": {"code": 403, "status": "PERMISSION_DENIED", "details": [
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+         "reason": "SECURITY_POLICY_VIOLATED"}]}})
+    monkeypatch.setattr(token_client, "post", lambda *a, **k: refused)
+    assert code_assist_setup.project_for("https://ca.example", "tok", "corp-proj") == "corp-proj"
+    monkeypatch.setattr(token_client, "post", lambda *a, **k: (403, {"error": {
+        "code": 403, "message": "The caller does not have permission"}}))
+    import pytest
+    with pytest.raises(SetupError):
+        code_assist_setup.project_for("https://ca.example", "tok", "corp-proj")
