@@ -40,11 +40,19 @@ def from_codex(data, now):
         hint = " (it holds an API key: add it under codex-api-key)" if data.get(
             "OPENAI_API_KEY") else ""
         raise NotALogin(f"no ChatGPT login in the Codex file{hint}")
-    email, account_id, plan = records.codex_identity(tokens.get("id_token", ""))
+    id_token = tokens.get("id_token") or ""
+    if isinstance(id_token, dict):
+        # some Codex CLI releases stored the id_token's parsed claims
+        # ({email, chatgpt_plan_type}) instead of the JWT (token_data.rs)
+        email, account_id, plan = (str(id_token.get("email") or ""), "",
+                                   str(id_token.get("chatgpt_plan_type") or ""))
+        id_token = ""
+    else:
+        email, account_id, plan = records.codex_identity(str(id_token))
     exp = records.jwt_claims(tokens["access_token"]).get("exp")
     record = {"type": "codex", "access_token": tokens["access_token"],
               "refresh_token": tokens.get("refresh_token") or "",
-              "id_token": tokens.get("id_token") or "",
+              "id_token": id_token,
               "account_id": tokens.get("account_id") or account_id, "email": email,
               "expired": records.rfc3339(exp) if isinstance(exp, (int, float)) else "",
               "last_refresh": data.get("last_refresh") or records.rfc3339(now)}

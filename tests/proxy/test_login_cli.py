@@ -260,3 +260,19 @@ def test_import_a_service_account_key_as_cliproxyapi_writes_a_vertex_file(tmp_pa
     assert main(["import", "vertex", str(not_a_key), "--auth-dir", str(folder)]) == 1
     assert "service_account" in capsys.readouterr().err
     assert main(["import", "vertex", "--auth-dir", str(folder)]) == 1
+
+
+def test_import_codex_login_whose_id_token_was_stored_as_claims(tmp_path, capsys):
+    """Some Codex CLI releases wrote tokens.id_token as its parsed claims
+    ({email, chatgpt_plan_type}); the file written holds no object there."""
+    src = tmp_path / "auth.json"
+    src.write_text(json.dumps({"tokens": {
+        "id_token": {"email": "cl@example.com", "chatgpt_plan_type": "pro"},
+        "access_token": "at-x", "refresh_token": "rt-x", "account_id": "acct-9"}}))
+    assert main(["import", "codex", str(src), "--auth-dir", str(tmp_path / "a")]) == 0
+    [name] = _files(tmp_path / "a")
+    record = json.loads((tmp_path / "a" / name).read_text())
+    assert record["id_token"] == "" and record["email"] == "cl@example.com"
+    assert record["plan_type"] == "pro" and record["account_id"] == "acct-9"
+    assert name == "codex-" + __import__("hashlib").sha256(b"acct-9").hexdigest()[:8] + \
+        "-cl@example.com-pro.json"
