@@ -15,7 +15,8 @@ Flask's hooks and handlers in ``proxy.http.server`` did for them:
   settled for ``proxy.http.lifecycle`` first (access log, metrics);
 - the response head as werkzeug wrote it: reason phrases upper-cased,
   ``Content-Type``, ``Content-Length`` of a whole body, ``X-Request-Id``
-  replacing an upstream's, ``Access-Control-Allow-Origin: *`` unless given.
+  replacing an upstream's, Anthropic's ``request-id`` unless relayed,
+  ``Access-Control-Allow-Origin: *`` unless given.
 
 Everything else goes to the Flask app unchanged: other methods on these
 paths (405 after the key check, as before), paths that are not exactly a
@@ -146,17 +147,18 @@ class FrontDoors:
         except Exception:
             log.exception("request %s failed", request_id)
             lifecycle.settle(environ, 500, "internal")
-            return _answer(environ, start_response, request_id, 500, [], error_body(
+            return _answer(environ, start_response, request_id, dialect, 500, [], error_body(
                 dialect, 500, "Internal gateway error; see the gateway log for request "
-                              f"{request_id}."), "application/json")
-        return _answer(environ, start_response, request_id, reply.status, reply.headers,
-                       reply.body, reply.content_type)
+                              f"{request_id}.", request_id=request_id), "application/json")
+        return _answer(environ, start_response, request_id, dialect, reply.status,
+                       reply.headers, reply.body, reply.content_type)
 
 
 def _error(environ, start_response, request_id, dialect, exc):
     body = error_body(dialect, exc.status, exc.message, error_type=exc.error_type,
-                      code=exc.code, param=exc.param)
-    return _answer(environ, start_response, request_id, exc.status,
+                      code=exc.code, param=exc.param, request_id=request_id,
+                      retry_after=exc.retry_after)
+    return _answer(environ, start_response, request_id, dialect, exc.status,
                    list((exc.headers or {}).items()), body, "application/json")
 
 
@@ -176,7 +178,8 @@ def _status_line(status):
 _REWRITTEN = frozenset({"location", "content-location"})
 
 
-def _answer(environ, start_response, request_id, status, headers, body, content_type):
+def _answer(environ, start_response, request_id, dialect, status, headers, body,
+            content_type):
     """Start the response and return its body iterable: the head werkzeug's
     ``Response`` and the app's ``after_request`` hook wrote (see module
     docstring); a stream's iterator is passed on as it is, so closing it
@@ -184,13 +187,15 @@ def _answer(environ, start_response, request_id, status, headers, body, content_
     whole = isinstance(body, (bytes, bytearray))
     names = [name.lower() for name, _ in headers]
     if status < 200 or status in (204, 304) or not _REWRITTEN.isdisjoint(names):
-        return _answer_by_werkzeug(environ, start_response, request_id, status, headers, body,
-                                   content_type, whole)
+        return _answer_by_werkzeug(environ, start_response, request_id, dialect, status,
+                                   headers, body, content_type, whole)
     out = [(name, str(value)) for name, value in headers]
     _set(out, names, "Content-Type", content_type)
     if whole:
         _set(out, names, "Content-Length", str(len(body)))
     _set(out, names, "X-Request-Id", request_id)
+    if dialect == "claude" and "request-id" not in names:
+        out.append(("request-id", request_id))
     if "access-control-allow-origin" not in names:
         out.append(("Access-Control-Allow-Origin", "*"))
     start_response(_status_line(status), out)
@@ -213,13 +218,15 @@ def _set(headers, names, name, value):
             del headers[at], names[at]
 
 
-def _answer_by_werkzeug(environ, start_response, request_id, status, headers, body,
+def _answer_by_werkzeug(environ, start_response, request_id, dialect, status, headers, body,
                         content_type, whole):
     """The rare head werkzeug changes further (no body for 1xx/204/304, a
     ``Location`` IRI made a URI): let its ``Response`` write it."""
     response = Response(body, status, headers=headers, content_type=content_type,
                         direct_passthrough=not whole)
     response.headers["X-Request-Id"] = request_id
+    if dialect == "claude" and "request-id" not in response.headers:
+        response.headers["request-id"] = request_id
     if "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response(environ, start_response)

@@ -105,11 +105,14 @@ def test_each_front_door_answers_whole_with_werkzeugs_head(app, caplog, path, bo
     resp = _post(app, path, body, dict(headers, **{"X-Request-Id": "rid-7"}))
     assert resp.status == "200 OK"
     assert shape in resp.json
-    # the upstream's x-request-id gives way to ours, in its place
+    # the upstream's x-request-id gives way to ours, in its place; Anthropic
+    # clients also read theirs from request-id
+    claude = ["request-id"] if path == "/v1/messages" else []
     assert [name for name, _ in resp.headers.to_wsgi_list()] == [
-        "X-Request-Id", "openai-processing-ms", "Content-Type", "Content-Length",
+        "X-Request-Id", "openai-processing-ms", "Content-Type", "Content-Length", *claude,
         "Access-Control-Allow-Origin"]
     assert resp.headers.get_all("X-Request-Id") == ["rid-7"]
+    assert resp.headers.get_all("request-id") == (["rid-7"] if claude else [])
     assert resp.headers["Content-Length"] == str(len(resp.data))
     assert resp.headers["Access-Control-Allow-Origin"] == "*"
     assert "request_id=rid-7" in _finished_once(caplog, 200)
@@ -162,6 +165,8 @@ def test_a_bad_key_is_refused_in_the_doors_dialect(app, caplog, path, headers, c
     assert resp.status == "401 UNAUTHORIZED"
     assert check(resp.json), resp.json
     assert resp.headers["X-Request-Id"] == "rid-401"
+    if path == "/v1/messages":
+        assert resp.headers["request-id"] == resp.json["request_id"] == "rid-401"
     assert resp.headers["Content-Type"] == "application/json"
     assert "error_class=Unauthorized" in _finished_once(caplog, 401)
 
@@ -284,10 +289,10 @@ def test_a_204_or_a_location_is_written_by_werkzeug(app):
     """The rare heads werkzeug rewrites go through its own Response."""
     environ = _chunked_environ(b"")
     started = []
-    body = doors._answer(environ, lambda s, h: started.append((s, h)), "rid", 204,
+    body = doors._answer(environ, lambda s, h: started.append((s, h)), "rid", "claude", 204,
                          [("location", "/x\u00e9")], b"", "application/json")
     status, headers = started[0]
     assert status == "204 NO CONTENT" and b"".join(body) == b""
     assert ("Location", "/x%C3%A9") in headers                   # an IRI made a URI
     assert "Content-Length" not in dict(headers)
-    assert ("X-Request-Id", "rid") in headers
+    assert ("X-Request-Id", "rid") in headers and ("request-id", "rid") in headers
