@@ -31,6 +31,12 @@ def request_body(cred, body, *, model, action):
 _VERTEX_COUNT_FIELDS = ("contents", "systemInstruction", "tools", "generationConfig")
 
 
+def reshapes_count(cred):
+    """Whether ``count_body`` gives ``cred``'s upstream another shape than
+    the Gemini API's own."""
+    return cred.kind in ("gemini-cli", "vertex")
+
+
 def count_body(cred, body, *, model):
     """The countTokens request (a dict) ``cred``'s upstream takes for a
     Gemini API countTokens ``body``: Code Assist's envelope, Vertex's flat

@@ -156,9 +156,11 @@ def _settle_pending(pool, model, budget, cred, *, outcome=None):
 
 def _reads_body(front, creds):
     """Whether serving ``front`` may read its body beyond the top level: a
-    translation, a token count or an answer of the gateway's own."""
-    return front.action == "count_tokens" or any(
-        cred.dialect != front.dialect or cred.kind == "echo" for cred in creds)
+    translation, a token count the gateway estimates or reshapes, or an
+    answer of the gateway's own."""
+    a_count = front.action == "count_tokens"
+    return any(cred.dialect != front.dialect or cred.kind == "echo"
+               or (a_count and counting.reads_body(cred)) for cred in creds)
 
 
 def _serve_own(front, runtime, client, observer):

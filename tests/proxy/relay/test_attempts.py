@@ -394,3 +394,31 @@ def test_a_count_answered_with_a_page_fails_over_to_the_next_credential():
     assert observer.attempts[0][:2] == (first, "transient")
     assert [request.url for request in transport.calls] == [
         "http://up.test/v1/messages/count_tokens"] * 2
+
+
+def test_a_same_dialect_count_sends_the_clients_bytes_and_builds_no_ir(monkeypatch):
+    # an agent's count: its conversation goes up as it came (only the model
+    # renamed), without being parsed whole, into the IR or serialised again
+    import translators
+    from proxy.wire.json_top import top_level
+    config = config_mod.build({
+        "claude-api-key": [{"api-key": "sk-ant-key-0123456789abcdef", "base-url": "http://up.test",
+                            "models": [{"name": "claude-real", "alias": "claude-x"}]}],
+        "echo": False})
+    runtime = Runtime(config=config, pool=CredentialPool(credentials.from_config(config), config))
+    raw = b'{"model": "claude-x", "messages": [%s]}' % b", ".join(
+        b'{"role": "user", "content": "say \\"model\\": \\"claude-x\\" %d"}' % i
+        for i in range(2000))
+    front = FrontRequest(dialect="claude", action="count_tokens", model="claude-x",
+                         top=top_level(raw), raw=raw, stream=False, headers={}, request_id="r5")
+
+    def no_ir(*args, **kwargs):
+        raise AssertionError("the request was parsed into the IR")
+    monkeypatch.setattr(translators.dialect("claude"), "parse_request", no_ir)
+    transport = MockTransport(lambda request: Response(200, body=b'{"input_tokens": 12}'))
+    reply = attempts.serve(front, runtime, UpstreamClient(transport), Observer())
+    assert reply.status == 200 and orjson.loads(reply.body) == {"input_tokens": 12}
+    assert transport.calls[0].url == "http://up.test/v1/messages/count_tokens"
+    assert transport.calls[0].body == raw.replace(b'"model": "claude-x"', b'"model": "claude-real"',
+                                                  1)
+    assert not front.body_parsed        # nor parsed whole, as a generate request is not
