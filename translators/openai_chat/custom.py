@@ -39,9 +39,12 @@ def parse_call(call):
 
 
 def names(request):
-    """Names of the custom tools a client's Chat request declares."""
-    return {(tool.get(CUSTOM) or {}).get("name") for tool in (request or {}).get("tools") or []
-            if isinstance(tool, dict) and tool.get("type") == CUSTOM}
+    """Names of the custom tools a client's Chat request declares (none when
+    ``tools`` is not a list: the encoder of an answer must not fail on it)."""
+    tools = request.get("tools") if isinstance(request, dict) else None
+    return {(tool.get(CUSTOM) or {}).get("name") for tool in tools
+            if isinstance(tool, dict) and tool.get("type") == CUSTOM
+            and isinstance(tool.get(CUSTOM) or {}, dict)} if isinstance(tools, list) else set()
 
 
 def render_call(part):

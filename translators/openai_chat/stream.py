@@ -175,8 +175,8 @@ class StreamEncoder:
 
     def __init__(self, model, request):
         self._model = model
-        self._include_usage = bool(((request or {}).get("stream_options") or {})
-                                   .get("include_usage"))
+        options = request.get("stream_options") if isinstance(request, dict) else None
+        self._include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         self._id = new_id("chatcmpl-")
         self._created = now()
         self._tool_positions = {}  # IR block index -> OpenAI tool_calls index
