@@ -20,7 +20,8 @@ Every dialect package exports the same surface (its ``__init__``):
   machine-readable fields; ``request_id``: Anthropic's top-level id;
   ``retry_after``: Gemini's RetryInfo detail -- each where the shape has it);
   ``parse_error(body) -> (message, error_type)``;
-  ``stream_error_event(message, error_type=None, *, request_id=None, after=()) -> (event_name|None, payload)``;
+  ``stream_error_event(message, error_type=None, code=None, *, request_id=None, after=())
+  -> (event_name|None, payload)``;
   Gemini also ``retry_delay(body) -> seconds | None`` (its RetryInfo detail)
 - ``parse_usage(obj) -> ir usage | None`` (from a response body or stream
   event of that dialect; None when it carries no usage)
@@ -31,6 +32,8 @@ Wire facts the gateway asks of a dialect instead of branching on its name
 
 - ``HEADER_PREFIXES``: request header names the dialect's providers own
   (``anthropic-``...): forwarded to upstreams of that dialect only
+- ``REQUEST_ID_HEADER``: the response header its SDK reads the request id
+  from when that is not ``x-request-id`` (Anthropic ``request-id``), else None
 - ``KEEPALIVE``: the bytes an idle stream is kept open with
 - ``is_error_event(name, data) -> bool``: one SSE event (name, data text)
   is the stream's error signal
@@ -164,9 +167,11 @@ def render_error(name, status, message, error_type=None, *, code=None, param=Non
                                       request_id=request_id, retry_after=retry_after)
 
 
-def stream_error_event(name, message, error_type=None, *, request_id=None, after=()):
-    """The terminal error event of dialect ``name``'s streams; ``after``:
-    the raw events a same-dialect stream relayed last (Responses events
+def stream_error_event(name, message, error_type=None, *, code=None, request_id=None,
+                       after=()):
+    """The terminal error event of dialect ``name``'s streams; ``code``:
+    OpenAI's machine-readable code, where the shape has one; ``after``: the
+    raw events a same-dialect stream relayed last (Responses events
     continue their ``sequence_number``)."""
-    return dialect(name).stream_error_event(message, error_type, request_id=request_id,
+    return dialect(name).stream_error_event(message, error_type, code, request_id=request_id,
                                             after=after)

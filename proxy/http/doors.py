@@ -23,17 +23,17 @@ paths (405 after the key check, as before), paths that are not exactly a
 front door (404, a ``//`` werkzeug merges), CORS preflight, model lists,
 health, management, dashboard, metrics.
 """
-import itertools
 import logging
-import os
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
+import translators
 from proxy import runtime
 from proxy.access import auth, peers
 from proxy.errors import ClientError, NotFound, Unauthorized, error_body
 from proxy.http import lifecycle
+from proxy.http.front import fresh_request_id
 from proxy.http.generate import generate, query_args
 
 log = logging.getLogger("switchyard.server")
@@ -47,10 +47,10 @@ _GEMINI_PREFIXES = ("/v1beta/models/", "/v1/models/")
 _GEMINI_METHODS = {"generateContent": "generate", "streamGenerateContent": "generate",
                    "countTokens": "count_tokens"}
 
-# Request ids: a random per-process prefix and a counter -- unique across
-# workers and restarts without a getrandom() system call per request.
-_ID_PREFIX = os.urandom(6).hex()
-_ID_COUNTER = itertools.count(1)
+# Dialect -> the header its SDK reads a request id from besides X-Request-Id
+# (an Anthropic client's ``request-id``), or None.
+REQUEST_ID_HEADERS = {name: translators.dialect(name).REQUEST_ID_HEADER
+                      for name in translators.DIALECTS}
 
 
 class Arrival:
@@ -77,7 +77,7 @@ def environ_headers(environ):
 
 def new_request_id(headers):
     """The client's ``X-Request-Id``, or a new id."""
-    return headers.get("x-request-id") or f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
+    return headers.get("x-request-id") or fresh_request_id()
 
 
 def authenticate(environ, headers, keys, query):
@@ -194,8 +194,9 @@ def _answer(environ, start_response, request_id, dialect, status, headers, body,
     if whole:
         _set(out, names, "Content-Length", str(len(body)))
     _set(out, names, "X-Request-Id", request_id)
-    if dialect == "claude" and "request-id" not in names:
-        out.append(("request-id", request_id))
+    own = REQUEST_ID_HEADERS[dialect]
+    if own is not None and own not in names:
+        out.append((own, request_id))
     if "access-control-allow-origin" not in names:
         out.append(("Access-Control-Allow-Origin", "*"))
     start_response(_status_line(status), out)
@@ -225,8 +226,9 @@ def _answer_by_werkzeug(environ, start_response, request_id, dialect, status, he
     response = Response(body, status, headers=headers, content_type=content_type,
                         direct_passthrough=not whole)
     response.headers["X-Request-Id"] = request_id
-    if dialect == "claude" and "request-id" not in response.headers:
-        response.headers["request-id"] = request_id
+    own = REQUEST_ID_HEADERS[dialect]
+    if own is not None and own not in response.headers:
+        response.headers[own] = request_id
     if "Access-Control-Allow-Origin" not in response.headers:
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response(environ, start_response)

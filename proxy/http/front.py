@@ -1,9 +1,22 @@
 """FrontRequest: one client request as the front door understood it."""
+import itertools
+import os
 import time
 
 import orjson
 
 from proxy.errors import BadRequest
+
+# Request ids: a random per-process prefix and a counter -- unique across
+# workers and restarts without a getrandom() system call per request.
+_ID_PREFIX = os.urandom(6).hex()
+_ID_COUNTER = itertools.count(1)
+
+
+def fresh_request_id():
+    """A fresh request id: X-Request-Id, the access log, Anthropic's
+    ``request_id`` (also for a head the worker refuses before the app)."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
 
 
 def path_dialect(path):

@@ -112,13 +112,13 @@ def _install_hooks(app):
     @app.after_request
     def stamp(response):
         headers = response.headers
-        request_id = headers["X-Request-Id"] = g.get("request_id", "")
-        # Anthropic answers carry ``request-id`` (API reference, "Errors":
-        # "Every API response includes a unique request-id header"); its
-        # SDK reads it into ``request_id`` / ``APIStatusError.request_id``.
-        # An Anthropic upstream's own id, relayed, is kept.
-        if g.get("dialect") == "claude" and "request-id" not in headers:
-            headers["request-id"] = request_id
+        state = g._get_current_object()
+        request_id = headers["X-Request-Id"] = state.get("request_id", "")
+        # The header the client's SDK reads the id from, if another (an
+        # Anthropic client's ``request-id``, API reference "Errors").
+        own = doors.REQUEST_ID_HEADERS.get(state.get("dialect"))
+        if own is not None and own not in headers:
+            headers[own] = request_id
         if "Access-Control-Allow-Origin" not in headers:   # (setdefault raises inside)
             headers["Access-Control-Allow-Origin"] = "*"
         return response

@@ -32,10 +32,12 @@ import gevent
 from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
+import translators
+
 from proxy.relay import draining
 from proxy.wire import http1
 from proxy.telemetry import live_feed
-from proxy.http.front import path_dialect
+from proxy.http.front import fresh_request_id, path_dialect
 from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
@@ -54,15 +56,21 @@ def _http_date(now):
 _REASONS = {400: "Bad Request", 414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
 
-def _refusal(exc, requestline):
+def _refusal(exc, requestline, request_id):
     """The whole HTTP response refusing a head (``HeadRefused``), its body
-    in the dialect of the request's path."""
+    in the dialect of the request's path, with the request id its log line
+    names (in ``X-Request-Id``, and where the dialect's SDK reads it)."""
     parts = requestline.split(" ", 2)
     path = parts[1] if len(parts) > 1 else "/"
-    body = error_body(path_dialect(path) or "openai", exc.status, exc.message)
+    dialect = path_dialect(path) or "openai"
+    body = error_body(dialect, exc.status, exc.message, request_id=request_id)
+    ids = b"X-Request-Id: %s\r\n" % request_id.encode()
+    name = translators.dialect(dialect).REQUEST_ID_HEADER
+    if name is not None:
+        ids += b"%s: %s\r\n" % (name.encode(), request_id.encode())
     return b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n" \
-           b"Content-Length: %d\r\n\r\n%s" % (
-               exc.status, _REASONS[exc.status].encode(), len(body), body)
+           b"%sContent-Length: %d\r\n\r\n%s" % (
+               exc.status, _REASONS[exc.status].encode(), ids, len(body), body)
 
 
 class RequestHead(OldMessage):
@@ -162,12 +170,14 @@ class Handler(PyWSGIHandler):
 
     def _handle_client_error(self, ex):
         if isinstance(ex, HeadRefused):
-            self.log_error("Invalid request (from %s): %s", self.client_address, ex)
-            return str(ex.status), _refusal(ex, self.requestline)
+            request_id = fresh_request_id()
+            self.log_error("Invalid request %s (from %s): %s", request_id, self.client_address, ex)
+            return str(ex.status), _refusal(ex, self.requestline, request_id)
         if isinstance(ex, ValueError):          # a malformed head: 400, said in the dialect
-            super()._handle_client_error(ex)    # (logs it)
+            request_id = fresh_request_id()
+            self.log_error("Invalid request %s (from %s): %s", request_id, self.client_address, ex)
             return "400", _refusal(HeadRefused(400, f"Malformed request: {ex}"[:300]),
-                                   self.requestline or "")
+                                   self.requestline or "", request_id)
         return super()._handle_client_error(ex)
 
     def finalize_headers(self):

@@ -89,7 +89,8 @@ def _result(worker, front):
     try:
         return _reply(worker)
     except ClientError as exc:
-        return _event(front, exc.message, exc.error_type or _STATUS_KINDS.get(exc.status))
+        return _event(front, exc.message, exc.error_type or _STATUS_KINDS.get(exc.status),
+                      exc.code)
     except Exception:
         log.exception("request %s failed", front.request_id)
         return _event(front, "Internal gateway error; see the gateway log for "
@@ -116,6 +117,6 @@ def _error_event(front, body):
     return _event(front, str(message), error.get("type") or error.get("status"))
 
 
-def _event(front, message, error_type=None):
+def _event(front, message, error_type=None, code=None):
     return sse.encode(*translators.stream_error_event(front.dialect, message, error_type,
-                                                      request_id=front.request_id))
+                                                      code=code, request_id=front.request_id))

@@ -173,8 +173,11 @@ def test_limits_answer_in_the_dialect_of_the_path(serve, head, status, shape):
     top, _, body = raw.partition(b"\r\n\r\n")
     assert top.startswith(b"HTTP/1.1 %d " % status) and b"Connection: close" in top
     error = json.loads(body)
-    if shape == "claude":
+    request_id = re.search(rb"\r\nX-Request-Id: (\w+)\r\n", top).group(1).decode()
+    if shape == "claude":     # quoted where the Anthropic SDK reads it, too
         assert error["type"] == "error" and error["error"]["message"]
+        assert error["request_id"] == request_id and f"\r\nrequest-id: {request_id}\r\n" \
+            in top.decode()
     elif shape == "gemini":
         assert error["error"]["code"] == status and error["error"]["status"]
     else:

@@ -9,7 +9,7 @@ import translators
 from translators.ir import TranslationError
 
 WIRE_NAMES = ("HEADER_PREFIXES", "KEEPALIVE", "STREAM_END", "TOOL_CALL_MARK", "TOOL_CALL_SIGNATURES",
-              "TURNS_KEY", "TURN_PARTS_KEY",
+              "TURNS_KEY", "TURN_PARTS_KEY", "REQUEST_ID_HEADER",
               "is_error_event", "stream_tool_calls", "with_model", "counted_request",
               "count_request", "parse_count")
 

@@ -7,6 +7,7 @@ from .response import parse_response, render_count_tokens, render_response  # no
 from .stream import StreamDecoder, StreamEncoder  # noqa: F401
 from .usage import parse_usage  # noqa: F401
 from .wire import (HEADER_PREFIXES, KEEPALIVE, STREAM_END, TOOL_CALL_SIGNATURES,  # noqa: F401
+                   REQUEST_ID_HEADER,
                    TURN_PARTS_KEY, TURNS_KEY,
                    TOOL_CALL_MARK, count_request, counted_request, is_error_event,
                    parse_count, stream_tool_calls, with_model)

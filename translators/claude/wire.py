@@ -29,6 +29,11 @@ TOOL_CALL_SIGNATURES = False
 # Message tokens").
 _COUNT_FIELDS = ("model", "messages", "system", "tools", "tool_choice", "thinking")
 
+# The header an Anthropic SDK reads a request's id from (API reference,
+# "Errors": "Every API response includes a unique request-id header");
+# the gateway sends its own id there too, beside X-Request-Id.
+REQUEST_ID_HEADER = "request-id"
+
 # Request headers that are Anthropic's own (API reference "Versioning",
 # "Beta headers"; Claude Code's session id): sent to Anthropic upstreams only.
 HEADER_PREFIXES = ("anthropic-", "x-claude-code-")

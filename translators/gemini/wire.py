@@ -22,6 +22,9 @@ TOOL_CALL_MARK = b'"functionCall"'
 # dialects cannot carry it, so the gateway keeps it for them.
 TOOL_CALL_SIGNATURES = True
 
+# google-genai reads no request id header: X-Request-Id alone.
+REQUEST_ID_HEADER = None
+
 # Request headers that are Google's own (x-goog-api-client,
 # x-goog-user-project, ...): sent to Gemini upstreams only.
 HEADER_PREFIXES = ("x-goog-",)

@@ -23,6 +23,10 @@ TOOL_CALL_MARK = b'"tool_calls"'
 
 TOOL_CALL_SIGNATURES = False
 
+# The OpenAI SDK reads a request's id from ``x-request-id``
+# (``APIStatusError.request_id``): the gateway's X-Request-Id is that header.
+REQUEST_ID_HEADER = None
+
 # Request headers that are OpenAI's own (API reference "Overview":
 # OpenAI-Organization, OpenAI-Project; OpenAI-Beta): sent to OpenAI-dialect
 # upstreams only.
