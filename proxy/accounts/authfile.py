@@ -402,7 +402,8 @@ def _vertex_base(data, host):
     """``https://<loc>-aiplatform.googleapis.com/v1/projects/<p>/locations/<loc>``
     (``global`` has no location prefix on the host)."""
     sa = data.get("service_account") if isinstance(data.get("service_account"), dict) else {}
-    project = str(data.get("project_id") or sa.get("project_id") or "")
+    # CLIProxyAPI's vertexCreds: project_id, else "project"
+    project = str(data.get("project_id") or data.get("project") or sa.get("project_id") or "")
     if not project:
         raise ValueError("no project_id")
     location = str(data.get("location") or "us-central1")

@@ -136,7 +136,9 @@ def service_account_jwt(key, audience, now=None):
     from cryptography.hazmat.primitives.asymmetric import padding
 
     try:
-        private = serialization.load_pem_private_key(key["private_key"].encode(), None)
+        # a key pasted on Windows: CRLF line ends (CLIProxyAPI normalises them too)
+        pem = key["private_key"].replace("\r\n", "\n").replace("\r", "\n").strip()
+        private = serialization.load_pem_private_key(pem.encode(), None)
         email = key["client_email"]
     except (KeyError, TypeError, ValueError, AttributeError):
         raise RefreshRejected("service_account lacks a usable private_key/client_email") from None

@@ -228,3 +228,22 @@ def test_codex_file_without_account_id_or_expiry_reads_them_from_its_jwts(tmp_pa
     (entry,) = authfile.scan({"auth-dir": str(tmp_path), "oauth": {}})
     assert entry.credential.account["account_id"] == "11111111-2222-4333-8444-555555555555"
     assert entry.credential.account["expires"] == 1796263200
+
+
+def test_vertex_file_naming_its_project_project_and_a_crlf_key(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM,
+                            serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption()).decode().replace("\n", "\r\n")
+    (tmp_path / "vertex-p.json").write_text(json.dumps({
+        "type": "vertex", "project": "p-only", "location": "global",
+        "service_account": {"private_key": pem, "client_email": "sa@p.iam.gserviceaccount.com"}}))
+    (entry,) = authfile.scan({"auth-dir": str(tmp_path), "oauth": {}})
+    assert entry.credential.base_url == \
+        "https://aiplatform.googleapis.com/v1/projects/p-only/locations/global"
+    assertion = token_client.service_account_jwt(
+        {"private_key": pem, "client_email": "sa@p.iam.gserviceaccount.com"},
+        "https://oauth2.googleapis.com/token", now=1000)
+    assert assertion.count(".") == 2
