@@ -19,8 +19,21 @@ import orjson
 PLAN_EXCLUDED_SECONDS = 3600.0
 
 
+# Anthropic's 400 to a subscription token used for a request that is not
+# Claude Code's (invalid_request_error).  Not the request's fault: another
+# credential of the pool (an API key) may serve it; and not the account's:
+# its Claude Code requests still go through, so nothing cools.
+CLAUDE_CODE_ONLY = "only authorized for use with Claude Code"
+
+
 def account_decision(decision, exc, now=None):
-    """``decision`` widened to the whole account for a rate limit."""
+    """``decision`` widened to the whole account for a rate limit; a Claude
+    subscription's "Claude Code only" refusal passed on to the next
+    credential without cooling this one."""
+    if decision.kind == "request_fault" and getattr(exc, "status", None) == 400 and \
+            CLAUDE_CODE_ONLY in _message(exc.body):
+        return dataclasses.replace(decision, retry=True, kind="auth", scope="credential",
+                                   cooldown=None, exact=False)
     if decision.kind != "rate_limit":
         return decision
     error = _error(exc.body)
@@ -80,3 +93,8 @@ def _error(body):
     except (orjson.JSONDecodeError, AttributeError, TypeError):
         error = None
     return error if isinstance(error, dict) else {}
+
+
+def _message(body):
+    message = _error(body).get("message")
+    return message if isinstance(message, str) else ""

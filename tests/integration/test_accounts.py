@@ -276,3 +276,44 @@ def test_token_counts_reach_code_assist_and_vertex_in_their_own_request_shapes(
                       json={"model": model, "messages": [{"role": "user", "content": "hi"}]},
                       headers={"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"})
     assert r.status_code == 200 and r.json()["input_tokens"] == 42, r.text
+
+
+def test_claude_code_only_refusal_is_served_by_an_api_key_and_cools_nothing(
+        fake, upstream, oauth, tmp_path):
+    """A Claude subscription refuses requests that are not Claude Code's
+    (400 "only authorized for use with Claude Code"); Switchyard does not
+    disguise them: the request goes on to the pool's API key, and the
+    account stays in rotation for the Claude Code requests it does serve."""
+    folder = tmp_path / "auth"
+    folder.mkdir()
+    claude = _claude_file(oauth)
+    _write(str(folder), "claude-c@example.com.json", claude)
+    fake.oauth = oauth
+    config = {"api-keys": [CLIENT_KEY], "auth-dir": str(folder),
+              "oauth": {"claude-token-url": oauth.token_url, "claude-base-url": fake.url},
+              "claude-api-key": [{"api-key": "sk-up-claude-key", "base-url": fake.url,
+                                  "priority": -1}],
+              "usage": {"enabled": False}, "watch-config": False}
+    (tmp_path / "gw").mkdir()
+    gateway = launch(config, str(tmp_path / "gw"))
+    try:
+        upstream.script(claude["access_token"], Fault(status=400, body={
+            "type": "error", "error": {
+                "type": "invalid_request_error",
+                "message": "This credential is only authorized for use with Claude Code and "
+                           "cannot be used for other API requests."}}))
+        r = requests.post(f"{gateway.url}/v1/messages", timeout=10, json={
+            "model": "claude-fake", "max_tokens": 10,
+            "messages": [{"role": "user", "content": "hi"}]},
+            headers={"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"})
+        assert r.status_code == 200, r.text
+        assert [c.key for c in upstream.calls[-2:]] == [claude["access_token"],
+                                                        "sk-up-claude-key"]
+        pool = requests.get(f"{gateway.url}/v0/pool", timeout=5).json()
+        account = next(c for c in pool["credentials"]
+                       if c["id"] == "auth:claude-c@example.com.json")
+        assert account["cooling_until"] is None and not account["model_cooldowns"]
+        assert account["failures"] == 1 and account["last_error"]["status"] == 400
+    finally:
+        gateway.stop()
+        fake.oauth = None

@@ -122,3 +122,18 @@ def test_codex_whole_answer_that_failed_is_the_error_it_stands_for():
             b'"output":[]}}\n\n')
     resp = SimpleNamespace(headers={}, iter_within=lambda limit: [done])
     assert json.loads(edge.whole_body(cred, resp))["status"] == "completed"
+
+
+def test_claude_code_only_refusal_moves_on_without_cooling_the_account():
+    """Anthropic answers a subscription token used outside Claude Code with
+    a 400 invalid_request_error; another credential (an API key) may serve
+    the request, and the account still serves Claude Code: retry, no cooldown."""
+    body = json.dumps({"type": "error", "error": {
+        "type": "invalid_request_error",
+        "message": "This credential is only authorized for use with Claude Code and cannot "
+                   "be used for other API requests."}}).encode()
+    decision = _decision(400, {}, body)
+    assert decision.retry and decision.cooldown is None
+    other = _decision(400, {}, b'{"type":"error","error":{"type":"invalid_request_error",'
+                               b'"message":"max_tokens: Field required"}}')
+    assert not other.retry
