@@ -338,7 +338,7 @@ def _credential(entry, data, base_override, project=None):
     return Credential(
         id=entry.id, kind=kind, dialect=provider.dialect, base_url=base_url,
         api_key=token, patterns=provider.model_patterns, excluded=_excluded(data),
-        prefix=_prefix(data), priority=_priority(data), weight=_weight(data),
+        prefix=_prefix(data), priority=_priority(data), weight=file_weight(data),
         proxy_url=_string(data.get("proxy_url")).strip(), headers=_headers(data),
         disable_cooling=data.get("disable_cooling") is True,
         label=entry.label or entry.type, account=account)
@@ -382,7 +382,7 @@ def _priority(data):
     return 0
 
 
-def _weight(data):
+def file_weight(data):
     """``weight``: a whole number, at most 1,000,000; 0 or less is 0 (out of
     weighted rotation); absent is 1.  Anything else is a bad field (CLIProxyAPI
     refuses such a file too)."""

@@ -5,7 +5,8 @@ file itself, for moving an account elsewhere), ``POST /auth-files?name=``
 (raw JSON body) or a multipart form of ``.json`` files (what CLIProxyAPI's
 management panel sends), ``DELETE /auth-files?name=`` (repeatable),
 ``?all=true`` or ``{"names": [...]}``, ``PATCH /auth-files/status``
-(``{name, disabled}``), ``POST /logins/<provider>`` (returns the URL to
+(``{name, disabled}``), ``PATCH /auth-files/fields`` (``{name, <knob>: value}``),
+``POST /logins/<provider>`` (returns the URL to
 open and its ``state``), ``POST /logins/complete`` (``{state,
 redirect_url}``: the URL the browser was sent to), ``GET /logins/callback``
 (where the browser's callback is forwarded, see ``proxy.admin.login_forwarder``;
@@ -144,6 +145,31 @@ def register(bp, api_error):
         authfile.save(_auth_dir(), name, {"disabled": body["disabled"]})
         return {"name": name, **records.summary({**record, "disabled": body["disabled"]})}
 
+    @bp.patch("/auth-files/fields")
+    def set_auth_file_fields():
+        """CLIProxyAPI's ``PATCH auth-files/fields``: ``{name, <field>: value,
+        ...}`` sets each per-file knob (a dotted field sets a nested one,
+        ``null`` removes it); the credentials themselves are not editable here."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise api_error(400, "body must be a JSON object", "invalid_request_error")
+        name = _name()
+        path = _existing(name)
+        fields = {k.strip(): v for k, v in body.items() if k.strip() not in ("name", "")}
+        locked = sorted(k for k in fields if k.split(".")[0] in _LOCKED_FIELDS)
+        if not fields or locked:
+            raise api_error(400, f"not editable here: {', '.join(locked)}" if locked
+                            else "no field to set", "invalid_request_error")
+        record = authfile.read(path)
+        for field, value in fields.items():
+            _set_field(record, field.split("."), value)
+        try:
+            authfile.file_weight(record)
+        except ValueError as exc:
+            raise api_error(400, str(exc), "invalid_request_error") from None
+        authfile.write(path, record)
+        return {"status": "ok", "name": name, **records.summary(record)}
+
     @bp.post("/logins/<kind>")
     def start_login(kind):
         if kind not in providers.TYPES:
@@ -212,6 +238,23 @@ def register(bp, api_error):
             raise api_error(404, "No login with that state.", "not_found_error")
         return {"state": state, "provider": record["type"], "status": record["status"],
                 "error": record.get("error"), "name": record.get("name")}
+
+
+# The account's identity and secrets: changed by logging in again, not patched.
+_LOCKED_FIELDS = frozenset({"type", "access_token", "refresh_token", "id_token", "token",
+                            "Token", "service_account", "api_key"})
+
+
+def _set_field(record, path, value):
+    """Set (``None``: remove) ``record[path[0]][path[1]]...``."""
+    for key in path[:-1]:
+        if not isinstance(record.get(key), dict):
+            record[key] = {}
+        record = record[key]
+    if value is None:
+        record.pop(path[-1], None)
+    else:
+        record[path[-1]] = value
 
 
 def _html(text):

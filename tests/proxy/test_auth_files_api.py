@@ -118,3 +118,25 @@ def test_cliproxyapi_management_calls_download_multipart_upload_and_bulk_delete(
     everything = http.delete("/v0/management/auth-files?all=true", headers=ADMIN)
     assert everything.get_json()["deleted"] == 2
     assert not any(n.endswith(".json") for n in os.listdir(auth_dir))
+
+
+def test_patch_fields_sets_and_removes_knobs_but_never_credentials(client):
+    """CLIProxyAPI's PATCH auth-files/fields."""
+    http, auth_dir = client
+    http.post("/v0/management/auth-files?name=codex-f.json", headers=ADMIN,
+              json={"type": "codex", "access_token": "at-f", "note": "old", "priority": 1})
+    ok = http.patch("/v0/management/auth-files/fields", headers=ADMIN, json={
+        "name": "codex-f.json", "prefix": "team", "proxy_url": "http://127.0.0.1:3128",
+        "headers.X-Team": "blue", "note": None, "priority": 5})
+    assert ok.status_code == 200, ok.get_json()
+    record = json.loads((auth_dir / "codex-f.json").read_text())
+    assert record == {"type": "codex", "access_token": "at-f", "priority": 5, "prefix": "team",
+                      "proxy_url": "http://127.0.0.1:3128", "headers": {"X-Team": "blue"}}
+    for body in ({"name": "codex-f.json", "access_token": "x"},
+                 {"name": "codex-f.json", "token.access_token": "x"},
+                 {"name": "codex-f.json", "weight": 2.5}, {"name": "codex-f.json"}):
+        assert http.patch("/v0/management/auth-files/fields", headers=ADMIN,
+                          json=body).status_code == 400
+    assert json.loads((auth_dir / "codex-f.json").read_text()) == record
+    assert http.patch("/v0/management/auth-files/fields", headers=ADMIN,
+                      json={"name": "nope.json", "note": "x"}).status_code == 404
