@@ -288,7 +288,7 @@ def test_claude_code_only_refusal_is_served_by_an_api_key_and_cools_nothing(
     folder.mkdir()
     claude = _claude_file(oauth)
     _write(str(folder), "claude-c@example.com.json", claude)
-    fake.oauth = oauth
+    previous, fake.oauth = fake.oauth, oauth
     config = {"api-keys": [CLIENT_KEY], "auth-dir": str(folder),
               "oauth": {"claude-token-url": oauth.token_url, "claude-base-url": fake.url},
               "claude-api-key": [{"api-key": "sk-up-claude-key", "base-url": fake.url,
@@ -316,4 +316,4 @@ def test_claude_code_only_refusal_is_served_by_an_api_key_and_cools_nothing(
         assert account["failures"] == 1 and account["last_error"]["status"] == 400
     finally:
         gateway.stop()
-        fake.oauth = None
+        fake.oauth = previous
