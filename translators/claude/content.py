@@ -7,7 +7,7 @@ import base64
 
 from translators import call_ids, ir, json_text, signatures
 from translators.dropped import dropped
-from translators.ir import TranslationError, with_cache_mark
+from translators.ir import TranslationError
 
 # Key under which tool arguments that are not a JSON object are kept, since
 # Anthropic's tool_use.input must be an object.
@@ -73,12 +73,16 @@ def parse_block(block):
     if parser is None:
         dropped("claude", f"content block {block.get('type')!r}")
         return None
-    return with_cache_mark(parser(block), block)
+    part = parser(block)
+    mark = block.get("cache_control")
+    if mark:
+        part["cache_control"] = mark
+    return part
 
 
 def _parse_text(block):
     # citations are dropped: no other dialect has a field for them.
-    return ir.text(block.get("text") or "")
+    return {"type": "text", "text": block.get("text") or ""}
 
 
 def _parse_search_result(block):
@@ -121,11 +125,14 @@ def _parse_tool_use(block):
 
 def _parse_tool_result(block):
     content = block.get("content")
-    parts = [] if content is None else [p for p in map(parse_block, blocks_of(content)) if p]
-    if any(p["type"] not in ("text", "image") for p in parts):
-        raise TranslationError("tool_result content may only hold text and images here")
-    for part in parts:
-        part.pop("cache_control", None)  # the mark that counts is the result's own
+    if isinstance(content, str):        # the usual result: one text
+        parts = [{"type": "text", "text": content}]
+    else:
+        parts = [] if content is None else [p for p in map(parse_block, blocks_of(content)) if p]
+        if any(p["type"] not in ("text", "image") for p in parts):
+            raise TranslationError("tool_result content may only hold text and images here")
+        for part in parts:
+            part.pop("cache_control", None)  # the mark that counts is the result's own
     # name is filled in by the request parser, from the matching tool_use.
     return {"type": "tool_result", "tool_call_id": block["tool_use_id"], "name": None,
             "content": parts, "is_error": bool(block.get("is_error"))}

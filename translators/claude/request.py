@@ -103,8 +103,14 @@ def _kind(value):
 def _parse_messages(messages, system):
     """IR messages; ``role: "system"`` messages (Anthropic's mid-conversation
     system messages, which Claude Code sends) before the first turn join
-    ``system``, later ones stay in place as IR system messages."""
+    ``system``, later ones stay in place as IR system messages.
+
+    A user turn's tool_result blocks become IR ``tool`` messages, the rest
+    stays a ``user`` message, in the order they came; each result is named
+    after the tool_use it answers (the last one with its id), once all are read.
+    """
     out = []
+    names, results = {}, []
     for message in messages:
         if not isinstance(message, dict):
             raise TranslationError("every message must be an object")
@@ -119,27 +125,27 @@ def _parse_messages(messages, system):
         if role not in ("user", "assistant"):
             dropped("claude", f"message with role {role!r}")
             continue
-        parts = [p for p in map(parse_block, blocks_of(message.get("content"))) if p]
-        out.extend(_split_tool_results(role, parts))
-    names = ir.tool_names_by_id(out)
-    for message in out:
-        for part in message["content"]:
-            if part["type"] == "tool_result":
-                part["name"] = names.get(part["tool_call_id"])
+        turn = None
+        for block in blocks_of(message.get("content")):
+            part = parse_block(block)
+            if part is None:
+                continue
+            kind = part["type"]
+            if kind == "tool_call":
+                names[part["id"]] = part["name"]
+            elif kind == "tool_result":
+                results.append(part)
+            part_role = "tool" if kind == "tool_result" else role
+            if turn is not None and turn["role"] == part_role:
+                turn["content"].append(part)
+            else:
+                turn = {"role": part_role, "content": [part]}
+                out.append(turn)
+        if turn is None:
+            out.append({"role": role, "content": []})
+    for result in results:
+        result["name"] = names.get(result["tool_call_id"])
     return out
-
-
-def _split_tool_results(role, parts):
-    """A user turn's tool_result blocks become IR ``tool`` messages, the
-    rest stays a ``user`` message, in the order they came."""
-    messages = []
-    for part in parts:
-        part_role = "tool" if part["type"] == "tool_result" else role
-        if messages and messages[-1]["role"] == part_role:
-            messages[-1]["content"].append(part)
-        else:
-            messages.append({"role": part_role, "content": [part]})
-    return messages or [{"role": role, "content": []}]
 
 
 def _parse_tools(tools):
