@@ -231,11 +231,17 @@ def _render_tool_call(part):
 
 def _render_tool_result(part):
     block = {"type": "tool_result", "tool_use_id": tool_use_id(part["tool_call_id"])}
-    content = [b for b in map(render_block, part["content"]) if b]
-    if len(content) == 1 and content[0]["type"] == "text":
-        block["content"] = content[0]["text"]
-    elif content:
-        block["content"] = content
+    parts = part["content"]
+    if len(parts) == 1 and parts[0]["type"] == "text":
+        # the usual result: one text, sent as a string (none when empty)
+        if parts[0]["text"]:
+            block["content"] = parts[0]["text"]
+    else:
+        content = [b for b in map(render_block, parts) if b]
+        if len(content) == 1 and content[0]["type"] == "text":
+            block["content"] = content[0]["text"]
+        elif content:
+            block["content"] = content
     if part.get("is_error"):
         block["is_error"] = True
     return block

@@ -275,8 +275,11 @@ def _render_messages(messages):
             turns.append({"role": role, "content": blocks})
     for turn in turns:
         # tool_result blocks must open their user turn ("Tool use", handling
-        # results); sorted() is stable, so each group keeps its order.
-        turn["content"].sort(key=lambda block: block["type"] != "tool_result")
+        # results); each group keeps its order.
+        content = turn["content"]
+        results = [block for block in content if block["type"] == "tool_result"]
+        if results and len(results) < len(content):
+            turn["content"] = results + [b for b in content if b["type"] != "tool_result"]
     return turns
 
 
