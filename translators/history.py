@@ -55,7 +55,7 @@ def _clean(message):
                 break
     else:
         for part in parts:
-            if _empty_reasoning(part):
+            if part["type"] == "reasoning" and _empty_reasoning(part):
                 parts = [p for p in parts if not _empty_reasoning(p)]
                 break
         for part in parts:

@@ -41,7 +41,9 @@ def parse_messages(messages):
                 message, parse_content(message.get("content"), _USER_PARTS))})
         elif role == "assistant":
             parts = _marked(message, parse_assistant(message))
-            names.update((p["id"], p["name"]) for p in parts if p["type"] == "tool_call")
+            for part in parts:
+                if part["type"] == "tool_call":
+                    names[part["id"]] = part["name"]
             out.append({"role": "assistant", "content": parts})
         elif role == "tool":
             _add_tool_result(out, message, names)
@@ -74,8 +76,10 @@ def parse_assistant(message):
     parts.extend(parse_content(message.get("content"), _ASSISTANT_PARTS))
     if message.get("refusal"):
         parts.append(text(message["refusal"]))
-    calls = (parse_tool_call(call) for call in message.get("tool_calls") or [])
-    parts.extend(call for call in calls if call is not None)
+    for call in message.get("tool_calls") or ():
+        part = parse_tool_call(call)
+        if part is not None:
+            parts.append(part)
     return parts
 
 
@@ -140,22 +144,35 @@ def _render_assistant_turn(parts):
     return [render_assistant(parts)]
 
 
+_ASSISTANT_KINDS = frozenset(("text", "reasoning", "redacted_reasoning", "tool_call"))
+
+
 def render_assistant(parts, custom_names=()):
     """An assistant message (history turn or response ``message``) of IR
     parts; calls of the tools named in ``custom_names`` are custom calls."""
-    unknown = {p["type"] for p in parts} - {"text", "reasoning", "redacted_reasoning", "tool_call"}
+    texts, reasoning, called, unknown = [], [], [], set()
+    for part in parts:              # one pass: a history has hundreds of these
+        kind = part["type"]
+        if kind == "text":
+            texts.append(part["text"])
+        elif kind == "tool_call":
+            called.append(part)
+        elif kind == "reasoning":
+            reasoning.append(part["text"])
+        elif kind not in _ASSISTANT_KINDS:
+            unknown.add(kind)
     if unknown:
         raise TranslationError(f"an assistant turn cannot hold {', '.join(sorted(unknown))} parts")
-    message = {"role": "assistant", "content": render_text(parts) or None}
+    message = {"role": "assistant", "content": "".join(texts) or None}
     # Signatures and redacted reasoning have no OpenAI field and are dropped.
     # The text goes back as ``reasoning_content``: DeepSeek requires it after
     # tool calls (guide "Thinking Mode"); OpenAI's current models ignore it,
     # though legacy gpt-4 / gpt-3.5 rejected unknown message fields.
-    reasoning = "".join(p["text"] for p in parts if p["type"] == "reasoning")
+    reasoning = "".join(reasoning)
     if reasoning:
         message["reasoning_content"] = reasoning
     calls = [custom.render_call(p) if p["name"] in custom_names else render_tool_call(p)
-             for p in parts if p["type"] == "tool_call"]
+             for p in called]
     if calls:
         message["tool_calls"] = calls
     elif message["content"] is None:
