@@ -68,10 +68,16 @@ def _has_float(value):
     while pending:
         value = pending.pop()
         kind = type(value)
-        if kind is float:
-            return True
         if kind is dict:
-            pending.extend(value.values())
-        elif kind is list:
-            pending.extend(value)
+            value = value.values()
+        elif kind is float:
+            return True
+        elif kind is not list:
+            continue
+        for item in value:
+            kind = type(item)
+            if kind is float:
+                return True
+            if kind is dict or kind is list:
+                pending.append(item)
     return False

@@ -277,6 +277,8 @@ def _render_messages(messages):
         # tool_result blocks must open their user turn ("Tool use", handling
         # results); each group keeps its order.
         content = turn["content"]
+        if len(content) < 2:
+            continue
         results = [block for block in content if block["type"] == "tool_result"]
         if results and len(results) < len(content):
             turn["content"] = results + [b for b in content if b["type"] != "tool_result"]
