@@ -141,19 +141,31 @@ def _results_for(calls, following):
     """``{id(call): result}``.  Results for an id go to the calls that used it:
     in order when there are as many results as calls, else the latest one
     answers the first call (a retried tool)."""
+    if any("original_id" in call for call in calls):
+        return _results_for_renamed(calls, following)
+    # Every call id once (the usual turn): each call's latest result.
+    latest = {}
+    for turn in following:
+        for part in turn["content"]:
+            if part["type"] == "tool_result":
+                latest[part["tool_call_id"]] = part
+    matched = {}
+    for call in calls:
+        result = latest.get(call["id"])
+        if result is not None:
+            matched[id(call)] = _answer(call, call["id"], result)
+    return matched
+
+
+def _results_for_renamed(calls, following):
+    """``_results_for`` when ``_unique_calls`` renamed a call: results go to
+    the calls under their original id, in order."""
     by_id = {}
     for turn in following:
         for part in turn["content"]:
             if part["type"] == "tool_result":
                 by_id.setdefault(part["tool_call_id"], []).append(part)
     matched = {}
-    if not any("original_id" in call for call in calls):
-        # Every call id once (the usual turn): each call's latest result.
-        for call in calls:
-            answers = by_id.get(call["id"])
-            if answers:
-                matched[id(call)] = _answer(call, call["id"], answers[-1])
-        return matched
     for call_id in dict.fromkeys(c.get("original_id", c["id"]) for c in calls):
         group = [c for c in calls if c.get("original_id", c["id"]) == call_id]
         answers = by_id.get(call_id) or []
