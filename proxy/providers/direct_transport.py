@@ -373,6 +373,8 @@ def _address(origin):
     default = 443 if scheme == "https" else 80
     port = int(port) if port else default
     named = f"[{host}]" if ":" in host else host
+    if not named.isascii():                           # an internationalised name: its A-label
+        named = named.encode("idna").decode("ascii")
     return scheme, host, port, named if port == default else f"{named}:{port}"
 
 

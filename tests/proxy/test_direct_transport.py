@@ -460,3 +460,22 @@ def test_tls_verifies_the_upstream_certificate(serve, tmp_path):
     assert _send(transport, upstream).read() == b"{}"
     assert _send(transport, upstream).read() == b"{}"
     assert upstream.connections == 1          # (the refused one never got past the handshake)
+
+
+@pytest.mark.parametrize("origin, address", [
+    ("https://api.test", ("https", "api.test", 443, "api.test")),
+    ("https://api.test:443", ("https", "api.test", 443, "api.test")),
+    ("http://api.test:8080", ("http", "api.test", 8080, "api.test:8080")),
+    ("http://[::1]:8080", ("http", "::1", 8080, "[::1]:8080")),
+    ("https://user:pw@api.test", ("https", "api.test", 443, "api.test")),
+    ("https://bücher.test", ("https", "bücher.test", 443, "xn--bcher-kva.test")),
+])
+def test_origins(origin, address):
+    assert direct_transport._address(origin) == address
+
+
+@pytest.mark.parametrize("url", ["ftp://api.test/x", "http://api.test:port/x", "http:///x"])
+def test_unusable_urls_are_refused_before_connecting(url):
+    with pytest.raises(UpstreamConnectError) as caught:
+        DirectTransport().send(Request(url, {}, b"{}", CRED, TIMEOUTS))
+    assert caught.value.cause == "bad_request_line"
