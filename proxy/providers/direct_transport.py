@@ -74,6 +74,14 @@ class _Connection:
         poller.register(self.sock.fileno(), select.POLLIN)
         return not poller.poll(0) and not getattr(self.sock, "pending", int)()
 
+    def send_all(self, data):
+        """``sendall``, trying one plain ``send`` first: it takes a request
+        whole in the common case, where gevent's ``sendall`` would first
+        ask the kernel for the buffer size (a getsockopt per call)."""
+        sent = self.sock.send(data)
+        if sent < len(data):
+            self.sock.sendall(memoryview(data)[sent:])
+
     def recv(self):
         return self.sock.recv(_READ_SIZE)
 
@@ -124,9 +132,9 @@ class DirectTransport:
         cred = request.upstream
         try:
             try:
-                conn.sock.sendall(head)
+                conn.send_all(head)
                 if body:
-                    conn.sock.sendall(body)
+                    conn.send_all(body)
             except socket.timeout:
                 raise _silent(cred, request.timeouts) from None
             except OSError:

@@ -117,8 +117,9 @@ class _RecordingSocket:
     def __init__(self, sock):
         self.sock, self.writes = sock, []
 
-    def sendall(self, data):
+    def send(self, data):
         self.writes.append(bytes(data))
+        return len(data)
 
     def recv(self, size):
         return self.sock.recv(size)
@@ -479,3 +480,18 @@ def test_unusable_urls_are_refused_before_connecting(url):
     with pytest.raises(UpstreamConnectError) as caught:
         DirectTransport().send(Request(url, {}, b"{}", CRED, TIMEOUTS))
     assert caught.value.cause == "bad_request_line"
+
+
+def test_a_partial_send_is_finished_by_sendall():
+    calls = []
+    fake = SimpleNamespace(send=lambda data: calls.append(("send", bytes(data))) or 3,
+                           sendall=lambda data: calls.append(("sendall", bytes(data))))
+    direct_transport._Connection(fake, "http://x").send_all(b"POST / HTTP/1.1")
+    assert calls == [("send", b"POST / HTTP/1.1"), ("sendall", b"T / HTTP/1.1")]
+
+
+def test_a_large_body_crosses_whole(serve):
+    upstream = serve(_fixed(OK))
+    body = b'{"x":"' + b"y" * (3 * 1024 * 1024) + b'"}'            # past the one-write limit
+    assert _send(DirectTransport(), upstream, body=body).read() == b"{}"
+    assert upstream.requests[0][2] == body
