@@ -61,7 +61,12 @@ def generate(environ, client, request, *, dialect, action="generate", model=None
     # with session affinity on, the opening turns may name the session
     heads = (affinity.turns_field(dialect),) if current.config["routing"]["session-affinity"] \
         else ()
-    body, top = _body_top(raw, heads)
+    # a body the relay will read whole anyway (a translation) is parsed whole
+    # once, not at its top level first; the model the bytes seem to name
+    # only picks the parser
+    named = model if model is not None else json_top.guess_string(raw, "model")
+    whole = len(raw) >= _TOP_ONLY_FROM and attempts.reads_body(current, dialect, action, named)
+    body, top = _body_top(raw, heads, whole)
     validation.check(dialect, top)
     if model is None:
         model = top.get("model")
@@ -176,11 +181,11 @@ _TOP_ONLY_FROM = 16 * 1024
 _KEPT_WHOLE = ("stream_options", *affinity.SESSION_FIELDS)
 
 
-def _body_top(raw, heads=()):
+def _body_top(raw, heads=(), whole=False):
     """``(body, top)``: the parsed body (None: parsed when first needed) and
     its top-level fields (with the leading elements of the arrays named in
-    ``heads``, ``json_top.top_level``)."""
-    if len(raw) >= _TOP_ONLY_FROM:
+    ``heads``, ``json_top.top_level``); ``whole``: parse it all now."""
+    if len(raw) >= _TOP_ONLY_FROM and not whole:
         top = json_top.top_level(raw, keep=_KEPT_WHOLE, heads=heads)
         if top is not None:
             return None, top

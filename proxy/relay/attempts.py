@@ -158,9 +158,21 @@ def _reads_body(front, creds):
     """Whether serving ``front`` may read its body beyond the top level: a
     translation, a token count the gateway estimates or reshapes, or an
     answer of the gateway's own."""
-    a_count = front.action == "count_tokens"
-    return any(cred.dialect != front.dialect or cred.kind == "echo"
+    return _any_reads_body(front.dialect, front.action, creds)
+
+
+def _any_reads_body(dialect, action, creds):
+    a_count = action == "count_tokens"
+    return any(cred.dialect != dialect or cred.kind == "echo"
                or (a_count and counting.reads_body(cred)) for cred in creds)
+
+
+def reads_body(runtime, dialect, action, model):
+    """Whether a pooled request for ``model`` would read its body beyond the
+    top level (``serve``'s own test, asked before the body is parsed: the
+    front door then parses it whole once instead of its top level first)."""
+    creds = runtime.pool.resolve(model) if isinstance(model, str) and model else None
+    return bool(creds) and _any_reads_body(dialect, action, creds)
 
 
 def _serve_own(front, runtime, client, observer):

@@ -99,6 +99,19 @@ def _head(array):
     return items, len(array)
 
 
+def guess_string(raw, key):
+    """The string the bytes of ``raw`` seem to give its top-level ``key``
+    when that is the object's first or last member, else None.  A hint
+    only (which parser to use): ``raw`` is not checked to be JSON at all,
+    so whoever acts on the answer reads the parsed body again."""
+    needle = b'"%s"' % key.encode()
+    span = _first_member(raw, needle) or _last_member(raw, needle)
+    if span is None:
+        return None
+    value = _string_at(raw, span)
+    return value if isinstance(value, str) else None
+
+
 _TRIES = 3          # occurrences of a key tried before giving up (each costs a parse)
 
 

@@ -153,6 +153,26 @@ def test_translated_agent_request_reads_every_turn(gateway, upstream):
     assert len(sent["tools"]) == 25
 
 
+def test_translated_agent_request_is_parsed_once_and_still_checked_whole(gateway, upstream):
+    # a body bound for a translation is parsed whole at the front door (no
+    # top-level pass first): bad bytes deep inside are still the 400 of a
+    # full parse, and the model the whole body names is the one served
+    raw = encoded(claude_body(MODELS["openai"]))
+    cut = raw.index(b'"tool_result"')
+    resp = post(gateway, "claude", raw[:cut] + b"\xff" + raw[cut + 1:])
+    assert resp.status_code == 400 and resp.json()["type"] == "error"
+    assert "not valid JSON" in resp.json()["error"]["message"]
+    assert upstream.calls == []
+    # the first "model" names a translated route, the last (the one a parser
+    # keeps) a same-dialect one: served same-dialect, the bytes untouched
+    raw = encoded(claude_body(MODELS["openai"]))
+    raw = raw[:-1] + b', "model": "%s"}' % MODELS["claude"].encode()
+    resp = post(gateway, "claude", raw)
+    assert resp.status_code == 200, resp.text
+    assert upstream.calls_for(KEYS["claude"])[-1].raw == raw
+    assert upstream.calls_for(KEYS["openai"]) == []
+
+
 def test_an_aliased_model_is_renamed_in_place(fake, upstream, tmp_path):
     from tests.integration.conftest import launch, standard_config
     config = standard_config(fake.url)

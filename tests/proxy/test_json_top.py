@@ -2,7 +2,7 @@
 import orjson
 import pytest
 
-from proxy.wire.json_top import top_level
+from proxy.wire.json_top import guess_string, top_level
 
 
 def test_scalars_whole_containers_as_empty_placeholders_of_their_type():
@@ -132,3 +132,17 @@ def test_with_top_string_shortcut_agrees_with_the_full_parser(monkeypatch):
         assert orjson.loads(renamed) == dict(orjson.loads(raw), model="real-1")
         slow = with_top_string(raw, "model", "real-1")
         assert slow is None or slow == renamed
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (b'{"model": "a", "x": [1]}', "a"),
+    (b' {\n"model" :"a\\"b", "x": 1}', 'a"b'),
+    (b'{"x": {"model": "inner"}, "model": "b"}', "b"),
+    (b'{"x": 1, "model": "a", "y": 2}', None),        # neither first nor last
+    (b'{"model": 5}', None),
+    (b'{"model": "a", oops', "a"),                   # a hint only: not checked as JSON
+    (b'', None),
+    (b'"model"', None),
+])
+def test_guess_string_reads_a_first_or_last_member_off_the_bytes(raw, expected):
+    assert guess_string(raw, "model") == expected
