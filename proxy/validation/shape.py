@@ -78,10 +78,10 @@ class Obj:
     in snake_case (the proto3 JSON mapping Gemini's REST API follows takes
     both); a required field may then come in either spelling.
     """
-    __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings")
+    __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings", "_split")
 
     def __init__(self, fields, *, required=(), variants=None, tag="type", spellings=False):
-        self.fields = dict(fields)
+        self.fields = _Fields(self, fields)
         self.spellings = spellings
         if spellings:
             for name, shape in fields.items():
@@ -90,6 +90,7 @@ class Obj:
         self.variants = dict(variants or {})
         self.tag = tag
         self.expected = "an object"
+        self._split = None
 
     def check(self, value, deep):
         if type(value) is not dict:
@@ -112,15 +113,56 @@ class Obj:
     def check_fields(self, value, deep):
         """Check the fields of the object ``value`` (the top level of a
         body is always checked this way, at either depth)."""
-        fields = self.fields
+        leaves, nested = self._split or self._split_fields()
         for name, field_value in value.items():
-            shape = fields.get(name)
+            # most fields are leaves: their type checked here, not in a call
+            types = leaves.get(name)
+            if types is not None:
+                if type(field_value) not in types:
+                    raise _at(ShapeError(self.fields[name].expected, field_value), name)
+                continue
+            shape = nested.get(name)
             if shape is None or field_value is None:
                 continue
             try:
                 shape.check(field_value, deep)
             except ShapeError as exc:
                 raise _at(exc, name) from None
+
+    def _split_fields(self):
+        """``({leaf field: its types or null}, {other field: shape})``, made
+        on first use and again after ``fields`` changed."""
+        leaves = {name: shape.types | {type(None)} for name, shape in self.fields.items()
+                  if type(shape) is Kind}
+        nested = {name: shape for name, shape in self.fields.items() if name not in leaves}
+        self._split = (leaves, nested)
+        return self._split
+
+
+class _Fields(dict):
+    """An ``Obj``'s fields: any change drops the split ``check_fields``
+    made of them (a JSON Schema's are completed after it is built)."""
+    __slots__ = ("owner",)
+
+    def __init__(self, owner, fields):
+        super().__init__(fields)
+        self.owner = owner
+
+    def __setitem__(self, name, shape):
+        super().__setitem__(name, shape)
+        self.owner._split = None
+
+    def __delitem__(self, name):
+        super().__delitem__(name)
+        self.owner._split = None
+
+    def setdefault(self, name, shape=None):
+        self.owner._split = None
+        return super().setdefault(name, shape)
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self.owner._split = None
 
 
 class Map:
@@ -160,7 +202,8 @@ class Either:
         shape = self.by_type.get(type(value))
         if shape is None:
             raise ShapeError(self.expected, value)
-        shape.check(value, deep)
+        if type(shape) is not Kind:          # a leaf's type was matched just now
+            shape.check(value, deep)
 
 
 def _at(exc, step):

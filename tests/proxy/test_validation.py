@@ -125,3 +125,18 @@ def test_the_memo_is_bounded(fresh_memo, monkeypatch):
     assert known_tools.known(known_tools.key("openai", second))
     assert not known_tools.known(known_tools.key("openai", first))
     assert known_tools.key("openai", []) is None and known_tools.key("openai", "x") is None
+
+
+def test_a_shape_completed_after_first_use_checks_its_new_fields():
+    # leaf fields are checked inline from a split made on first use: a field
+    # added or replaced later (a JSON Schema completes itself) still counts
+    shape = Obj({"n": INTEGER})
+    shape.check_fields({"n": 1, "s": 5}, True)
+    shape.fields["s"] = STRING
+    with pytest.raises(ShapeError) as info:
+        shape.check_fields({"n": None, "s": 5}, True)
+    assert info.value.field() == "s" and info.value.expected == "a string"
+    shape.fields.update({"s": Either(STRING, Arr(STRING))})
+    shape.check_fields({"s": ["a"]}, True)
+    with pytest.raises(ShapeError):
+        shape.check_fields({"s": [1]}, True)
