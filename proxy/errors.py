@@ -300,7 +300,12 @@ class LoginError(AccountError):
 
 
 class SetupError(AccountError):
-    """No Code Assist project for the account (the message says why)."""
+    """No Code Assist project for the account (the message says why);
+    ``status``: Code Assist's HTTP status when it answered one."""
+
+    def __init__(self, message, *, status=None):
+        super().__init__(message)
+        self.status = status
 
 
 class NotALogin(AccountError, ValueError):

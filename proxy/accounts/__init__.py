@@ -6,5 +6,7 @@ file format and credentials built from it), ``token_client`` (OAuth token
 endpoints), ``refresher`` (refresh ahead of expiry / on 401, one at a time
 per file), ``watcher`` (the directory followed like the config),
 ``codex_body`` and ``code_assist`` (the wire rules of the ChatGPT backend
-and of Google's Code Assist envelope).
+and of Google's Code Assist envelope), ``code_assist_setup`` (a Google
+account's Code Assist project, found or onboarded) and ``gemini_project``
+(found in the background for a Gemini file that names none).
 """

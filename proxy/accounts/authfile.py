@@ -45,6 +45,7 @@ UNSUPPORTED = {
     "qwen": "Qwen OAuth (removed from CLIProxyAPI) requires its CLI's client headers",
     "iflow": "iFlow (removed from CLIProxyAPI) requires signed client headers",
 }
+SETTING_UP = "setting up"       # a Gemini CLI file whose Code Assist project is looked up
 EXPIRY_KEYS = ("expired", "expire", "expires_at", "expiresAt", "expiry", "expires")
 # CLIProxyAPI's CanonicalCredentialMetadataKey: dashed spellings of the knobs
 KEY_ALIASES = {"proxy-url": "proxy_url", "excluded-models": "excluded_models",
@@ -63,7 +64,7 @@ class Entry:
     id: str
     path: str
     type: str = ""
-    status: str = "loaded"      # loaded | disabled | unsupported | malformed
+    status: str = "loaded"      # loaded | disabled | unsupported | malformed | setting up
     reason: str = ""
     label: str = ""
     credential: Credential = field(default=None, repr=False)
@@ -264,6 +265,10 @@ def _finish(entry, data, oauth, project):
         entry.credential = None
     elif data.get("disabled") is True:
         entry.status, entry.reason = "disabled", "disabled: true in the file"
+    elif entry.type == "gemini" and not project:
+        # out of rotation until proxy.accounts.gemini_project writes its project
+        entry.status, entry.reason = SETTING_UP, "no project_id: asking Code Assist for the " \
+            "account's project"
     return entry
 
 

@@ -1,6 +1,7 @@
 """What this process learned about each account's refresh: last refresh,
 back-off after a transient failure, and ``needs re-login`` after the token
-endpoint rejected the refresh token.  Keyed by credential id; a rejection
+endpoint rejected the refresh token; and why a Gemini CLI account's Code
+Assist project could not be found (``gemini_project``).  Keyed by credential id; a rejection
 holds only for the refresh token that was rejected (its digest), so a new
 login written to the same file clears it.  Never holds a token.
 """
@@ -22,7 +23,9 @@ def digest(token):
 
 def _entry(cred_id):
     return _accounts.setdefault(cred_id, {"refreshes": 0, "last_refresh": None,
-                                          "retry_after": 0.0, "rejected": "", "error": ""})
+                                          "retry_after": 0.0, "rejected": "", "error": "",
+                                          "setup_error": "", "setup_retry": 0.0,
+                                          "setup_token": ""})
 
 
 def refreshed(cred_id):
@@ -53,6 +56,35 @@ def backing_off(cred_id, now=None):
     with _lock:
         entry = _accounts.get(cred_id)
         return bool(entry and entry["retry_after"] > (now or time.time()))
+
+
+def setup_failed(cred_id, access_token, reason, *, now=None):
+    """The project lookup failed with this token: wait the back-off, unless
+    the token changes."""
+    with _lock:
+        _entry(cred_id).update(setup_error=reason, setup_token=digest(access_token),
+                               setup_retry=(now or time.time()) + BACKOFF_SECONDS)
+
+
+def setup_done(cred_id):
+    with _lock:
+        _entry(cred_id).update(setup_error="", setup_retry=0.0, setup_token="")
+
+
+def setup_waiting(cred_id, access_token, now=None):
+    with _lock:
+        entry = _accounts.get(cred_id)
+        return bool(entry and entry["setup_token"] == digest(access_token)
+                    and entry["setup_retry"] > (now or time.time()))
+
+
+def setup_problem(cred_id):
+    """(why the last project lookup failed, when it is retried) or None."""
+    with _lock:
+        entry = _accounts.get(cred_id)
+        if not entry or not entry["setup_error"]:
+            return None
+        return entry["setup_error"], _iso(entry["setup_retry"])
 
 
 def describe(cred_id):

@@ -73,7 +73,7 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
     path, kind = cred.account["path"], cred.account["type"]
     before = cred.api_key
     try:
-        with _file_lock(path):
+        with file_lock(path):
             data = authfile.read(path)
             current, rt = authfile.access_token(data), authfile.refresh_token(data)
             if current and current != (before if rejected_token is None else rejected_token):
@@ -186,7 +186,7 @@ def _merge(kind, data, answer):
     return merged
 
 
-class _file_lock:
+class file_lock:
     """An exclusive ``fcntl`` lock on ``.<name>.lock`` beside ``path``, taken
     without blocking the gevent hub (polled)."""
 

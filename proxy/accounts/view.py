@@ -1,12 +1,13 @@
 """How accounts show in /v0/pool and the management pool: each account
 credential's snapshot gains an ``account`` object (type, token expiry,
 refresh facts), and ``accounts`` lists every auth file with its status
-(loaded, disabled, unsupported, malformed, needs re-login) and why.
+(loaded, disabled, unsupported, malformed, needs re-login, setting up) and
+why.
 Never a token.
 """
 import time
 
-from proxy.accounts import health
+from proxy.accounts import authfile, health
 
 
 def pool(current):
@@ -28,5 +29,15 @@ def _token_facts(cred):
 
 
 def files(current):
-    return [dict(entry.describe(), **health.describe(entry.id))
+    return [dict(_describe(entry), **health.describe(entry.id))
             for entry in getattr(current, "accounts", ())]
+
+
+def _describe(entry):
+    """The entry as listed; a project lookup that failed is its reason."""
+    described = entry.describe()
+    problem = health.setup_problem(entry.id) if entry.status == authfile.SETTING_UP else None
+    if problem:
+        described["reason"] = f"{problem[0]} (asked again at {problem[1]} or when the file " \
+            "changes; or set project_id in the file)"
+    return described

@@ -11,6 +11,7 @@ import os
 
 from proxy import runtime, state
 from proxy.accounts import authfile, health
+from proxy.accounts.gemini_project import Finder
 from proxy.accounts.refresher import Scheduler
 from proxy.periodic import Periodic
 
@@ -31,7 +32,9 @@ def signature(auth_dir):
 
 class Watcher:
     def __init__(self):
-        self._seen = self._settled = self._current()
+        # nothing settled yet: the first poll rebuilds once, so a file that
+        # changed between this worker's first build and now is not missed
+        self._seen, self._settled = self._current(), None
         self._generation = health.generation[0]
 
     @staticmethod
@@ -48,7 +51,7 @@ class Watcher:
             return "unchanged"
         self._settled, self._generation = sig, health.generation[0]
         rt = runtime.apply_config(runtime.current().config)
-        log.info("auth directory changed: %d accounts in rotation",
+        log.info("auth directory changed (pid %d): %d accounts in rotation", os.getpid(),
                  sum(1 for e in rt.accounts if e.status == "loaded"))
         return "applied"
 
@@ -56,15 +59,17 @@ _running = []
 
 
 def start(config):
-    """Watch the auth directory and refresh its accounts in this worker."""
+    """Watch the auth directory, refresh its accounts and find the Code
+    Assist projects of Gemini files without one, in this worker."""
     stop()
+    shared = lambda: state.current().account_refreshes()     # noqa: E731
     _running.extend([
         Periodic(Watcher().check_once, config["auth-dir-poll-seconds"],
                  what="auth directory watcher", log=log).start(),
-        Periodic(Scheduler(runtime.current,
-                           lambda: state.current().account_refreshes()).run_once,
-                 REFRESH_PASS_SECONDS,
-                 what="account refresh", log=log, first_wait=False).start()])
+        Periodic(Scheduler(runtime.current, shared).run_once, REFRESH_PASS_SECONDS,
+                 what="account refresh", log=log, first_wait=False).start(),
+        Periodic(Finder(runtime.current, shared).run_once, config["auth-dir-poll-seconds"],
+                 what="Code Assist project lookup", log=log, first_wait=False).start()])
 
 
 def stop():

@@ -1,6 +1,7 @@
 """Management routes for auth files and logins started from the API.
 
-``GET /auth-files`` (no secrets), ``GET /auth-files/download?name=`` (the
+``GET /auth-files`` (no secrets; each file's ``status`` and ``reason`` as
+this worker serves it, as in /v0/pool), ``GET /auth-files/download?name=`` (the
 file itself, for moving an account elsewhere), ``POST /auth-files?name=``
 (raw JSON body) or a multipart form of ``.json`` files (what CLIProxyAPI's
 management panel sends), ``DELETE /auth-files?name=`` (repeatable),
@@ -23,6 +24,7 @@ from flask import request
 
 from proxy import runtime
 from proxy.accounts import authfile
+from proxy.accounts import view as accounts_view
 from proxy.accounts.authfile import resolve_dir
 from proxy.admin import login_forwarder
 from proxy.login import flow, pending, providers, records
@@ -62,11 +64,17 @@ def register(bp, api_error):
     def list_auth_files():
         folder, files = _auth_dir(), []
         names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        served = {a["id"]: a for a in accounts_view.files(runtime.current())}
         for name in (n for n in names if n.endswith(".json") and not n.startswith(".")):
             try:
                 view = records.summary(authfile.read(os.path.join(folder, name)))
             except (OSError, ValueError):
                 view = {"type": "unknown", "error": "not a readable JSON object"}
+            # a multi-project Gemini file is one entry per project: the first speaks for it
+            entry = served.get(f"auth:{name}") or next(
+                (a for i, a in served.items() if i.startswith(f"auth:{name}::")), None)
+            if entry is not None:
+                view.update(status=entry["status"], reason=entry["reason"])
             files.append({"name": name, **view})
         return {"auth_dir": folder, "files": files}
 

@@ -11,9 +11,9 @@ import secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from proxy.accounts import token_client
+from proxy.accounts import code_assist_setup, token_client
 from proxy.errors import LoginError
-from proxy.login import code_assist_setup, records
+from proxy.login import records
 
 _sleep = time.sleep      # the device poll's pause (tests approve the code in it)
 

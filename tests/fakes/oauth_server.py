@@ -25,7 +25,8 @@ It speaks the token-endpoint shapes the subscription providers use:
   it offers ``allowedTiers`` (free tier by default) instead, and
   ``POST /v1internal:onboardUser`` starts a long-running operation that
   ``GET /v1internal/operations/<id>`` reports done after ``onboard_polls``
-  polls, with the managed project ``onboarded_project``.  Requests are in
+  polls (0: onboardUser answers done at once), with the managed project
+  ``onboarded_project``.  Requests are in
   ``code_assist_calls``.
 
 Tokens: ``access_token``s are ``at-<n>`` and valid for ``expires_in``
@@ -236,17 +237,22 @@ class FakeOAuthServer:
                      "userDefinedCloudaicompanionProject": True}]}
             return 200, {"currentTier": {"id": "free-tier"},
                          "cloudaicompanionProject": self.project_id}
+        if path == "/v1internal:onboardUser" and self.onboard_polls == 0:
+            return 200, self._onboarded()
         if path == "/v1internal:onboardUser":
             return 200, {"name": "operations/onboard-1", "done": False}
         if path == "/v1internal/operations/onboard-1":
             polls = sum(1 for m, p, _ in self.code_assist_calls if p == path)
             if polls < self.onboard_polls:
                 return 200, {"name": "operations/onboard-1", "done": False}
-            self.needs_onboarding = False
-            self.project_id = self.onboarded_project
-            return 200, {"name": "operations/onboard-1", "done": True, "response": {
-                "cloudaicompanionProject": {"id": self.onboarded_project}}}
+            return 200, self._onboarded()
         return 404, {"error": {"code": 404, "status": "NOT_FOUND"}}
+
+    def _onboarded(self):
+        self.needs_onboarding = False
+        self.project_id = self.onboarded_project
+        return {"name": "operations/onboard-1", "done": True, "response": {
+            "cloudaicompanionProject": {"id": self.onboarded_project}}}
 
     def account_of(self, access_token):
         if not self.valid(access_token):

@@ -35,6 +35,7 @@ _GEMINI = re.compile(r"^(?:/v1beta|/v1/projects/[^/]+/locations/[^/]+/publishers
                      r"/models/(?P<model>[^:]+):(?P<method>\w+)")
 # Google Code Assist (Gemini CLI accounts): the Gemini body in an envelope
 _CODE_ASSIST = re.compile(r"^/v1internal:(?P<method>\w+)")
+_CODE_ASSIST_SETUP = ("loadCodeAssist", "onboardUser")      # finding an account's project
 # ChatGPT backend (Codex accounts): streams only, stores nothing, input a list
 _CODEX_BACKEND = "/backend-api/codex/responses"
 # Vertex AI's countTokens takes these fields only (no generateContentRequest)
@@ -174,7 +175,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(401, {"type": "error", "error": {
                 "type": "authentication_error", "message": "OAuth token has expired."}})
         assist = _CODE_ASSIST.match(self.path)
+        if assist and assist["method"] in _CODE_ASSIST_SETUP:
+            return self._code_assist_setup("POST", body, key)
         if assist:
+            if assist["method"] != "countTokens" and not body.get("project"):
+                # what Code Assist answers an envelope without a project
+                return self._json(400, {"error": {
+                    "code": 400, "status": "INVALID_ARGUMENT",
+                    "message": "Invalid project resource name projects/"}})
             self.envelope, body = body, body.get("request") or {}
             if assist["method"] == "countTokens" and (
                     set(self.envelope) != {"request"} or set(body) != {"model", "contents"}):
@@ -229,6 +237,24 @@ class _Handler(BaseHTTPRequestHandler):
         # a scripted Fault without a failure may still add headers (quota windows)
         return self._json(200, fake_answers.whole(dialect, body, model, tool_calls),
                           fault.headers)
+
+    def do_GET(self):
+        """Code Assist's long-running operations (``/v1internal/operations/...``)."""
+        key = self.headers.get("authorization", "").removeprefix("Bearer ")
+        self.upstream.record(Call(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                  {}, key))
+        if self.path.startswith("/v1internal/"):
+            return self._code_assist_setup("GET", None, key)
+        return self._json(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+
+    def _code_assist_setup(self, method, body, key):
+        """Project setup calls, answered by the fake OAuth server that issued
+        the account's token (it knows the account: ``FakeOAuthServer.code_assist``)."""
+        self.envelope = None
+        oauth = self.upstream.oauth
+        if oauth is None:
+            return self._json(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+        return self._json(*oauth.code_assist(method, self.path, body, key))
 
     def _route(self, body):
         """``(dialect, model, stream, count)`` from the path."""

@@ -10,7 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from proxy.accounts import authfile, code_assist, codex_body, health, refresher
+from proxy.accounts import (authfile, code_assist, code_assist_setup, codex_body, gemini_project,
+                            health, refresher, view)
 from tests.fakes.oauth_server import FakeOAuthServer
 
 
@@ -147,3 +148,96 @@ def test_account_rate_limit_cools_the_whole_account_until_the_reset():
     decision = quota.account_decision(cooldown.classify_status(429, headers, b"{}", built), exc,
                                       now=time.time())
     assert decision.scope == "credential" and 590 < decision.cooldown <= 600
+
+
+def _gemini_without_project(folder, oauth, **token):
+    t = oauth.grant()
+    path = os.path.join(folder, "gemini-g@example.com.json")
+    with open(path, "w") as f:     # what `switchyard import gemini` writes
+        json.dump({"type": "gemini", "email": "g@example.com", "project_id": "",
+                   "auto": True, "checked": False, "mine": "kept",
+                   "token": dict({"access_token": t["access_token"],
+                                  "refresh_token": t["refresh_token"],
+                                  "expiry": refresher._rfc3339(time.time() + 3600),
+                                  "client_id": "gemini-client",
+                                  "client_secret": "gemini-secret"}, **token)}, f)
+    return path
+
+
+def _finder(folder, oauth):
+    config = {"auth-dir": folder, "oauth": {"gemini-token-url": oauth.token_url,
+                                            "gemini-base-url": oauth.url}}
+    return config, gemini_project.Finder(lambda: SimpleNamespace(
+        accounts=tuple(authfile.scan(config)), config=config))
+
+
+def test_a_gemini_file_without_a_project_waits_out_of_rotation_until_it_is_found(
+        tmp_path, oauth):
+    path = _gemini_without_project(str(tmp_path), oauth)
+    config, finder = _finder(str(tmp_path), oauth)
+    (entry,) = authfile.scan(config)
+    assert entry.status == authfile.SETTING_UP and entry.credential is not None
+    assert finder.run_once() == [entry.id]
+    data = json.load(open(path))
+    assert data["project_id"] == "fake-project" and data["checked"] is True
+    assert data["auto"] is True and data["mine"] == "kept"
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    (entry,) = authfile.scan(config)
+    assert entry.status == "loaded" and entry.credential.account["project"] == "fake-project"
+    assert finder.run_once() == []                     # nothing left to look up
+    assert [p for _, p, _ in oauth.code_assist_calls] == ["/v1internal:loadCodeAssist"]
+
+
+def test_a_project_another_worker_saved_meanwhile_is_read_not_asked_again(tmp_path, oauth):
+    path = _gemini_without_project(str(tmp_path), oauth)
+    config, _ = _finder(str(tmp_path), oauth)
+    (entry,) = authfile.scan(config)          # loaded before the other worker wrote
+    data = json.load(open(path))
+    authfile.write(path, dict(data, project_id="theirs", checked=True))
+    assert gemini_project.find(entry.credential, config)
+    assert entry.credential.account["project"] == "theirs" and oauth.code_assist_calls == []
+
+
+def test_an_account_onboarded_to_the_free_tier_gets_googles_managed_project(tmp_path, oauth,
+                                                                            monkeypatch):
+    oauth.needs_onboarding = True
+    pauses = []
+    monkeypatch.setattr(code_assist_setup, "_sleep", pauses.append)
+    path = _gemini_without_project(str(tmp_path), oauth)
+    _, finder = _finder(str(tmp_path), oauth)
+    assert len(finder.run_once()) == 1
+    assert json.load(open(path))["project_id"] == "managed-proj-1"
+    assert [p for _, p, _ in oauth.code_assist_calls] == [
+        "/v1internal:loadCodeAssist", "/v1internal:onboardUser",
+        "/v1internal/operations/onboard-1", "/v1internal/operations/onboard-1"]
+    assert pauses == [code_assist_setup.POLL_SECONDS] * 2
+
+
+def test_an_expired_token_is_refreshed_once_and_the_lookup_retried(tmp_path, oauth):
+    path = _gemini_without_project(str(tmp_path), oauth)
+    oauth.expire(json.load(open(path))["token"]["access_token"])
+    _, finder = _finder(str(tmp_path), oauth)
+    assert len(finder.run_once()) == 1
+    data = json.load(open(path))
+    assert data["project_id"] == "fake-project" and oauth.valid(data["token"]["access_token"])
+    assert oauth.refresh_count() == 1 and len(oauth.code_assist_calls) == 2
+
+
+def test_a_failed_lookup_is_the_files_reason_and_waits_before_asking_again(tmp_path, oauth):
+    oauth.project_id = ""                  # set up, but no project: a Workspace account
+    path = _gemini_without_project(str(tmp_path), oauth)
+    config, finder = _finder(str(tmp_path), oauth)
+    assert finder.run_once() == [] and finder.run_once() == []
+    assert len(oauth.code_assist_calls) == 1                   # backing off
+    current = SimpleNamespace(accounts=tuple(authfile.scan(config)))
+    (listed,) = view.files(current)
+    assert listed["status"] == "setting up"
+    assert "needs a Google Cloud project" in listed["reason"]
+    assert "project_id in its auth file" in listed["reason"]
+    token = json.load(open(path))["token"]
+    assert token["access_token"] not in json.dumps(listed)
+    assert token["refresh_token"] not in json.dumps(listed)
+    # the back-off over, it is asked again
+    assert finder.run_once(now=time.time() + health.BACKOFF_SECONDS + 1) == []
+    assert len(oauth.code_assist_calls) == 2
+

@@ -11,7 +11,8 @@ import requests
 import yaml
 
 from proxy.cli import main
-from proxy.login import code_assist_setup, flow
+from proxy.accounts import code_assist_setup
+from proxy.login import flow
 from tests.fakes.oauth_server import FakeOAuthServer, id_token
 
 

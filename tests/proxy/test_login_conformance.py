@@ -84,7 +84,7 @@ def test_code_assist_onboarding_answered_without_an_operation_name_is_asked_agai
         monkeypatch):
     """Older Code Assist answers to onboardUser carry no operation name:
     Gemini CLI then repeats the same onboardUser every 5 s until done."""
-    from proxy.login import code_assist_setup
+    from proxy.accounts import code_assist_setup
     calls = []
     answers = [{"allowedTiers": [{"id": "free-tier", "isDefault": True}]},
                {"done": False}, {"done": False},
@@ -105,7 +105,7 @@ def test_code_assist_onboarding_answered_without_an_operation_name_is_asked_agai
 def test_code_assist_behind_vpc_service_controls_keeps_the_named_project(monkeypatch):
     from proxy.accounts import token_client
     from proxy.errors import SetupError
-    from proxy.login import code_assist_setup
+    from proxy.accounts import code_assist_setup
     refused = (403, {"error": {"code": 403, "status": "PERMISSION_DENIED", "details": [
         {"@type": "type.googleapis.com/google.rpc.ErrorInfo",
          "reason": "SECURITY_POLICY_VIOLATED"}]}})

@@ -1,6 +1,7 @@
 """The Code Assist project a Google account serves through, found or
-provisioned at login the way Gemini CLI's ``setupUser`` does it
-(``packages/core/src/code_assist/setup.ts``):
+provisioned the way Gemini CLI's ``setupUser`` does it
+(``packages/core/src/code_assist/setup.ts``), at login and, for a file
+that has none, before the account serves (``gemini_project``):
 
 1. ``POST /v1internal:loadCodeAssist`` ``{cloudaicompanionProject, metadata}``.
    An account with a ``currentTier`` is set up: its ``cloudaicompanionProject``
@@ -83,7 +84,8 @@ def _call(method, url, access_token, body=None):
             # CLI (server.ts, isVpcScAffectedUser) takes it as on the standard tier
             return {"currentTier": {"id": STANDARD_TIER}}
         raise SetupError(f"Code Assist answered {status} "
-                         f"{error.get('message') or error.get('status') or ''}".strip())
+                         f"{error.get('message') or error.get('status') or ''}".strip(),
+                         status=status)
     return answer
 
 
@@ -105,4 +107,4 @@ def _no_project(loaded):
     if reasons:
         return SetupError("Code Assist refused this account: " + "; ".join(reasons))
     return SetupError("this Google account needs a Google Cloud project for Code Assist: "
-                      "name one (--project, or the login's project field)")
+                      "name one (--project at login, or project_id in its auth file)")
