@@ -219,6 +219,14 @@ def expiry(data):
     return None
 
 
+def lifetime(data):
+    """Seconds the access token was issued for (its expiry less the file's
+    ``last_refresh``), or None when the file does not say."""
+    expires, issued = expiry(data), parse_time(data.get("last_refresh"))
+    return expires - issued if expires is not None and issued is not None \
+        and expires > issued else None
+
+
 def load(auth_dir, path, oauth):
     """An Entry for one file (the first, for a multi-project Gemini file);
     ``oauth`` is the config's ``oauth`` section."""
@@ -329,7 +337,8 @@ def _codex_facts(data):
 def _credential(entry, data, base_override, project=None):
     kind = SERVED[entry.type]
     provider = PROVIDERS[kind]
-    account = {"path": entry.path, "type": entry.type, "expires": expiry(data)}
+    account = {"path": entry.path, "type": entry.type, "expires": expiry(data),
+               "lifetime": lifetime(data)}
     base_url = (base_override or provider.base_url).rstrip("/")
     if entry.type == "codex":
         account["account_id"], account["expires"] = _codex_facts(data)

@@ -36,13 +36,18 @@ LOCK_WAIT = 60.0
 
 
 def due(cred, now=None):
-    """Whether ``cred``'s token should be refreshed ahead of its expiry."""
+    """Whether ``cred``'s token should be refreshed ahead of its expiry: a
+    lead before it, at most half the token's lifetime (a token issued for
+    less than the lead -- a test server's, a short-lived grant -- would
+    otherwise be due again at every pass)."""
     if not cred.api_key:
         return True              # a service account not yet exchanged
     if cred.account.get("type") in LAZY_ONLY:
         return False
     expires = cred.account.get("expires")
     lead = LEADS.get(cred.account.get("type"), 300.0)
+    if cred.account.get("lifetime"):
+        lead = min(lead, cred.account["lifetime"] / 2)
     return expires is not None and (now or time.time()) >= expires - lead
 
 
@@ -148,6 +153,7 @@ def _proxies(cred):
 def _adopt(cred, data):
     cred.api_key = authfile.access_token(data)
     cred.account["expires"] = authfile.expiry(data)
+    cred.account["lifetime"] = authfile.lifetime(data)
 
 
 def _rfc3339(epoch):

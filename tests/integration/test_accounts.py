@@ -28,6 +28,12 @@ MODELS = {"claude": "claude-fake", "codex": "gpt-fake", "gemini": "gemini-fake",
           "vertex": "gemini-vx"}
 
 
+# Left on the files' tokens: beyond Claude's 4 h and Codex's 5-day refresh
+# leads, so the background refresh pass leaves them to the tests (a token
+# it rotated meanwhile would not be the one a test expires or revokes).
+CLAUDE_LEFT, CODEX_LEFT = 3 * 86400, 10 * 86400
+
+
 def _rfc3339(seconds_from_now):
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now)).isoformat()
 
@@ -50,7 +56,7 @@ def _service_account_key():
 def _claude_file(oauth, **extra):
     t = oauth.grant()
     return dict({"type": "claude", "access_token": t["access_token"],
-                 "refresh_token": t["refresh_token"], "expired": _rfc3339(3600),
+                 "refresh_token": t["refresh_token"], "expired": _rfc3339(CLAUDE_LEFT),
                  "email": "c@example.com", "note": "user field"}, **extra)
 
 
@@ -70,7 +76,7 @@ def auth_dir(tmp_path_factory, oauth):
         _write(folder, name, {"type": "codex", "access_token": t["access_token"],
                               "refresh_token": t["refresh_token"], "id_token": t["id_token"],
                               "account_id": "acct-fake-1", "email": "x@example.com",
-                              "expired": _rfc3339(3600), "prefix": prefix})
+                              "expired": _rfc3339(CODEX_LEFT), "prefix": prefix})
     t = oauth.grant()
     _write(folder, "gemini-g@example.com-proj-1.json", {
         "type": "gemini", "project_id": "proj-1", "email": "g@example.com",

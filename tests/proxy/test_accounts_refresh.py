@@ -150,6 +150,28 @@ def test_account_rate_limit_cools_the_whole_account_until_the_reset():
     assert decision.scope == "credential" and 590 < decision.cooldown <= 600
 
 
+def test_a_token_issued_for_less_than_the_lead_is_refreshed_at_half_its_life(tmp_path, oauth):
+    """Claude's lead is 4 h: a token that lives 1 h (the fake's) is due at
+    half its life, not at every pass after each refresh."""
+    t = oauth.grant()
+    issued = time.time()
+    path = tmp_path / "claude-a.json"
+    path.write_text(json.dumps({"type": "claude", "access_token": t["access_token"],
+                                "refresh_token": t["refresh_token"],
+                                "expired": refresher._rfc3339(issued + 3600),
+                                "last_refresh": refresher._rfc3339(issued)}))
+    config = _config(str(tmp_path), oauth)
+    cred = _cred(config)
+    assert cred.account["lifetime"] == pytest.approx(3600, abs=2)
+    scheduler = refresher.Scheduler(lambda: SimpleNamespace(
+        pool=SimpleNamespace(credentials=[cred]), config=config))
+    assert scheduler.run_once(now=issued + 1700) == []
+    assert scheduler.run_once(now=issued + 1900) == [cred.id]
+    # the new token lives an hour too: not due again on the next passes
+    assert [scheduler.run_once() for _ in range(3)] == [[]] * 3
+    assert oauth.refresh_count() == 1
+
+
 def _gemini_without_project(folder, oauth, **token):
     t = oauth.grant()
     path = os.path.join(folder, "gemini-g@example.com.json")
