@@ -6,8 +6,8 @@ errors become ``RefreshRejected`` (the account must log in again) or
 
 Request shapes (see each provider's token endpoint): Anthropic takes JSON,
 OpenAI and Google take a form.  The client ids are the public ids of the
-vendors' own CLIs, the ones the stored refresh tokens were issued to.  No
-user agent of another app is sent.
+vendors' own CLIs, the ones the stored refresh tokens were issued to.  The
+user agent is ``switchyard/<version>``, never another app's.
 """
 import base64
 import json
@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from proxy import __version__
 from proxy.errors import EndpointUnreachable, RefreshFailed, RefreshRejected
 
 CLAUDE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e"
@@ -28,8 +29,7 @@ GEMINI_CLIENT_SECRET = "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"
 GOOGLE_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TIMEOUT = 30.0
-
-
+USER_AGENT = f"switchyard/{__version__}"
 
 
 def refresh(kind, data, refresh_token, token_url, proxies=None):
@@ -75,7 +75,8 @@ def get(url, *, bearer=None, proxies=None):
 
 
 def _call(method, url, proxies, bearer, body):
-    headers = {"Accept": "application/json"}
+    # who is calling, honestly: never the user agent of a vendor's own app
+    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
     try:

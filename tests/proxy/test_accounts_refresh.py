@@ -263,3 +263,17 @@ def test_a_failed_lookup_is_the_files_reason_and_waits_before_asking_again(tmp_p
     assert finder.run_once(now=time.time() + health.BACKOFF_SECONDS + 1) == []
     assert len(oauth.code_assist_calls) == 2
 
+
+def test_token_endpoint_calls_say_honestly_who_is_calling(monkeypatch):
+    import requests as requests_lib
+    from proxy import __version__
+    from proxy.accounts import token_client
+    seen = []
+
+    def request(method, url, **kwargs):
+        seen.append(kwargs["headers"])
+        raise requests_lib.ConnectionError("offline")
+    monkeypatch.setattr(requests_lib, "request", request)
+    with pytest.raises(token_client.EndpointUnreachable):
+        token_client.post("https://token.example/oauth/token", {"grant_type": "x"})
+    assert seen == [{"Accept": "application/json", "User-Agent": f"switchyard/{__version__}"}]
