@@ -58,6 +58,26 @@ def test_upload_list_disable_delete(client):
     assert http.get("/v0/management/auth-files").status_code == 401
 
 
+def test_disable_and_enable_take_an_account_out_of_rotation_and_back(client):
+    http, auth_dir = client
+    record = {"type": "codex", "access_token": "at-b", "refresh_token": "rt-b",
+              "email": "b@example.com", "account_id": "acct-b"}
+    assert http.post("/v0/management/auth-files?name=codex-b.json", json=record,
+                     headers=ADMIN).status_code == 201
+
+    def listed():
+        runtime.apply_config(runtime.current().config)     # what the folder watcher does
+        [entry] = http.get("/v0/management/auth-files", headers=ADMIN).get_json()["files"]
+        serving = "auth:codex-b.json" in {c.id for c in runtime.current().pool.credentials}
+        return entry["status"], entry["reason"], serving
+    assert listed() == ("loaded", "", True)
+    for disabled, expected in ((True, ("disabled", "disabled: true in the file", False)),
+                               (False, ("loaded", "", True))):
+        assert http.patch("/v0/management/auth-files/status", headers=ADMIN, json={
+            "name": "codex-b.json", "disabled": disabled}).status_code == 200
+        assert listed() == expected
+
+
 def test_login_started_and_completed_with_the_pasted_redirect(client, monkeypatch):
     http, auth_dir = client
     with FakeOAuthServer(email="z@example.com") as fake:
