@@ -111,6 +111,13 @@ def _gemini(gw, model="gemini-fake"):
                          json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
 
 
+def _claude(gw):
+    return requests.post(f"{gw.url}/v1/messages", timeout=10, json={
+        "model": "claude-fake", "max_tokens": 10,
+        "messages": [{"role": "user", "content": "hi"}]},
+        headers={"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"})
+
+
 def _pool(gw):
     answer = requests.get(f"{gw.url}/v0/pool", timeout=5)
     assert answer.status_code == 200
@@ -193,10 +200,7 @@ def test_quota_windows_of_each_account_show_in_the_pool(gw, upstream, auth_dir):
         "anthropic-ratelimit-unified-7d-utilization": "0.18",
         "anthropic-ratelimit-unified-7d-reset": str(now + 400000),
         "anthropic-ratelimit-unified-7d-status": "allowed"}))
-    answer = requests.post(f"{gw.url}/v1/messages", timeout=10, json={
-        "model": "claude-fake", "max_tokens": 10,
-        "messages": [{"role": "user", "content": "hi"}]},
-        headers={"x-api-key": CLIENT_KEY, "anthropic-version": "2023-06-01"})
+    answer = _claude(gw)
     assert answer.status_code == 200, answer.text
     windows = _quota(gw, f"auth:{CLAUDE}")
     assert windows["unified-5h"]["utilization"] == 0.42
@@ -215,6 +219,9 @@ def test_quota_windows_of_each_account_show_in_the_pool(gw, upstream, auth_dir):
     assert window["status"] == "rejected" and window["plan_type"] == "plus"
     assert abs(window["resets_at"] - (time.time() + 3600)) < 60
 
+    # the file's first Gemini token is refreshed before a call (under 30 s
+    # left): one call first, so that the token scripted below is the one sent
+    assert _gemini(gw).status_code == 200
     gemini_token = _read(auth_dir, GEMINI)["token"]["access_token"]
     upstream.script(gemini_token, Fault(status=429, body={"error": {
         "code": 429, "status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded.",
@@ -226,10 +233,10 @@ def test_quota_windows_of_each_account_show_in_the_pool(gw, upstream, auth_dir):
 
 
 def test_no_token_in_metrics_pool_error_bodies_or_log(gw, upstream, oauth, auth_dir):
-    # a refresh that succeeds (the token expired: refreshed before the call,
-    # or after its 401), whichever tests of this module ran before here
-    oauth.expire(_read(auth_dir, GEMINI)["token"]["access_token"])
-    assert _gemini(gw).status_code == 200
+    # a refresh that succeeds (the Claude account's token expired: its 401
+    # refreshes it), whichever tests of this module ran before here
+    oauth.expire(_read(auth_dir, CLAUDE)["access_token"])
+    assert _claude(gw).status_code == 200
     # one more error body: an account whose refresh is refused
     data = _read(auth_dir, CODEX)
     oauth.revoke(data["refresh_token"])
