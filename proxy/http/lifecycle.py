@@ -86,7 +86,12 @@ def settle(environ, status, error_class):
 
 
 def _finish(environ, sent, started):
-    observer = environ.get(OBSERVER)
+    # The observer holds the request (``FrontRequest``: its bytes and, once
+    # parsed, up to a megabyte of JSON as Python objects).  Dropped here, it
+    # is freed while the client reads its answer; left in the environ, it
+    # would be freed when the connection's next request replaces the
+    # environ, on that request's clock.
+    observer = environ.pop(OBSERVER, None)
     if observer is not None:
         observer.close()
         return

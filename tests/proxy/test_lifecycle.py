@@ -136,3 +136,33 @@ def test_a_reload_between_auth_and_serve_does_not_mix_configs(monkeypatch):
         runtime.install(saved[0])
         usage_store.install(saved[1])
         metrics_mod.install(saved[2])
+
+
+def test_a_finished_request_lets_go_of_its_observer_and_what_it_holds():
+    # the request (its parsed body) is freed once the answer is out, not
+    # when the connection's next request replaces the environ
+    import gc
+    import weakref
+
+    class Held:
+        pass
+    observer, held = Observer(), Held()
+    observer.held = held
+    gone = weakref.ref(held)
+    environ = {}
+
+    def app(environ, start_response):
+        environ[lifecycle.OBSERVER] = observer
+        start_response("200 OK", [])
+        return [b"x"]
+
+    result = lifecycle.FinishOnce(app)(environ, lambda *a: None)
+    assert list(result) == [b"x"]
+    del observer, held
+    gc.disable()                    # freed by its reference count, no collection
+    try:
+        assert gone() is not None
+        result.close()
+        assert lifecycle.OBSERVER not in environ and gone() is None
+    finally:
+        gc.enable()
