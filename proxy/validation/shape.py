@@ -78,7 +78,8 @@ class Obj:
     in snake_case (the proto3 JSON mapping Gemini's REST API follows takes
     both); a required field may then come in either spelling.
     """
-    __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings", "_split")
+    __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings", "_split",
+                 "_needs")
 
     def __init__(self, fields, *, required=(), variants=None, tag="type", spellings=False):
         self.fields = _Fields(self, fields)
@@ -91,20 +92,25 @@ class Obj:
         self.tag = tag
         self.expected = "an object"
         self._split = None
+        # every field a value of each tag must carry, ready to read
+        self._needs = {kind: self.required + tuple(names)
+                       for kind, names in self.variants.items()}
 
     def check(self, value, deep):
         if type(value) is not dict:
             raise ShapeError(self.expected, value)
         if deep:
             self.check_fields(value, True)
-            if self.required or self.variants:
-                self._check_required(value)
+            if self._needs:
+                kind = value.get(self.tag)
+                names = self._needs.get(kind, self.required) if type(kind) is str \
+                    else self.required
+            else:
+                names = self.required
+            if names:
+                self._check_required(value, names)
 
-    def _check_required(self, value):
-        names = self.required
-        if self.variants:
-            kind = value.get(self.tag)
-            names += self.variants.get(kind, ()) if type(kind) is str else ()
+    def _check_required(self, value, names):
         for name in names:
             if value.get(name) is None and not (self.spellings
                                                 and value.get(_snake(name)) is not None):
