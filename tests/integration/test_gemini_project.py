@@ -114,6 +114,15 @@ def test_an_imported_gemini_login_finds_its_project_once_and_serves_every_door(
         assert data["token"]["access_token"] not in gw.log()
     finally:
         gw.stop()
+    # after a restart the project is read from the file: nothing is asked again
+    (tmp_path / "again").mkdir()
+    gw = _launch(fake, oauth, folder, tmp_path / "again", workers="1")
+    try:
+        text, _ = Gemini(gw).text("gemini-fake")
+        assert "Hello from" in text and upstream.calls[-1].body["project"] == "fake-project"
+        assert len(oauth.code_assist_calls) == 1 and "setting up" not in _listed(gw)[1]
+    finally:
+        gw.stop()
 
 
 def test_an_account_without_a_project_says_why_until_the_file_names_one(

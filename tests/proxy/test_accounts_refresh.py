@@ -277,3 +277,21 @@ def test_token_endpoint_calls_say_honestly_who_is_calling(monkeypatch):
     with pytest.raises(token_client.EndpointUnreachable):
         token_client.post("https://token.example/oauth/token", {"grant_type": "x"})
     assert seen == [{"Accept": "application/json", "User-Agent": f"switchyard/{__version__}"}]
+
+
+def test_an_accounts_proxy_url_carries_its_refresh_too(tmp_path, oauth, monkeypatch):
+    import requests as requests_lib
+    path = _codex_file(str(tmp_path), oauth)
+    data = json.load(open(path))
+    authfile.write(path, dict(data, proxy_url="http://127.0.0.1:3128"))
+    config = _config(str(tmp_path), oauth)
+    cred = _cred(config)
+    sent = []
+    real = requests_lib.request
+
+    def request(method, url, **kwargs):
+        sent.append(kwargs["proxies"])
+        return real(method, url, **dict(kwargs, proxies=None))   # the fake is the "proxy"
+    monkeypatch.setattr(requests_lib, "request", request)
+    assert refresher.refresh(cred, config, reason="test", rejected_token=cred.api_key)
+    assert sent == [{"http": "http://127.0.0.1:3128", "https": "http://127.0.0.1:3128"}]
