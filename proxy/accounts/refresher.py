@@ -33,6 +33,7 @@ LEADS = {"claude": 4 * 3600.0, "codex": 5 * 86400.0, "vertex": 300.0}
 LAZY_ONLY = ("gemini",)          # no background refresh: only before a call, or after a 401
 LAZY_SECONDS = 30.0              # refresh before a call when less than this remains
 LOCK_WAIT = 60.0
+REFRESHED, ADOPTED = "refreshed", "adopted"      # how after_unauthorized renewed a token
 
 
 def due(cred, now=None):
@@ -62,10 +63,13 @@ def ensure_fresh(cred, config, shared=None):
 def after_unauthorized(cred, config, sent_token, shared=None):
     """An upstream 401 for ``sent_token`` (``cred``'s token when the call was
     made: another green thread may have replaced it since): refresh unless
-    another worker or green thread already did.  True when there is a new
-    token to retry with."""
-    return refresh(cred, config, reason="upstream 401", rejected_token=sent_token,
-                   shared=shared)
+    another worker or green thread already did.  ``REFRESHED`` when this
+    call spent the refresh token for a new access token, ``ADOPTED`` when it
+    took up the one another green thread, worker or instance had put in the
+    file (which may have been refused since, too), False when there is no
+    new token to retry with."""
+    return _renew(cred, config, reason="upstream 401", rejected_token=sent_token,
+                  shared=shared)
 
 
 def refresh(cred, config, *, reason, rejected_token=None, shared=None):
@@ -75,7 +79,14 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
     ``shared`` (``proxy.state.refreshes.SharedRefreshes``, with Redis) also
     makes the refresh single-flight across instances on other machines and
     hands the new tokens to those holding a copy of the file."""
+    return bool(_renew(cred, config, reason=reason, rejected_token=rejected_token,
+                       shared=shared))
+
+
+def _renew(cred, config, *, reason, rejected_token, shared):
+    """``refresh``, saying how: ``REFRESHED``, ``ADOPTED`` or False."""
     path, kind = cred.account["path"], cred.account["type"]
+    spent = False
     before = cred.api_key
     try:
         with file_lock(path):
@@ -85,7 +96,8 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
                 _adopt(cred, data)                     # rotated elsewhere meanwhile
                 log.info("account %s: token already rotated by another request (pid %d)", cred.id,
                          os.getpid())
-                return rejected_token is not None or cred.api_key != before
+                renewed = rejected_token is not None or cred.api_key != before
+                return ADOPTED if renewed else False
             if health.needs_relogin(cred.id, rt or cred.id):
                 return False
             if health.backing_off(cred.id) and rejected_token is None:
@@ -98,6 +110,7 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
                 if merged is None:
                     answer = token_client.refresh(kind, data, rt, _token_url(config, kind),
                                                   _proxies(cred))
+                    spent = True
                     if shared is not None and rt:
                         shared.hand_over(health.digest(rt), answer)
                     merged = _merge(kind, data, answer)
@@ -119,7 +132,9 @@ def refresh(cred, config, *, reason, rejected_token=None, shared=None):
     _adopt(cred, merged)
     health.refreshed(cred.id)
     log.info("account %s refreshed (%s; pid %d)", cred.id, reason, os.getpid())
-    return cred.api_key != (before if rejected_token is None else rejected_token)
+    if cred.api_key == (before if rejected_token is None else rejected_token):
+        return False
+    return REFRESHED if spent else ADOPTED
 
 
 def _shared_lock(shared, refresh_token):

@@ -276,18 +276,24 @@ def _report_failure(pool, model, cred, decision, failure, budget):
 
 def _call_refreshing(front, runtime, client, cred, upstream_model, observer):
     """``_call``; for an account, a token about to expire is refreshed first,
-    and a 401 gets one refresh and one retry of the same credential."""
+    and a 401 gets one refresh and one retry of the same credential.  A 401
+    met by taking up the token another worker had put in the file may come
+    again (that token was refused since, too): then the refresh is this one's."""
     if not cred.account:
         return _call(front, runtime, client, cred, upstream_model, observer)
     shared = state.current().account_refreshes()
     refresher.ensure_fresh(cred, runtime.config, shared)
-    sent = cred.api_key
-    try:
-        return _call(front, runtime, client, cred, upstream_model, observer)
-    except UpstreamStatusError as exc:
-        if exc.status != 401 or not refresher.after_unauthorized(cred, runtime.config, sent,
-                                                                 shared):
-            raise
+    for _ in range(2):
+        sent = cred.api_key
+        try:
+            return _call(front, runtime, client, cred, upstream_model, observer)
+        except UpstreamStatusError as exc:
+            renewed = exc.status == 401 and refresher.after_unauthorized(
+                cred, runtime.config, sent, shared)
+            if not renewed:
+                raise
+        if renewed == refresher.REFRESHED:
+            break
     return _call(front, runtime, client, cred, upstream_model, observer)
 
 

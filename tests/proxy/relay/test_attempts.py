@@ -350,6 +350,44 @@ def test_an_account_401_refreshes_its_token_and_retries_the_same_credential(tmp_
     assert _cooling(runtime) == {}
 
 
+def test_a_401_for_a_token_another_worker_replaced_refreshes_when_that_one_is_dead_too(
+        tmp_path):
+    """A worker still holding a token another one replaced takes up the
+    file's; when that one is refused too (revoked or expired since), the
+    account is refreshed rather than failed and cooled."""
+    health.reset()
+    with FakeOAuthServer() as oauth:
+        grant = oauth.grant()
+        expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        (tmp_path / "claude-a.json").write_text(json.dumps({
+            "type": "claude", "access_token": grant["access_token"],
+            "refresh_token": grant["refresh_token"], "expired": expires}))
+        config = config_mod.build({"auth-dir": str(tmp_path), "echo": False,
+                                   "oauth": {"claude-token-url": oauth.token_url}})
+        stale, other = runtime_mod.build(config), runtime_mod.build(config)
+        (cred,), (others,) = stale.pool.credentials, other.pool.credentials
+        oauth.expire(grant["access_token"])
+        from proxy.accounts import refresher
+        assert refresher.after_unauthorized(others, config, grant["access_token"])
+        oauth.expire(others.api_key)                    # the other worker's token dies too
+
+        def upstream(request):
+            bearer = {k.lower(): v for k, v in request.headers.items()}["authorization"]
+            if oauth.valid(bearer.removeprefix("Bearer ")):
+                return Response(200, body=orjson.dumps(CLAUDE_ANSWER))
+            return _error(401, "OAuth token has expired")
+        transport = MockTransport(upstream)
+        body = {"model": "claude-x", "max_tokens": 16,
+                "messages": [{"role": "user", "content": "hello"}]}
+        front = FrontRequest(dialect="claude", action="generate", model="claude-x", body=body,
+                             raw=orjson.dumps(body), stream=False, headers={}, request_id="r3")
+        reply = attempts.serve(front, stale, UpstreamClient(transport), Observer())
+        assert reply.status == 200 and oauth.refresh_count() == 2
+        assert oauth.valid(cred.api_key)
+    health.reset()
+    assert transport.called == [cred.id] * 3 and _cooling(stale) == {}
+
+
 def test_status_errors_carry_the_upstream_body():
     runtime, _ = _setup(keys=1, **{"request-retry": 0})
     transport = MockTransport(by_credential({A: [_error(403, "no access")]}))
