@@ -7,7 +7,9 @@ upstream call would run to completion and be billed.  ``cancel_on_hangup``
 watches the client socket meanwhile: end of file there (the client closed
 its connection) throws ``ClientGone`` into the waiting green thread, which
 abandons the upstream call (closing its connection) and is accounted as
-499.  It is one event-loop watcher, no extra green thread.
+499.  It is one event-loop watcher, no extra green thread, made once per
+client connection (``CONNECTION``: the worker's handler keeps it between
+requests; making one checks the descriptor with a syscall).
 
 Once the answer has begun, writes notice a departed client themselves.
 """
@@ -19,6 +21,9 @@ from gevent import getcurrent, get_hub
 from proxy.errors import ClientGone
 
 _READ = 1     # libev/libuv: readable
+# environ key: the object serving the client connection (proxy.http.worker's
+# handler), where the connection's watcher is kept between its requests
+CONNECTION = "switchyard.connection"
 
 
 @contextlib.contextmanager
@@ -31,7 +36,12 @@ def cancel_on_hangup(environ):
         yield
         return
     waiting = getcurrent()
-    watcher = get_hub().loop.io(raw.fileno(), _READ)
+    connection = environ.get(CONNECTION)
+    watcher = getattr(connection, "hangup_watcher", None)
+    if watcher is None:
+        watcher = get_hub().loop.io(raw.fileno(), _READ)
+        if connection is not None:
+            connection.hangup_watcher = watcher
 
     def readable():
         try:
@@ -49,4 +59,5 @@ def cancel_on_hangup(environ):
         yield
     finally:
         watcher.stop()
-        watcher.close()
+        if connection is None:
+            watcher.close()

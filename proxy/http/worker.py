@@ -25,7 +25,10 @@ latency.  What its handler lacked or did slowly, changed here:
   the client), and the ``Date`` value is formatted once a second;
 - a write is one plain ``send`` when the socket takes it whole (nearly
   always): gevent's ``sendall`` first asks the kernel for the send buffer's
-  size, a ``getsockopt`` syscall on every write.
+  size, a ``getsockopt`` syscall on every write;
+- the environ names the handler (``proxy.http.disconnect.CONNECTION``), so
+  what belongs to the client connection (its hang-up watcher) is made once
+  per connection, not per request.
 """
 import logging
 import time
@@ -40,6 +43,7 @@ import translators
 from proxy.relay import draining
 from proxy.wire import http1
 from proxy.telemetry import live_feed
+from proxy.http.disconnect import CONNECTION
 from proxy.http.front import fresh_request_id, path_dialect
 from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
@@ -123,6 +127,7 @@ class Handler(PyWSGIHandler):
     limit_request_fields = 100
     limit_request_field_size = 8190
     _line_cut = False
+    hangup_watcher = None          # proxy.http.disconnect's watcher of this connection
 
     def handle(self):
         self.socket.settimeout(self.idle_timeout)
@@ -170,6 +175,11 @@ class Handler(PyWSGIHandler):
                 key = name.replace("-", "_").upper()
                 if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
                     yield "HTTP_" + key, value.strip()
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ[CONNECTION] = self
+        return environ
 
     def _handle_client_error(self, ex):
         if isinstance(ex, HeadRefused):

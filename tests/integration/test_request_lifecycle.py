@@ -96,6 +96,47 @@ def test_abort_before_the_first_byte_cancels_the_upstream_call(gw, upstream):
     assert gw.settled_in_flight() == 0
 
 
+def _read_answer(sock):
+    """One whole HTTP answer (Content-Length framed) off ``sock``: its head."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?im)^content-length: *(\d+)", head).group(1))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+def test_abort_before_the_first_byte_of_a_later_request_on_the_connection(gw, upstream):
+    # the connection's hang-up watcher is kept between its requests: it
+    # still notices the client leaving during the second one
+    host, port = gw.url.removeprefix("http://").split(":")
+    body = b'{"model":"%s","messages":[{"role":"user","content":"hi"}]}' % MODELS["openai"].encode()
+    rid = _rid()
+
+    def request(request_id):
+        return (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer %s\r\nX-Request-Id: %s\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (CLIENT_KEY.encode(), request_id.encode(), len(body), body))
+
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request(_rid()))
+        assert _read_answer(sock).startswith(b"HTTP/1.1 200")
+        fault = Fault(hang=True, gate=threading.Event())
+        upstream.script(KEYS["openai"], fault)
+        calls = len(upstream.calls_for(KEYS["openai"]))
+        sock.sendall(request(rid))
+        deadline = time.monotonic() + 10
+        while len(upstream.calls_for(KEYS["openai"])) == calls and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert fault.peer_closed.wait(10)
+    line = access_line(gw, rid)
+    assert line and "status=499" in line and "error_class=client_disconnect" in line
+    assert gw.settled_in_flight() == 0
+
+
 def test_upstream_error_is_accounted(gw, upstream):
     upstream.script(KEYS["openai"], Fault(status=400, body={"error": {
         "message": "bad thing", "type": "invalid_request_error"}}))
