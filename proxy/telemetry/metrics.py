@@ -13,10 +13,20 @@ every worker's counters land in files there, and a scrape (whichever worker
 answers) reads them all.  The pool and usage-queue collectors are read live
 from the answering worker (the pool's state is the shared one with a state
 store configured).
+
+A request's counts and observations are added up in plain dicts and handed
+to prometheus-client in one batch (``Metrics.flush``) before every scrape
+and once a second: each ``inc``/``observe`` of the library goes through a
+few layers and a lock, ten of them a request -- more CPU than the rest of
+the accounting.  The in-flight gauge too: its changes are summed.  Under
+several workers (multiprocess mode) each request is handed over as it
+ends: a scrape answered by one worker reads the others' files, and must
+find every answer they completed.
 """
 import hashlib
 import hmac
 import os
+from bisect import bisect_left
 
 from flask import Blueprint, Response, abort
 from flask import request as flask_request
@@ -27,6 +37,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from proxy.access import auth, peers
 from proxy import runtime
+from proxy.periodic import Periodic
 from proxy.slot import Slot
 from proxy.telemetry import usage_store
 
@@ -36,6 +47,8 @@ TTFT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60)
 # Client-chosen model names would make label values unbounded; past this
 # many distinct names the rest are counted under "other".
 MAX_MODEL_LABELS = 200
+
+FLUSH_SECONDS = 1.0     # longest a count waits before it is in prometheus-client's values
 
 TOKEN_KINDS = {"input_tokens": "input", "output_tokens": "output", "cached_tokens": "cached",
                "cache_creation_tokens": "cache_write", "reasoning_tokens": "reasoning"}
@@ -119,7 +132,12 @@ class Metrics:
                               "cache_write; output includes reasoning).",
                               ["kind", "model", "credential"], registry=registry)
         self._children = {}   # (metric, label values) -> child: labels() costs a lock + checks
+        self._counts = {}     # (counter, label values) -> amount not yet added (flush)
+        self._observed = {}   # (histogram, label value) -> [count per bucket..., sum] not yet added
+        self._in_flight = 0   # change of the in-flight gauge not yet added
+        self._flusher = None
         shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self._flush_each = bool(shared_dir)     # see the module docstring
         if shared_dir:       # scrape every worker's files, not this registry
             self.scraped = CollectorRegistry()
             MultiProcessCollector(self.scraped, shared_dir)
@@ -142,29 +160,77 @@ class Metrics:
         return child
 
     def request_started(self):
-        self.in_flight.inc()
+        if self._flusher is None:
+            self._start_flushing()
+        self._in_flight += 1
+        if self._flush_each:
+            self.flush()
 
     def request_finished(self, record, *, latency, ttft):
         """Count one finished request from its usage ``record``."""
-        self.in_flight.dec()
+        self._in_flight -= 1
+        dialect = record["dialect"]
         model = self.model_label(record["model"] or "")
-        self._child(self.requests, record["dialect"], model, str(record["status"])).inc()
-        self._child(self.latency, record["dialect"]).observe(latency)
+        self._count(self.requests, (dialect, model, str(record["status"])))
+        self._observe(self.latency, dialect, latency)
         if ttft is not None:
-            self._child(self.ttft, record["dialect"]).observe(ttft)
+            self._observe(self.ttft, dialect, ttft)
         credential = record["credential_id"] or ""
         for field, kind in TOKEN_KINDS.items():
             if record[field]:
-                self._child(self.tokens, kind, model, credential).inc(record[field])
+                self._count(self.tokens, (kind, model, credential), record[field])
+        if self._flush_each:
+            self.flush()
 
     def request_rejected(self, dialect, status):
         """Count a request refused before the relay (no model, no gauge)."""
-        self._child(self.requests, dialect, "", str(status)).inc()
+        self._count(self.requests, (dialect, "", str(status)))
+        if self._flush_each:
+            self.flush()
 
     def attempt(self, credential_id, provider, outcome):
-        self._child(self.attempts, credential_id, provider, outcome).inc()
+        self._count(self.attempts, (credential_id, provider, outcome))
+
+    def _count(self, counter, values, amount=1):
+        counts = self._counts
+        if not counts and self._flusher is None:
+            self._start_flushing()
+        key = (counter, values)
+        counts[key] = counts.get(key, 0) + amount
+
+    def _observe(self, histogram, value, amount):
+        observed = self._observed
+        pending = observed.get((histogram, value))
+        if pending is None:
+            # one count per bucket (``_upper_bounds`` ends with +Inf), then the sum
+            pending = observed[(histogram, value)] = [0] * (len(histogram._upper_bounds) + 1)
+        # Histogram.observe: the first bucket whose upper bound is >= amount
+        pending[bisect_left(histogram._upper_bounds, amount)] += 1
+        pending[-1] += amount
+
+    def _start_flushing(self):
+        self._flusher = Periodic(self.flush, FLUSH_SECONDS, what="metrics flush").start()
+
+    def flush(self):
+        """Hand the counts and observations added up since the last flush to
+        prometheus-client (what a scrape reads, multiprocess files included)."""
+        in_flight, self._in_flight = self._in_flight, 0
+        if in_flight:
+            self.in_flight.inc(in_flight)
+        counts, self._counts = self._counts, {}
+        for (counter, values), amount in counts.items():
+            self._child(counter, *values).inc(amount)
+        observed, self._observed = self._observed, {}
+        for (histogram, value), pending in observed.items():
+            # a batch of Histogram.observe calls: its bucket values and sum
+            child = self._child(histogram, value)
+            for bucket, count in zip(child._buckets, pending):
+                if count:
+                    bucket.inc(count)
+            child._sum.inc(pending[-1])
 
     def render(self):
+        self.flush()
         return generate_latest(self.scraped)
 
 

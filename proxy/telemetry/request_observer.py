@@ -263,7 +263,12 @@ def setup(config):
 
 
 def shutdown():
-    """Write queued usage records and close the store (worker exit)."""
+    """Write queued usage records and close the store, hand the last counts
+    to the metrics (worker exit)."""
+    try:
+        metrics_mod.current().flush()
+    except Exception:
+        log.exception("flushing the metrics failed")
     store = usage_store.current()
     if store:
         usage_store.install(None)

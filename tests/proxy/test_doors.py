@@ -88,6 +88,7 @@ def _finished_once(caplog, status):
     lines = _access_lines(caplog)
     assert len(lines) == 1, lines
     assert f"status={status} " in lines[0]
+    metrics_mod.current().flush()
     assert metrics_mod.current().in_flight._value.get() == 0
     caplog.clear()
     return lines[0]

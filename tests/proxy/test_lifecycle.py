@@ -69,6 +69,7 @@ def app():
 
 
 def _in_flight():
+    metrics_mod.current().flush()        # changes are summed, then handed over
     return metrics_mod.current().in_flight._value.get()
 
 

@@ -122,3 +122,42 @@ def test_model_labels_are_bounded(install, monkeypatch):
     models = {dict(labels)["model"]: value for (name, labels), value in got.items()
               if name == "switchyard_requests_total"}
     assert models == {"a": 2, "b": 1, "other": 2}
+
+
+@pytest.mark.parametrize("latency", [0.0, 0.05, 0.0500001, 0.7, 1, 599.9, 600, 1e6])
+def test_batched_observations_match_prometheus_observe(latency):
+    # requests are added up in the worker and handed over in one batch:
+    # the scrape must read what one Histogram.observe per request gives
+    metrics = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
+    reference = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
+    record = {"dialect": "openai", "model": "m", "status": 200, "credential_id": "c",
+              "input_tokens": 3, "output_tokens": 0, "cached_tokens": 0,
+              "cache_creation_tokens": 0, "reasoning_tokens": 0}
+    for _ in range(3):
+        metrics.request_started()
+        metrics.request_finished(record, latency=latency, ttft=latency / 2)
+        reference.latency.labels("openai").observe(latency)
+        reference.ttft.labels("openai").observe(latency / 2)
+    got, want = samples(metrics.render().decode()), samples(reference.render().decode())
+    for name in ("switchyard_request_duration_seconds", "switchyard_time_to_first_byte_seconds"):
+        mine = {k: v for k, v in got.items() if k[0].startswith(name) and "created" not in k[0]}
+        assert mine and mine == {k: v for k, v in want.items()
+                                 if k[0].startswith(name) and "created" not in k[0]}
+    assert got[("switchyard_requests_total",
+                (("dialect", "openai"), ("model", "m"), ("status", "200")))] == 3
+    assert got[("switchyard_requests_in_flight", ())] == 0
+    assert got[("switchyard_tokens_total",
+                (("credential", "c"), ("kind", "input"), ("model", "m")))] == 9
+
+
+def test_counts_reach_prometheus_without_a_scrape_within_a_second():
+    # multiprocess mode: another worker's scrape reads this worker's files
+    import gevent
+    metrics = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
+    metrics.attempt("c", "openai", "success")
+    value = ("switchyard_upstream_attempts_total",
+             {"credential": "c", "provider": "openai", "outcome": "success"})
+    assert metrics.registry.get_sample_value(*value) is None
+    with gevent.Timeout(metrics_mod.FLUSH_SECONDS * 5):
+        while metrics.registry.get_sample_value(*value) != 1:
+            gevent.sleep(0.05)

@@ -147,11 +147,13 @@ def test_close_without_an_outcome_is_a_client_disconnect(store, clock):
 def test_finish_counts_once_and_in_flight_returns_to_zero(store, clock):
     metrics = Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
     obs = observer_for(make_front(clock), clock, store=store, metrics=metrics)
+    metrics.flush()
     assert metrics.registry.get_sample_value("switchyard_requests_in_flight") == 1
     obs.finish(200)
     obs.finish(499)
     store.flush()
     assert len(query(store.path, "SELECT * FROM requests")) == 1
+    metrics.flush()
     assert metrics.registry.get_sample_value("switchyard_requests_in_flight") == 0
 
 
