@@ -12,5 +12,6 @@ logging._srcfile = None
 logging.logThreads = False
 logging.logProcesses = False
 logging.logMultiprocessing = False
+logs.native_locks()       # (the worker imports this module after gevent's patching)
 
 app = create_app()

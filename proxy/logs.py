@@ -12,6 +12,8 @@ import os
 import sys
 import time
 
+from gevent import monkey
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
@@ -56,6 +58,21 @@ def gunicorn_logconfig():
                                 "stream": "ext://sys.stderr"}},
         "formatters": {"switchyard": {"()": Formatter}},
     }
+
+
+def native_locks():
+    """Give the log handlers native locks again, after gevent's
+    monkey-patching gave each a green one (``gevent.monkey.patch_logging``).
+    A stream handler's critical section -- format, write to a plain blocking
+    stream, flush -- never yields to another green thread, so the green lock
+    excludes nothing the native one would not, at the price of two
+    Python-level acquire/release pairs per line (the access log writes a
+    line a request).  A native lock still excludes the hub's worker threads."""
+    native = monkey.get_original("_thread", "RLock")
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", ()):
+            if type(handler) in (logging.StreamHandler, logging.FileHandler):
+                handler.lock = native()
 
 
 def setup():

@@ -84,15 +84,31 @@ def format_line(fields, log_format):
     parts = []
     for k in keys:
         value = fields[k]
-        if value is None or value == "":
-            continue
         kind = type(value)
         # most values of a line (numbers, ids, model names) print as they are
-        if kind is int or kind is float or (kind is str and _BARE.match(value)):
+        if kind is int or kind is float:
             parts.append(f"{k}={value}")
-        else:
+        elif kind is str:
+            if value:
+                parts.append(f"{k}={value}" if _bare(value) else f"{k}={_logfmt_value(value)}")
+        elif value is not None and value != "":
             parts.append(f"{k}={_logfmt_value(value)}")
     return " ".join(parts)
+
+
+_BARE_SEEN = {}          # string -> whether it prints unquoted; the values of a
+_BARE_SEEN_MAX = 4096    # line repeat (dialects, models, credential ids)
+
+
+def _bare(text):
+    bare = _BARE_SEEN.get(text)
+    if bare is None:
+        bare = _BARE.match(text) is not None
+        if len(text) <= 64:
+            if len(_BARE_SEEN) >= _BARE_SEEN_MAX:
+                _BARE_SEEN.clear()
+            _BARE_SEEN[text] = bare
+    return bare
 
 
 def _truncate(text):

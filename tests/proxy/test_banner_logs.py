@@ -1,11 +1,16 @@
 """The startup banner's content, the shared log format, the port check."""
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
 
 from proxy.telemetry import access_log
 from proxy.http import banner, portcheck
 from proxy import config as config_mod, logs
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_banner_without_a_config_file():
@@ -62,6 +67,50 @@ def test_format_without_process_field_survives_log_processes_off():
     """gunicorn's default format named %(process)d; app.py turns logProcesses off."""
     assert "process" not in logs.FORMAT
     assert "process" not in str(logs.gunicorn_logconfig())
+
+
+def test_native_handler_locks_after_gevent_patching_serve_greenlets_and_threads(tmp_path):
+    # a worker's handlers get green locks from gevent's patching; app.py
+    # gives them native ones back: every line of green threads and OS
+    # threads writing at once still arrives whole
+    script = tmp_path / "lines.py"
+    script.write_text("""
+from gevent import monkey; monkey.patch_all()
+import logging, sys, threading, gevent
+from proxy import logs
+out = open(sys.argv[1], "w")
+handler = logging.StreamHandler(out)
+handler.setFormatter(logs.Formatter())
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel("INFO")
+green = type(handler.lock).__module__
+logs.native_locks()
+native = type(handler.lock).__module__
+log = logging.getLogger("switchyard.access")
+finished = []
+def lines(tag):
+    for i in range(200):
+        log.info("%s line %d %s", tag, i, "x" * 100)
+        if i % 50 == 0 and tag.startswith("g"):
+            gevent.sleep(0)
+    finished.append(tag)
+for n in range(2):
+    monkey.get_original("_thread", "start_new_thread")(lines, (f"t{n}",))
+gevent.joinall([gevent.spawn(lines, f"g{n}") for n in range(20)])
+with gevent.Timeout(30):
+    while len(finished) < 22:
+        gevent.sleep(0.01)
+out.flush()
+print(green, native)
+""")
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "out.log")],
+                            capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["threading", "_thread"]
+    written = (tmp_path / "out.log").read_text().splitlines()
+    assert len(written) == 22 * 200
+    assert all(line.endswith(" " + "x" * 100) and " INFO switchyard.access " in line
+               for line in written)
 
 
 def test_log_level_any_case(monkeypatch):

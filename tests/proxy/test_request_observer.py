@@ -247,6 +247,8 @@ def test_text_log_quotes_client_chosen_values(clock):
     ({"a": 1}, '"{\\"a\\":1}"'), ([1, 2], '"[1,2]"'), (0, "0")])
 def test_text_log_values(value, shown):
     assert access_log.format_line({"status": value}, "text") == f"status={shown}"
+    # (strings seen before are remembered bare or not: the same again)
+    assert access_log.format_line({"status": value}, "text") == f"status={shown}"
 
 
 def test_mask_secrets_masks_nested_secret_names():
