@@ -40,3 +40,25 @@ def test_web_concurrency_wins(tmp_path, count):
     workers, metrics_dir = settings(tmp_path, {}, WEB_CONCURRENCY=count)
     assert workers == int(count)
     assert (metrics_dir is not None) == (count != "1")
+
+
+def test_a_serving_worker_collects_garbage_less_often_and_skips_what_it_loaded(tmp_path):
+    # post_worker_init: the loaded objects frozen (never walked again), the
+    # young generation collected every GC_THRESHOLDS[0] net allocations
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump({}))
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR", "PORT",
+                            "SWITCHYARD_READY_FD")}
+    probe = ("import gc, json, runpy, types; ns = runpy.run_path('gunicorn.conf.py'); "
+             "before = gc.get_threshold(); "
+             "ns['post_worker_init'](types.SimpleNamespace(pid=1, cfg=types.SimpleNamespace("
+             "worker_connections=1))); "
+             "print(json.dumps([before, gc.get_threshold(), ns['GC_THRESHOLDS'], "
+             "gc.get_freeze_count()]))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, text=True,
+                         env=dict(environ, SWITCHYARD_CONFIG=str(path)),
+                         capture_output=True).stdout
+    before, after, wanted, frozen = json.loads(out.strip().splitlines()[-1])
+    assert after == wanted and after[0] > before[0]
+    assert frozen > 10_000
