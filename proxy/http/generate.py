@@ -172,8 +172,10 @@ def _read_chunked(environ, limit):
 
 
 # Bodies from this size on are read at the top level only until something
-# needs them whole (``proxy.wire.json_top``); smaller ones are parsed at once,
-# which is cheaper than two passes when a translation reads them anyway.
+# needs them whole (``proxy.wire.json_top``), unless the pool says the model
+# they name is translated (then parsed whole at once, one pass); smaller ones
+# are parsed at once, which is cheaper than two passes when a translation
+# reads them anyway.
 _TOP_ONLY_FROM = 16 * 1024
 # Top-level fields read whole even then: whether an OpenAI client asked for
 # the usage chunk (``proxy.relay.usage_chunk``), and what names a session

@@ -2,9 +2,10 @@
 
 A coding agent's request late in a session carries the whole conversation
 (tool schemas, tool calls, code-sized tool results).  Bodies this large are
-read at the top level only until something needs them whole: same-dialect
-bytes still reach the upstream exactly as sent, front-door validation still
-answers in the client's dialect, and translation still reads everything.
+read at the top level only until something needs them whole (a body bound
+for a translation is parsed whole at once): same-dialect bytes still reach
+the upstream exactly as sent, front-door validation still answers in the
+client's dialect, and translation still reads everything.
 """
 import json
 import socket
