@@ -319,16 +319,22 @@ CLAUDE_ANSWER = {"id": "msg_1", "type": "message", "role": "assistant", "model":
                  "stop_sequence": None, "usage": {"input_tokens": 3, "output_tokens": 1}}
 
 
+def _claude_account(folder, oauth):
+    """A Claude account file in ``folder`` with a fresh grant an hour from
+    expiry, and a config serving that folder; returns (grant, config)."""
+    grant = oauth.grant()
+    expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    (folder / "claude-a.json").write_text(json.dumps({
+        "type": "claude", "access_token": grant["access_token"],
+        "refresh_token": grant["refresh_token"], "expired": expires}))
+    return grant, config_mod.build({"auth-dir": str(folder), "echo": False,
+                                    "oauth": {"claude-token-url": oauth.token_url}})
+
+
 def test_an_account_401_refreshes_its_token_and_retries_the_same_credential(tmp_path):
     health.reset()
     with FakeOAuthServer() as oauth:
-        grant = oauth.grant()
-        expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
-        (tmp_path / "claude-a.json").write_text(json.dumps({
-            "type": "claude", "access_token": grant["access_token"],
-            "refresh_token": grant["refresh_token"], "expired": expires}))
-        config = config_mod.build({"auth-dir": str(tmp_path), "echo": False,
-                                   "oauth": {"claude-token-url": oauth.token_url}})
+        grant, config = _claude_account(tmp_path, oauth)
         runtime = runtime_mod.build(config)
         (cred,) = runtime.pool.credentials
         transport = MockTransport(by_credential({cred.id: [
@@ -357,13 +363,7 @@ def test_a_401_for_a_token_another_worker_replaced_refreshes_when_that_one_is_de
     account is refreshed rather than failed and cooled."""
     health.reset()
     with FakeOAuthServer() as oauth:
-        grant = oauth.grant()
-        expires = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
-        (tmp_path / "claude-a.json").write_text(json.dumps({
-            "type": "claude", "access_token": grant["access_token"],
-            "refresh_token": grant["refresh_token"], "expired": expires}))
-        config = config_mod.build({"auth-dir": str(tmp_path), "echo": False,
-                                   "oauth": {"claude-token-url": oauth.token_url}})
+        grant, config = _claude_account(tmp_path, oauth)
         stale, other = runtime_mod.build(config), runtime_mod.build(config)
         (cred,), (others,) = stale.pool.credentials, other.pool.credentials
         oauth.expire(grant["access_token"])
