@@ -131,7 +131,13 @@ class Handler(PyWSGIHandler):
 
     def handle(self):
         self.socket.settimeout(self.idle_timeout)
-        super().handle()
+        try:
+            super().handle()
+        finally:
+            # the connection's hang-up watcher lives as long as the connection
+            if self.hangup_watcher is not None:
+                self.hangup_watcher.close()
+                self.hangup_watcher = None
 
     def read_requestline(self):
         # pywsgi answers a line of MAX_REQUEST_LINE bytes or more itself, with
