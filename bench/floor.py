@@ -1,0 +1,115 @@
+"""The floor under Switchyard's added latency for agent-sized bodies.
+
+    .venv/bin/python -m bench.floor [--quick] [--out FILE]   (from the repo root)
+
+Side by side, one request at a time (``bench.loadgen``'s sequential job,
+rounds interleaved, pinned like the agent scenario: the load generator on one
+core, every server on the other):
+
+- **direct**: the mock upstream itself;
+- **relay**: ``bench.floor_relay`` in Switchyard's gunicorn + gevent worker,
+  reading the body and sending it on unread -- what the stack costs;
+- **relay+top_level**: the same plus Switchyard's read of a big body's top
+  level (``proxy.wire.json_top.top_level``), the one step of the
+  same-dialect path whose cost grows with the body;
+- **relay+orjson**: the same plus a full parse, for comparison;
+- **switchyard**: as the bench runs it (usage, metrics and access log on).
+
+Per body size: p50 and added p50 (minus direct).  ``switchyard`` minus
+``relay+top_level`` is the rest of the gateway (auth, routing, the pool,
+accounting), which does not grow with the body.  Writes ``bench/FLOOR.md``
+(or ``--out``).
+"""
+import argparse
+import contextlib
+import datetime
+import os
+import sys
+import tempfile
+
+from bench import placement, stats, targets
+from bench.procs import Supervisor, free_port, run_loadgen
+from bench.servers import (REPO_DIR, SWITCHYARD_PYTHON_BIN, configure_mock, start_mock,
+                           start_switchyard)
+
+CHECKS = ("none", "top_level", "orjson")
+DIALECTS = ("claude", "openai", "responses")
+SIZES = (None, 250_000, 1_000_000)          # None: the one-line prompt
+
+
+def start_relay(supervisor, mock_port, check):
+    port = free_port()
+    argv = [os.path.join(SWITCHYARD_PYTHON_BIN, "gunicorn"), "-k", "proxy.http.worker.Worker",
+            "-w", "1", "-b", f"127.0.0.1:{port}",
+            "bench.floor_relay:app"]
+    env = {"FLOOR_UPSTREAM_PORT": str(mock_port), "FLOOR_CHECK": check}
+    server = supervisor.start(f"relay-{check}", argv, port=port, env=env, cwd=REPO_DIR)
+    server.wait_ready("/healthz", timeout=30)
+    return server
+
+
+def target_name(check):
+    return "relay" if check == "none" else f"relay+{check}"
+
+
+def measure(servers, mock, dialect, size, scale):
+    direct = targets.spec(mock.port, dialect, dialect, False, 16, size)
+    specs = {"direct": direct,
+             **{name: dict(direct, port=server.port) for name, server in servers.items()}}
+    job = {"kind": "sequential", "warmup": scale["warmup"], "rounds": scale["rounds"],
+           "per_round": scale["per_round"], "targets": specs}
+    result = run_loadgen(job, timeout=900, cwd=REPO_DIR, cpus=scale.get("client_cpus"))
+    rows = {}
+    for name, rounds in result["rounds"].items():
+        summary = stats.summary([x for r in rounds for x in r])
+        rows[name] = {"p50": summary["p50"], "errors": result["errors"][name].get("errors", 0)}
+    for row in rows.values():
+        row["added"] = round(row["p50"] - rows["direct"]["p50"], 3)
+    return rows
+
+
+def render(results, names):
+    lines = ["# Floor: what the stack costs an agent-sized body (bench/floor.py)", "",
+             f"Run {results['at']}, pinned: {results['pinned']}; added p50 over direct, ms "
+             f"({results['samples']} samples per row).", "",
+             "| body | dialect | direct p50 | " + " | ".join(names) + " | errors |",
+             "|---|---|---|" + "---|" * len(names) + "---|"]
+    for (size, dialect), rows in results["rows"]:
+        label = "small" if size is None else f"{size // 1000} KB"
+        cells = " | ".join(f"{rows[n]['added']:+.3f}" for n in names)
+        errors = sum(r["errors"] for r in rows.values())
+        lines.append(f"| {label} | {dialect} | {rows['direct']['p50']:.3f} | {cells} | {errors} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=os.path.join(REPO_DIR, "bench", "FLOOR.md"))
+    args = parser.parse_args(argv)
+    scale = ({"warmup": 3, "rounds": 2, "per_round": 5} if args.quick
+             else {"warmup": 20, "rounds": 7, "per_round": 15})
+    with tempfile.TemporaryDirectory() as workdir, Supervisor(workdir) as supervisor:
+        mock = start_mock(supervisor)
+        configure_mock(mock, latency_ms=0, chunk_delay_ms=0, hold=False, tokens=16)
+        servers = {target_name(c): start_relay(supervisor, mock.port, c) for c in CHECKS}
+        servers["switchyard"] = start_switchyard(supervisor, mock.port, workdir, 1)
+        cpus = placement.split()
+        pids = [mock.pid] + [s.pid for s in servers.values()]
+        rows = []
+        with placement.pinned(pids, cpus[1]) if cpus else contextlib.nullcontext():
+            scale["client_cpus"] = cpus[0] if cpus else None
+            for size in SIZES:
+                for dialect in DIALECTS:
+                    rows.append(((size, dialect), measure(servers, mock, dialect, size, scale)))
+    results = {"at": datetime.datetime.now().isoformat(timespec="seconds"),
+               "pinned": cpus is not None, "rows": rows,
+               "samples": scale["rounds"] * scale["per_round"]}
+    text = render(results, list(servers))
+    with open(args.out, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

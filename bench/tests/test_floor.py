@@ -1,0 +1,25 @@
+"""bench/floor.py: its relay, run in Switchyard's worker, hands back exactly
+what the mock answers; its table names every target's added p50."""
+import tempfile
+
+from bench import agent_session, floor, targets
+from bench.procs import Supervisor, http_post
+
+
+def test_relay_answers_what_the_mock_answers(mock):
+    body = agent_session.body("openai", targets.model_for("openai"), 250_000, False).encode()
+    direct = http_post(mock.port, "/v1/chat/completions", body)
+    with tempfile.TemporaryDirectory() as logs, Supervisor(logs) as supervisor:
+        for check in ("none", "top_level"):
+            relay = floor.start_relay(supervisor, mock.port, check)
+            assert http_post(relay.port, "/v1/chat/completions", body) == direct
+    assert direct[0] == 200 and b"choices" in direct[1]
+
+
+def test_table_has_added_p50_per_target():
+    rows = {"direct": {"p50": 0.3, "added": 0.0, "errors": 0},
+            "relay": {"p50": 0.5, "added": 0.2, "errors": 0},
+            "switchyard": {"p50": 0.9, "added": 0.6, "errors": 1}}
+    text = floor.render({"at": "2026-12-03T09:00:00", "pinned": True, "samples": 105,
+                         "rows": [((250_000, "openai"), rows)]}, ["relay", "switchyard"])
+    assert "| 250 KB | openai | 0.300 | +0.200 | +0.600 | 1 |" in text
