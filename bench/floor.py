@@ -15,7 +15,10 @@ core, every server on the other):
 - **relay+orjson**: the same plus a full parse, for comparison;
 - **switchyard**: as the bench runs it (usage, metrics and access log on).
 
-Per body size: p50 and added p50 (minus direct).  ``switchyard`` minus
+Per body size: p50 and added p50 (minus direct).  Then, unpinned, the
+worker CPU per small request at 200 closed-loop clients (the upstream taking
+50 ms, as in the throughput scenario) of the bare relay and of Switchyard:
+the stack's share of the small-request CPU and the gateway's.  ``switchyard`` minus
 ``relay+top_level`` is the rest of the gateway (auth, routing, the pool,
 accounting), which does not grow with the body.  Writes ``bench/FLOOR.md``
 (or ``--out``).
@@ -68,6 +71,23 @@ def measure(servers, mock, dialect, size, scale):
     return rows
 
 
+def cpu_per_request(server, spec, scale, clients=200):
+    """Worker CPU µs per request over a closed-loop window (as
+    ``bench.scenarios.throughput`` measures it)."""
+    cpu = {}
+
+    def on_event(event):
+        if event["event"] == "phase":
+            cpu[event["phase"]] = server.cpu_seconds()
+
+    job = {"kind": "closed", "specs": [spec], "concurrency": clients,
+           "warmup_s": scale["tp_warmup_s"], "duration_s": scale["tp_duration_s"]}
+    result = run_loadgen(job, timeout=120, on_event=on_event, cwd=REPO_DIR)
+    used = cpu["measured"] - cpu["measuring"]
+    return {"cpu_us": round(used / result["requests"] * 1e6, 1), "rps": result["rps"],
+            "errors": result.get("errors", 0)}
+
+
 def render(results, names):
     lines = ["# Floor: what the stack costs an agent-sized body (bench/floor.py)", "",
              f"Run {results['at']}, pinned: {results['pinned']}; added p50 over direct, ms "
@@ -79,6 +99,10 @@ def render(results, names):
         cells = " | ".join(f"{rows[n]['added']:+.3f}" for n in names)
         errors = sum(r["errors"] for r in rows.values())
         lines.append(f"| {label} | {dialect} | {rows['direct']['p50']:.3f} | {cells} | {errors} |")
+    lines += ["", "Worker CPU per small request, 200 clients, upstream answering in 50 ms "
+              "(not pinned):", "", "| target | CPU µs/request | rps | errors |", "|---|---|---|---|"]
+    for name, row in results["cpu"].items():
+        lines.append(f"| {name} | {row['cpu_us']} | {row['rps']} | {row['errors']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -89,6 +113,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     scale = ({"warmup": 3, "rounds": 2, "per_round": 5} if args.quick
              else {"warmup": 20, "rounds": 7, "per_round": 15})
+    scale.update({"tp_warmup_s": 0.3, "tp_duration_s": 1.0} if args.quick
+                 else {"tp_warmup_s": 2.0, "tp_duration_s": 10.0})
     with tempfile.TemporaryDirectory() as workdir, Supervisor(workdir) as supervisor:
         mock = start_mock(supervisor)
         configure_mock(mock, latency_ms=0, chunk_delay_ms=0, hold=False, tokens=16)
@@ -102,8 +128,12 @@ def main(argv=None):
             for size in SIZES:
                 for dialect in DIALECTS:
                     rows.append(((size, dialect), measure(servers, mock, dialect, size, scale)))
+        configure_mock(mock, latency_ms=50, chunk_delay_ms=0, hold=False, tokens=16)
+        small = targets.spec(mock.port, "openai", "openai", False, 16)
+        cpu = {name: cpu_per_request(servers[name], dict(small, port=servers[name].port), scale)
+               for name in ("relay", "switchyard")}
     results = {"at": datetime.datetime.now().isoformat(timespec="seconds"),
-               "pinned": cpus is not None, "rows": rows,
+               "pinned": cpus is not None, "rows": rows, "cpu": cpu,
                "samples": scale["rounds"] * scale["per_round"]}
     text = render(results, list(servers))
     with open(args.out, "w") as f:

@@ -21,5 +21,7 @@ def test_table_has_added_p50_per_target():
             "relay": {"p50": 0.5, "added": 0.2, "errors": 0},
             "switchyard": {"p50": 0.9, "added": 0.6, "errors": 1}}
     text = floor.render({"at": "2026-12-03T09:00:00", "pinned": True, "samples": 105,
-                         "rows": [((250_000, "openai"), rows)]}, ["relay", "switchyard"])
+                         "rows": [((250_000, "openai"), rows)],
+                         "cpu": {"relay": {"cpu_us": 180.5, "rps": 3000.0, "errors": 0}}}, ["relay", "switchyard"])
     assert "| 250 KB | openai | 0.300 | +0.200 | +0.600 | 1 |" in text
+    assert "| relay | 180.5 | 3000.0 | 0 |" in text
