@@ -28,14 +28,17 @@ class Formatter(logging.Formatter):
         super().__init__(fmt, None, style, **kwargs)     # datefmt: always ours
 
     def formatTime(self, record, datefmt=None):
+        return self.stamp(int(record.created), record.msecs)
+
+    def stamp(self, second, msecs):
+        """The timestamp of a line logged ``msecs`` into the Unix ``second``."""
         # The access log writes a line per request: the date and time are
         # formatted once a second, the milliseconds per line.
-        second = int(record.created)
         cached = self._second
         if cached[0] != second:
             cached = self._second = (second, time.strftime(self.default_time_format,
                                                            self.converter(second)))
-        return self.default_msec_format % (cached[1], record.msecs)
+        return self.default_msec_format % (cached[1], msecs)
 
 
 def level():
@@ -58,6 +61,75 @@ def gunicorn_logconfig():
                                 "stream": "ext://sys.stderr"}},
         "formatters": {"switchyard": {"()": Formatter}},
     }
+
+
+class LineWriter:
+    """``logger.info(message)`` for a logger that writes a line a request,
+    without logging's per-line machinery where that changes nothing.
+
+    When the logger's INFO lines have exactly one place to go -- one plain
+    ``StreamHandler`` (the worker's stderr) formatting with ``Formatter`` in
+    ``FORMAT``, no filter on the logger or the handler -- the line is
+    formatted here as that handler would format it and written under the
+    handler's lock: no ``LogRecord`` and its dozen attributes, no dispatch
+    through five calls.  Where the lines go is looked up on every line, so
+    any other arrangement (pytest's capture, a filter, a second handler, a
+    level raised at run time, a JSON formatter from someone's own logging
+    config) goes through ``logger.info`` unchanged.
+    """
+
+    __slots__ = ("logger",)
+
+    def __init__(self, logger):
+        self.logger = logger
+
+    def info(self, message):
+        logger = self.logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        handler = self._plain_handler()
+        if handler is None:
+            logger.info(message)
+            return
+        now = time.time_ns()
+        second = now // 1_000_000_000
+        line = (f"{handler.formatter.stamp(second, (now - second * 1_000_000_000) // 1_000_000)}"
+                f" {logging.getLevelName(logging.INFO)} {logger.name} {message}"
+                f"{handler.terminator}")
+        with handler.lock:           # StreamHandler.emit, inlined
+            try:
+                stream = handler.stream
+                stream.write(line)
+                stream.flush()
+            except RecursionError:
+                raise
+            except Exception:
+                handler.handleError(logger.makeRecord(logger.name, logging.INFO,
+                                                      "(unknown file)", 0, message, None, None))
+
+    def _plain_handler(self):
+        """The one handler the logger's INFO lines reach, if it is one this
+        class writes exactly as logging would; else None."""
+        logger = self.logger
+        if logger.filters or logger.disabled:
+            return None
+        found = None
+        node = logger
+        while node is not None:
+            for handler in node.handlers:
+                if found is not None:
+                    return None
+                found = handler
+            if not node.propagate:
+                break
+            node = node.parent
+        if (found is None or type(found) is not logging.StreamHandler or found.filters
+                or found.level > logging.INFO or found.lock is None
+                or not hasattr(found.stream, "flush") or type(found.formatter) is not Formatter
+                or found.formatter._fmt != FORMAT
+                or type(found.formatter._style) is not logging.PercentStyle):
+            return None
+        return found
 
 
 def native_locks():
