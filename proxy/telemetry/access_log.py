@@ -68,10 +68,20 @@ def _logfmt_value(value):
     return text if _BARE.match(text) else json.dumps(text, ensure_ascii=False)
 
 
+_KEY_ORDERS = {}         # a line's field names as given -> as printed; the few
+_KEY_ORDERS_MAX = 64     # sets of names are the code's (observer, rejections, debug)
+
+
 def _ordered_keys(fields):
-    keys = [k for k in _ORDER if k in fields]
-    if len(keys) < len(fields):
-        keys += sorted(k for k in fields if k not in _ORDER_SET)
+    given = tuple(fields)
+    keys = _KEY_ORDERS.get(given)
+    if keys is None:
+        keys = [k for k in _ORDER if k in fields]
+        if len(keys) < len(fields):
+            keys += sorted(k for k in fields if k not in _ORDER_SET)
+        if len(_KEY_ORDERS) >= _KEY_ORDERS_MAX:
+            _KEY_ORDERS.clear()
+        _KEY_ORDERS[given] = keys
     return keys
 
 

@@ -188,7 +188,8 @@ class RequestObserver:
         return record
 
     def _log_fields(self, record, response_body):
-        fields = {k: v for k, v in record.items() if k not in ("ts", "tool_calls", "prompt")}
+        fields = record.copy()          # the line orders its fields itself (access_log)
+        del fields["ts"], fields["prompt"]
         fields["client_label"] = self.front.client_label or None
         fields["tool_calls"] = len(self._tool_calls)
         if self._config["debug"]:

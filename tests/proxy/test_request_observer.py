@@ -251,6 +251,22 @@ def test_text_log_values(value, shown):
     assert access_log.format_line({"status": value}, "text") == f"status={shown}"
 
 
+def test_line_field_order_whatever_order_the_fields_come_in(caplog, clock):
+    line = access_line(caplog, clock, make_config())
+    assert line.index("status=") < line.index("model=") < line.index("input_tokens=") \
+        < line.index("tool_calls=")
+    # field orders are remembered per set of names, as given: another
+    # order of the same names, and more sets than are remembered, print alike
+    names = [f"extra_{n}" for n in range(access_log._KEY_ORDERS_MAX + 2)]
+    for n, name in enumerate(names):
+        forward = {"zeta": 1, name: 2, "status": 3, "request_id": "r"}
+        backward = dict(reversed(forward.items()))
+        expected = f"request_id=r status=3 {name}=2 zeta=1"
+        assert access_log.format_line(forward, "text") == expected
+        assert access_log.format_line(backward, "text") == expected
+    assert len(access_log._KEY_ORDERS) <= access_log._KEY_ORDERS_MAX
+
+
 def test_mask_secrets_masks_nested_secret_names():
     masked = access_log.mask_secrets({"headers": {"X-Api-Key": "abcdefghijklmnop"},
                                       "items": [{"api-key": "sk-0123456789abcdef"}],
