@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from gevent.lock import RLock
+from gevent.lock import Semaphore
 
 from proxy.routing.affinity import Bindings
 from proxy.routing.cooldown import CANCELLED, FLOOR_SECONDS
@@ -183,7 +183,9 @@ class CredentialPool:
         self._bindings = Bindings(routing["session-affinity-ttl"]) \
             if routing["session-affinity"] else None
         self._store = store or (previous._store if previous else MemoryStore())
-        self._lock = previous._lock if previous else RLock()
+        # gevent's compiled Semaphore, not its Python RLock: no critical
+        # section takes the lock again, and a pick and a report each take it
+        self._lock = previous._lock if previous else Semaphore()
         with self._lock:
             if previous:
                 self._store.retain({c.id for c in self._creds})   # a dropped key starts afresh
