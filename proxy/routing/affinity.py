@@ -66,13 +66,13 @@ def session_key(dialect, headers, top, body=None):
 _UNKNOWN = object()
 
 
-def _opening(turns, length=None):
+def _opening(turns, more=False):
     """The turns up to and including the first user turn.
 
     Only the first user turn is not enough (an app may open every chat
     alike), and a leading system prompt alone would lump all of an app's
     conversations together.  The Responses API also accepts a bare string.
-    ``length``: the whole array's when ``turns`` is only its head; ``_UNKNOWN``
+    ``more``: ``turns`` is only the head of a longer array; ``_UNKNOWN``
     when the head holds no user turn but the array goes on.
     """
     if isinstance(turns, str):
@@ -82,7 +82,7 @@ def _opening(turns, length=None):
     for end, turn in enumerate(turns, 1):
         if isinstance(turn, dict) and turn.get("role") == "user":
             return turns[:end]
-    if length is not None and length > len(turns):
+    if more:
         return _UNKNOWN
     return turns[:1]
 

@@ -2,7 +2,7 @@
 import orjson
 import pytest
 
-from proxy.wire.json_top import guess_string, top_level
+from proxy.wire.json_top import HEAD_ITEMS, guess_string, top_level
 
 
 def test_scalars_whole_containers_as_empty_placeholders_of_their_type():
@@ -17,29 +17,79 @@ def test_scalars_whole_containers_as_empty_placeholders_of_their_type():
 
 @pytest.mark.parametrize("raw", [
     b'{"model": "a", "x": [1], "model": "b"}',      # duplicated key: parsers disagree
+    b'{"model": "a", "x": [1], "mod\\u0065l": "b"}',  # ... however it is spelled
     b'[{"model": "a"}]',                             # not an object
     b'"model"',
     b'{"model": "a", "x": [1, }',                    # not JSON
     b'{"model": "a", "x": "\xff"}',                  # not UTF-8
-    b'{"model": "a", "n": 123456789012345678901234567890}',   # past 64 bits
+    b'{"model": "a", "x": ["\xed\xa0\x80"]}',         # an encoded surrogate is not UTF-8
+    b'{"model": "a", "t": 1e999}',                   # a number orjson refuses, where read
+    b'{"model": "a", "metadata": {"n": 1e999}}',     # ... or kept whole
+    b'\xef\xbb\xbf{"model": "a"}',                   # a byte order mark: orjson refuses it
     b'',
 ])
 def test_anything_unusual_is_left_to_the_full_parser(raw):
-    assert top_level(raw) is None
+    assert top_level(raw, keep=("metadata",)) is None
+
+
+def test_a_number_past_64_bits_is_read_as_the_full_parser_reads_it():
+    raw = b'{"model": "a", "n": 123456789012345678901234567890, "x": [18446744073709551616]}'
+    assert top_level(raw) == {"model": "a", "n": orjson.loads(raw)["n"], "x": []}
+
+
+def test_a_number_out_of_range_where_nothing_reads_it_is_forwarded():
+    # RFC 8259 section 6 leaves numbers' range to each implementation: orjson
+    # refuses 1e999, the upstream's own parser decides (the module docstring)
+    raw = b'{"model": "a", "messages": [{"content": [1e999, -1E+400]}]}'
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(raw)
+    assert top_level(raw) == {"model": "a", "messages": []}
 
 
 def test_heads_are_the_leading_elements_of_the_arrays_named():
-    from proxy.wire.json_top import HEAD_ITEMS
     items = [{"role": "user", "n": i, "c": [i, {"d": None}]} for i in range(HEAD_ITEMS + 3)]
     raw = orjson.dumps({"messages": items, "short": [1, "a"], "obj": {"a": 1}, "s": "x"})
     top = top_level(raw, heads=("messages", "short", "obj", "s", "absent"))
     assert top == {"messages": [], "short": [], "obj": {}, "s": "x"}
-    assert top.heads == {"messages": (items[:HEAD_ITEMS], HEAD_ITEMS + 3),
-                         "short": ([1, "a"], 2)}
+    assert top.heads == {"messages": (items[:HEAD_ITEMS], True), "short": ([1, "a"], False)}
     assert top_level(raw).heads == {}
 
 
-def test_calls_in_a_row_reuse_the_parser():
+@pytest.mark.parametrize("count", [0, 1, HEAD_ITEMS - 1, HEAD_ITEMS, HEAD_ITEMS + 1, 40])
+@pytest.mark.parametrize("indent", [0, orjson.OPT_INDENT_2])
+def test_heads_of_every_length_and_spacing(count, indent):
+    items = [[i, "a, b]", {"c": "]\\\""}] if i % 2 else f"\u00e9{i}\"," for i in range(count)]
+    raw = orjson.dumps({"messages": items, "model": "m"}, option=indent)
+    top = top_level(raw, heads=("messages",))
+    assert top.heads == {"messages": (items[:HEAD_ITEMS], count > HEAD_ITEMS)}
+
+
+def test_heads_hold_the_values_as_orjson_reads_them(monkeypatch):
+    from proxy.wire import json_top
+    raw = b'{"messages": [ 18446744073709551616 , 1.5e3, "\\u00e9", [] ,{} ] }'
+    want = (orjson.loads(raw)["messages"], False)
+    assert top_level(raw, heads=("messages",)).heads["messages"] == want
+    # the slow way, should msgspec's message ever stop saying where a value ends
+    monkeypatch.setattr(json_top, "_value_end", lambda view, at, end: None)
+    assert top_level(raw, heads=("messages",)).heads["messages"] == want
+
+
+def test_heads_need_no_second_pass_over_the_array(monkeypatch):
+    # msgspec's message says where a value ends (pinned version): the slow
+    # way is never taken, and the index is that of the byte after the value
+    from proxy.wire import json_top
+
+    def refuse(*args):
+        raise AssertionError("the whole array was split")
+    monkeypatch.setattr(json_top, "_head_of_all", refuse)
+    raw = orjson.dumps({"messages": [{"n": i} for i in range(20)]}, option=orjson.OPT_INDENT_2)
+    assert top_level(raw, heads=("messages",)).heads["messages"][1] is True
+    for text in (b'[1 ,2]', b'["a\\\\"]', b'[{"b": [1]}\n]'):
+        stop = json_top._value_end(memoryview(text), 1, len(text))
+        assert text[stop:stop + 1] in (b",", b"]") and orjson.loads(text[1:stop])
+
+
+def test_calls_in_a_row_are_independent():
     for i in range(3):
         assert top_level(b'{"model": "m%d", "messages": [[{}]]}' % i) == {
             "model": f"m{i}", "messages": []}
@@ -54,12 +104,20 @@ def test_with_top_string_renames_the_top_level_field_only():
                                                                  b'"model" : "real-1"')
 
 
-def test_with_top_string_gives_up_rather_than_guess():
+def test_with_top_string_finds_the_top_level_member_wherever_and_however_spelled():
     from proxy.wire.json_top import with_top_string
     nested_first = b'{"a": [{"model": "m"}, {"model": "m"}, {"model": "m"}], "model": "m"}'
-    assert with_top_string(nested_first, "model", "x") is None     # past the tries
-    escaped_key = b'{"a": {"model": "m"}, "mod\\u0065l": "m"}'     # the top one spelled oddly
-    assert with_top_string(escaped_key, "model", "x") is None
+    assert with_top_string(nested_first, "model", "x") == nested_first[:-4] + b'"x"}'
+    escaped_key = b'{"a": {"model": "m"}, "mod\\u0065l": "m", "b": 1}'
+    assert with_top_string(escaped_key, "model", "x") == escaped_key.replace(b'"m", "b"',
+                                                                            b'"x", "b"')
+
+
+def test_with_top_string_gives_up_where_only_a_full_parse_can_tell():
+    from proxy.wire.json_top import with_top_string
+    assert with_top_string(b'{"model": "m", "model": "n"}', "model", "x") is None
+    assert with_top_string(b'{"model": "m", "x": [1, }', "model", "x") is None
+    assert with_top_string(b'{"x": {"model": "m"}}', "model", "x") is None
 
 
 def _no_second_pass(monkeypatch):
@@ -87,6 +145,22 @@ def test_with_top_string_first_or_last_member_without_a_second_pass(raw, expecte
     assert top is not None
     _no_second_pass(monkeypatch)
     assert with_top_string(raw, "model", "real-1", top) == expected
+
+
+def test_with_top_string_middle_member_without_a_second_pass(monkeypatch):
+    from proxy.wire.json_top import with_top_string
+    raw = b'{"a": {"model": "alias"}, "model"\n:\n"alias" ,"messages": ["\\"model\\": 1"]}'
+    top = top_level(raw)
+    _no_second_pass(monkeypatch)
+    assert with_top_string(raw, "model", "r\u00e9al", top) == raw.replace(
+        b'"model"\n:\n"alias"', '"model"\n:\n"r\u00e9al"'.encode())
+
+
+def test_with_top_string_reads_again_when_the_top_level_is_of_other_bytes():
+    from proxy.wire.json_top import with_top_string
+    top = top_level(b'{"model": "alias", "x": 1}')
+    raw = b'{"x": 1, "model": "alias"}'
+    assert with_top_string(raw, "model", "real-1", top) == b'{"x": 1, "model": "real-1"}'
 
 
 @pytest.mark.parametrize("raw", [
