@@ -165,9 +165,14 @@ class RequestObserver:
         return self._clock() - self.front.started
 
     def _record(self, status, error_class, credential, upstream_model, latency):
+        # keys in the usage table's column order: the store takes the values as they stand
         front = self.front
-        usage = self._usage or {}
-        record = {
+        if self._usage is None and self._usage_unknown:
+            tokens = dict.fromkeys(usage_store.TOKEN_FIELDS)
+        else:
+            usage = self._usage or {}
+            tokens = {f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS}
+        return {
             "request_id": front.request_id, "ts": self._started_at,
             "client_key_id": front.client_key_id or None, "actor": front.actor or None,
             "dialect": front.dialect, "action": front.action,
@@ -175,17 +180,11 @@ class RequestObserver:
             "credential_id": credential.id if credential else None,
             "model": front.model, "upstream_model": upstream_model, "stream": bool(front.stream),
             "status": status, "error_class": error_class, "latency_ms": _ms(latency),
-            "ttft_ms": _ms(self._ttft), "attempts": self._attempts,
+            "ttft_ms": _ms(self._ttft), "attempts": self._attempts, **tokens,
             "tool_calls": json.dumps(self._tool_calls) if self._tool_calls else None,
-            "prompt": None,
+            "prompt": last_user_prompt(front.dialect, front.body)
+            if self._config["usage"]["record-prompts"] else None,
         }
-        if self._usage is None and self._usage_unknown:
-            record.update(dict.fromkeys(usage_store.TOKEN_FIELDS))
-        else:
-            record.update({f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS})
-        if self._config["usage"]["record-prompts"]:
-            record["prompt"] = last_user_prompt(front.dialect, front.body)
-        return record
 
     def _log_fields(self, record, response_body):
         fields = record.copy()          # the line orders its fields itself (access_log)

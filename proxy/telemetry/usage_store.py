@@ -119,8 +119,13 @@ class UsageStore:
         # answer was sent), so the writer's thread-pool job holds the GIL for
         # nothing but SQLite's own binding: a Python loop over a second's
         # records there would stall the serving thread for milliseconds.
+        # A record whose keys are the columns in order (the observer's) is
+        # its row as it stands; any other is read column by column.
+        fields = _TABLES[table]
+        row = tuple(record.values()) if tuple(record) == fields else \
+            tuple(map(record.get, fields))
         try:
-            self._queue.put_nowait((table, tuple(map(record.get, _TABLES[table]))))
+            self._queue.put_nowait((table, row))
         except Full:
             self.dropped += 1
 

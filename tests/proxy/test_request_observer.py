@@ -104,6 +104,23 @@ def test_request_and_attempt_records(store, clock):
         [(1, "gemini:222", "rate_limit", 429), (2, "claude:111", "success", 200)]
 
 
+def test_records_come_in_column_order(clock):
+    # (the store then takes a record's values as its row, unread by name)
+    class Keep:
+        def __init__(self):
+            self.records = {}
+
+        def submit_request(self, record):
+            self.records["requests"] = record
+
+        def submit_attempt(self, record):
+            self.records["attempts"] = record
+    kept = Keep()
+    serve_one(observer_for(make_front(clock), clock, store=kept), clock)
+    assert tuple(kept.records["requests"]) == usage_store.REQUEST_FIELDS
+    assert tuple(kept.records["attempts"]) == usage_store.ATTEMPT_FIELDS
+
+
 def test_failed_request_falls_back_to_the_last_attempt(store, clock):
     obs = observer_for(make_front(clock), clock, store=store)
     obs.attempt(GEMINI, "gemini-x", status=None, outcome="transient", latency=0.1,

@@ -46,6 +46,16 @@ def test_request_record_round_trips_every_field(store):
     assert row == dict(request_record(prompt="what is the weather"), stream=1)
 
 
+def test_a_record_in_any_key_order_or_with_keys_missing_is_the_same_row(store):
+    record = request_record(request_id="backward")
+    store.submit_request(dict(reversed(record.items())))
+    store.submit_request({k: v for k, v in record.items() if k not in ("actor", "prompt")})
+    store.flush()
+    backward, partial = rows(store.path, "SELECT * FROM requests")
+    assert backward == dict(record, stream=1)
+    assert partial == dict(record, stream=1, actor=None, prompt=None)
+
+
 def test_token_numbers_in_equal_numbers_out(store):
     store.submit_request(request_record(request_id="a"))
     store.submit_request(request_record(request_id="b", input_tokens=10, output_tokens=5,
