@@ -32,6 +32,15 @@ def test_anything_unusual_is_left_to_the_full_parser(raw):
     assert top_level(raw, keep=("metadata",)) is None
 
 
+def test_a_body_of_many_top_level_fields_is_left_to_the_full_parser():
+    from proxy.wire.json_top import MOST_FIELDS
+    fields = {f"k{i}": i for i in range(MOST_FIELDS)}
+    assert top_level(orjson.dumps(fields)) == fields
+    assert top_level(orjson.dumps(dict(fields, one=1))) is None
+    # one key repeated: msgspec keeps one field, the walk stops at the second
+    assert top_level(b'{' + b'"k": 1,' * 100_000 + b'"k": 1}') is None
+
+
 def test_a_number_past_64_bits_is_read_as_the_full_parser_reads_it():
     raw = b'{"model": "a", "n": 123456789012345678901234567890, "x": [18446744073709551616]}'
     assert top_level(raw) == {"model": "a", "n": orjson.loads(raw)["n"], "x": []}
