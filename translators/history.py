@@ -19,7 +19,12 @@ strictest rules among the four dialects hold for all of them:
 
 A trailing assistant turn (a prefill) is left as it is: that is the
 renderer's concern, not history's.  Pure function over IR messages; the
-input is not modified.
+input is not modified (the result may share parts and part lists with it:
+nobody changes them in place).
+
+Most histories already keep every rule (an agent's turn after turn of one
+call and its one result): ``repair`` checks that in one read-only pass and
+then returns the same turns; anything else takes the general rebuild.
 """
 _THINKING = ("reasoning", "redacted_reasoning")
 
@@ -28,6 +33,90 @@ UNANSWERED = "(no result was recorded for this tool call)"
 
 def repair(messages):
     """IR messages with the rules above applied (a new list)."""
+    if _in_order(messages):
+        return [{"role": message["role"], "content": message["content"]}
+                for message in messages]
+    return _rebuild(messages)
+
+
+# Parts a user or system turn cannot hold and keep: results answer calls
+# from tool turns only, thinking lives in assistant turns only.
+_NOT_USER = frozenset(("tool_result", "reasoning", "redacted_reasoning"))
+
+
+def _in_order(messages):
+    """Whether ``_rebuild`` would give ``messages`` back unchanged: no empty
+    or thinking-only turn, no empty unsigned reasoning, distinct call ids
+    (strings) in each assistant turn, whose calls, unless it is the last
+    turn, are answered by the very next turn, a tool turn of one named
+    result per call in call order; user and system turns hold no results
+    and no thinking, and no two user turns follow each other after a
+    turn's results (the rebuild merges those).  Anything unusual, malformed
+    input included, is a no: the rebuild then decides (and raises) as
+    always."""
+    try:
+        calls = None                # the last assistant turn's calls, awaiting their results
+        after_results = False       # in the turns that follow a tool turn
+        user_before = False         # the turn before was a user turn
+        for message in messages:
+            role, parts = message["role"], message["content"]
+            if not parts:
+                return False
+            if role == "assistant":
+                if calls is not None:
+                    return False    # calls left unanswered
+                said = False
+                for part in parts:
+                    kind = part["type"]
+                    if kind == "tool_call":
+                        if type(part["id"]) is not str:
+                            return False
+                        if calls is None:
+                            calls = [part]
+                        else:
+                            calls.append(part)
+                        said = True
+                    elif kind == "reasoning":
+                        if not part.get("signature") and not (part.get("text") or "").strip():
+                            return False
+                    elif kind != "redacted_reasoning":
+                        said = True
+                if not said:
+                    return False
+                if calls is not None and len(calls) > 1 \
+                        and len({call["id"] for call in calls}) < len(calls):
+                    return False
+                after_results = user_before = False
+            elif role == "tool":
+                if calls is None or len(parts) != len(calls):
+                    return False
+                for call, result in zip(calls, parts):
+                    if result["type"] != "tool_result" or not result.get("name") \
+                            or result["tool_call_id"] != call["id"]:
+                        return False
+                calls = None
+                after_results, user_before = True, False
+            elif role == "user" or role == "system":
+                if calls is not None:
+                    return False
+                for part in parts:
+                    if part["type"] in _NOT_USER:
+                        return False
+                if role == "user":
+                    if after_results and user_before:
+                        return False
+                    user_before = True
+                else:
+                    user_before = False
+            else:
+                return False
+        return True
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+        return False
+
+
+def _rebuild(messages):
+    """``repair``'s general path: every turn cleaned, regrouped and rebuilt."""
     turns = [turn for turn in map(_clean, messages) if turn["content"]]
     out, i = [], 0
     while i < len(turns):

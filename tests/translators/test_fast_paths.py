@@ -1,0 +1,148 @@
+"""Fast paths change nothing: every request translated with them gives what
+the general paths alone give (the same body, or the same error).
+
+The translators take shortcuts for the shapes agents send all the time (a
+history already in order, ...); each shortcut has a general path beside it
+that handles everything.  Here every request the translator fixtures hold,
+the bench's agent bodies and agent bodies bent into odd shapes (string
+content and block lists, images, thinking, error and list tool results,
+missing results, duplicate ids, cache marks) go to every other dialect
+twice: as shipped, and with every shortcut switched off.
+"""
+import copy
+import json
+
+import pytest
+
+import translators
+from bench import agent_session
+from tests.translators.cases import ROOT
+from translators import history
+
+_FOLDERS = {"claude": "claude", "openai": "openai_chat", "responses": "responses",
+            "gemini": "gemini"}
+
+
+@pytest.fixture
+def general_paths(monkeypatch):
+    """Switch every shortcut off: only the general paths run."""
+    def off():
+        monkeypatch.setattr(history, "_in_order", lambda messages: False)
+    return off
+
+
+def _fixture_bodies():
+    """``(dialect, body)`` of every request body the translator fixtures hold."""
+    out = []
+    for dialect, folder in _FOLDERS.items():
+        for kind in ("parse_request", "reject_request", "request_errors"):
+            for path in sorted(ROOT.joinpath(folder, kind).glob("*.json")):
+                case = json.loads(path.read_text())
+                if case.get("direction", "parse") == "parse" and isinstance(case["input"], dict):
+                    out.append((f"{folder}/{kind}/{path.stem}", dialect, case["input"]))
+    for folder, key in (("cross_request", "from"), ("history", "source")):
+        for path in sorted(ROOT.joinpath(folder).glob("*.json")):
+            case = json.loads(path.read_text())
+            out.append((f"{folder}/{path.stem}", case[key], case["input"]))
+    return out
+
+
+def _claude_bent():
+    """A small Claude agent body bent into every odd shape at once."""
+    body = json.loads(agent_session.body("claude", "m", 45_000))
+    turns = body["messages"]
+    turns[1]["content"].insert(0, {"type": "thinking", "thinking": "plan", "signature": "c2ln"})
+    turns[2]["content"][0]["is_error"] = True
+    turns[2]["content"][0]["cache_control"] = {"type": "ephemeral"}
+    turns[4]["content"][0]["content"] = [
+        {"type": "text", "text": "part one"},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                     "data": "iVBORw0KGgo="}}]
+    turns[2]["content"].append({"type": "text", "text": "<system-reminder>x</system-reminder>"})
+    turns.insert(3, {"role": "user", "content": "a string turn"})
+    # a parallel pair under one id, one result missing, a trailing call turn
+    turns.append({"role": "assistant", "content": [
+        {"type": "tool_use", "id": "dup", "name": "Read", "input": {"path": "/a"}},
+        {"type": "tool_use", "id": "dup", "name": "Read", "input": {"path": "/b"}},
+        {"type": "tool_use", "id": "lost", "name": "Bash", "input": {"command": "ls"}}]})
+    turns.append({"role": "user", "content": [
+        {"type": "tool_result", "tool_use_id": "dup", "content": "a"},
+        {"type": "tool_result", "tool_use_id": "dup", "content": "b"}]})
+    turns.append({"role": "assistant", "content": [
+        {"type": "redacted_thinking", "data": "xx"},
+        {"type": "tool_use", "id": "last", "name": "Glob", "input": {"pattern": "*"}}]})
+    return body
+
+
+def _openai_bent():
+    body = json.loads(agent_session.body("openai", "m", 45_000))
+    turns = body["messages"]
+    turns[2]["content"] = [{"type": "text", "text": "parts", "cache_control": {"type": "x"}}]
+    turns[2]["reasoning_content"] = "thought"
+    turns[3]["content"] = [{"type": "text", "text": "listed result"}]
+    turns.insert(4, {"role": "user", "content": [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]})
+    turns.append({"role": "assistant", "content": None, "tool_calls": [
+        {"id": "dup", "type": "function", "function": {"name": "Read", "arguments": "{}"}},
+        {"id": "dup", "type": "function", "function": {"name": "Read", "arguments": "{}"}},
+        {"id": "lost", "type": "function", "function": {"name": "Bash", "arguments": "[1]"}}]})
+    turns.append({"role": "tool", "tool_call_id": "dup", "content": "once"})
+    turns.append({"role": "tool", "tool_call_id": "orphan", "content": "nobody asked"})
+    turns.append({"role": "assistant", "content": "I will continue"})
+    return body
+
+
+def _responses_bent():
+    body = json.loads(agent_session.body("responses", "m", 45_000))
+    items = body["input"]
+    items.insert(1, {"type": "reasoning", "summary": [{"type": "summary_text", "text": "hm"}]})
+    items[3]["output"] = [{"type": "input_text", "text": "listed"}]
+    items.insert(4, {"type": "message", "role": "developer", "content": "mind the tests"})
+    items.append({"type": "function_call", "call_id": "dup", "name": "Read", "arguments": "{}"})
+    items.append({"type": "function_call", "call_id": "dup", "name": "Read", "arguments": "{}"})
+    items.append({"type": "function_call_output", "call_id": "dup", "output": "once"})
+    items.append({"type": "function_call", "call_id": "open", "name": "Bash",
+                  "arguments": '{"command": "ls"}'})
+    return body
+
+
+def _agent_bodies():
+    out = []
+    for dialect in ("claude", "openai", "responses"):
+        for size in (40_000, 250_000):
+            out.append((f"agent/{dialect}@{size}", dialect,
+                        json.loads(agent_session.body(dialect, "m", size))))
+    out += [("agent/claude-bent", "claude", _claude_bent()),
+            ("agent/openai-bent", "openai", _openai_bent()),
+            ("agent/responses-bent", "responses", _responses_bent())]
+    return out
+
+
+BODIES = _fixture_bodies() + _agent_bodies()
+
+
+def _outcome(source, target, body):
+    try:
+        return translators.translate_request(source, target, copy.deepcopy(body),
+                                             model="m", stream=False)
+    except translators.ir.TranslationError as exc:
+        return "refused", str(exc)
+
+
+@pytest.mark.parametrize("name,source,body", BODIES, ids=[b[0] for b in BODIES])
+def test_fast_paths_translate_as_the_general_paths(name, source, body, general_paths):
+    fast = {target: _outcome(source, target, body)
+            for target in translators.DIALECTS if target != source}
+    general_paths()
+    general = {target: _outcome(source, target, body)
+               for target in translators.DIALECTS if target != source}
+    assert fast == general
+
+
+def test_the_agent_bodies_take_the_fast_paths():
+    """The shortcuts are taken where they are meant to be (else the test
+    above compares the general paths with themselves)."""
+    for _, source, body in _agent_bodies()[:6]:
+        ir = translators.dialect(source).parse_request(body)
+        assert history._in_order(ir["messages"])
