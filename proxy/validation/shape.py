@@ -13,6 +13,15 @@ Two depths keep the same-dialect path cheap: *shallow* checks the type of
 each top-level field (a dict lookup per field present), *deep* also walks
 into arrays and nested objects, for requests that are translated or
 answered by the gateway itself.
+
+A long conversation repeats a few object layouts hundreds of times (a
+content block of one type, with the same fields, of the same JSON types).
+Whether an object's own fields are well-typed and its required ones present
+depends on nothing but its tag, its field names and their JSON types, so
+each object shape remembers the layouts it found valid, each with the
+fields whose insides still need a walk (an array, a nested object): a
+layout seen before costs one lookup, not a check per field.  Only valid
+layouts are remembered; any other is checked field by field for its error.
 """
 from proxy.errors import ShapeError
 
@@ -81,6 +90,8 @@ class Obj:
     __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings", "_split",
                  "_needs")
 
+    LAYOUTS = 1024          # valid layouts remembered per shape (then it starts afresh)
+
     def __init__(self, fields, *, required=(), variants=None, tag="type", spellings=False):
         self.fields = _Fields(self, fields)
         self.spellings = spellings
@@ -100,15 +111,48 @@ class Obj:
         if type(value) is not dict:
             raise ShapeError(self.expected, value)
         if deep:
-            self.check_fields(value, True)
-            if self._needs:
-                kind = value.get(self.tag)
-                names = self._needs.get(kind, self.required) if type(kind) is str \
+            kind = value.get(self.tag)
+            if type(kind) is not str:
+                kind = None
+            # the layout: tag, field names, their types (as many names as types)
+            layout = (kind, *value, *map(type, value.values()))
+            layouts = (self._split or self._split_fields())[2]
+            walks = layouts.get(layout)
+            if walks is None:
+                # not seen valid yet: every field checked here, in its order
+                self.check_fields(value, True)
+                names = self._needs.get(kind, self.required) if kind is not None \
                     else self.required
-            else:
-                names = self.required
-            if names:
-                self._check_required(value, names)
+                if names:
+                    self._check_required(value, names)
+                if len(layouts) >= self.LAYOUTS:
+                    layouts.clear()
+                layouts[layout] = self._walks(value)
+            elif walks:
+                self._walk(value, walks)
+
+    def _walk(self, value, walks):
+        """Check the insides of the fields ``walks`` names (``check_fields``
+        would have, in the same order: the rest is known well-typed)."""
+        for name, shape in walks:
+            try:
+                shape.check(value[name], True)
+            except ShapeError as exc:
+                raise _at(exc, name) from None
+
+    def _walks(self, value):
+        """``((name, shape), ...)``: the fields of ``value`` (found valid)
+        whose shapes look inside them, in field order."""
+        nested = (self._split or self._split_fields())[1]
+        walks = []
+        for name, field_value in value.items():
+            shape = nested.get(name)
+            if shape is None or field_value is None:
+                continue
+            if type(shape) is Either and type(shape.by_type[type(field_value)]) is Kind:
+                continue        # a leaf of an Either: its type was all there was to check
+            walks.append((name, shape))
+        return tuple(walks)
 
     def _check_required(self, value, names):
         for name in names:
@@ -119,7 +163,7 @@ class Obj:
     def check_fields(self, value, deep):
         """Check the fields of the object ``value`` (the top level of a
         body is always checked this way, at either depth)."""
-        leaves, nested = self._split or self._split_fields()
+        leaves, nested, _ = self._split or self._split_fields()
         for name, field_value in value.items():
             # most fields are leaves: their type checked here, not in a call
             types = leaves.get(name)
@@ -136,12 +180,13 @@ class Obj:
                 raise _at(exc, name) from None
 
     def _split_fields(self):
-        """``({leaf field: its types or null}, {other field: shape})``, made
-        on first use and again after ``fields`` changed."""
+        """``({leaf field: its types or null}, {other field: shape}, {valid
+        layout: its walks})``, made on first use and again after ``fields``
+        changed (which also forgets the layouts)."""
         leaves = {name: shape.types | {type(None)} for name, shape in self.fields.items()
                   if type(shape) is Kind}
         nested = {name: shape for name, shape in self.fields.items() if name not in leaves}
-        self._split = (leaves, nested)
+        self._split = (leaves, nested, {})
         return self._split
 
 

@@ -1,6 +1,9 @@
 """The shape checker and the dialect shapes, without a server."""
+import json
+
 import pytest
 
+from bench import agent_session
 from proxy import validation
 from proxy.validation import known_tools, openai_chat
 from proxy.errors import BadRequest
@@ -140,3 +143,103 @@ def test_a_shape_completed_after_first_use_checks_its_new_fields():
     shape.check_fields({"s": ["a"]}, True)
     with pytest.raises(ShapeError):
         shape.check_fields({"s": [1]}, True)
+
+
+# --- remembered layouts ------------------------------------------------------
+
+def _forget_layouts(shape, seen=None):
+    """Make every object shape reachable from ``shape`` forget its layouts."""
+    seen = set() if seen is None else seen
+    if id(shape) in seen:
+        return
+    seen.add(id(shape))
+    if isinstance(shape, Obj):
+        shape._split = None
+        children = list(shape.fields.values())
+    elif isinstance(shape, Either):
+        children = list(shape.by_type.values())
+    else:
+        children = [getattr(shape, "item", None)]
+    for child in children:
+        if child is not None:
+            _forget_layouts(child, seen)
+
+
+def _outcome(dialect, body):
+    try:
+        validation.check_deep(dialect, body)
+    except BadRequest as exc:
+        return exc.param, exc.message, exc.code
+    return "valid"
+
+
+def _bent(body):
+    """``body`` with one field at a time given a wrong type, made null or
+    left out (every place of a small agent body, tags included)."""
+    def places(value, path):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                yield path + (key,)
+                yield from places(inner, path + (key,))
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                yield path + (index,)
+                yield from places(inner, path + (index,))
+    for path in places(body, ()):
+        for change in ("int", "null", "list", "dict", "gone"):
+            bent = json.loads(json.dumps(body))
+            holder = bent
+            for step in path[:-1]:
+                holder = holder[step]
+            if change == "gone":
+                if isinstance(holder, list):
+                    continue
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = {"int": 3, "null": None, "list": [1], "dict": {"a": 1}}[change]
+            yield bent
+
+
+@pytest.mark.parametrize("dialect", ["claude", "openai", "responses"])
+def test_remembered_layouts_give_the_errors_a_first_walk_gives(dialect, fresh_memo):
+    small = json.loads(agent_session.body(dialect, "m", 33_000))
+    small.pop("tools")                   # walked below through the layouts alone
+    small.update({"tools": json.loads(agent_session.body(dialect, "m", 1))["tools"][:2]})
+    cases = list(_bent(small))
+    cold = []
+    for body in cases:
+        _forget_layouts(validation.SHAPES[dialect])
+        known_tools.forget()
+        cold.append(_outcome(dialect, body))
+    # warm: every layout of the valid body (and of the others, as they come) remembered
+    validation.check_deep(dialect, json.loads(agent_session.body(dialect, "m", 250_000)))
+    warm = []
+    for body in cases:
+        known_tools.forget()
+        warm.append(_outcome(dialect, body))
+    assert warm == cold
+    assert len({c for c in cold if c != "valid"}) > 20      # the bends reached many fields
+
+
+def test_a_layout_is_valid_for_its_tag_only():
+    # the same field names and types under another tag need other fields
+    validation.check_deep("claude", {"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "t"}]}]})
+    exc = _error("claude", {"messages": [{"role": "user", "content": [
+        {"type": "thinking", "text": "t"}]}]})
+    assert exc.param == "messages[0].content[0].thinking"
+
+
+def test_layouts_are_bounded_and_forgotten_when_fields_change(monkeypatch):
+    shape = Obj({"n": INTEGER, "s": Either(STRING, Arr(STRING))})
+    monkeypatch.setattr(Obj, "LAYOUTS", 2)
+    for body in ({"n": 1}, {"s": "a"}, {"s": ["a"]}):
+        shape.check(body, True)
+    assert len(shape._split[2]) == 1                         # started afresh at the third
+    shape.check({"s": ["a"]}, True)
+    with pytest.raises(ShapeError) as info:
+        shape.check({"s": [1]}, True)                        # a known layout, walked inside
+    assert info.value.field() == "s[0]"
+    shape.fields["n"] = STRING
+    with pytest.raises(ShapeError):
+        shape.check({"n": 1}, True)
