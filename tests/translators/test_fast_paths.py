@@ -52,6 +52,7 @@ def _claude_bent():
     body = json.loads(agent_session.body("claude", "m", 45_000))
     turns = body["messages"]
     turns[1]["content"].insert(0, {"type": "thinking", "thinking": "plan", "signature": "c2ln"})
+    turns[1]["content"].append({"type": "text", "text": "", "cache_control": {"type": "e"}})
     turns[2]["content"][0]["is_error"] = True
     turns[2]["content"][0]["cache_control"] = {"type": "ephemeral"}
     turns[4]["content"][0]["content"] = [
@@ -146,3 +147,33 @@ def test_the_agent_bodies_take_the_fast_paths():
     for _, source, body in _agent_bodies()[:6]:
         ir = translators.dialect(source).parse_request(body)
         assert history._in_order(ir["messages"])
+
+
+def _claude_blocks():
+    blocks = []
+    for _, source, body in BODIES:
+        for message in body.get("messages") or [] if source == "claude" else []:
+            if isinstance(message, dict) and isinstance(message.get("content"), list):
+                blocks += [b for b in message["content"] if isinstance(b, dict)]
+    return blocks
+
+
+def test_claude_turn_loop_reads_blocks_as_parse_block_does():
+    from translators.claude import content, request
+    blocks = _claude_blocks()
+    assert {b.get("type") for b in blocks} >= {"text", "tool_use", "tool_result", "thinking",
+                                               "image", "redacted_thinking"}
+    for block in blocks:
+        for role in ("user", "assistant"):
+            try:
+                expected = content.parse_block(copy.deepcopy(block))
+            except translators.ir.TranslationError as exc:
+                expected = str(exc)
+            try:
+                turns = request._parse_messages([{"role": role, "content": [block]}], [])
+                got = turns[0]["content"][0] if turns[0]["content"] else None
+            except translators.ir.TranslationError as exc:
+                got = str(exc)
+            if isinstance(got, dict) and got["type"] == "tool_result":
+                got = dict(got, name=None)          # named later, from its call
+            assert got == expected, block

@@ -119,11 +119,11 @@ def _parse_document(block):
     return part
 
 
-def _parse_tool_use(block):
+def parse_tool_use(block):
     return ir.tool_call(block["id"], block["name"], dump_arguments(block.get("input") or {}))
 
 
-def _parse_tool_result(block):
+def parse_tool_result(block):
     content = block.get("content")
     if isinstance(content, str):        # the usual result: one text
         parts = [{"type": "text", "text": content}]
@@ -152,7 +152,7 @@ def _parse_redacted(block):
 
 _PARSERS = {
     "text": _parse_text, "image": _parse_image, "document": _parse_document,
-    "tool_use": _parse_tool_use, "tool_result": _parse_tool_result,
+    "tool_use": parse_tool_use, "tool_result": parse_tool_result,
     "thinking": _parse_thinking, "redacted_thinking": _parse_redacted,
     "search_result": _parse_search_result,
 }

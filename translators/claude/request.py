@@ -7,7 +7,7 @@ from translators.dropped import dropped, unread_keys
 from translators.tool_schema import with_properties
 from translators.ir import TranslationError, with_cache_mark
 
-from .content import blocks_of, parse_block, render_block
+from .content import blocks_of, parse_block, parse_tool_result, parse_tool_use, render_block
 from .thinking import DEFAULT_MAX_TOKENS, apply_thinking, parse_thinking
 
 _CHOICE_TO_IR = {"auto": "auto", "any": "required", "none": "none"}
@@ -126,16 +126,33 @@ def _parse_messages(messages, system):
             dropped("claude", f"message with role {role!r}")
             continue
         turn = None
-        for block in blocks_of(message.get("content")):
-            part = parse_block(block)
-            if part is None:
-                continue
-            kind = part["type"]
-            if kind == "tool_call":
-                names[part["id"]] = part["name"]
+        content = message.get("content")
+        for block in content if type(content) is list else blocks_of(content):
+            # The blocks of every turn (text, a call, a result) are read
+            # here, the rest by parse_block: the same parts either way.
+            kind = block.get("type") if type(block) is dict else None
+            if kind == "text":
+                part = {"type": "text", "text": block.get("text") or ""}
+            elif kind == "tool_use":
+                part = parse_tool_use(block)
+                kind = "tool_call"
             elif kind == "tool_result":
+                part = parse_tool_result(block)
+            else:
+                part = parse_block(block)
+                if part is None:
+                    continue
+                kind = part["type"]
+            if "cache_control" in block and block["cache_control"]:
+                # (parse_block has carried it over already; again is the same)
+                part["cache_control"] = block["cache_control"]
+            if kind == "tool_result":
                 results.append(part)
-            part_role = "tool" if kind == "tool_result" else role
+                part_role = "tool"
+            else:
+                if kind == "tool_call":
+                    names[part["id"]] = part["name"]
+                part_role = role
             if turn is not None and turn["role"] == part_role:
                 turn["content"].append(part)
             else:
