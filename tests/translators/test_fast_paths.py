@@ -177,3 +177,44 @@ def test_claude_turn_loop_reads_blocks_as_parse_block_does():
             if isinstance(got, dict) and got["type"] == "tool_result":
                 got = dict(got, name=None)          # named later, from its call
             assert got == expected, block
+
+
+def _ir_parts():
+    parts = []
+    for _, source, body in BODIES:
+        try:
+            request = translators.dialect(source).parse_request(copy.deepcopy(body))
+        except translators.ir.TranslationError:
+            continue
+        parts += [part for message in request["messages"] for part in message["content"]]
+    return parts
+
+
+def test_claude_turn_loop_writes_parts_as_render_block_does():
+    from translators.claude import content, request
+    parts = _ir_parts()
+    parts += [dict(part, cache_control={"type": "ephemeral"}) for part in parts]
+    assert {p["type"] for p in parts} >= {"text", "tool_call", "tool_result", "reasoning",
+                                          "image", "redacted_reasoning"}
+    for part in parts:
+        try:
+            expected = content.render_block(copy.deepcopy(part))
+        except translators.ir.TranslationError as exc:
+            expected = str(exc)
+        try:
+            turns = request._render_messages([{"role": "user", "content": [part]}])
+            got = turns[0]["content"][0] if turns else None
+        except translators.ir.TranslationError as exc:
+            got = str(exc)
+        assert got == expected, part
+
+
+def test_anthropic_ids_are_fitted_as_call_ids_fits_them(monkeypatch):
+    from translators import call_ids
+    from translators.claude import content
+    monkeypatch.setattr(content, "_FITTED_IDS_LIMIT", 3)
+    monkeypatch.setattr(content, "_fitted_ids", {})
+    for call_id in ["toolu_1", "call.2|x", "toolu_1", "a" * 80, "", None, 7, "é", "call.2|x"]:
+        assert content.tool_use_id(call_id) == call_ids.fit(
+            call_id, unsafe=call_ids.ANTHROPIC_UNSAFE)
+    assert len(content._fitted_ids) <= 3

@@ -21,8 +21,23 @@ _IMAGE_MAGIC = (("iVBORw0KGgo", "image/png"), ("/9j/", "image/jpeg"),
 
 def tool_use_id(call_id):
     """An IR tool-call id made acceptable to Anthropic, the same way every
-    time so a tool_use and its tool_result still match."""
-    return call_ids.fit(call_id, unsafe=call_ids.ANTHROPIC_UNSAFE)
+    time so a tool_use and its tool_result still match.
+
+    An agent sends every id of its history again with each request (twice:
+    call and result), so fitted ids are remembered (a bounded memo, dropped
+    whole when full) rather than matched against the pattern each time."""
+    fitted = _fitted_ids.get(call_id) if type(call_id) is str else None
+    if fitted is None:
+        fitted = call_ids.fit(call_id, unsafe=call_ids.ANTHROPIC_UNSAFE)
+        if type(call_id) is str:
+            if len(_fitted_ids) >= _FITTED_IDS_LIMIT:
+                _fitted_ids.clear()
+            _fitted_ids[call_id] = fitted
+    return fitted
+
+
+_FITTED_IDS_LIMIT = 8192
+_fitted_ids = {}
 
 
 def message_id(ir_id):
@@ -174,14 +189,14 @@ def render_block(part):
     if renderer is None:
         raise TranslationError(f"content part {part['type']!r} cannot be sent to Anthropic")
     block = renderer(part)
-    if block and part.get("cache_control") and block["type"] not in _UNMARKABLE:
+    if block and part.get("cache_control") and block["type"] not in UNMARKABLE:
         block["cache_control"] = part["cache_control"]
     return block
 
 
 # Thinking blocks cannot carry cache_control (Messages API, prompt caching:
 # they are cached as part of the turn, never marked directly).
-_UNMARKABLE = ("thinking", "redacted_thinking")
+UNMARKABLE = ("thinking", "redacted_thinking")
 
 
 def _render_text(part):
@@ -224,12 +239,12 @@ def _document_source(part):
     return {"type": "base64", "media_type": media_type, "data": part["data"]}
 
 
-def _render_tool_call(part):
+def render_tool_call(part):
     return {"type": "tool_use", "id": tool_use_id(part["id"]), "name": part["name"],
             "input": load_arguments(part["arguments"])}
 
 
-def _render_tool_result(part):
+def render_tool_result(part):
     block = {"type": "tool_result", "tool_use_id": tool_use_id(part["tool_call_id"])}
     parts = part["content"]
     if len(parts) == 1 and parts[0]["type"] == "text":
@@ -263,6 +278,6 @@ def _render_redacted(part):
 
 _RENDERERS = {
     "text": _render_text, "image": _render_image, "document": _render_document,
-    "tool_call": _render_tool_call, "tool_result": _render_tool_result,
+    "tool_call": render_tool_call, "tool_result": render_tool_result,
     "reasoning": _render_reasoning, "redacted_reasoning": _render_redacted,
 }

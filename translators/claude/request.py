@@ -7,7 +7,8 @@ from translators.dropped import dropped, unread_keys
 from translators.tool_schema import with_properties
 from translators.ir import TranslationError, with_cache_mark
 
-from .content import blocks_of, parse_block, parse_tool_result, parse_tool_use, render_block
+from .content import (UNMARKABLE, blocks_of, parse_block, parse_tool_result, parse_tool_use,
+                      render_block, render_tool_call, render_tool_result)
 from .thinking import DEFAULT_MAX_TOKENS, apply_thinking, parse_thinking
 
 _CHOICE_TO_IR = {"auto": "auto", "any": "required", "none": "none"}
@@ -283,7 +284,25 @@ def _render_messages(messages):
         content = message["content"]
         if message["role"] == "system":
             content = [reminder.as_user_text(part) for part in content]
-        blocks = [block for block in map(render_block, content) if block]
+        blocks = []
+        for part in content:
+            # The parts of every turn (text, a call, a result) are written
+            # here, the rest by render_block: the same blocks either way.
+            kind = part["type"]
+            if kind == "tool_call":
+                block = render_tool_call(part)
+            elif kind == "tool_result":
+                block = render_tool_result(part)
+            elif kind == "text":
+                block = {"type": "text", "text": part["text"]} if part["text"] else None
+            else:
+                block = render_block(part)
+            if block:
+                if "cache_control" in part and part["cache_control"] \
+                        and block["type"] not in UNMARKABLE:
+                    # (render_block has carried it over already; again is the same)
+                    block["cache_control"] = part["cache_control"]
+                blocks.append(block)
         if not blocks:
             continue
         if turns and turns[-1]["role"] == role:
