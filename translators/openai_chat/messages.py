@@ -127,7 +127,15 @@ def render_messages(system, messages):
         # rejected by some OpenAI-compatible servers' chat templates.
         out.append({"role": "system", "content": "\n\n".join(p["text"] for p in system)})
     for message in messages:
-        out.extend(_RENDERERS[message["role"]](message["content"]))
+        role = message["role"]
+        # assistant and tool turns, most of an agent's history, written
+        # here; the others through their renderer
+        if role == "assistant":
+            out.append(render_assistant(message["content"]))
+        elif role == "tool":
+            _render_tool(message["content"], out)
+        else:
+            out.extend(_RENDERERS[role](message["content"]))
     return out
 
 
@@ -144,13 +152,19 @@ def _render_assistant_turn(parts):
     return [render_assistant(parts)]
 
 
+def _render_tool_turn(parts):
+    out = []
+    _render_tool(parts, out)
+    return out
+
+
 _ASSISTANT_KINDS = frozenset(("text", "reasoning", "redacted_reasoning", "tool_call"))
 
 
 def render_assistant(parts, custom_names=()):
     """An assistant message (history turn or response ``message``) of IR
     parts; calls of the tools named in ``custom_names`` are custom calls."""
-    texts, reasoning, called, unknown = [], [], [], set()
+    texts, reasoning, called, unknown = [], [], [], None
     for part in parts:              # one pass: a history has hundreds of these
         kind = part["type"]
         if kind == "text":
@@ -160,6 +174,8 @@ def render_assistant(parts, custom_names=()):
         elif kind == "reasoning":
             reasoning.append(part["text"])
         elif kind not in _ASSISTANT_KINDS:
+            if unknown is None:
+                unknown = set()
             unknown.add(kind)
     if unknown:
         raise TranslationError(f"an assistant turn cannot hold {', '.join(sorted(unknown))} parts")
@@ -168,10 +184,13 @@ def render_assistant(parts, custom_names=()):
     # The text goes back as ``reasoning_content``: DeepSeek requires it after
     # tool calls (guide "Thinking Mode"); OpenAI's current models ignore it,
     # though legacy gpt-4 / gpt-3.5 rejected unknown message fields.
-    reasoning = "".join(reasoning)
     if reasoning:
-        message["reasoning_content"] = reasoning
-    calls = [custom.render_call(p) if p["name"] in custom_names else render_tool_call(p)
+        reasoning = "".join(reasoning)
+        if reasoning:
+            message["reasoning_content"] = reasoning
+    calls = [custom.render_call(p) if p["name"] in custom_names
+             else {"id": _chat_id(p["id"]), "type": "function",
+                   "function": {"name": p["name"], "arguments": p["arguments"]}}
              for p in called]
     if calls:
         message["tool_calls"] = calls
@@ -181,20 +200,36 @@ def render_assistant(parts, custom_names=()):
 
 
 def render_tool_call(part):
-    return {"id": call_ids.fit(part["id"], call_ids.CHAT_MAX), "type": "function",
+    return {"id": _chat_id(part["id"]), "type": "function",
             "function": {"name": part["name"], "arguments": part["arguments"]}}
 
 
-def _render_tool(parts):
-    # Tool messages take text only (API reference); images a tool returned
-    # follow in a user message so the model still sees them.
-    out = [{"role": "tool", "tool_call_id": call_ids.fit(part["tool_call_id"], call_ids.CHAT_MAX),
-            "content": render_text(part["content"])} for part in parts]
-    images = [p for part in parts for p in part["content"] if p["type"] == "image"]
+def _chat_id(call_id):
+    # most ids fit already (call_ids.fit leaves those alone): no call for them
+    if type(call_id) is str and len(call_id) <= call_ids.CHAT_MAX:
+        return call_id
+    return call_ids.fit(call_id, call_ids.CHAT_MAX)
+
+
+def _render_tool(parts, out):
+    """Add a tool turn's messages to ``out``.  Tool messages take text only
+    (API reference); images a tool returned follow in a user message so
+    the model still sees them."""
+    images = None
+    for part in parts:
+        call_id = _chat_id(part["tool_call_id"])
+        content = part["content"]
+        if len(content) == 1 and content[0]["type"] == "text" \
+                and type(content[0]["text"]) is str:                # the usual result
+            text = content[0]["text"]
+        else:
+            text = render_text(content)
+            if any(p["type"] == "image" for p in content):
+                images = (images or []) + [p for p in content if p["type"] == "image"]
+        out.append({"role": "tool", "tool_call_id": call_id, "content": text})
     if images:
         out.append({"role": "user", "content": render_user_content(images)})
-    return out
 
 
-_RENDERERS = {"user": _render_user, "assistant": _render_assistant_turn, "tool": _render_tool,
-              "system": _render_system}
+_RENDERERS = {"user": _render_user, "assistant": _render_assistant_turn,
+              "tool": _render_tool_turn, "system": _render_system}
