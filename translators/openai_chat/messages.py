@@ -30,7 +30,15 @@ def parse_messages(messages):
         if not isinstance(message, dict):
             raise TranslationError("every message must be an object")
         role = message.get("role")
-        if role in ("system", "developer"):
+        if role == "assistant":         # the roles of most messages first
+            parts = _marked(message, parse_assistant(message))
+            for part in parts:
+                if part["type"] == "tool_call":
+                    names[part["id"]] = part["name"]
+            out.append({"role": "assistant", "content": parts})
+        elif role == "tool":
+            _add_tool_result(out, message, names)
+        elif role in ("system", "developer"):
             parts = _marked(message, parse_content(message.get("content"), ("text",)))
             if not out:
                 system.extend(parts)
@@ -39,14 +47,6 @@ def parse_messages(messages):
         elif role == "user":
             out.append({"role": "user", "content": _marked(
                 message, parse_content(message.get("content"), _USER_PARTS))})
-        elif role == "assistant":
-            parts = _marked(message, parse_assistant(message))
-            for part in parts:
-                if part["type"] == "tool_call":
-                    names[part["id"]] = part["name"]
-            out.append({"role": "assistant", "content": parts})
-        elif role == "tool":
-            _add_tool_result(out, message, names)
         elif role == "function":
             raise TranslationError(_LEGACY)
         else:
@@ -73,10 +73,22 @@ def parse_assistant(message):
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         parts.append({"type": "reasoning", "text": reasoning, "signature": None})
-    parts.extend(parse_content(message.get("content"), _ASSISTANT_PARTS))
+    content = message.get("content")
+    if type(content) is str:            # the usual content, read here
+        if content:
+            parts.append({"type": "text", "text": content})
+    else:
+        parts.extend(parse_content(content, _ASSISTANT_PARTS))
     if message.get("refusal"):
         parts.append(text(message["refusal"]))
     for call in message.get("tool_calls") or ():
+        if type(call) is dict and call.get("type", "function") == "function":
+            # the usual call, read here as parse_tool_call reads it
+            function = call.get("function") or {}
+            parts.append({"type": "tool_call", "id": call.get("id") or new_id("call_"),
+                          "name": function.get("name"),
+                          "arguments": function.get("arguments") or "{}"})
+            continue
         part = parse_tool_call(call)
         if part is not None:
             parts.append(part)
@@ -105,9 +117,13 @@ def _add_tool_result(out, message, names):
     read: looking back over ``out`` for each result would be quadratic)."""
     call_id = message.get("tool_call_id")
     # OpenAI tool messages carry no error flag: an error is just result text.
-    content = parse_content(message.get("content"), ("text",))
-    # A mark on the tool message or on one of its parts marks the result.
-    marks = [part.pop("cache_control") for part in content if "cache_control" in part]
+    content = message.get("content")
+    if type(content) is str:            # the usual result, read here
+        content, marks = [{"type": "text", "text": content}] if content else [], None
+    else:
+        content = parse_content(content, ("text",))
+        # A mark on the tool message or on one of its parts marks the result.
+        marks = [part.pop("cache_control") for part in content if "cache_control" in part]
     mark = message.get("cache_control") or (marks[-1] if marks else None)
     result = {"type": "tool_result", "tool_call_id": call_id,
               "name": names.get(call_id), "content": content, "is_error": False}
