@@ -8,7 +8,7 @@ Responses spells a conversation as a flat list of items (API reference,
 """
 from translators import call_ids
 from translators.dropped import dropped
-from translators.ir import TranslationError, text, tool_call, tool_names_by_id
+from translators.ir import TranslationError, text, tool_call
 
 from .calls import custom_input, parse_custom_call, parse_local_shell_call
 from .content import parse_content, parse_part, render_input_parts
@@ -34,7 +34,28 @@ def parse_input(value):
     for item in value:
         if not isinstance(item, dict):
             raise TranslationError("every input item must be an object")
-        _parse_item(item, system, messages)
+        kind = item.get("type")
+        # An agent's calls and their outputs, read here as _parse_item
+        # reads them; every other item through _parse_item.
+        if kind == "function_call":
+            part = {"type": "tool_call", "id": item.get("call_id") or item.get("id"),
+                    "name": flat_name(item.get("namespace"), item.get("name")),
+                    "arguments": item.get("arguments") or "{}"}
+            role = "assistant"
+        elif kind == "function_call_output":
+            output = item.get("output")
+            part = {"type": "tool_result", "tool_call_id": item.get("call_id"), "name": None,
+                    "content": ([{"type": "text", "text": output}] if output else [])
+                    if isinstance(output, str) else _output_parts(output),
+                    "is_error": False}
+            role = "tool"
+        else:
+            _parse_item(item, system, messages)
+            continue
+        if messages and messages[-1]["role"] == role:
+            messages[-1]["content"].append(part)
+        else:
+            messages.append({"role": role, "content": [part]})
     _name_results(messages)
     return system, messages
 
@@ -103,16 +124,20 @@ def _append(messages, role, parts):
 
 def _parse_output(item, call_id):
     output = item.get("output")
-    if isinstance(output, str):
-        content = [text(output)] if output else []
-    else:
-        content = [p for p in map(parse_part, output or []) if p is not None]
-        if any(part["type"] not in ("text", "image") for part in content):
-            raise TranslationError("a function_call_output may only hold text and images "
-                                   "when translated")
+    content = ([text(output)] if output else []) if isinstance(output, str) \
+        else _output_parts(output)
     # Responses has no error flag on tool outputs.
     return {"type": "tool_result", "tool_call_id": call_id, "name": None,
             "content": content, "is_error": False}
+
+
+def _output_parts(output):
+    """The IR parts of an output given as a list of parts."""
+    content = [p for p in map(parse_part, output or []) if p is not None]
+    if any(part["type"] not in ("text", "image") for part in content):
+        raise TranslationError("a function_call_output may only hold text and images "
+                               "when translated")
+    return content
 
 
 def _parse_reasoning(item):
@@ -123,12 +148,19 @@ def _parse_reasoning(item):
 
 
 def _name_results(messages):
-    """Fill tool_result names from the calls they answer (Gemini needs them)."""
-    names = tool_names_by_id(messages)
+    """Fill tool_result names from the calls they answer (Gemini needs them):
+    the name of the last call with the result's id (``ir.tool_names_by_id``,
+    in the same pass that finds the results)."""
+    names, results = {}, []
     for message in messages:
         for part in message["content"]:
-            if part["type"] == "tool_result":
-                part["name"] = names.get(part["tool_call_id"])
+            kind = part["type"]
+            if kind == "tool_call":
+                names[part["id"]] = part["name"]
+            elif kind == "tool_result":
+                results.append(part)
+    for result in results:
+        result["name"] = names.get(result["tool_call_id"])
 
 
 def render_input(messages, tools):
