@@ -202,7 +202,7 @@ def test_claude_turn_loop_writes_parts_as_render_block_does():
         except translators.ir.TranslationError as exc:
             expected = str(exc)
         try:
-            turns = request._render_messages([{"role": "user", "content": [part]}])
+            turns, _ = request._render_messages([{"role": "user", "content": [part]}])
             got = turns[0]["content"][0] if turns else None
         except translators.ir.TranslationError as exc:
             got = str(exc)

@@ -222,12 +222,14 @@ def render_request(req, model):
     body = {"model": model, "max_tokens": req.get("max_tokens") or DEFAULT_MAX_TOKENS,
             # Anthropic requires at least one message; a request that is only
             # a system prompt gets the smallest user turn that starts the answer.
-            "messages": _render_messages(history.repair(req["messages"])) or [_OPENING_TURN]}
+            "messages": None}
+    body["messages"], marks = _render_messages(history.repair(req["messages"]))
+    body["messages"] = body["messages"] or [_OPENING_TURN]
     system = _render_system(req.get("system") or [], req.get("response_format"))
     if system:
         body["system"] = system
     _render_tools(body, req)
-    _limit_cache_marks(body)
+    _limit_cache_marks(body, marks)
     _render_sampling(body, req)
     apply_thinking(body, req.get("reasoning"))
     if req.get("user"):
@@ -245,11 +247,15 @@ _OPENING_TURN = {"role": "user", "content": [{"type": "text", "text": "Begin."}]
 _MAX_CACHE_MARKS = 4
 
 
-def _limit_cache_marks(body):
+def _limit_cache_marks(body, message_marks):
     """Keep the last four cache marks, in prompt order (tools, system,
-    messages): the later a breakpoint, the longer the prefix it caches."""
+    messages): the later a breakpoint, the longer the prefix it caches.
+    ``message_marks``: how many the messages carry (the messages are only
+    walked to find them when there are too many)."""
     marked = [block for block in body.get("tools", []) + body.get("system", [])
               if "cache_control" in block]
+    if len(marked) + message_marks <= _MAX_CACHE_MARKS:
+        return
     marked += [block for turn in body["messages"] for block in turn["content"]
                if "cache_control" in block]
     for block in marked[:-_MAX_CACHE_MARKS]:
@@ -277,14 +283,15 @@ def _format_instruction(response_format):
 def _render_messages(messages):
     """IR messages as alternating Anthropic turns: ``tool`` and ``system``
     messages join the user turn, and consecutive same-role messages merge
-    (Anthropic requires alternation)."""
-    turns = []
+    (Anthropic requires alternation).  ``(turns, how many of their blocks
+    carry a cache mark)``."""
+    turns, marks, with_results = [], 0, []
     for message in messages:
         role = "assistant" if message["role"] == "assistant" else "user"
         content = message["content"]
         if message["role"] == "system":
             content = [reminder.as_user_text(part) for part in content]
-        blocks = []
+        blocks, results = [], False
         for part in content:
             # The parts of every turn (text, a call, a result) are written
             # here, the rest by render_block: the same blocks either way.
@@ -293,6 +300,7 @@ def _render_messages(messages):
                 block = render_tool_call(part)
             elif kind == "tool_result":
                 block = render_tool_result(part)
+                results = True
             elif kind == "text":
                 block = {"type": "text", "text": part["text"]} if part["text"] else None
             else:
@@ -302,6 +310,7 @@ def _render_messages(messages):
                         and block["type"] not in UNMARKABLE:
                     # (render_block has carried it over already; again is the same)
                     block["cache_control"] = part["cache_control"]
+                    marks += 1
                 blocks.append(block)
         if not blocks:
             continue
@@ -309,7 +318,9 @@ def _render_messages(messages):
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": role, "content": blocks})
-    for turn in turns:
+        if results:
+            with_results.append(turns[-1])
+    for turn in with_results:
         # tool_result blocks must open their user turn ("Tool use", handling
         # results); each group keeps its order.
         content = turn["content"]
@@ -318,7 +329,7 @@ def _render_messages(messages):
         results = [block for block in content if block["type"] == "tool_result"]
         if results and len(results) < len(content):
             turn["content"] = results + [b for b in content if b["type"] != "tool_result"]
-    return turns
+    return turns, marks
 
 
 def _render_tools(body, req):
