@@ -19,8 +19,8 @@ strictest rules among the four dialects hold for all of them:
 
 A trailing assistant turn (a prefill) is left as it is: that is the
 renderer's concern, not history's.  Pure function over IR messages; the
-input is not modified (the result may share parts and part lists with it:
-nobody changes them in place).
+input is not modified (the result may share messages, parts and part lists
+with it: nobody changes them in place).
 
 Most histories already keep every rule (an agent's turn after turn of one
 call and its one result): ``repair`` checks that in one read-only pass and
@@ -34,8 +34,7 @@ UNANSWERED = "(no result was recorded for this tool call)"
 def repair(messages):
     """IR messages with the rules above applied (a new list)."""
     if _in_order(messages):
-        return [{"role": message["role"], "content": message["content"]}
-                for message in messages]
+        return list(messages)
     return _rebuild(messages)
 
 
@@ -60,7 +59,7 @@ def _in_order(messages):
         user_before = False         # the turn before was a user turn
         for message in messages:
             role, parts = message["role"], message["content"]
-            if not parts:
+            if not parts or len(message) != 2:      # (the rebuild keeps role and content only)
                 return False
             if role == "assistant":
                 if calls is not None:

@@ -97,7 +97,8 @@ def render_request(ir, model):
         # History reasoning is another vendor's thinking or this upstream's own
         # unsigned text; only upstreams configured to take it back get it.
         for message in body["messages"]:
-            message.pop("reasoning_content", None)
+            if "reasoning_content" in message:
+                del message["reasoning_content"]
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
         body["tools"] = render_tools(ir["tools"])
