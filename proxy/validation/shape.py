@@ -94,6 +94,11 @@ class Obj:
                  "_needs")
 
     LAYOUTS = 1024          # valid layouts remembered per shape (then it starts afresh)
+    # A layout is remembered only if its tag and field names are this short
+    # in all: they are the client's strings (unknown fields pass), and a
+    # remembered one outlives its request -- 1024 layouts of a megabyte-long
+    # field name each would hold a gigabyte.
+    LAYOUT_CHARS = 512
 
     def __init__(self, fields, *, required=(), variants=None, tag="type", spellings=False):
         self.fields = _Fields(self, fields)
@@ -158,6 +163,8 @@ class Obj:
         names = self._needs.get(kind, self.required) if kind is not None else self.required
         if names:
             self._check_required(value, names)
+        if len(kind or "") + sum(map(len, value)) > self.LAYOUT_CHARS:
+            return
         if len(layouts) >= self.LAYOUTS:
             layouts.clear()
         layouts[layout] = self._walks(value)

@@ -243,3 +243,14 @@ def test_layouts_are_bounded_and_forgotten_when_fields_change(monkeypatch):
     shape.fields["n"] = STRING
     with pytest.raises(ShapeError):
         shape.check({"n": 1}, True)
+
+
+def test_a_layout_of_long_client_strings_is_checked_but_not_remembered():
+    # unknown fields pass; their names are the client's and would outlive the request
+    shape = Obj({"n": INTEGER})
+    long_name = "x" * (Obj.LAYOUT_CHARS + 1)
+    shape.check({"n": 1, long_name: "v"}, True)
+    shape.check({"n": 2, "short": "v"}, True)
+    assert [layout[:3] for layout in shape._split[2]] == [(None, "n", "short")]
+    with pytest.raises(ShapeError):
+        shape.check({"n": "one", long_name: "v"}, True)     # still checked every time
