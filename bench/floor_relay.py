@@ -11,19 +11,22 @@ buffer and written out again.  ``bench.floor`` compares it with Switchyard.
 ``FLOOR_UPSTREAM_PORT``: the mock's port.  ``FLOOR_CHECK``: what to do with
 the body before sending it -- ``none``; ``top_level``, Switchyard's own read
 of an agent-sized body's top level (``proxy.wire.json_top.top_level``, the
-whole-document JSON check); ``orjson``, a full parse.
+whole-document JSON check); ``orjson``, a full parse.  The C heap is set
+up as in Switchyard's workers (``proxy.http.heap``).
 """
 import os
 import socket
 
 import orjson
 
+from proxy.http import heap
 from proxy.wire import json_top
 
 _UPSTREAM = ("127.0.0.1", int(os.environ.get("FLOOR_UPSTREAM_PORT", "0")))
 _CHECKS = {"none": lambda raw: None, "top_level": json_top.top_level, "orjson": orjson.loads}
 _check = _CHECKS[os.environ.get("FLOOR_CHECK", "none")]
 _idle = []                  # keep-alive connections to the mock
+heap.keep_freed_memory()    # as Switchyard's worker does (gunicorn.conf.py post_worker_init)
 
 
 def app(environ, start_response):
