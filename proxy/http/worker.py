@@ -41,7 +41,7 @@ from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 import translators
 
 from proxy.relay import draining
-from proxy.wire import http1
+from proxy.wire import gather, http1
 from proxy.telemetry import live_feed
 from proxy.http.disconnect import CONNECTION
 from proxy.http.front import fresh_request_id, path_dialect
@@ -214,6 +214,9 @@ class Handler(PyWSGIHandler):
                          *[b"%s: %s\r\n" % pair for pair in self.response_headers], b"\r\n"])
         if data and self.response_use_chunked:     # chunk framing as pywsgi's _write
             data = b"%x\r\n%s\r\n" % (len(data), data)
+        elif len(data) >= gather.GATHER_FROM and gather.can_gather(self.socket):
+            self._send_gathered(head, data)      # a large answer: not copied behind the head
+            return
         self._sendall(head + data)
 
     def _sendall(self, data):
@@ -227,6 +230,17 @@ class Handler(PyWSGIHandler):
                 self.code = -self.code
             raise
         self.response_length += len(data)
+
+    def _send_gathered(self, head, data):
+        """``_sendall(head + data)`` without the join (``proxy.wire.gather``)."""
+        try:
+            gather.send_gathered(self.socket, head, data)
+        except OSError as ex:       # as _sendall
+            self.status = "socket error: %s" % ex
+            if self.code > 0:
+                self.code = -self.code
+            raise
+        self.response_length += len(head) + len(data)
 
     def log_request(self):
         if self.access_log:

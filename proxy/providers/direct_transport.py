@@ -10,7 +10,8 @@ client does what is needed and nothing else, in the layers httpcore draws:
 - ``_Connection``: one socket, TCP or TLS, to one origin;
 - ``DirectTransport``: the pool (idle keep-alive connections per origin,
   bounded, checked with a real zero-timeout poll before reuse) and ``send``
-  (request head and a small body in one write; the response head read and
+  (request head and body in one write, a large body gathered behind the head
+  rather than copied, ``proxy.wire.gather``; the response head read and
   parsed by ``proxy.wire.http1``); errors mapped to ``proxy.errors`` here;
 - ``DirectResponse``: the body, framed per RFC 9112 section 6.3.  A chunked
   body's data is yielded as it arrives (an SSE event is never held back for
@@ -43,7 +44,7 @@ from gevent import monkey, socket, ssl
 from proxy import __version__
 from proxy.errors import UpstreamConnectError, UpstreamStreamError, UpstreamTimeout
 from proxy.providers.transport import UpstreamResponse, describe, failure, split
-from proxy.wire import http1
+from proxy.wire import gather, http1
 
 _POOL_SIZE = 256                # idle connections kept per origin (as urllib3's pool_maxsize)
 _READ_SIZE = 65536
@@ -62,10 +63,11 @@ _ILLEGAL_TARGET = re.compile(r"[\x00-\x20\x7f]").search
 
 class _Connection:
     """One socket to ``origin`` (``scheme://host:port``)."""
-    __slots__ = ("sock", "origin")
+    __slots__ = ("sock", "origin", "gathers")
 
     def __init__(self, sock, origin):
         self.sock, self.origin = sock, origin
+        self.gathers = gather.can_gather(sock)
 
     def is_open(self):
         """Whether an idle connection still looks usable: not readable (a
@@ -81,6 +83,18 @@ class _Connection:
         sent = self.sock.send(data)
         if sent < len(data):
             self.sock.sendall(memoryview(data)[sent:])
+
+    def send_request(self, head, body):
+        """The request head and body: one write, the body copied behind
+        the head only when it is small (``proxy.wire.gather``); a body too
+        large to gather (over TLS) past ``_COALESCE_LIMIT`` goes on its own."""
+        if len(body) >= gather.GATHER_FROM and self.gathers:
+            gather.send_gathered(self.sock, head, body)
+        elif len(body) <= _COALESCE_LIMIT:
+            self.send_all(head + body)
+        else:
+            self.send_all(head)
+            self.send_all(body)
 
     def recv(self):
         return self.sock.recv(_READ_SIZE)
@@ -110,8 +124,6 @@ class DirectTransport:
         except ValueError as exc:                # (UnicodeEncodeError is one)
             raise failure(UpstreamConnectError, cred, "bad_request_line",
                           f"could not be sent the request ({describe(exc)})") from None
-        if len(body) <= _COALESCE_LIMIT:
-            head, body = head + body, b""
         conn = self._checkout(origin)
         if conn is not None:
             resp = self._exchange(conn, head, body, request)
@@ -132,9 +144,7 @@ class DirectTransport:
         cred = request.upstream
         try:
             try:
-                conn.send_all(head)
-                if body:
-                    conn.send_all(body)
+                conn.send_request(head, body)
             except socket.timeout:
                 raise _silent(cred, request.timeouts) from None
             except OSError:

@@ -22,6 +22,7 @@ from proxy.providers import direct_transport
 from proxy.providers.direct_transport import DirectTransport
 from proxy.providers.upstream import Request, UpstreamClient
 from proxy.wire import http1
+from proxy.wire.gather import GATHER_FROM
 
 CRED = SimpleNamespace(id="c1", proxy_url="", display_name="'fake' (127.0.0.1:1)",
                        short_name="'fake'")
@@ -495,3 +496,27 @@ def test_a_large_body_crosses_whole(serve):
     body = b'{"x":"' + b"y" * (3 * 1024 * 1024) + b'"}'            # past the one-write limit
     assert _send(DirectTransport(), upstream, body=body).read() == b"{}"
     assert upstream.requests[0][2] == body
+
+
+@pytest.mark.parametrize("size", [GATHER_FROM - 1, GATHER_FROM, 300 * 1024])
+def test_a_large_body_is_gathered_behind_the_head_not_joined(serve, size, monkeypatch):
+    upstream = serve(_fixed(OK))
+    gathered = []
+    real = direct_transport.gather.send_gathered
+    monkeypatch.setattr(direct_transport.gather, "send_gathered",
+                        lambda sock, head, body: gathered.append(len(body)) or real(sock, head, body))
+    body = b'{"x":"' + b"y" * (size - 8) + b'"}'
+    assert _send(DirectTransport(), upstream, body=body).read() == b"{}"
+    assert upstream.requests[0][2] == body
+    assert gathered == ([] if size < GATHER_FROM else [size])
+
+
+def test_a_large_body_over_tls_is_written_through_tls(serve, tmp_path):
+    cert, server_tls = _self_signed(tmp_path)
+    upstream = serve(_fixed(OK), tls=server_tls)
+    trusting = gevent.ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    trusting.load_verify_locations(cert)
+    for size in (GATHER_FROM, 300 * 1024):
+        body = b'{"x":"' + b"y" * (size - 8) + b'"}'
+        assert _send(DirectTransport(tls=trusting), upstream, body=body).read() == b"{}"
+        assert upstream.requests[-1][2] == body

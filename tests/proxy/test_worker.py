@@ -12,6 +12,7 @@ from gevent import socket
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from proxy.http import worker
+from proxy.wire import gather
 
 
 class RecordingHandler(worker.Handler):
@@ -21,6 +22,10 @@ class RecordingHandler(worker.Handler):
     def _sendall(self, data):
         RecordingHandler.writes.append(bytes(data))
         super()._sendall(data)
+
+    def _send_gathered(self, head, data):
+        RecordingHandler.writes.append(("gathered", bytes(head), bytes(data)))
+        super()._send_gathered(head, data)
 
 
 def _chunks(*chunks):
@@ -101,6 +106,21 @@ def test_large_first_chunk_is_not_copied_into_the_head(serve):
     response, raw = _get(serve(_whole(body)))
     assert response.read() == body
     assert RecordingHandler.writes[-1] == body and len(RecordingHandler.writes) == 2
+
+
+def test_a_large_whole_answer_is_gathered_behind_the_head(serve):
+    body = b"x" * gather.GATHER_FROM
+    response, raw = _get(serve(_whole(body)))
+    assert response.status == 200 and response.read() == body
+    [(kind, head, data)] = RecordingHandler.writes
+    assert kind == "gathered" and head.endswith(b"\r\n\r\n") and data == body
+    assert raw == head + body
+
+
+def test_a_smaller_answer_is_joined_to_the_head(serve):
+    body = b"x" * (gather.GATHER_FROM - 1)
+    response, raw = _get(serve(_whole(body)))
+    assert response.read() == body and RecordingHandler.writes == [raw]
 
 
 def test_date_is_formatted_once_a_second():
