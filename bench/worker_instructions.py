@@ -1,0 +1,159 @@
+"""Instructions a Switchyard worker spends per small request, by callgrind.
+
+    .venv/bin/python -m bench.worker_instructions [--case openai] [--requests 200,600]
+                                                  [--clients 20] [--keep DIR]
+
+Wall-clock CPU on this shared 2-core machine moves with whatever else runs;
+instruction counts do not.  This runs the real serving path -- gunicorn as
+the Procfile starts it (``gunicorn.conf.py``, ``app:app``, the config the
+bench gives Switchyard: usage store, metrics and access log on), its worker
+under ``valgrind --tool=callgrind`` -- against bench's mock upstream (its
+own process, not measured), and drives it from this process with
+``--clients`` keep-alive connections, each sending its share of the
+requests one after another.  Each count of ``--requests`` is a fresh
+server; the instructions per request are the difference between two counts'
+totals over the difference in requests, so start-up, warm-up and shutdown
+cancel out (the shutdown's flush of queued usage rows is per request and is
+counted).  With ``--keep`` the callgrind files stay there for
+``callgrind_annotate --inclusive=yes``.  Takes a few minutes.
+"""
+import argparse
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import gevent
+
+from bench import targets
+from bench.http_client import Connection, encode_request
+from bench.procs import Supervisor, free_port, http_get
+from bench.servers import REPO_DIR, SWITCHYARD_PYTHON_BIN, start_mock
+
+WARMUP = 100
+CASES = {"openai": ("openai", "openai", False), "claude": ("claude", "claude", False),
+         "responses": ("responses", "responses", False),
+         "translated": ("claude", "openai", False),
+         "openai-stream": ("openai", "openai", True)}
+
+
+def _request(port, case):
+    client, upstream, stream = CASES[case]
+    spec = targets.spec(port, client, upstream, stream, 16)
+    return encode_request("POST", spec["path"], f"127.0.0.1:{port}", spec["headers"],
+                          spec["body"].encode())
+
+
+def _drive(port, request, total, clients):
+    """``total`` requests over ``clients`` connections; the statuses seen."""
+    statuses = {}
+
+    def one(count):
+        conn = Connection("127.0.0.1", port, timeout=600)
+        for _ in range(count):
+            status = conn.exchange(request, lambda piece: None)
+            statuses[status] = statuses.get(status, 0) + 1
+        conn.close()
+
+    shares = [total // clients + (i < total % clients) for i in range(clients)]
+    gevent.joinall([gevent.spawn(one, n) for n in shares if n], raise_error=True)
+    return statuses
+
+
+def _wait_ready(port, popen, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise RuntimeError(f"switchyard exited with {popen.returncode}")
+        try:
+            if http_get(port, "/healthz", timeout=5.0)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("switchyard not ready")
+
+
+def measure(case, requests, clients, workdir, mock_port):
+    """Total instructions of the worker that served ``WARMUP`` + ``requests``."""
+    run_dir = os.path.join(workdir, f"n{requests}")
+    os.makedirs(run_dir)
+    config_path = os.path.join(run_dir, "switchyard.yaml")
+    with open(config_path, "w") as f:
+        f.write(targets.to_yaml(targets.switchyard_config(mock_port, run_dir)))
+    port = free_port()
+    env = {**os.environ, "SWITCHYARD_CONFIG": config_path, "PORT": str(port),
+           "SWITCHYARD_HOST": "127.0.0.1", "WEB_CONCURRENCY": "1"}
+    python = os.path.join(SWITCHYARD_PYTHON_BIN, "python")
+    argv = ["valgrind", "--tool=callgrind", "--dump-instr=no",
+            f"--callgrind-out-file={run_dir}/callgrind.out.%p",
+            python, os.path.join(SWITCHYARD_PYTHON_BIN, "gunicorn"), "-c", "gunicorn.conf.py",
+            "--timeout", "900", "--graceful-timeout", "300", "app:app"]
+    with open(os.path.join(run_dir, "server.log"), "wb") as log:
+        popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=subprocess.STDOUT, cwd=REPO_DIR, env=env,
+                                 start_new_session=True)
+    try:
+        _wait_ready(port, popen)
+        request = _request(port, case)
+        _drive(port, request, WARMUP, clients)
+        statuses = _drive(port, request, requests, clients)
+        if set(statuses) != {200}:
+            raise RuntimeError(f"statuses {statuses}")
+    finally:
+        if popen.poll() is None:
+            os.kill(popen.pid, signal.SIGTERM)
+        try:
+            popen.wait(600)
+        except subprocess.TimeoutExpired:
+            os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait()
+    outs = [p for p in glob.glob(f"{run_dir}/callgrind.out.*")
+            if not p.endswith(f".{popen.pid}")]
+    if len(outs) != 1:
+        raise RuntimeError(f"expected one worker profile, found {outs}")
+    return _total(outs[0]), outs[0]
+
+
+def _total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", choices=sorted(CASES), default="openai")
+    parser.add_argument("--requests", default="200,600",
+                        help="two request counts (comma-separated)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--keep", default=None, help="directory to keep the callgrind files in")
+    args = parser.parse_args(argv)
+    low, high = (int(n) for n in args.requests.split(","))
+    workdir = tempfile.mkdtemp(prefix="switchyard-instr-")
+    try:
+        with Supervisor(workdir) as supervisor:
+            mock = start_mock(supervisor)
+            results = {n: measure(args.case, n, args.clients, workdir, mock.port)
+                       for n in (low, high)}
+        per_request = (results[high][0] - results[low][0]) / (high - low)
+        print(json.dumps({"case": args.case, "clients": args.clients,
+                          "totals": {n: r[0] for n, r in results.items()},
+                          "instructions_per_request": round(per_request)}))
+        if args.keep:
+            os.makedirs(args.keep, exist_ok=True)
+            for n, (_, path) in results.items():
+                shutil.copy(path, os.path.join(args.keep, f"callgrind.n{n}"))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
