@@ -7,8 +7,7 @@ per call: the gateway's own HTTP/1.1 client (``direct_transport``) for a
 credential reached directly, urllib3 (``urllib3_transport``) for one with a
 ``proxy-url``; tests pass a scripted one (``tests/fakes/transport.py``).
 """
-from gevent import Timeout
-
+from proxy.deadline import Deadline, Expired
 from proxy.errors import UpstreamStatusError, UpstreamStreamError, UpstreamTimeout
 from proxy.providers.direct_transport import DirectTransport
 from proxy.providers.transport import (Request, UpstreamResponse,  # noqa: F401 (re-exported)
@@ -49,11 +48,11 @@ class UpstreamClient:
         # head (a socket timeout would restart with every byte a slow-loris
         # upstream drips); the idle-read timeout governs the body after.
         first_byte = timeouts[2] if len(timeouts) > 2 else 0
-        deadline = Timeout.start_new(first_byte) if first_byte > 0 else None
+        deadline = Deadline(first_byte) if first_byte > 0 else None
         try:
             resp = self._transport_for(cred).send(Request(url, headers, body, cred, timeouts))
-        except Timeout as fired:
-            if fired is not deadline:
+        except Expired as fired:
+            if fired.deadline is not deadline:
                 raise
             raise failure(UpstreamTimeout, cred, "first_byte_timeout",
                           f"sent no response within {first_byte:g} s "

@@ -13,13 +13,13 @@ import time
 
 import gevent
 import orjson
-from gevent import Timeout
 
 import translators
 from proxy.routing import affinity, cooldown, quota_windows, unavailable
 from proxy.providers import byok, endpoints
 from proxy.relay import counting, echo, signatures, streaming, usage_chunk
 from proxy import state, validation
+from proxy.deadline import Deadline, Expired
 from proxy.wire import json_top
 from proxy.accounts import edge, quota, refresher
 from proxy.providers.credentials import mask_key
@@ -92,12 +92,12 @@ def serve(front, runtime, client, observer):
                                        lambda: front.body)
     budget = _Budget(runtime.config)
     limit = runtime.config["request-timeout-seconds"]
-    deadline = Timeout.start_new(max(front.started + limit - time.monotonic(), 0.001)) \
+    deadline = Deadline(max(front.started + limit - time.monotonic(), 0.001)) \
         if limit > 0 else None
     try:
         return _attempts(front, runtime, client, observer, budget, session)
-    except Timeout as fired:
-        if fired is not deadline:
+    except Expired as fired:
+        if fired.deadline is not deadline:
             raise
         last = f" Last failure: {budget.last_error.message}." if budget.last_error else ""
         raise GatewayTimeout(f"No answer within request-timeout-seconds ({limit:g} s).{last}",
