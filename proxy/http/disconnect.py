@@ -13,7 +13,6 @@ requests; making one checks the descriptor with a syscall).
 
 Once the answer has begun, writes notice a departed client themselves.
 """
-import contextlib
 import socket
 
 from gevent import getcurrent, get_hub
@@ -26,38 +25,50 @@ _READ = 1     # libev/libuv: readable
 CONNECTION = "switchyard.connection"
 
 
-@contextlib.contextmanager
-def cancel_on_hangup(environ):
-    """Inside the block, the current green thread gets ``ClientGone`` if the
-    client behind ``environ`` (gunicorn's gevent worker) hangs up."""
-    sock = environ.get("gunicorn.sock")
-    raw = getattr(sock, "_sock", None)       # the non-blocking socket under gevent's
-    if raw is None:
-        yield
-        return
-    waiting = getcurrent()
-    connection = environ.get(CONNECTION)
-    watcher = getattr(connection, "hangup_watcher", None)
-    if watcher is None:
-        watcher = get_hub().loop.io(raw.fileno(), _READ)
-        if connection is not None:
-            connection.hangup_watcher = watcher
+class cancel_on_hangup:
+    """Inside the ``with`` block, the current green thread gets
+    ``ClientGone`` if the client behind ``environ`` (gunicorn's gevent
+    worker) hangs up.  A class rather than a generator-based context
+    manager: this is entered once per request."""
 
-    def readable():
+    __slots__ = ("_environ", "_raw", "_watcher", "_waiting", "_kept")
+
+    def __init__(self, environ):
+        self._environ = environ
+        self._watcher = None
+
+    def __enter__(self):
+        environ = self._environ
+        raw = self._raw = getattr(environ.get("gunicorn.sock"), "_sock", None)
+        if raw is None:            # not a gevent socket under us: nothing to watch
+            return self
+        self._waiting = getcurrent()
+        connection = environ.get(CONNECTION)
+        watcher = getattr(connection, "hangup_watcher", None)
+        if watcher is None:
+            watcher = get_hub().loop.io(raw.fileno(), _READ)
+            if connection is not None:
+                connection.hangup_watcher = watcher
+        self._kept = connection is not None       # else made for this block alone
+        self._watcher = watcher
+        watcher.start(self._readable)
+        return self
+
+    def _readable(self):
         try:
-            data = raw.recv(1, socket.MSG_PEEK)
+            data = self._raw.recv(1, socket.MSG_PEEK)
         except BlockingIOError:
             return
         except OSError:
             data = b""
-        watcher.stop()
+        self._watcher.stop()
         if not data:           # EOF; bytes would be a pipelined request: not a hang-up
-            waiting.throw(ClientGone())
+            self._waiting.throw(ClientGone())
 
-    watcher.start(readable)
-    try:
-        yield
-    finally:
-        watcher.stop()
-        if connection is None:
-            watcher.close()
+    def __exit__(self, *exc):
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.stop()
+            if not self._kept:
+                watcher.close()
+        return False
