@@ -12,6 +12,11 @@ from proxy.errors import BadRequest
 _ID_PREFIX = os.urandom(6).hex()
 _ID_COUNTER = itertools.count(1)
 
+# environ key: the environ's ``HTTP_*`` keys in header order (repeats
+# possible), as the worker's handler put them there; absent, the environ is
+# scanned for them (``proxy.http.doors.environ_headers``)
+HEADER_KEYS = "switchyard.header_keys"
+
 
 def fresh_request_id():
     """A fresh request id: X-Request-Id, the access log, Anthropic's

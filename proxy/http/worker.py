@@ -28,7 +28,9 @@ latency.  What its handler lacked or did slowly, changed here:
   size, a ``getsockopt`` syscall on every write;
 - the environ names the handler (``proxy.http.disconnect.CONNECTION``), so
   what belongs to the client connection (its hang-up watcher) is made once
-  per connection, not per request.
+  per connection, not per request; and it lists its ``HTTP_*`` keys
+  (``proxy.http.front.HEADER_KEYS``), so the front doors read the request
+  headers without scanning the whole environ.
 """
 import logging
 import time
@@ -44,7 +46,7 @@ from proxy.relay import draining
 from proxy.wire import gather, http1
 from proxy.telemetry import live_feed
 from proxy.http.disconnect import CONNECTION
-from proxy.http.front import fresh_request_id, path_dialect
+from proxy.http.front import HEADER_KEYS, fresh_request_id, path_dialect
 from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
@@ -176,15 +178,19 @@ class Handler(PyWSGIHandler):
         # it again; parse_headers has unfolded continuation lines already.
         # As pywsgi: a name with "_" is dropped (it would pass for its "-"
         # twin in the CGI-style key), Content-Type/-Length are keys of their own.
+        keys = self._header_keys = []
         for name, value in self.headers._headers:
             if "_" not in name:
                 key = name.replace("-", "_").upper()
                 if key != "CONTENT_TYPE" and key != "CONTENT_LENGTH":
-                    yield "HTTP_" + key, value.strip()
+                    key = "HTTP_" + key
+                    keys.append(key)
+                    yield key, value.strip()
 
     def get_environ(self):
         environ = super().get_environ()
         environ[CONNECTION] = self
+        environ[HEADER_KEYS] = self._header_keys
         return environ
 
     def _handle_client_error(self, ex):

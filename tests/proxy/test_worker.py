@@ -250,3 +250,28 @@ def test_request_head_lookups_follow_changes():
     del head["content-length"]
     head["Content-Type"] = "application/json"
     assert head.get("Content-Length") is None and head.typeheader == "application/json"
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /x HTTP/1.1\r\nHost: h\r\ncontent-TYPE: application/json\r\nContent-Length: 2\r\n"
+    b"X-Dup: one\r\nX-Dup: two \r\nCookie: a=1\r\nCookie: b=2\r\nX_Under: dropped\r\n"
+    b"Authorization: Bearer k\r\nX-API-Key: sk\r\nConnection: close\r\n\r\n{}",
+    b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n"
+    b"Connection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    b"POST /x HTTP/1.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"])
+def test_front_door_headers_from_the_listed_keys_equal_an_environ_scan(serve, head):
+    from proxy.http import doors
+    from proxy.http.front import HEADER_KEYS
+    seen = []
+
+    def app(environ, start_response):
+        environ["wsgi.input"].read()
+        scanned = {k: v for k, v in environ.items() if k != HEADER_KEYS}
+        seen.append((list(doors.environ_headers(environ).items()),
+                     list(doors.environ_headers(scanned).items())))
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    assert _exchange(serve(app), head).startswith(b"HTTP/1.1 200")
+    listed, scanned = seen[0]
+    assert listed == scanned and ("host" in dict(listed)) == (b"Host" in head)
