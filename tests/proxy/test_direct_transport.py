@@ -520,3 +520,25 @@ def test_a_large_body_over_tls_is_written_through_tls(serve, tmp_path):
         body = b'{"x":"' + b"y" * (size - 8) + b'"}'
         assert _send(DirectTransport(tls=trusting), upstream, body=body).read() == b"{}"
         assert upstream.requests[-1][2] == body
+
+
+def test_an_idle_connection_is_checked_again_at_each_reuse():
+    ours, theirs = socket.socketpair()
+    conn = direct_transport._Connection(ours, "http://x")
+    assert conn.is_open() and conn.is_open()          # the kept poller, asked twice
+    theirs.sendall(b"junk")
+    assert not conn.is_open()
+    ours.recv(4)
+    assert conn.is_open()
+    theirs.close()
+    assert not conn.is_open()
+    ours.close()
+
+
+@pytest.mark.parametrize("pending, usable", [(0, True), (5, False)])
+def test_tls_bytes_pending_make_an_idle_connection_unusable(pending, usable):
+    ours, theirs = socket.socketpair()
+    tls = SimpleNamespace(fileno=ours.fileno, pending=lambda: pending)
+    assert direct_transport._Connection(tls, "https://x").is_open() is usable
+    ours.close()
+    theirs.close()
