@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from proxy import config as config_mod  # noqa: E402
 from proxy import logs  # noqa: E402
-from proxy.http import banner, heap, portcheck  # noqa: E402
+from proxy.http import banner, heap, portcheck, stalls  # noqa: E402
 from proxy.errors import ConfigError  # noqa: E402
 from proxy.access.peers import is_loopback_host  # noqa: E402
 
@@ -103,10 +103,14 @@ def post_worker_init(worker):
 
     And keeps the memory a request frees for the next one instead of
     faulting it in afresh (``proxy.http.heap``: over 1 ms per MB of body).
+
+    And, with ``SWITCHYARD_STALL_MS`` set, logs what holds the event loop
+    longer than that (``proxy.http.stalls``, a diagnostic).
     """
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     heap.keep_freed_memory()
+    stalls.install_from_env()
     logging.getLogger("switchyard").info("worker %s serving (up to %s connections)",
                                          worker.pid, worker.cfg.worker_connections)
     fd = os.environ.get("SWITCHYARD_READY_FD")

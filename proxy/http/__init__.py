@@ -6,7 +6,7 @@ timeout); ``doors`` answers POSTs to the four front doors ahead of Flask and
 lists, /healthz, /v0/pool, management, dashboard); ``front`` holds the
 FrontRequest; ``lifecycle`` finishes every request exactly once;
 ``disconnect`` notices hang-ups; ``model_lists`` answers /v1/models in each
-dialect; ``banner``, ``heap`` and ``portcheck`` serve gunicorn.conf.py at
-start-up.
+dialect; ``banner``, ``heap``, ``portcheck`` and ``stalls`` (an opt-in log of
+what holds the event loop) serve gunicorn.conf.py at start-up.
 The top serving layer: may import everything except ``proxy.cli``.
 """
