@@ -8,23 +8,14 @@ costs ~2.5 µs of Python layers around one event-loop timer (a
 ``pending``); arming the timer from a slotted object costs ~0.9 µs.  The
 exception is made only when the deadline fires.
 
-What the green thread sees when it does is ``Expired``, a ``gevent.Timeout``
-(a ``BaseException``: ``except Exception`` lets it through, as gevent's),
+What the green thread sees when it does is ``Expired``
+(``proxy.errors.DeadlineExpired``), a ``gevent.Timeout`` (a
+``BaseException``: ``except Exception`` lets it through, as gevent's),
 naming its ``Deadline``, so nested deadlines tell theirs apart.
 """
-from gevent import Timeout, get_hub, getcurrent
+from gevent import get_hub, getcurrent
 
-
-class Expired(Timeout):
-    """Raised in the green thread whose ``Deadline`` ran out."""
-
-    def __init__(self, deadline):
-        super().__init__()            # (no timer of its own)
-        self.deadline = deadline
-
-    def __str__(self):
-        seconds = self.deadline.seconds
-        return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+from proxy.errors import DeadlineExpired as Expired     # (the one exception tree)
 
 
 class Deadline:

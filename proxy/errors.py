@@ -44,6 +44,9 @@ and the one function that renders a client-facing error body.
     ├── ClientGone               the client hung up before its answer began
     └── ShuttingDown             the worker is draining: end open streams now
 
+    gevent.Timeout
+    └── DeadlineExpired          a ``proxy.deadline.Deadline`` ran out (``deadline``: which)
+
 Library exceptions are mapped at the one boundary that calls the library:
 the socket's and TLS's in ``proxy.providers.direct_transport``, urllib3's in
 ``proxy.providers.urllib3_transport``, the token endpoint's HTTP in
@@ -56,7 +59,7 @@ import http.client
 import orjson
 
 import translators
-from gevent import GreenletExit
+from gevent import GreenletExit, Timeout
 
 
 class SwitchyardError(Exception):
@@ -325,6 +328,20 @@ class ClientGone(GreenletExit):
 class ShuttingDown(GreenletExit):
     """Thrown into a green thread relaying a stream when the worker is about
     to exit (``proxy.relay.draining``): the stream ends with its error event."""
+
+
+class DeadlineExpired(Timeout):
+    """Raised in the green thread whose ``proxy.deadline.Deadline`` ran out;
+    a ``gevent.Timeout`` (a ``BaseException``, which ``except Exception``
+    lets through), naming its ``deadline`` so nested ones tell theirs apart."""
+
+    def __init__(self, deadline):
+        super().__init__()            # (no timer of its own)
+        self.deadline = deadline
+
+    def __str__(self):
+        seconds = self.deadline.seconds
+        return f"{seconds:g} second{'' if seconds == 1 else 's'}"
 
 
 def error_body(dialect, status, message, *, error_type=None, code=None, param=None,
