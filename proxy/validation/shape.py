@@ -23,6 +23,8 @@ fields whose insides still need a walk (an array, a nested object): a
 layout seen before costs one lookup, not a check per field.  Only valid
 layouts are remembered; any other is checked field by field for its error.
 """
+import functools
+
 from proxy.errors import ShapeError
 
 
@@ -91,7 +93,7 @@ class Obj:
     both); a required field may then come in either spelling.
     """
     __slots__ = ("fields", "expected", "required", "variants", "tag", "spellings", "_split",
-                 "_needs")
+                 "_needs", "_bounded")
 
     LAYOUTS = 1024          # valid layouts remembered per shape (then it starts afresh)
     # A layout is remembered only if its tag and field names are this short
@@ -111,6 +113,7 @@ class Obj:
         self.tag = tag
         self.expected = "an object"
         self._split = None
+        self._bounded = False        # set by _split_fields
         # every field a value of each tag must carry, ready to read
         self._needs = {kind: self.required + tuple(names)
                        for kind, names in self.variants.items()}
@@ -131,14 +134,34 @@ class Obj:
                 self.check_fields(value, True)
                 self._learn(value, kind, layout, layouts)
             elif walks:
-                self._walk(value, walks)
+                if self._bounded:
+                    self._walk_bounded(value, walks)
+                else:
+                    self._walk(value, walks)
+
+    def check_dict(self, value):
+        """``check(value, True)`` of a ``value`` known to be a dict (a
+        bounded shape's walker, ``_walks``)."""
+        kind = value.get(self.tag)
+        if type(kind) is not str:
+            kind = None
+        layout = (kind, *value, *map(type, value.values()))
+        layouts = (self._split or self._split_fields())[2]
+        walks = layouts.get(layout)
+        if walks is None:
+            self.check_fields(value, True)
+            self._learn(value, kind, layout, layouts)
+        elif walks:
+            self._walk_bounded(value, walks)
 
     def check_items(self, items):
         """``check`` (deep) of each of an array's ``items``, naming the
         index of the first that fails; a known layout is looked up here,
-        without a call per item.  (A field's insides are walked through one
-        frame, as ``check`` walks them: the same depth makes a 400.)"""
+        without a call per item.  (Of a shape that may nest without bound,
+        a field's insides are walked through one frame, as ``check`` walks
+        them: the same depth makes a 400; see ``_walks``.)"""
         tag, layouts = self.tag, (self._split or self._split_fields())[2]
+        bounded = self._bounded
         for index, value in enumerate(items):
             try:
                 if type(value) is not dict:
@@ -152,7 +175,15 @@ class Obj:
                 if walks is None:
                     self.check_fields(value, True)
                     self._learn(value, kind, layout, layouts)
-                elif walks:
+                elif not walks:
+                    continue
+                elif bounded:                   # _walk_bounded, inline
+                    for name, walk in walks:
+                        try:
+                            walk(value[name])
+                        except ShapeError as exc:
+                            raise _at(exc, name) from None
+                else:
                     self._walk(value, walks)
             except ShapeError as exc:
                 raise _at(exc, index) from None
@@ -178,18 +209,41 @@ class Obj:
             except ShapeError as exc:
                 raise _at(exc, name) from None
 
+    def _walk_bounded(self, value, walks):
+        """``_walk`` of a bounded shape's walks (``_walks``): a checker per field."""
+        for name, walk in walks:
+            try:
+                walk(value[name])
+            except ShapeError as exc:
+                raise _at(exc, name) from None
+
     def _walks(self, value):
         """``((name, shape), ...)``: the fields of ``value`` (found valid)
-        whose shapes look inside them, in field order."""
+        whose shapes look inside them, in field order.
+
+        For a bounded shape (``_split_fields``), ``((name, walk), ...)``
+        instead: ``walk(field value)`` checks the insides as
+        ``shape.check(..., True)`` would, the field's JSON type being fixed
+        by the layout: an ``Either`` resolved to the shape of that type, an
+        object straight to its ``check_dict``, an array of objects to its
+        item shape's ``check_items`` -- fewer calls, the same errors.  Only
+        bounded shapes take the shortcut: it walks with fewer frames per
+        level than ``check_fields`` does, and a body nested past the
+        recursion limit must be a 400 whether its layouts were seen before
+        or not (a bounded shape's nesting is a few levels, never near it)."""
         nested = (self._split or self._split_fields())[1]
         walks = []
         for name, field_value in value.items():
             shape = nested.get(name)
             if shape is None or field_value is None:
                 continue
-            if type(shape) is Either and type(shape.by_type[type(field_value)]) is Kind:
-                continue        # a leaf of an Either: its type was all there was to check
-            walks.append((name, shape))
+            if type(shape) is Either:
+                resolved = shape.by_type[type(field_value)]
+                if type(resolved) is Kind:
+                    continue    # a leaf of an Either: its type was all there was to check
+                if self._bounded:
+                    shape = resolved
+            walks.append((name, _walker(shape) if self._bounded else shape))
         return tuple(walks)
 
     def _check_required(self, value, names):
@@ -224,6 +278,7 @@ class Obj:
         leaves = {name: shape.types | {type(None)} for name, shape in self.fields.items()
                   if type(shape) is Kind}
         nested = {name: shape for name, shape in self.fields.items() if name not in leaves}
+        self._bounded = _bounded(self)
         self._split = (leaves, nested, {})
         return self._split
 
@@ -293,6 +348,44 @@ class Either:
             raise ShapeError(self.expected, value)
         if type(shape) is not Kind:          # a leaf's type was matched just now
             shape.check(value, deep)
+
+
+def _walker(shape):
+    """``shape.check(value, True)`` of a value whose JSON type is known to
+    be one ``shape`` takes, as a one-argument callable (see ``Obj._walks``)."""
+    if type(shape) is Obj:
+        return shape.check_dict
+    if type(shape) is Arr and type(shape.item) is Obj:
+        return shape.item.check_items
+    return functools.partial(shape.check, deep=True)
+
+
+def _bounded(shape):
+    """Whether no shape reachable from ``shape`` contains itself (so a value
+    it accepts nests only as deep as the shape does).  Asked when an
+    ``Obj`` first checks a value, once its shapes are complete (a JSON
+    Schema's refer to themselves once ``json_schema`` has filled them in)."""
+    path, done = set(), set()
+
+    def acyclic(node):
+        if id(node) in done:
+            return True
+        if id(node) in path:
+            return False
+        path.add(id(node))
+        if type(node) is Obj:
+            inner = node.fields.values()
+        elif type(node) in (Arr, Map):
+            inner = (node.item,)
+        elif type(node) is Either:
+            inner = node.by_type.values()
+        else:
+            inner = ()
+        ok = all(acyclic(child) for child in inner)
+        path.discard(id(node))
+        done.add(id(node))
+        return ok
+    return acyclic(shape)
 
 
 def _at(exc, step):

@@ -254,3 +254,42 @@ def test_a_layout_of_long_client_strings_is_checked_but_not_remembered():
     assert [layout[:3] for layout in shape._split[2]] == [(None, "n", "short")]
     with pytest.raises(ShapeError):
         shape.check({"n": "one", long_name: "v"}, True)     # still checked every time
+
+
+def test_only_shapes_that_cannot_nest_without_bound_take_the_shortcut():
+    from proxy.validation import claude, json_schema, responses
+    from proxy.validation.shape import _bounded
+    assert not _bounded(json_schema.SCHEMA)             # a schema's items are schemas
+    assert not _bounded(claude.REQUEST)                 # (its tools hold schemas)
+    for messages in (claude.REQUEST, openai_chat.REQUEST):
+        assert _bounded(messages.fields["messages"].item)
+    assert _bounded(responses.REQUEST.fields["input"].by_type[list].item)
+
+
+def _nested_schema(depth):
+    schema = inner = {}
+    for _ in range(depth):
+        inner["items"] = {"type": "array"}
+        inner = inner["items"]
+    return {"tools": [{"type": "function", "function": {"name": "f", "parameters": schema}}]}
+
+
+def test_the_depth_that_makes_a_400_does_not_depend_on_remembered_layouts(fresh_memo):
+    # find the shallowest schema a first walk refuses as nested too deeply
+    low, high = 1, 3000
+    while low < high:
+        middle = (low + high) // 2
+        _forget_layouts(validation.SHAPES["openai"])
+        known_tools.forget()
+        if _outcome("openai", _nested_schema(middle)) == "valid":
+            low = middle + 1
+        else:
+            high = middle
+    for depth in (low - 2, low - 1, low, low + 1):
+        _forget_layouts(validation.SHAPES["openai"])
+        known_tools.forget()
+        cold = _outcome("openai", _nested_schema(depth))
+        known_tools.forget()
+        validation.check_deep("openai", _nested_schema(5))     # its layouts remembered
+        known_tools.forget()
+        assert _outcome("openai", _nested_schema(depth)) == cold, depth
