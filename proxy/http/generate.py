@@ -63,9 +63,11 @@ def generate(environ, client, request, *, dialect, action="generate", model=None
         else ()
     # a body the relay will read whole anyway (a translation) is parsed whole
     # once, not at its top level first; the model the bytes seem to name
-    # only picks the parser
-    named = model if model is not None else json_top.guess_string(raw, "model")
-    whole = len(raw) >= _TOP_ONLY_FROM and attempts.reads_body(current, dialect, action, named)
+    # only picks the parser, so a body parsed whole either way (a small one)
+    # is not searched for it
+    whole = len(raw) >= _TOP_ONLY_FROM and attempts.reads_body(
+        current, dialect, action,
+        model if model is not None else json_top.guess_string(raw, "model"))
     body, top = _body_top(raw, heads, whole)
     validation.check(dialect, top)
     if model is None:

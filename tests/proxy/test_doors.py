@@ -94,6 +94,22 @@ def _finished_once(caplog, status):
     return lines[0]
 
 
+def test_the_model_is_guessed_from_the_bytes_only_where_it_picks_the_parser(app, caplog,
+                                                                          monkeypatch):
+    # a small body is parsed whole whatever it names; a large one at its top
+    # level only, unless the model it names is translated (then whole at once)
+    from proxy.wire import json_top
+    guessed = []
+    guess = json_top.guess_string
+    monkeypatch.setattr(json_top, "guess_string", lambda raw, key: guessed.append(len(raw))
+                        or guess(raw, key))
+    assert _post(app, "/v1/chat/completions", CHAT, OPENAI).status == "200 OK"
+    assert guessed == []
+    large = dict(CHAT, messages=[{"role": "user", "content": "x" * (20 * 1024)}])
+    assert _post(app, "/v1/chat/completions", large, OPENAI).status == "200 OK"
+    assert len(guessed) == 1 and guessed[0] > 20 * 1024
+
+
 @pytest.mark.parametrize("path, body, headers, shape", [
     ("/v1/chat/completions", CHAT, OPENAI, "choices"),
     ("/v1/responses", {"model": "gpt-d", "input": "hi"}, OPENAI, "output"),
