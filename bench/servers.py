@@ -21,14 +21,15 @@ def start_mock(supervisor):
     return server
 
 
-def start_switchyard(supervisor, mock_port, workdir, workers):
-    """gunicorn exactly as the project's Procfile runs it, on a free port."""
+def start_switchyard(supervisor, mock_port, workdir, workers, env=None):
+    """gunicorn exactly as the project's Procfile runs it, on a free port
+    (``env``: more environment, e.g. a diagnostic's switch)."""
     config_path = os.path.join(workdir, "switchyard.yaml")
     with open(config_path, "w") as f:
         f.write(targets.to_yaml(targets.switchyard_config(mock_port, workdir)))
     port = free_port()
     env = {"SWITCHYARD_CONFIG": config_path, "PORT": str(port),
-           "SWITCHYARD_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)}
+           "SWITCHYARD_HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers), **(env or {})}
     argv = [os.path.join(SWITCHYARD_PYTHON_BIN, "gunicorn"), "-c", "gunicorn.conf.py", "app:app"]
     server = supervisor.start("switchyard", argv, port=port, env=env, cwd=REPO_DIR)
     server.wait_ready("/healthz", timeout=30)

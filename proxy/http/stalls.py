@@ -6,7 +6,7 @@ sent on time reaches its client late, and the next one right after it.
 With ``SWITCHYARD_STALL_MS=N`` in a worker's environment, every stretch of
 more than N ms that one green thread ran between two switches is logged on
 ``switchyard.stalls``, with where it yielded and how the kernel's per-thread
-accounting (``/proc/thread-self/schedstat``) splits the time:
+accounting (its CPU clock and ``/proc/thread-self/schedstat``) splits the time:
 
 - ``cpu``: the worker's thread ran -- our code, a blocking call that spins,
   a garbage-collection pass (logged too when it alone is over N ms);
@@ -16,11 +16,13 @@ accounting (``/proc/thread-self/schedstat``) splits the time:
   native lock) or waiting for the GIL held by another of its threads.
 
 ``cause`` names the largest.  Without schedstat (not Linux) the split is the
-thread's CPU time and the rest.  The event loop's own greenlet (the hub) is
-not watched: its stretches include waiting for I/O.
+thread's CPU time and the rest.  The event loop's own greenlet (the hub)
+waits for I/O in its stretches, so it is reported only when it was on the
+CPU for over N ms of one (its callbacks: timers, watchers); a wake-up the
+OS delayed there is not seen.
 
 Unset (the default), nothing is installed.  Set, every switch costs a
-Python call and a ``pread`` (a few µs): for finding a stall, not for
+Python call, a ``pread`` and a clock read (a few µs): for finding a stall, not for
 serving at full speed.
 """
 import gc
@@ -52,9 +54,13 @@ def threshold_ms(environ=os.environ):
 class ThreadClock:
     """The calling thread's ``(ns on a CPU, ns waiting for one)``.
 
+    The CPU time is the thread's CPU clock: schedstat's own first field is
+    only brought up to date at scheduler ticks while the thread runs (4 ms
+    steps).  The wait is schedstat's second field, complete whenever the
+    thread reads it (it is added when the thread gets a CPU).
     ``/proc/thread-self`` names the thread that opens it, so the file is
     opened by the thread it will describe (the worker's serving thread).
-    Without it: ``(thread CPU time, None)``."""
+    Without it the wait is None."""
 
     def __init__(self, path="/proc/thread-self/schedstat"):
         try:
@@ -63,13 +69,13 @@ class ThreadClock:
             self._fd = None
 
     def read(self):
+        wait = None
         if self._fd is not None:
             try:
-                run, wait = os.pread(self._fd, 128, 0).split()[:2]
-                return int(run), int(wait)
-            except (OSError, ValueError):
+                wait = int(os.pread(self._fd, 128, 0).split()[1])
+            except (OSError, ValueError, IndexError):
                 pass
-        return time.thread_time_ns(), None
+        return time.thread_time_ns(), wait
 
     def close(self):
         if self._fd is not None:
@@ -137,13 +143,15 @@ class StallWatch:
             return
         now = time.perf_counter_ns()
         origin = args[0]
-        if self._began and now - self._began > self.limit_ns and origin is not self.hub:
+        if self._began and now - self._began > self.limit_ns:
             run, wait = self.clock.read()
-            cause, parts = split(now - self._began, run - self._sched[0],
-                                 None if wait is None else wait - self._sched[1])
-            fields = " ".join(f"{k}={v}" for k, v in parts.items())
-            self.report(f"stall ms={(now - self._began) / 1e6:.2f} cause={cause} {fields} "
-                        f'where="{where(origin)}"')
+            run -= self._sched[0]
+            if origin is not self.hub or run > self.limit_ns:
+                cause, parts = split(now - self._began, run,
+                                     None if wait is None else wait - self._sched[1])
+                fields = " ".join(f"{k}={v}" for k, v in parts.items())
+                self.report(f"stall ms={(now - self._began) / 1e6:.2f} cause={cause} {fields} "
+                            f'where="{"hub (event-loop callbacks)" if origin is self.hub else where(origin)}"')
         self._sched = self.clock.read()
         self._began = time.perf_counter_ns()
 

@@ -69,12 +69,24 @@ def test_a_green_thread_that_spins_is_reported_where_it_yielded(watch):
     assert "cause=" in mine[0] and "cpu_ms=" in mine[0]
 
 
-def test_the_hub_waiting_for_io_is_not_a_stall(watch):
+def test_the_hub_waiting_for_io_is_not_a_stall():
+    lines = []
+    watch = stalls.StallWatch(10.0, report=lines.append).install()
+    try:
+        gevent.sleep(0)
+        gevent.sleep(0.05)        # the hub idles 50 ms in its loop
+    finally:
+        watch.uninstall()
+    assert not [line for line in lines if "hub" in line]
+
+
+def test_the_hub_busy_in_its_callbacks_is_a_stall(watch):
     watch.install()
     gevent.sleep(0)
-    gevent.sleep(0.03)            # the hub idles 30 ms in its loop
+    gevent.get_hub().loop.run_callback(_spin, 20)     # runs in the hub greenlet
+    gevent.sleep(0)
     watch.uninstall()
-    assert not [line for line in watch.lines if "hub.py" in line]
+    assert [line for line in watch.lines if 'where="hub (event-loop callbacks)"' in line]
 
 
 def test_a_long_garbage_collection_pass_is_reported(watch):
