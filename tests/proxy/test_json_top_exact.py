@@ -87,6 +87,7 @@ HAND_WRITTEN = [
     b'{"s": "\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\u00e9\\ud83d\\ude00", "e": ""}',
     '{"\u00e9\u4e2d\U0001F600": "\u00e9\u4e2d\U0001F600", "x": ["\u00e9"]}'.encode(),
     b'{"\\u00e9": 1, "\\ud83d\\ude00": 2, "a\\"b": 3, "a\\\\": 4, "": 5}',
+    b'{"a\\"":1,"\\\\":2,"\\"":3,"\\\\\\"":4,"":5}',          # compact, keys ending in escapes
     b'{"o": {}, "a": [], "oo": {"a": {"b": [1, {"c": null}]}}, "aa": [[[]]]}',
     b'{"metadata": {"user_id": "u", "n": [1, 2.5, "x"]}, "stream_options": {"include_usage": true}}',
     b'{"metadata": "not an object", "stream_options": null}',
