@@ -13,6 +13,9 @@ core, every server on the other):
   level (``proxy.wire.json_top.top_level``), the one step of the
   same-dialect path whose cost grows with the body;
 - **relay+orjson**: the same plus a full parse, for comparison;
+- **relay+roundtrip**: a full parse and the parsed body serialised again and
+  sent instead: the least any translating gateway does, without translating
+  (compare it with Switchyard's translated rows);
 - **switchyard**: as the bench runs it (usage, metrics and access log on).
 
 Per body size: p50 and added p50 (minus direct).  Then, unpinned, the
@@ -35,9 +38,13 @@ from bench.procs import Supervisor, free_port, run_loadgen
 from bench.servers import (REPO_DIR, SWITCHYARD_PYTHON_BIN, configure_mock, start_mock,
                            start_switchyard)
 
-CHECKS = ("none", "top_level", "orjson")
+CHECKS = ("none", "top_level", "orjson", "roundtrip")
 DIALECTS = ("claude", "openai", "responses")
 SIZES = (None, 250_000, 1_000_000)          # None: the one-line prompt
+# translated at 250 KB, as the agent scenario's translated rows; a relay sends
+# the client's request to the mock in the client's own dialect
+TRANSLATED = (("claude", "openai"), ("openai", "claude"), ("responses", "claude"))
+TRANSLATED_SIZE = 250_000
 
 
 def start_relay(supervisor, mock_port, check):
@@ -55,8 +62,8 @@ def target_name(check):
     return "relay" if check == "none" else f"relay+{check}"
 
 
-def measure(servers, mock, dialect, size, scale):
-    direct = targets.spec(mock.port, dialect, dialect, False, 16, size)
+def measure(servers, mock, client, upstream, size, scale):
+    direct = targets.spec(mock.port, client, upstream, False, 16, size)
     specs = {"direct": direct,
              **{name: dict(direct, port=server.port) for name, server in servers.items()}}
     job = {"kind": "sequential", "warmup": scale["warmup"], "rounds": scale["rounds"],
@@ -127,7 +134,11 @@ def main(argv=None):
             scale["client_cpus"] = cpus[0] if cpus else None
             for size in SIZES:
                 for dialect in DIALECTS:
-                    rows.append(((size, dialect), measure(servers, mock, dialect, size, scale)))
+                    rows.append(((size, dialect),
+                                 measure(servers, mock, dialect, dialect, size, scale)))
+            for client, upstream in TRANSLATED:
+                rows.append(((TRANSLATED_SIZE, f"{client}->{upstream}"),
+                             measure(servers, mock, client, upstream, TRANSLATED_SIZE, scale)))
         configure_mock(mock, latency_ms=50, chunk_delay_ms=0, hold=False, tokens=16)
         small = targets.spec(mock.port, "openai", "openai", False, 16)
         cpu = {name: cpu_per_request(servers[name], dict(small, port=servers[name].port), scale)

@@ -11,8 +11,10 @@ buffer and written out again.  ``bench.floor`` compares it with Switchyard.
 ``FLOOR_UPSTREAM_PORT``: the mock's port.  ``FLOOR_CHECK``: what to do with
 the body before sending it -- ``none``; ``top_level``, Switchyard's own read
 of an agent-sized body's top level (``proxy.wire.json_top.top_level``, the
-whole-document JSON check); ``orjson``, a full parse.  The C heap is set
-up as in Switchyard's workers (``proxy.http.heap``).
+whole-document JSON check); ``orjson``, a full parse; ``roundtrip``, a full
+parse and the parsed body serialised again and sent instead, the least any
+translating gateway does (without the translation).  The C heap is set up
+as in Switchyard's workers (``proxy.http.heap``).
 """
 import os
 import socket
@@ -23,8 +25,20 @@ from proxy.http import heap
 from proxy.wire import json_top
 
 _UPSTREAM = ("127.0.0.1", int(os.environ.get("FLOOR_UPSTREAM_PORT", "0")))
-_CHECKS = {"none": lambda raw: None, "top_level": json_top.top_level, "orjson": orjson.loads}
-_check = _CHECKS[os.environ.get("FLOOR_CHECK", "none")]
+
+
+def _checked(read):
+    """The body sent on unread once ``read`` has looked at it."""
+    def prepare(raw):
+        read(raw)
+        return raw
+    return prepare
+
+
+_PREPARES = {"none": lambda raw: raw, "top_level": _checked(json_top.top_level),
+             "orjson": _checked(orjson.loads),
+             "roundtrip": lambda raw: orjson.dumps(orjson.loads(raw))}
+_prepare = _PREPARES[os.environ.get("FLOOR_CHECK", "none")]
 _idle = []                  # keep-alive connections to the mock
 heap.keep_freed_memory()    # as Switchyard's worker does (gunicorn.conf.py post_worker_init)
 
@@ -34,11 +48,10 @@ def app(environ, start_response):
         start_response("200 OK", [("Content-Length", "2")])
         return [b"ok"]
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    raw = environ["wsgi.input"].read(length)
-    _check(raw)
+    raw = _prepare(environ["wsgi.input"].read(length))
     head = (b"POST %s HTTP/1.1\r\nHost: upstream\r\nContent-Type: application/json\r\n"
             b"Authorization: Bearer sk-bench-upstream\r\nx-api-key: sk-bench-upstream\r\n"
-            b"Content-Length: %d\r\n\r\n" % (environ["PATH_INFO"].encode(), length))
+            b"Content-Length: %d\r\n\r\n" % (environ["PATH_INFO"].encode(), len(raw)))
     sock = _idle.pop() if _idle else _connect()
     sock.sendall(head)
     sock.sendall(raw)
