@@ -358,13 +358,13 @@ class CredentialPool:
         return cred, bool(key) and cred.id != bound
 
     def _available(self, cred, umodel, now):
-        state = self._states[cred.id]
-        if state.disabled:
+        shared = self._states[cred.id].shared
+        if shared.disabled:
             return False
-        if self._cooling_disabled(cred):
+        if not shared.cooldowns or self._cooling_disabled(cred):   # (nearly always none)
             return True
         return not any(cd.until > now or self._probing(cd, now)
-                       for cd in _cooldowns_of(state, umodel))
+                       for cd in _cooldowns_of(self._states[cred.id], umodel))
 
     def _probing(self, cooldown, now):
         return cooldown.probe_until is not None and now < cooldown.probe_until
@@ -372,6 +372,8 @@ class CredentialPool:
     def _claim(self, cred, umodel, now):
         """Make this pick the probe of ``cred``'s expired cooldowns; their keys."""
         state = self._states[cred.id]
+        if not state.cooldowns:
+            return []
         keys = [key for key in (None, umodel)
                 if key in state.cooldowns and state.cooldowns[key].until <= now]
         _mark_probe(state, keys, now + self._probe_lease)
@@ -521,8 +523,11 @@ def _end_probe(state, umodel, now, *, success):
     expired ones.  Returns the keys forgotten and the keys whose probe
     ended."""
     restored, released = [], []
+    cooldowns = state.cooldowns
+    if not cooldowns:                # the common case: nothing to end
+        return restored, released
     for key in (None, umodel):
-        cooldown = state.cooldowns.get(key)
+        cooldown = cooldowns.get(key)
         if cooldown is None:
             continue
         if cooldown.probe_until is not None:
