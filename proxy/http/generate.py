@@ -31,10 +31,14 @@ class _NoQuery(ImmutableMultiDict):
     """The arguments of a request without a query string.  ``MultiDict.get``
     of a missing key raises and catches a ``BadRequestKeyError`` (an
     ``HTTPException`` built each time); with nothing to find, answer at once
-    (every request asks for ``?key=``)."""
+    (every request asks for ``?key=``); and its dict is a new empty one
+    without walking the nothing it holds."""
 
     def get(self, key, default=None, type=None):
         return default
+
+    def to_dict(self, flat=True):
+        return {}
 
 
 _NO_QUERY = _NoQuery()
