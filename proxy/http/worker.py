@@ -97,6 +97,14 @@ class RequestHead(OldMessage):
 
     _index = None
 
+    @classmethod
+    def from_fields(cls, fields):
+        """The message of ``(name, value)`` pairs (what ``set_raw`` would
+        append one by one), built at once (``http1.parse_headers``)."""
+        message = cls()
+        message._headers = fields
+        return message
+
     def get(self, name, failobj=None):
         index = self._index
         if index is None:

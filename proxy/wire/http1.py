@@ -36,7 +36,9 @@ def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False,
     one space (RFC 9112 section 5.2).  A line that is not ``token: value``
     is skipped, or with ``strict`` (requests a server reads) refused with
     ``ValueError``: RFC 9112 section 5.1 has servers reject whitespace
-    before the colon, a classic request-smuggling vector.
+    before the colon, a classic request-smuggling vector.  A
+    ``message_class`` with a ``from_fields`` class method is built from the
+    ``(name, value)`` list in one call instead of a ``set_raw`` per field.
     """
     fields = []
     while True:
@@ -58,6 +60,9 @@ def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False,
             fields.append((name, value.strip(" \t")))
         elif strict:
             raise ValueError(f"malformed header line {text[:100]!r}")
+    build = getattr(message_class, "from_fields", None)     # takes the list whole
+    if build is not None:
+        return build(fields)
     message = message_class()
     for name, value in fields:
         message.set_raw(name, value)

@@ -275,3 +275,12 @@ def test_front_door_headers_from_the_listed_keys_equal_an_environ_scan(serve, he
     assert _exchange(serve(app), head).startswith(b"HTTP/1.1 200")
     listed, scanned = seen[0]
     assert listed == scanned and ("host" in dict(listed)) == (b"Host" in head)
+
+
+def test_request_head_from_fields_is_the_head_set_raw_builds():
+    fields = [("Host", "h"), ("X-Dup", "one"), ("x-dup", "two"), ("Content-Length", "5")]
+    built, by_set = worker.RequestHead.from_fields(list(fields)), worker.RequestHead()
+    for name, value in fields:
+        by_set.set_raw(name, value)
+    assert built.items() == by_set.items() and built.get("X-DUP") == by_set.get("x-dup") == "one"
+    assert built.get("content-length") == "5" and built.keys() == by_set.keys()
