@@ -33,9 +33,15 @@ def _guarded(hook):
         try:
             return hook(self, *args, **kwargs)
         except Exception:
-            log.exception("observer hook %s failed (request %s)", hook.__name__,
-                          self.front.request_id)
+            _failed(hook.__name__, self)
     return wrapper
+
+
+def _failed(name, observer):
+    """Log a hook's exception (``_guarded``; the hooks every request calls
+    -- ``attempt``, ``usage``, ``finish`` -- guard themselves inline, without
+    the wrapper's extra call and argument packing)."""
+    log.exception("observer hook %s failed (request %s)", name, observer.front.request_id)
 
 
 def _class_name(error):
@@ -75,17 +81,19 @@ class RequestObserver:
         if metrics:
             metrics.request_started()
 
-    @_guarded
     def attempt(self, credential, upstream_model, *, status, outcome, latency, error=None):
         """One upstream call finished (or failed before answering).
 
         ``outcome``: ``success`` or a ``proxy.routing.cooldown.Decision.kind``.
         """
-        self._attempts += 1
-        self._last = (credential, upstream_model)
-        # kept until finish(): accounting stays off the latency path
-        self._attempt_log.append((self._elapsed(), credential, upstream_model, status, outcome,
-                                  error, latency))
+        try:
+            self._attempts += 1
+            self._last = (credential, upstream_model)
+            # kept until finish(): accounting stays off the latency path
+            self._attempt_log.append((self._elapsed(), credential, upstream_model, status,
+                                      outcome, error, latency))
+        except Exception:
+            _failed("attempt", self)
 
     def _submit_attempts(self):
         for seq, (at, credential, upstream_model, status, outcome, error, latency) in \
@@ -107,11 +115,13 @@ class RequestObserver:
         if self._ttft is None:
             self._ttft = self._elapsed()
 
-    @_guarded
     def usage(self, ir_usage):
         """Upstream-reported usage (IR shape); the latest call wins."""
-        if ir_usage:
-            self._usage = dict(ir_usage)
+        try:
+            if ir_usage:
+                self._usage = dict(ir_usage)
+        except Exception:
+            _failed("usage", self)
 
     @_guarded
     def usage_unknown(self):
@@ -138,7 +148,6 @@ class RequestObserver:
         status, error_class = self._outcome or (499, "client_disconnect")
         self.finish(status, error_class=error_class)
 
-    @_guarded
     def finish(self, status, *, error_class=None, credential=None, upstream_model=None,
                response_body=None):
         """The client request ended (stream closed, or whole response sent).
@@ -147,19 +156,22 @@ class RequestObserver:
         default to the latest attempt's; ``response_body`` (optional) is
         logged when ``debug`` is on.
         """
-        if self._finished:
-            return
-        self._finished = True
-        latency = self._elapsed()
-        record = self._record(status, _class_name(error_class), credential or self._last[0],
-                              upstream_model or self._last[1], latency)
-        self._submit_attempts()
-        if self._metrics:
-            self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
-        if self._store:
-            self._store.submit_request(record)
-        live_feed.publish(record)
-        access_log.write(self._log_fields(record, response_body), self._config)
+        try:
+            if self._finished:
+                return
+            self._finished = True
+            latency = self._elapsed()
+            record = self._record(status, _class_name(error_class), credential or self._last[0],
+                                  upstream_model or self._last[1], latency)
+            self._submit_attempts()
+            if self._metrics:
+                self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
+            if self._store:
+                self._store.submit_request(record)
+            live_feed.publish(record)
+            access_log.write(self._log_fields(record, response_body), self._config)
+        except Exception:
+            _failed("finish", self)
 
     def _elapsed(self):
         return self._clock() - self.front.started

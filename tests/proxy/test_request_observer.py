@@ -185,6 +185,16 @@ def test_a_broken_sink_never_reaches_the_request(clock, caplog):
     assert "finish failed" in caplog.text and "req-1" in caplog.text
 
 
+def test_a_broken_attempt_or_usage_hook_is_logged_not_raised(clock, caplog):
+    obs = observer_for(make_front(clock), clock)
+    obs._attempt_log = None                      # appending to it fails
+    with caplog.at_level(logging.ERROR, logger="switchyard.request_observer"):
+        obs.attempt(CLAUDE, "claude-x", status=200, outcome="success", latency=0.1)
+        obs.usage(5)                             # not a mapping
+    assert "hook attempt failed (request req-1)" in caplog.text
+    assert "hook usage failed (request req-1)" in caplog.text
+
+
 @pytest.mark.parametrize("dialect, body", [
     ("openai", {"messages": [{"role": "user", "content": "first"},
                              {"role": "assistant", "content": "ok"},
