@@ -27,7 +27,9 @@ class Deadline:
     def __init__(self, seconds):
         self.seconds = seconds
         self._greenlet = getcurrent()
-        timer = self.timer = get_hub().loop.timer(seconds)
+        # priority -1, as gevent.Timeout's: in a loop iteration where the
+        # deadline and the awaited I/O are both due, the I/O goes first
+        timer = self.timer = get_hub().loop.timer(seconds, priority=-1)
         # update: measured from now, not from the loop's cached time (as
         # gevent.Timeout.start does), so a deadline never fires early
         timer.start(self._expire, update=True)

@@ -53,3 +53,12 @@ def test_only_the_arming_green_thread_is_interrupted():
     other = gevent.spawn(gevent.sleep, 0.05)
     assert gevent.spawn(armed).get(timeout=2) is True
     other.get(timeout=2)
+
+
+def test_its_timer_has_gevent_timeouts_priority():
+    deadline, theirs = Deadline(5), Timeout.start_new(5)
+    try:
+        assert deadline.timer.priority == theirs.timer.priority == -1
+    finally:
+        deadline.close()
+        theirs.close()
