@@ -10,7 +10,7 @@ def test_relay_answers_what_the_mock_answers(mock):
     body = agent_session.body("openai", targets.model_for("openai"), 250_000, False).encode()
     direct = http_post(mock.port, "/v1/chat/completions", body)
     with tempfile.TemporaryDirectory() as logs, Supervisor(logs) as supervisor:
-        for check in ("none", "top_level"):
+        for check in ("none", "top_level", "roundtrip"):
             relay = floor.start_relay(supervisor, mock.port, check)
             assert http_post(relay.port, "/v1/chat/completions", body) == direct
     assert direct[0] == 200 and b"choices" in direct[1]
