@@ -14,6 +14,8 @@ log = logging.getLogger("switchyard.translators")
 def dropped(dialect, what):
     """Say that ``what`` (e.g. ``"top-level key 'context_management'"``) of a
     ``dialect`` request had no equivalent and was left out."""
+    global _said
+    _said += 1
     log.debug("%s request: dropped %s (no equivalent in the target dialect)", dialect, what)
 
 
@@ -22,3 +24,12 @@ def unread_keys(dialect, body, read):
     for key in body:
         if key not in read:
             dropped(dialect, f"top-level key {key!r}")
+
+
+def said():
+    """How many times ``dropped`` has been called so far (a memo compares
+    two counts to learn whether a step dropped anything)."""
+    return _said
+
+
+_said = 0

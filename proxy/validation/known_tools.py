@@ -10,7 +10,7 @@ instead.  Only valid lists are remembered (a bad one is walked each time,
 for its error); the memory is bounded by the bytes held, and when full the
 whole set is dropped (simple, and safe for any mix of callers).
 """
-import orjson
+from translators import tool_memo
 
 LIMIT = 4 * 1024 * 1024          # bytes of remembered tool lists
 
@@ -23,10 +23,12 @@ def key(dialect, tools):
     worth remembering (absent, empty, not a list, not serialisable)."""
     if type(tools) is not list or not tools:
         return None
-    try:
-        return dialect, orjson.dumps(tools)
-    except TypeError:
+    data = tool_memo.json_bytes(tools)
+    if data is None:
         return None
+    # the translation of this very list serialises it no second time
+    tool_memo.hand_over(tools, data)
+    return dialect, data
 
 
 def known(tools_key):

@@ -2,7 +2,7 @@
 the general paths alone give (the same body, or the same error).
 
 The translators take shortcuts for the shapes agents send all the time (a
-history already in order, ...); each shortcut has a general path beside it
+history already in order, a tool list translated before, ...); each shortcut has a general path beside it
 that handles everything.  Here every request the translator fixtures hold,
 the bench's agent bodies and agent bodies bent into odd shapes (string
 content and block lists, images, thinking, error and list tool results,
@@ -17,7 +17,7 @@ import pytest
 import translators
 from bench import agent_session
 from tests.translators.cases import ROOT
-from translators import history
+from translators import history, tool_memo
 
 _FOLDERS = {"claude": "claude", "openai": "openai_chat", "responses": "responses",
             "gemini": "gemini"}
@@ -28,6 +28,8 @@ def general_paths(monkeypatch):
     """Switch every shortcut off: only the general paths run."""
     def off():
         monkeypatch.setattr(history, "_in_order", lambda messages: False)
+        monkeypatch.setattr(tool_memo, "parsed", lambda dialect, tools, parse: parse(tools))
+        monkeypatch.setattr(tool_memo, "rendered", lambda dialect, tools, render: render(tools))
     return off
 
 

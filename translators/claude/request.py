@@ -2,7 +2,7 @@
 import copy
 import json
 
-from translators import history, ir, reminder
+from translators import history, ir, reminder, tool_memo
 from translators.dropped import dropped, unread_keys
 from translators.tool_schema import with_properties
 from translators.ir import TranslationError, with_cache_mark
@@ -56,7 +56,7 @@ def parse_request(body):
     req = ir.new_request(body.get("model"))
     req["system"] = _parse_system(body.get("system"))
     req["messages"] = _parse_messages(body.get("messages") or [], req["system"])
-    req["tools"] = _parse_tools(body.get("tools") or [])
+    req["tools"] = tool_memo.parsed("claude", body.get("tools") or [], _parse_tools)
     req["tool_choice"], req["parallel_tool_calls"] = _parse_tool_choice(body.get("tool_choice"))
     _check_forced_tool(req["tool_choice"], req["tools"])
     req["max_tokens"] = body.get("max_tokens")
@@ -258,8 +258,18 @@ def _limit_cache_marks(body, message_marks):
         return
     marked += [block for turn in body["messages"] for block in turn["content"]
                if "cache_control" in block]
-    for block in marked[:-_MAX_CACHE_MARKS]:
-        del block["cache_control"]
+    surplus = marked[:-_MAX_CACHE_MARKS]
+    tools = body.get("tools") or []
+    shared = {id(block) for block in tools}
+    unmark = {id(block) for block in surplus if id(block) in shared}
+    if unmark:
+        # The rendered tool list may be shared (``translators.tool_memo``):
+        # its blocks lose their marks in copies.
+        body["tools"] = [{k: v for k, v in block.items() if k != "cache_control"}
+                         if id(block) in unmark else block for block in tools]
+    for block in surplus:
+        if id(block) not in shared:
+            del block["cache_control"]
         dropped("claude", "a cache_control mark beyond Anthropic's four")
 
 
@@ -336,13 +346,18 @@ def _render_tools(body, req):
     if not req.get("tools"):
         # Anthropic rejects tool_choice without tools; with none, it means nothing.
         return
-    body["tools"] = [_render_tool(tool) for tool in req["tools"]]
-    for rendered, tool in zip(body["tools"], req["tools"]):
-        if tool.get("cache_control"):
-            rendered["cache_control"] = tool["cache_control"]
+    body["tools"] = tool_memo.rendered("claude", req["tools"], _rendered_tools)
     choice = _render_tool_choice(req.get("tool_choice"), req.get("parallel_tool_calls"))
     if choice:
         body["tool_choice"] = choice
+
+
+def _rendered_tools(tools):
+    rendered = [_render_tool(tool) for tool in tools]
+    for block, tool in zip(rendered, tools):
+        if tool.get("cache_control"):
+            block["cache_control"] = tool["cache_control"]
+    return rendered
 
 
 def _render_tool(tool):

@@ -9,7 +9,7 @@ rather than change what it is and most dialects have no twin: ``frequency_penalt
 ``prediction``, ``verbosity`` and ``web_search_options`` (OpenAI's hosted
 search, dropped like Responses' hosted tools).
 """
-from translators import history, prefill
+from translators import history, prefill, tool_memo
 from translators.dropped import dropped, unread_keys
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
@@ -34,7 +34,7 @@ def parse_request(body):
     unread_keys("openai", body, _READ)
     ir = new_request(body.get("model"))
     ir["system"], ir["messages"] = parse_messages(body.get("messages"))
-    tools = parse_tools(body.get("tools"))
+    tools = tool_memo.parsed("openai", body.get("tools"), parse_tools)
     ir["tool_choice"], ir["tools"] = parse_tool_choice(body.get("tool_choice"), tools)
     ir["parallel_tool_calls"] = body.get("parallel_tool_calls")
     ir["max_tokens"] = _first(body.get("max_completion_tokens"), body.get("max_tokens"))
@@ -101,7 +101,7 @@ def render_request(ir, model):
                 del message["reasoning_content"]
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
-        body["tools"] = render_tools(ir["tools"])
+        body["tools"] = tool_memo.rendered("openai", ir["tools"], render_tools)
         _put(body, "tool_choice", render_tool_choice(ir["tool_choice"]))
         _put(body, "parallel_tool_calls", ir["parallel_tool_calls"])
     # max_tokens is deprecated and refused by o-series models (API reference).

@@ -4,7 +4,7 @@ Field names follow the API reference ("Responses > Create") and the
 openai SDK's ``ResponseCreateParams``.  Tools are translated in
 ``tools.py``, which says what becomes of the ones only OpenAI has.
 """
-from translators import history, prefill
+from translators import history, prefill, tool_memo
 from translators.dropped import unread_keys
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
@@ -45,7 +45,7 @@ def parse_request(body):
     system, ir["messages"] = parse_input(body.get("input"))
     instructions = body.get("instructions")
     ir["system"] = ([text(instructions)] if instructions else []) + system
-    ir["tools"] = parse_tools(body.get("tools"))
+    ir["tools"] = tool_memo.parsed("responses", body.get("tools"), parse_tools)
     ir["tool_choice"] = parse_tool_choice(body.get("tool_choice"),
                                           offered=bool(body.get("tools")), tools=ir["tools"])
     ir["parallel_tool_calls"] = body.get("parallel_tool_calls")
@@ -129,7 +129,7 @@ def _copy_set(ir, body):
 
 def _render_tools(ir):
     # tool_choice and parallel_tool_calls only mean something beside tools.
-    out = {"tools": render_tools(ir["tools"])}
+    out = {"tools": tool_memo.rendered("responses", ir["tools"], render_tools)}
     if ir["tool_choice"]:
         out["tool_choice"] = render_tool_choice(ir["tool_choice"], ir["tools"])
     if ir["parallel_tool_calls"] is not None:
