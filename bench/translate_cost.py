@@ -7,6 +7,12 @@ request's body -- parse (orjson), deep validation (``proxy.validation``),
 ``translators.translate_request``, serialise (orjson) -- and, for the
 ~100 KB whole answer, parse, usage, ``translate_response`` and serialise.  ``path`` is all of them in one go, on a body parsed afresh
 each time (the number to compare; the steps say where it goes).
+``roundtrip`` is the least any translation does (parse and serialise the
+body, nothing between), ``short`` the same for the body with every string
+longer than ``LONG`` characters cut to a few: their difference is what the
+long strings (tool output, file text) cost in being read into Python
+strings and escaped again, the share a translator that passed them through
+as raw JSON would save.
 
 Each step is timed with ``time.process_time`` over a loop of iterations; a
 case reports the minimum per-request µs of ``--runs`` runs, so a busy
@@ -47,10 +53,27 @@ def request_steps(client, upstream, size):
         validation.check_deep(client, fresh)
         return orjson.dumps(translators.translate_request(
             client, upstream, fresh, model=f"bench-{upstream}", stream=False))
+    short = orjson.dumps(_cut(body))
     return [("parse", lambda: orjson.loads(raw)),
             ("validate", lambda: validation.check_deep(client, body)),
             ("translate", translate),
-            ("serialise", lambda: orjson.dumps(translated))], path
+            ("serialise", lambda: orjson.dumps(translated)),
+            ("roundtrip", lambda: orjson.dumps(orjson.loads(raw))),
+            ("short", lambda: orjson.dumps(orjson.loads(short)))], path
+
+
+LONG = 64
+
+
+def _cut(value):
+    """``value`` with every string longer than ``LONG`` characters cut to 8."""
+    if type(value) is dict:
+        return {key: _cut(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_cut(item) for item in value]
+    if type(value) is str and len(value) > LONG:
+        return value[:8]
+    return value
 
 
 def answer_steps(client, upstream):

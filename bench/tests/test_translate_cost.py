@@ -10,7 +10,8 @@ from bench import translate_cost
 @pytest.mark.parametrize("client,upstream", translate_cost.REQUEST_CASES)
 def test_request_path_is_the_translated_body(client, upstream):
     steps, path = translate_cost.request_steps(client, upstream, 40_000)
-    assert [name for name, _ in steps] == ["parse", "validate", "translate", "serialise"]
+    assert [name for name, _ in steps] == ["parse", "validate", "translate", "serialise",
+                                           "roundtrip", "short"]
     translated = orjson.loads(path())
     assert translated["model"] == f"bench-{upstream}"
     assert translated == orjson.loads(orjson.dumps(dict(steps)["translate"]()))
@@ -27,5 +28,12 @@ def test_answer_path_reaches_the_client_dialect(client, upstream):
 def test_measure_reports_each_step_and_the_path():
     result = translate_cost.measure(translate_cost.request_steps("claude", "openai", 25_000),
                                     runs=1)
-    assert list(result) == ["parse", "validate", "translate", "serialise", "path"]
+    assert list(result) == ["parse", "validate", "translate", "serialise", "roundtrip",
+                            "short", "path"]
     assert all(us > 0 for us in result.values())
+
+
+def test_short_is_the_body_with_its_long_strings_cut():
+    body = {"a": "x" * 100, "b": [{"c": "y" * 64, "d": 1}], "e": "z" * 65}
+    assert translate_cost._cut(body) == {"a": "x" * 8, "b": [{"c": "y" * 64, "d": 1}],
+                                         "e": "z" * 8}
