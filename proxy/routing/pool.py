@@ -80,6 +80,21 @@ class _Recent:
                 "successes": sum(c[0] for c in live), "failures": sum(c[1] for c in live)}
 
 
+class Route:
+    """The credentials that serve one client model (``CredentialPool.route``):
+    ``creds`` in config order, ``models`` (credential id -> the upstream's
+    name for the model), ``eligible`` (those the strategy may pick: a weighted
+    one skips weight 0), ``only`` (the one eligible credential, or None), and
+    ``facts``: what callers derive from the credentials alone, kept here so
+    it is derived once per model (it goes when the pool does)."""
+    __slots__ = ("creds", "models", "eligible", "only", "facts")
+
+    def __init__(self, creds, models, eligible):
+        self.creds, self.models, self.eligible = tuple(creds), models, tuple(eligible)
+        self.only = eligible[0] if len(eligible) == 1 else None
+        self.facts = {}
+
+
 @dataclass
 class _CredState:
     """What the pool knows about one credential; outlives config reloads.
@@ -171,7 +186,7 @@ class CredentialPool:
                  wall_clock=time.time, store=None):
         routing = config["routing"]
         self._creds = list(credentials)
-        self._resolved = {}               # model -> _resolution(); the list never changes
+        self._resolved = {}               # model -> Route; its credentials never change
         self._clock = clock
         self._wall_clock = wall_clock
         self._strategy = STRATEGIES[routing["strategy"]]()
@@ -207,20 +222,22 @@ class CredentialPool:
         ``prefix/model`` addresses only entries with that prefix.  Explicit
         ``models`` entries win over wildcard patterns.
         """
-        return list(self._resolution(model)[0])
+        return list(self.route(model).creds)
 
-    def _resolution(self, model):
-        """``(credentials, {credential id: upstream model})`` for ``model``,
-        memoised per model: every pick, attempt and report of a request asks,
-        and matching names against patterns is not free (names are
-        client-chosen, so the memo is bounded)."""
+    def route(self, model):
+        """``model``'s ``Route``: the credentials that serve it (as
+        ``resolve``, not a copy: do not change it) and what is known of them
+        once, memoised per model: every pick, attempt and report of a
+        request asks, and matching names against patterns is not free
+        (names are client-chosen, so the memo is bounded)."""
         found = self._resolved.get(model)
         if found is None:
             if len(self._resolved) >= _MAX_TRACKED_MODELS:
                 self._resolved.clear()
             creds = self._resolve(model)
-            found = self._resolved[model] = (
-                creds, {c.id: self._upstream_model(c, model) for c in creds})
+            found = self._resolved[model] = Route(
+                creds, {c.id: self._upstream_model(c, model) for c in creds},
+                [c for c in creds if c.weight > 0 or not self._strategy.weighted])
         return found
 
     def _resolve(self, model):
@@ -242,7 +259,7 @@ class CredentialPool:
         """The name ``cred``'s upstream knows client model ``model`` by."""
         found = self._resolved.get(model)
         if found is not None:
-            name = found[1].get(cred.id)
+            name = found.models.get(cred.id)
             if name is not None:
                 return name
         return self._upstream_model(cred, model)
@@ -268,6 +285,20 @@ class CredentialPool:
         atomic across processes: a cursor step when there is a choice, a
         probe claim, a session bound elsewhere.
         """
+        route = self.route(model)
+        only = route.only
+        if only is not None and only.id not in exclude \
+                and (not session or self._bindings is None):
+            # one credential serves it and no session binds: with nothing
+            # cooling nothing is chosen, stepped, claimed or shared (a shared
+            # store does not step a cursor for one credential either)
+            shared = self._states[only.id].shared
+            if not shared.cooldowns:
+                return None if shared.disabled else only
+        return self._pick(model, exclude, session)
+
+    def _pick(self, model, exclude, session):
+        """``pick`` in general: choose, step, claim, bind."""
         creds, models = self._candidates(model, exclude)
         key = (session, model) if session and self._bindings is not None else None
         if key and self._store.shared:
@@ -337,9 +368,8 @@ class CredentialPool:
         return found
 
     def _candidates(self, model, exclude):
-        creds, models = self._resolution(model)
-        return [c for c in creds if c.id not in exclude
-                and (c.weight > 0 or not self._strategy.weighted)], models
+        route = self.route(model)
+        return [c for c in route.eligible if c.id not in exclude], route.models
 
     def _choose(self, model, ready, key, step, now):
         """The credential among ``ready`` and whether session ``key`` was
@@ -395,10 +425,15 @@ class CredentialPool:
         """The attempt succeeded: a half-open credential is ready again and
         its backoff starts over.  A cooldown still running stays: it was set
         by a failure this request did not see."""
+        state = self._states[cred.id]
+        if not state.shared.cooldowns:          # (nearly always) no probe to end
+            with self._lock:
+                state.successes += 1
+                state.recent.add(self._clock(), True)
+            return
         umodel = self.upstream_model(cred, model)
         with self._lock:
             now = self._clock()
-            state = self._states[cred.id]
             state.successes += 1
             state.recent.add(now, True)
             restored, released = _end_probe(state, umodel, now, success=True)

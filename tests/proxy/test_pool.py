@@ -639,3 +639,76 @@ def test_every_strategy_survives_cooling_everything(strategy):
         pool.report_failure(c, MODEL, status(401))
     assert pool.pick(MODEL) is None
     assert pool.next_ready_in(MODEL) == 1800.0
+
+
+# --- the one-credential pick and the plain success report ---
+
+def _single_pool_cases():
+    """Pools whose model has one eligible credential, in each state a pick meets."""
+    for strategy in ("round-robin", "fill-first", "weighted-round-robin"):
+        yield strategy, "ready", {}
+        yield strategy, "disabled", {"disabled": True}
+        yield strategy, "cooling", {"cool": 30.0}
+        yield strategy, "half-open", {"cool": 1.0, "advance": 5.0}
+        yield strategy, "excluded", {"exclude": {"a"}}
+
+
+@pytest.mark.parametrize("strategy, state, how", list(_single_pool_cases()))
+def test_a_one_credential_pick_answers_as_the_general_pick(strategy, state, how):
+    """The shortcut for a model one credential serves (nothing chosen,
+    stepped or claimed while nothing cools) gives what the general pick
+    gives, and leaves the same cooldowns and probe claims behind."""
+    outcomes = []
+    for general in (False, True):
+        clock = Clock()
+        # "z" serves another model only, and weight 0 keeps "w" out of a weighted pick
+        creds = [cred("a"), cred("z", patterns=("o1-*",))]
+        if strategy == "weighted-round-robin":
+            creds.append(cred("w", weight=0))
+        pool = make_pool(creds, clock, routing={"strategy": strategy})
+        if how.get("disabled"):
+            pool.set_disabled("a", True)
+        if how.get("cool"):
+            pool.report_failure(creds[0], MODEL, Decision(True, "rate_limit", "model",
+                                                          how["cool"], status=429))
+        clock.advance(how.get("advance", 0.0))
+        exclude = how.get("exclude", frozenset())
+        if general:
+            picked = pool._pick(MODEL, exclude, None)
+        else:
+            assert pool.route(MODEL).only is creds[0]
+            picked = pool.pick(MODEL, exclude=exclude)
+        probes = {key: cd.probe_until for key, cd in pool._states["a"].cooldowns.items()}
+        outcomes.append((picked and picked.id, probes))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0][0] == "a") == (state in ("ready", "half-open"))
+
+
+def test_a_session_bound_pick_of_one_credential_still_binds():
+    pool = make_pool([cred("a")], routing={"session-affinity": True})
+    assert pool.pick(MODEL, session="s1").id == "a"
+    assert pool._bindings.get(("s1", MODEL), pool._clock()) == "a"
+
+
+class _NoneCooling(dict):
+    """An empty cooldown table that does not look empty: the report takes
+    its general path over it."""
+
+    def __bool__(self):
+        return True
+
+
+def test_a_success_with_nothing_cooling_only_counts():
+    """The plain success report (nothing cooling: no probe to end, nothing
+    to forget or share) leaves what the general one leaves."""
+    clock = Clock()
+    plain = make_pool([cred("a")], clock)
+    general = make_pool([cred("a")], clock)
+    general._states["a"].shared.cooldowns = _NoneCooling()
+    for minutes in (0, 0, 3):
+        clock.advance(60 * minutes)
+        for pool in (plain, general):
+            pool.report_success(pool.route(MODEL).creds[0], MODEL)
+    assert plain.snapshot() == general.snapshot()
+    assert plain.snapshot()[0]["successes"] == 3
+    assert plain.snapshot()[0]["recent"]["successes"] == 3
