@@ -18,6 +18,13 @@ latency.  What its handler lacked or did slowly, changed here:
   400), into a message whose lookups go through a dict (``RequestHead``),
   and the WSGI environ's ``HTTP_*`` keys are built from the parsed fields
   without formatting each as a header line and splitting it again;
+- a request whose head is in the read buffer whole and has the plain shape
+  clients send (``http1.split_request_head``; no chunked body, ``Expect``
+  or upgrade) is read from that buffer in one pass and its environ built
+  at once (``Handler._plain_environ``): pywsgi's readline per line, header
+  message and generic environ cost ~100k instructions a request; any other
+  head takes pywsgi's path (with the changes above), which the buffer is
+  left untouched for;
 - gunicorn's access-log record is not built when its access log writes
   nowhere (Switchyard writes its own, see ``proxy.telemetry.access_log``);
 - a response's head leaves in the same write as its first body chunk (pywsgi
@@ -37,7 +44,7 @@ import time
 from http.client import LineTooLong
 
 import gevent
-from gevent.pywsgi import MAX_REQUEST_LINE, OldMessage, format_date_time
+from gevent.pywsgi import MAX_REQUEST_LINE, Input, OldMessage, format_date_time, unquote_latin1
 from gunicorn.workers.ggevent import GeventPyWSGIWorker, PyWSGIHandler
 
 import translators
@@ -80,6 +87,38 @@ def _refusal(exc, requestline, request_id):
     return b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nConnection: close\r\n" \
            b"%sContent-Length: %d\r\n\r\n%s" % (
                exc.status, _REASONS[exc.status].encode(), ids, len(body), body)
+
+
+# What a request's field name means to the plain-request path (``Handler._plain_environ``)
+_PLAIN, _CONNECTION, _TYPE, _LENGTH, _DROPPED, _GENERAL = range(6)
+# framing pywsgi's general path handles (chunked input, 100-continue, upgrades)
+_GENERAL_KEYS = frozenset({"HTTP_TRANSFER_ENCODING", "HTTP_EXPECT", "HTTP_UPGRADE"})
+_ENV_KEYS = {}          # field name as sent -> (environ key, kind); names are not secrets
+_ENV_KEYS_MAX = 1024
+
+
+def _env_key(name):
+    """``(environ key, kind)`` of a request field name, as pywsgi names it:
+    ``HTTP_`` and the name upper-cased with "-" as "_", except
+    ``CONTENT_TYPE`` / ``CONTENT_LENGTH``; a name with "_" is dropped (it
+    would pass for its "-" twin).  Remembered for the next request, up to
+    ``_ENV_KEYS_MAX`` names."""
+    entry = _ENV_KEYS.get(name)
+    if entry is None:
+        key = name.replace("-", "_").upper()
+        if "_" in name:
+            entry = ("", _DROPPED)
+        elif key == "CONTENT_TYPE":
+            entry = (key, _TYPE)
+        elif key == "CONTENT_LENGTH":
+            entry = (key, _LENGTH)
+        else:
+            key = "HTTP_" + key
+            entry = (key, _CONNECTION if key == "HTTP_CONNECTION"
+                     else _GENERAL if key in _GENERAL_KEYS else _PLAIN)
+        if len(_ENV_KEYS) < _ENV_KEYS_MAX:
+            _ENV_KEYS[name] = entry
+    return entry
 
 
 class RequestHead(OldMessage):
@@ -138,6 +177,22 @@ class Handler(PyWSGIHandler):
     limit_request_field_size = 8190
     _line_cut = False
     hangup_watcher = None          # proxy.http.disconnect's watcher of this connection
+    _head = None                   # the request's RequestHead, once built (``headers``)
+    _fields = ()                   # a plain request's (name, raw value) pairs
+
+    @property
+    def headers(self):
+        """The request's head (pywsgi's ``headers``); a plain request's is
+        built when first read (gunicorn's access log), not per request."""
+        head = self._head
+        if head is None:
+            head = self._head = RequestHead.from_fields(
+                [(name, value.strip(" \t")) for name, value in self._fields])
+        return head
+
+    @headers.setter
+    def headers(self, head):
+        self._head = head
 
     def handle(self):
         self.socket.settimeout(self.idle_timeout)
@@ -148,6 +203,119 @@ class Handler(PyWSGIHandler):
             if self.hangup_watcher is not None:
                 self.hangup_watcher.close()
                 self.hangup_watcher = None
+
+    def handle_one_request(self):
+        # A plain request whose head is in the read buffer whole (nearly
+        # every request) is read from that buffer in one pass; anything
+        # else goes through pywsgi's line-by-line path and the overrides
+        # below, which the buffer is left untouched for.
+        rfile = self.rfile
+        if rfile.closed:
+            return None
+        try:
+            data = rfile.peek()
+        except OSError:             # as pywsgi: a reset or the idle timeout
+            return None
+        end = data.find(b"\r\n\r\n")
+        environ = None
+        if 0 <= end <= self.limit_request_field_size:
+            environ = self._plain_environ(data[:end].decode("latin-1"))
+        if environ is None:
+            return super().handle_one_request()
+        rfile.read(end + 4)
+        self.response_length = 0
+        self.environ = environ
+        self.application = self.server.application
+        self.handle_one_response()
+        if self.close_connection or rfile.closed:
+            return None
+        return True
+
+    def _plain_environ(self, head):
+        """The WSGI environ of a request in its plain shape (see
+        ``http1.split_request_head``; HTTP/1.1 or 1.0, within the limits, a
+        decimal Content-Length if any, no chunked body, ``Expect`` or
+        upgrade, no repeated framing field) with the handler's request
+        attributes set, as pywsgi's ``read_request`` and ``get_environ``
+        (and gunicorn's and ours above) make them; None for any other head,
+        nothing set.  ``head``: up to the blank line, as text."""
+        split = http1.split_request_head(head)
+        if split is None:
+            return None
+        line, fields = split
+        words = line.split()
+        if (len(words) != 3 or len(fields) > self.limit_request_fields
+                or len(line) > self.limit_request_line or len(line) + 2 >= MAX_REQUEST_LINE):
+            return None
+        command, path, version = words
+        if version != "HTTP/1.1" and version != "HTTP/1.0":
+            return None
+        headers, keys = {}, []
+        content_type = length = connection = None
+        known = _ENV_KEYS
+        for name, value in fields:
+            key, kind = known.get(name) or _env_key(name)
+            if kind <= _CONNECTION:
+                if key in headers:
+                    if kind == _CONNECTION:
+                        return None
+                    headers[key] += ("; " if "COOKIE" in key else ",") + value.strip()
+                else:
+                    headers[key] = value.strip()
+                    if kind == _CONNECTION:
+                        connection = value.strip(" \t").lower()
+                keys.append(key)
+            elif kind == _TYPE:
+                if content_type is None:
+                    content_type = value.strip(" \t")
+            elif kind == _LENGTH:
+                if length is not None:
+                    return None
+                length = value.strip(" \t")
+            elif kind == _GENERAL:
+                return None
+        if length is not None:
+            if not (length.isdigit() and length.isascii()):
+                return None
+            content_length = int(length)
+            if content_length and command == "HEAD":
+                return None
+        else:
+            content_length = None
+        if connection == "upgrade":
+            return None
+        if version == "HTTP/1.1":
+            close = connection == "close"
+        else:
+            close = (connection or "close") != "keep-alive"
+        environ = self.server.get_environ()
+        environ["REQUEST_METHOD"] = command
+        environ["SCRIPT_NAME"] = ""
+        target, _, query = path.partition("?")
+        environ["PATH_INFO"] = unquote_latin1(target) if "%" in target else target
+        environ["QUERY_STRING"] = query
+        if content_type is not None:
+            environ["CONTENT_TYPE"] = content_type
+        if length:
+            environ["CONTENT_LENGTH"] = length
+        environ["SERVER_PROTOCOL"] = version
+        address = self.client_address
+        if isinstance(address, tuple):
+            environ["REMOTE_ADDR"] = str(address[0])
+            environ["REMOTE_PORT"] = str(address[1])
+        environ.update(headers)
+        environ["wsgi.input"] = self.wsgi_input = Input(self.rfile, content_length)
+        environ["wsgi.input_terminated"] = True
+        environ["gunicorn.sock"] = self.socket
+        environ["RAW_URI"] = path
+        environ[CONNECTION] = self
+        environ[HEADER_KEYS] = keys
+        self.requestline = line.rstrip()
+        self.command, self.path, self.request_version = words
+        self._fields, self._head = fields, None
+        self.content_length = content_length
+        self.close_connection = close
+        return environ
 
     def read_requestline(self):
         # pywsgi answers a line of MAX_REQUEST_LINE bytes or more itself, with

@@ -22,8 +22,32 @@ from proxy.errors import TooManyHeaders
 MAX_LINE = 65536
 MAX_HEADERS = 100
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch     # RFC 9110 section 5.6.2
+# a request head's field line: CRLF, token ":" value (no CR or LF in it), up to the next CRLF
+_REQUEST_FIELDS = re.compile(r"\r\n([!#$%&'*+\-.^_`|~0-9A-Za-z]+):([^\r\n]*)(?=\r\n|\Z)").findall
 
 
+def split_request_head(head):
+    """``(request_line, fields)`` of a request head in its plain shape, or
+    None.  ``head``: the head as ISO-8859-1 text, request line and field
+    lines joined by CRLF, without the blank line's CRLF; ``fields``:
+    ``(name, value)`` pairs, each value as it came after the colon (its
+    surrounding whitespace kept).
+
+    The plain shape is every line ended by CRLF, no bare CR or LF, and
+    every field line ``token: value`` -- what clients send.  Anything else
+    (obsolete line folding, a malformed field line, bare LF line ends) is
+    None, for ``parse_headers`` to read line by line and refuse or accept
+    exactly as it does.  One regular-expression pass over the whole head,
+    instead of a readline, a decode and a partition per line.
+    """
+    line_end = head.find("\r\n")
+    if line_end < 0:
+        return (head, []) if "\n" not in head else None
+    line = head[:line_end]
+    fields = _REQUEST_FIELDS(head, line_end)
+    if len(fields) != head.count("\r\n") or "\n" in line:
+        return None
+    return line, fields
 
 
 def parse_headers(fp, message_class=http.client.HTTPMessage, *, strict=False,
