@@ -1,8 +1,9 @@
 """Usage records in SQLite, written off the request path.
 
-Requests hand finished records to ``submit_request`` / ``submit_attempt``,
-which only put them on a bounded in-memory queue; a background greenlet
-drains it in batches.  When the queue is full the record is dropped and
+Requests hand finished records to ``submit_request`` / ``submit_attempt``
+(dicts) or ``submit_request_row`` / ``submit_attempt_row`` (tuples in column
+order), which only put them on a bounded in-memory queue; a background
+greenlet drains it in batches.  When the queue is full the record is dropped and
 counted: accounting must never slow down or fail a request.
 
 SQLite calls are C code gevent cannot make cooperative, so the writer and
@@ -13,10 +14,11 @@ store object each) write the same file while reports read it.
 import logging
 import sqlite3
 import time
+from itertools import chain
 
 import gevent
+from gevent.event import Event
 from gevent.lock import Semaphore
-from gevent.queue import Empty, Full, Queue
 
 from proxy.slot import Slot
 
@@ -57,8 +59,54 @@ GROUPS = {
 BUCKETS = {"hour": 3600, "day": 86400}
 
 _TABLES = {"requests": REQUEST_FIELDS, "attempts": ATTEMPT_FIELDS}
-_INSERTS = {table: f"INSERT INTO {table} VALUES ({', '.join('?' * len(fields))})"
-            for table, fields in _TABLES.items()}
+
+# Rows go in as few INSERT statements as the bound variables allow: one
+# statement of many rows is one SQLite step (one release and re-take of the
+# GIL, where executemany takes a step per row).  A batch is split into
+# chunks of powers of two rows, so a few statements serve every batch size
+# and stay in the connection's statement cache.
+CHUNK_ROWS = 64
+
+
+_SQL = {}          # (table, rows) -> the INSERT of that many rows
+
+
+def _insert_sql(table, rows):
+    sql = _SQL.get((table, rows))
+    if sql is None:
+        values = f"({', '.join('?' * len(_TABLES[table]))})"
+        sql = _SQL[(table, rows)] = f"INSERT INTO {table} VALUES {', '.join([values] * rows)}"
+    return sql
+
+
+def _chunk_rows(conn, width):
+    """The most rows per statement: ``CHUNK_ROWS``, or fewer where SQLite's
+    limit on variables per statement is lower, as a power of two."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    rows = CHUNK_ROWS
+    while rows > 1 and rows * width > limit:
+        rows //= 2
+    return rows
+
+
+def _insert_rows(conn, table, rows, chunk):
+    done = 0
+    while done < len(rows):
+        size = chunk
+        while size > len(rows) - done:
+            size //= 2
+        part = rows[done:done + size]
+        conn.execute(_insert_sql(table, size), list(chain.from_iterable(part)))
+        done += size
+
+
+# SQLite binds None and bools through the sqlite3 module's adaptation
+# lookup (an exception raised and cleared for each), several thousand
+# instructions a value; with an adapter registered for their types the
+# lookup finds it at once.  The adapters return what binding them as they
+# are stores: NULL, and the integer SQLite keeps for a bool.
+sqlite3.register_adapter(type(None), {}.get)       # (any value) -> None: NULL
+sqlite3.register_adapter(bool, int)
 
 
 def _connect(path):
@@ -90,7 +138,10 @@ class UsageStore:
         self.path = path
         self.retention_days = retention_days
         self.dropped = 0
-        self._queue = Queue(maxsize=max(1, queue_size))
+        self._queue_size = max(1, queue_size)
+        self._pending = {table: [] for table in _TABLES}     # rows waiting, per table
+        self._queued = 0                                     # their count
+        self._idle = None        # the Event an idle writer waits on
         self._batch_size = batch_size
         self._flush_interval = flush_interval
         self._prune_interval = prune_interval
@@ -104,6 +155,8 @@ class UsageStore:
         conn = _connect(self.path)
         with conn:
             conn.executescript(_SCHEMA)
+        self._chunk_rows = {table: _chunk_rows(conn, len(fields))
+                            for table, fields in _TABLES.items()}
         return conn
 
     # -- the hot path ------------------------------------------------------
@@ -114,24 +167,40 @@ class UsageStore:
     def submit_attempt(self, record):
         self._submit("attempts", record)
 
+    def submit_request_row(self, row):
+        """A request's row: a tuple of its values in ``REQUEST_FIELDS`` order."""
+        self._add(self._pending["requests"], row)
+
+    def submit_attempt_row(self, row):
+        """An attempt's row: a tuple of its values in ``ATTEMPT_FIELDS`` order."""
+        self._add(self._pending["attempts"], row)
+
     def _submit(self, table, record):
         # The row is built here, in the request's green thread (after its
         # answer was sent), so the writer's thread-pool job holds the GIL for
         # nothing but SQLite's own binding: a Python loop over a second's
         # records there would stall the serving thread for milliseconds.
-        # A record whose keys are the columns in order (the observer's) is
-        # its row as it stands; any other is read column by column.
+        # A record whose keys are the columns in order is its row as it
+        # stands; any other is read column by column.
         fields = _TABLES[table]
         row = tuple(record.values()) if tuple(record) == fields else \
             tuple(map(record.get, fields))
-        try:
-            self._queue.put_nowait((table, row))
-        except Full:
+        self._add(self._pending[table], row)
+
+    def _add(self, rows, row):
+        # Rows wait in plain lists (one per table) the writer takes whole:
+        # a list append, where a queue's put wakes and locks per record.
+        if self._queued >= self._queue_size:
             self.dropped += 1
+            return
+        self._queued += 1
+        rows.append(row)
+        if self._idle is not None:
+            self._idle.set()        # the writer sleeps on an empty store
 
     @property
     def pending(self):
-        return self._queue.qsize()
+        return self._queued
 
     # -- the writer --------------------------------------------------------
 
@@ -144,6 +213,8 @@ class UsageStore:
     def close(self, timeout=5.0):
         """Stop the writer, write what is queued, close the file."""
         self._closing = True
+        if self._idle is not None:
+            self._idle.set()
         if self._writer is not None:
             self._writer.join(timeout)
         self.flush()
@@ -152,7 +223,7 @@ class UsageStore:
     def flush(self):
         """Write everything queued now (the writer does this by itself)."""
         while True:
-            batch = self._drain([])
+            batch = self._take()
             if not batch:
                 return
             self._write(batch)
@@ -160,46 +231,50 @@ class UsageStore:
     def _run(self):
         next_prune = self._clock()
         while not self._closing:
-            batch = self._take_batch()
+            batch = self._take()
             if batch:
                 self._write(batch)
-            if 0 < len(batch) < self._batch_size and not self._closing:
-                # Let records gather: one transaction (and one thread-pool
-                # hand-off) per interval rather than per request.
-                gevent.sleep(self._flush_interval)
+                if self._queued < self._batch_size and not self._closing:
+                    # Let records gather: one transaction (and one thread-pool
+                    # hand-off) per interval rather than per request.
+                    gevent.sleep(self._flush_interval)
+            elif not self._closing:
+                # nothing queued: wait for a row (or the interval, for pruning)
+                self._idle = Event()
+                self._idle.wait(self._flush_interval)
+                self._idle = None
             if self._clock() >= next_prune:
                 self._prune_logged()
                 next_prune = self._clock() + self._prune_interval
 
-    def _take_batch(self):
-        try:
-            first = self._queue.get(timeout=self._flush_interval)
-        except Empty:
-            return []
-        return self._drain([first])
-
-    def _drain(self, batch):
-        while len(batch) < self._batch_size:
-            try:
-                batch.append(self._queue.get_nowait())
-            except Empty:
-                break
+    def _take(self):
+        """``{table: rows}`` of up to ``batch_size`` rows of each table, taken
+        off the queue (empty when nothing waits)."""
+        batch = {}
+        for table, rows in self._pending.items():
+            if len(rows) <= self._batch_size:
+                if rows:
+                    batch[table] = rows
+                    self._pending[table] = []
+            else:
+                batch[table] = rows[:self._batch_size]
+                del rows[:self._batch_size]
+        self._queued -= sum(map(len, batch.values()))
         return batch
 
     def _write(self, batch):
-        by_table = {table: [row for t, row in batch if t == table] for table in _TABLES}
         try:
             with self._write_lock:
-                _offload(self._insert, by_table)
+                _offload(self._insert, batch)
         except self._errors:
-            self.dropped += len(batch)
-            log.exception("usage store %s: dropped %d records", self.path, len(batch))
+            count = sum(map(len, batch.values()))
+            self.dropped += count
+            log.exception("usage store %s: dropped %d records", self.path, count)
 
     def _insert(self, by_table):
         with self._conn:
             for table, rows in by_table.items():
-                if rows:
-                    self._conn.executemany(_INSERTS[table], rows)
+                _insert_rows(self._conn, table, rows, self._chunk_rows[table])
 
     # -- retention ---------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """UsageStore: records in = numbers out, drops, pruning, aggregation."""
 import sqlite3
 
+import gevent
 import pytest
 
+from proxy.telemetry import usage_store
 from proxy.telemetry.usage_store import UsageStore, totals
 
 DAY = 86400
@@ -179,3 +181,96 @@ def test_background_writer_writes_and_close_flushes(tmp_path):
     store.close()
     assert len(rows(store.path, "SELECT * FROM requests")) == 3
     assert store.pending == 0
+
+
+@pytest.mark.parametrize("count", [1, 2, 63, 64, 65, 130, 500, 777])
+def test_rows_of_any_batch_size_go_in_whole_and_in_order(tmp_path, count):
+    # a batch goes in as statements of many rows each (powers of two)
+    store = UsageStore(str(tmp_path / "u.db"), batch_size=500)
+    for i in range(count):
+        store.submit_request_row(tuple(request_record(request_id=f"r{i}", ts=T0 + i / 7,
+                                                      stream=i % 2 == 0).values()))
+        store.submit_attempt({"request_id": f"r{i}", "ts": T0 + i, "seq": 1})
+    assert store.pending == 2 * count
+    store.flush()
+    stored = _typed(store.path, "SELECT request_id, ts, stream, typeof(stream) FROM requests")
+    assert stored == [(f"r{i}", T0 + i / 7, int(i % 2 == 0), "integer") for i in range(count)]
+    assert len(rows(store.path, "SELECT * FROM attempts")) == count and store.pending == 0
+    store.close()
+
+
+def test_nulls_bools_and_floats_are_stored_as_bound_one_by_one(tmp_path):
+    # what executemany of the same rows stores, value for value and type for type
+    records = [request_record(request_id="a", actor=None, error_class=None, stream=False,
+                              ttft_ms=None, latency_ms=0.1 + 0.2, prompt=None),
+               request_record(request_id="b", stream=True, latency_ms=1e-7, ts=T0 + 1 / 3,
+                              tool_calls=None, input_tokens=None)]
+    store = UsageStore(str(tmp_path / "u.db"))
+    for record in records:
+        store.submit_request(record)
+    store.flush()
+    reference = sqlite3.connect(str(tmp_path / "ref.db"))
+    reference.executescript(usage_store._SCHEMA)
+    saved = dict(sqlite3.adapters)          # bound as sqlite3 binds them by itself
+    for kind in (type(None), bool):
+        del sqlite3.adapters[(kind, sqlite3.PrepareProtocol)]
+    try:
+        reference.executemany(usage_store._insert_sql("requests", 1),
+                              [tuple(r.values()) for r in records])
+    finally:
+        sqlite3.adapters.update(saved)
+    reference.commit()
+    typed = "SELECT " + ", ".join(f"{f}, typeof({f})" for f in usage_store.REQUEST_FIELDS) + \
+        " FROM requests ORDER BY request_id"
+    assert _typed(store.path, typed) == reference.execute(typed).fetchall()
+    reference.close()
+    store.close()
+
+
+def _typed(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_statements_stay_under_sqlites_variable_limit(tmp_path, monkeypatch):
+    # a SQLite built with a low limit on bound variables gets smaller chunks
+    real = usage_store._connect
+
+    def low_limit(path):
+        conn = real(path)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+        return conn
+    monkeypatch.setattr(usage_store, "_connect", low_limit)
+    store = UsageStore(str(tmp_path / "u.db"))
+    assert store._chunk_rows == {"requests": 4, "attempts": 8}      # 23 and 10 columns
+    for i in range(21):
+        store.submit_request(request_record(request_id=f"r{i}"))
+    store.flush()
+    assert len(rows(store.path, "SELECT request_id FROM requests")) == 21
+    store.close()
+
+
+def test_an_idle_writer_wakes_for_the_first_row(tmp_path):
+    store = UsageStore(str(tmp_path / "u.db"), flush_interval=30).start()
+    gevent.sleep(0.05)                      # the writer waits for rows now
+    store.submit_request(request_record(request_id="first"))
+    with gevent.Timeout(5):
+        while not rows(store.path, "SELECT request_id FROM requests"):
+            gevent.sleep(0.01)
+    store.close()
+
+
+def test_an_idle_writer_still_prunes(tmp_path):
+    clock = [T0 + 40 * DAY]
+    store = UsageStore(str(tmp_path / "u.db"), flush_interval=0.01, prune_interval=0.0,
+                       clock=lambda: clock[0])
+    store.submit_request(request_record(request_id="old", ts=T0))
+    store.flush()
+    store.start()
+    with gevent.Timeout(5):
+        while rows(store.path, "SELECT request_id FROM requests"):
+            gevent.sleep(0.01)
+    store.close()
