@@ -12,6 +12,7 @@ import re
 
 from proxy.logs import LineWriter
 from proxy.providers.credentials import mask
+from proxy.telemetry.usage_store import REQUEST_FIELDS
 
 log = logging.getLogger("switchyard.access")
 _line = LineWriter(log)         # log.info, minus logging's per-line overhead where it can
@@ -154,3 +155,99 @@ def write(fields, config):
     """Log one request's ``fields`` as ``config`` asks."""
     if log.isEnabledFor(logging.INFO):
         _line.info(format_line(fields, config["log-format"]))
+
+
+def write_request(row, client_label, tool_calls, config, extra=None):
+    """Log a relayed request's line: ``row`` is its usage row (a tuple in
+    ``usage_store.REQUEST_FIELDS`` order, as the request observer makes it;
+    its ``ts`` and ``prompt`` are not logged), ``tool_calls`` how many it
+    made, ``extra`` the ``debug`` fields.  The line is ``format_line``'s,
+    character for character; a text line without extras is built from the
+    row as it stands (``request_text``)."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    if extra is None and config["log-format"] == "text":
+        _line.info(request_text(row, client_label, tool_calls))
+        return
+    fields = dict(zip(REQUEST_FIELDS, row))
+    del fields["ts"], fields["prompt"]
+    fields["client_label"] = client_label
+    fields["tool_calls"] = tool_calls
+    if extra:
+        fields.update(extra)
+    _line.info(format_line(fields, config["log-format"]))
+
+
+# The fields of a request line from ``dialect`` to ``stream`` (ten in a row
+# in ``_ORDER``) repeat from request to request -- the same few models,
+# credentials and clients -- so their text is kept per combination.  In a
+# usage row they are strings or None and (``stream``) a bool, so two equal
+# combinations print alike (a 1 and a True would not).
+_MIDDLES = {}
+_MIDDLES_MAX = 256
+_MIDDLE_KEYS = ("dialect", "action", "model", "upstream_model", "provider", "credential_id",
+                "client_key_id", "client_label", "actor", "stream")
+
+
+def _middle(key):
+    text = _MIDDLES.get(key)
+    if text is None:
+        text = format_line(dict(zip(_MIDDLE_KEYS, key)), "text")
+        if len(_MIDDLES) >= _MIDDLES_MAX:
+            _MIDDLES.clear()
+        _MIDDLES[key] = text
+    return text
+
+
+def _append(parts, key, value):
+    """``key=value`` onto ``parts`` as ``format_line`` prints it, if it prints."""
+    kind = type(value)
+    if kind is int or kind is float:
+        parts.append(f"{key}={value}")
+    elif kind is str:
+        if value:
+            parts.append(f"{key}={value}" if _BARE.match(value) else
+                         f"{key}={_logfmt_value(value)}")
+    elif value is not None:
+        parts.append(f"{key}={_logfmt_value(value)}")
+
+
+def request_text(row, client_label, tool_calls):
+    """``format_line(fields, "text")`` of a relayed request's fields (see
+    ``write_request``), without making the fields' dict or walking its keys."""
+    (request_id, _, client_key_id, actor, dialect, action, provider, credential_id, model,
+     upstream_model, stream, status, error_class, latency_ms, ttft_ms, attempts, input_tokens,
+     output_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, _, _) = row
+    parts = []
+    _append(parts, "request_id", request_id)
+    if type(status) is int:
+        parts.append(f"status={status}")
+    else:
+        _append(parts, "status", status)
+    middle = _middle((dialect, action, model, upstream_model, provider, credential_id,
+                      client_key_id, client_label, actor, stream))
+    if middle:
+        parts.append(middle)
+    if type(latency_ms) is float and type(ttft_ms) is float and type(attempts) is int \
+            and type(input_tokens) is int and type(output_tokens) is int \
+            and type(cached_tokens) is int and type(cache_creation_tokens) is int \
+            and type(reasoning_tokens) is int and type(tool_calls) is int:
+        # every number there (a request that answered with its usage)
+        parts.append(f"latency_ms={latency_ms} ttft_ms={ttft_ms} attempts={attempts} "
+                     f"input_tokens={input_tokens} output_tokens={output_tokens} "
+                     f"cached_tokens={cached_tokens} "
+                     f"cache_creation_tokens={cache_creation_tokens} "
+                     f"reasoning_tokens={reasoning_tokens} tool_calls={tool_calls}")
+    else:
+        _append(parts, "latency_ms", latency_ms)
+        _append(parts, "ttft_ms", ttft_ms)
+        _append(parts, "attempts", attempts)
+        _append(parts, "input_tokens", input_tokens)
+        _append(parts, "output_tokens", output_tokens)
+        _append(parts, "cached_tokens", cached_tokens)
+        _append(parts, "cache_creation_tokens", cache_creation_tokens)
+        _append(parts, "reasoning_tokens", reasoning_tokens)
+        _append(parts, "tool_calls", tool_calls)
+    if error_class is not None:
+        _append(parts, "error_class", error_class)
+    return " ".join(parts)

@@ -1,9 +1,9 @@
 """The last finished requests of this worker, for the dashboard's live view.
 
-``proxy.telemetry.request_observer`` publishes each finished request's usage record here.
-Publishing is a bounded ``deque`` append plus a counter check: with nobody
-watching no greenlet is woken and nothing is copied, so the hot path pays
-~100 ns.  Watchers (``GET /v0/management/requests/live``) wait on one
+``proxy.telemetry.request_observer`` publishes each finished request's usage record here
+(its row: the dict is made when a watcher reads it).  Publishing is a
+bounded ``deque`` append plus a counter check: with nobody watching no
+greenlet is woken and nothing is copied, so the hot path pays ~100 ns.  Watchers (``GET /v0/management/requests/live``) wait on one
 shared gevent ``Event`` that a publish swaps out and sets, so one request
 wakes every watcher once, however many there are.
 
@@ -16,6 +16,7 @@ from collections import deque
 from gevent.event import Event
 
 from proxy.slot import Slot
+from proxy.telemetry.usage_store import REQUEST_FIELDS
 
 SIZE = 500
 
@@ -29,6 +30,8 @@ class LiveFeed:
         self.closed = False
 
     def publish(self, record):
+        """A finished request's usage record: a dict, or its row (a tuple in
+        ``usage_store.REQUEST_FIELDS`` order), made a dict only when read."""
         self._ring.append((next(self._seq), record))
         if self._watchers:
             event, self._event = self._event, Event()
@@ -37,7 +40,8 @@ class LiveFeed:
     def since(self, seq=0, limit=SIZE):
         """(seq, record) pairs newer than ``seq``, oldest first, at most ``limit``."""
         newer = [item for item in self._ring if item[0] > seq]
-        return newer[-limit:] if limit else []
+        return [(n, record if type(record) is dict else dict(zip(REQUEST_FIELDS, record)))
+                for n, record in newer[-limit:]] if limit else []
 
     def wait(self, seq, timeout):
         """Records newer than ``seq``; blocks (this green thread only) until

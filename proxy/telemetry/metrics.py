@@ -52,6 +52,7 @@ FLUSH_SECONDS = 1.0     # longest a count waits before it is in prometheus-clien
 
 TOKEN_KINDS = {"input_tokens": "input", "output_tokens": "output", "cached_tokens": "cached",
                "cache_creation_tokens": "cache_write", "reasoning_tokens": "reasoning"}
+_KINDS = tuple(TOKEN_KINDS[field] for field in usage_store.TOKEN_FIELDS)
 
 
 class _PoolCollector:
@@ -135,6 +136,9 @@ class Metrics:
         self._counts = {}     # (counter, label values) -> amount not yet added (flush)
         self._observed = {}   # (histogram, label value) -> [count per bucket..., sum] not yet added
         self._in_flight = 0   # change of the in-flight gauge not yet added
+        # (dialect, model, status, credential) -> [requests, then the tokens
+        # of each kind (usage_store.TOKEN_FIELDS order)] not yet added
+        self._finished = {}
         self._flusher = None
         shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self._flush_each = bool(shared_dir)     # see the module docstring
@@ -166,19 +170,35 @@ class Metrics:
         if self._flush_each:
             self.flush()
 
-    def request_finished(self, record, *, latency, ttft):
-        """Count one finished request from its usage ``record``."""
+    def request_finished(self, dialect, model, status, credential_id, tokens, *, latency,
+                         ttft):
+        """Count one finished request: ``tokens`` in ``usage_store.TOKEN_FIELDS``
+        order (None: unknown)."""
         self._in_flight -= 1
-        dialect = record["dialect"]
-        model = self.model_label(record["model"] or "")
-        self._count(self.requests, (dialect, model, str(record["status"])))
+        model = model if model in self._models else self.model_label(model or "")
+        # the request's count and its tokens under one key, spread over the
+        # request and token counters at the flush
+        key = (dialect, model, status, credential_id or "")
+        pending = self._finished.get(key)
+        if pending is None:
+            if not self._finished and self._flusher is None:
+                self._start_flushing()
+            pending = self._finished[key] = [0, 0, 0, 0, 0, 0]
+        pending[0] += 1
+        inputs, outputs, cached, cache_writes, reasoning = tokens
+        if inputs:
+            pending[1] += inputs
+        if outputs:
+            pending[2] += outputs
+        if cached:
+            pending[3] += cached
+        if cache_writes:
+            pending[4] += cache_writes
+        if reasoning:
+            pending[5] += reasoning
         self._observe(self.latency, dialect, latency)
         if ttft is not None:
             self._observe(self.ttft, dialect, ttft)
-        credential = record["credential_id"] or ""
-        for field, kind in TOKEN_KINDS.items():
-            if record[field]:
-                self._count(self.tokens, (kind, model, credential), record[field])
         if self._flush_each:
             self.flush()
 
@@ -217,6 +237,12 @@ class Metrics:
         in_flight, self._in_flight = self._in_flight, 0
         if in_flight:
             self.in_flight.inc(in_flight)
+        finished, self._finished = self._finished, {}
+        for (dialect, model, status, credential), (requests, *amounts) in finished.items():
+            self._child(self.requests, dialect, model, str(status)).inc(requests)
+            for kind, amount in zip(_KINDS, amounts):
+                if amount:
+                    self._child(self.tokens, kind, model, credential).inc(amount)
         counts, self._counts = self._counts, {}
         for (counter, values), amount in counts.items():
             self._child(counter, *values).inc(amount)

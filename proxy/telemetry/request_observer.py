@@ -50,6 +50,12 @@ def _class_name(error):
     return error.__name__ if isinstance(error, type) else type(error).__name__
 
 
+# where the metrics' values are in a usage row
+_CREDENTIAL_ID = usage_store.REQUEST_FIELDS.index("credential_id")
+_TOKENS = slice(usage_store.REQUEST_FIELDS.index(usage_store.TOKEN_FIELDS[0]),
+                usage_store.REQUEST_FIELDS.index(usage_store.TOKEN_FIELDS[-1]) + 1)
+
+
 def _ms(seconds):
     return None if seconds is None else round(seconds * 1000, 1)
 
@@ -60,6 +66,10 @@ class RequestObserver:
     ``front`` is the ``proxy.http.front.FrontRequest`` being served; ``config``
     the runtime config the request started with.
     """
+
+    __slots__ = ("front", "_config", "_store", "_metrics", "_clock", "_started_at", "_attempts",
+                 "_attempt_log", "_last", "_ttft", "_usage", "_usage_unknown", "_tool_calls",
+                 "_finished", "_outcome")
 
     def __init__(self, front, *, config, store=None, metrics=None, clock=time.monotonic,
                  wall=time.time):
@@ -90,24 +100,26 @@ class RequestObserver:
             self._attempts += 1
             self._last = (credential, upstream_model)
             # kept until finish(): accounting stays off the latency path
-            self._attempt_log.append((self._elapsed(), credential, upstream_model, status,
-                                      outcome, error, latency))
+            self._attempt_log.append((self._clock() - self.front.started, credential,
+                                      upstream_model, status, outcome, error, latency))
         except Exception:
             _failed("attempt", self)
 
     def _submit_attempts(self):
-        for seq, (at, credential, upstream_model, status, outcome, error, latency) in \
-                enumerate(self._attempt_log, 1):
-            if self._metrics:
-                self._metrics.attempt(credential.id, credential.kind, outcome)
-            if self._store:
-                self._store.submit_attempt({
-                    "request_id": self.front.request_id, "ts": self._started_at + at,
-                    "seq": seq, "provider": credential.kind,
-                    "credential_id": credential.id, "upstream_model": upstream_model,
-                    "status": status, "outcome": outcome,
-                    "error": (_class_name(error) or "")[:ERROR_LIMIT] or None,
-                    "latency_ms": _ms(latency)})
+        metrics, store = self._metrics, self._store
+        request_id, started_at = self.front.request_id, self._started_at
+        seq = 0
+        for at, credential, upstream_model, status, outcome, error, latency in self._attempt_log:
+            seq += 1
+            if metrics:
+                metrics.attempt(credential.id, credential.kind, outcome)
+            if store:
+                # a row of ATTEMPT_FIELDS
+                store.submit_attempt_row((
+                    request_id, started_at + at, seq, credential.kind, credential.id,
+                    upstream_model, status, outcome,
+                    None if error is None else (_class_name(error) or "")[:ERROR_LIMIT] or None,
+                    None if latency is None else round(latency * 1000, 1)))
 
     @_guarded
     def first_byte(self):
@@ -160,53 +172,58 @@ class RequestObserver:
             if self._finished:
                 return
             self._finished = True
-            latency = self._elapsed()
-            record = self._record(status, _class_name(error_class), credential or self._last[0],
-                                  upstream_model or self._last[1], latency)
-            self._submit_attempts()
+            front = self.front
+            latency = self._clock() - front.started
+            credential = credential or self._last[0]
+            row = self._row(status, _class_name(error_class), credential,
+                            upstream_model or self._last[1], latency)
+            if self._attempt_log:
+                self._submit_attempts()
             if self._metrics:
-                self._metrics.request_finished(record, latency=latency, ttft=self._ttft)
+                self._metrics.request_finished(front.dialect, front.model, status,
+                                               row[_CREDENTIAL_ID], row[_TOKENS],
+                                               latency=latency, ttft=self._ttft)
             if self._store:
-                self._store.submit_request(record)
-            live_feed.publish(record)
-            access_log.write(self._log_fields(record, response_body), self._config)
+                self._store.submit_request_row(row)
+            live_feed.publish(row)
+            config = self._config
+            access_log.write_request(
+                row, front.client_label or None, len(self._tool_calls), config,
+                access_log.debug_fields(front.headers, front.query, front.body, response_body)
+                if config["debug"] else None)
         except Exception:
             _failed("finish", self)
 
     def _elapsed(self):
         return self._clock() - self.front.started
 
-    def _record(self, status, error_class, credential, upstream_model, latency):
-        # keys in the usage table's column order: the store takes the values as they stand
+    def _row(self, status, error_class, credential, upstream_model, latency):
+        """The request's usage row: its values in ``usage_store.REQUEST_FIELDS``
+        order, the one record the store, the metrics, the live feed and the
+        access log read."""
         front = self.front
         if self._usage is None and self._usage_unknown:
-            tokens = dict.fromkeys(usage_store.TOKEN_FIELDS)
-        else:
-            usage = self._usage or {}
-            tokens = {f: int(usage.get(f) or 0) for f in usage_store.TOKEN_FIELDS}
-        return {
-            "request_id": front.request_id, "ts": self._started_at,
-            "client_key_id": front.client_key_id or None, "actor": front.actor or None,
-            "dialect": front.dialect, "action": front.action,
-            "provider": credential.kind if credential else None,
-            "credential_id": credential.id if credential else None,
-            "model": front.model, "upstream_model": upstream_model, "stream": bool(front.stream),
-            "status": status, "error_class": error_class, "latency_ms": _ms(latency),
-            "ttft_ms": _ms(self._ttft), "attempts": self._attempts, **tokens,
-            "tool_calls": json.dumps(self._tool_calls) if self._tool_calls else None,
-            "prompt": last_user_prompt(front.dialect, front.body)
+            tokens = (None, None, None, None, None)
+        else:      # usage_store.TOKEN_FIELDS, in order
+            get = (self._usage or _NO_USAGE).get
+            tokens = (int(get("input_tokens") or 0), int(get("output_tokens") or 0),
+                      int(get("cached_tokens") or 0), int(get("cache_creation_tokens") or 0),
+                      int(get("reasoning_tokens") or 0))
+        ttft = self._ttft
+        return (
+            front.request_id, self._started_at, front.client_key_id or None,
+            front.actor or None, front.dialect, front.action,
+            credential.kind if credential else None, credential.id if credential else None,
+            front.model, upstream_model, bool(front.stream), status, error_class,
+            None if latency is None else round(latency * 1000, 1),
+            None if ttft is None else round(ttft * 1000, 1), self._attempts, *tokens,
+            json.dumps(self._tool_calls) if self._tool_calls else None,
+            last_user_prompt(front.dialect, front.body)
             if self._config["usage"]["record-prompts"] else None,
-        }
+        )
 
-    def _log_fields(self, record, response_body):
-        fields = record.copy()          # the line orders its fields itself (access_log)
-        del fields["ts"], fields["prompt"]
-        fields["client_label"] = self.front.client_label or None
-        fields["tool_calls"] = len(self._tool_calls)
-        if self._config["debug"]:
-            fields.update(access_log.debug_fields(self.front.headers, self.front.query,
-                                                  self.front.body, response_body))
-        return fields
+
+_NO_USAGE = {}
 
 
 _TEXT_PART_TYPES = (None, "text", "input_text")

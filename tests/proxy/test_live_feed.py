@@ -45,3 +45,13 @@ def test_close_releases_watchers_and_later_waits():
     feed.close()
     assert watcher.get(timeout=5) == [] and feed.closed
     assert feed.wait(0, 30) == []          # returns at once once closed
+
+
+def test_a_usage_row_is_read_as_its_record():
+    # the request observer publishes its row; a watcher reads the dict
+    from proxy.telemetry.usage_store import REQUEST_FIELDS
+    row = tuple(f"v{i}" for i in range(len(REQUEST_FIELDS)))
+    feed = LiveFeed()
+    feed.publish(row)
+    feed.publish({"n": 2})
+    assert feed.since(0) == [(1, dict(zip(REQUEST_FIELDS, row))), (2, {"n": 2})]

@@ -130,12 +130,10 @@ def test_batched_observations_match_prometheus_observe(latency):
     # the scrape must read what one Histogram.observe per request gives
     metrics = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
     reference = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
-    record = {"dialect": "openai", "model": "m", "status": 200, "credential_id": "c",
-              "input_tokens": 3, "output_tokens": 0, "cached_tokens": 0,
-              "cache_creation_tokens": 0, "reasoning_tokens": 0}
     for _ in range(3):
         metrics.request_started()
-        metrics.request_finished(record, latency=latency, ttft=latency / 2)
+        metrics.request_finished("openai", "m", 200, "c", (3, 0, 0, 0, 0), latency=latency,
+                                 ttft=latency / 2)
         reference.latency.labels("openai").observe(latency)
         reference.ttft.labels("openai").observe(latency / 2)
     got, want = samples(metrics.render().decode()), samples(reference.render().decode())
@@ -161,3 +159,24 @@ def test_counts_reach_prometheus_without_a_scrape_within_a_second():
     with gevent.Timeout(metrics_mod.FLUSH_SECONDS * 5):
         while metrics.registry.get_sample_value(*value) != 1:
             gevent.sleep(0.05)
+
+
+def test_tokens_count_only_what_was_reported():
+    # unknown usage (None) and zero amounts make no token samples; requests
+    # under the same labels add up whatever their credential
+    metrics = metrics_mod.Metrics(runtime_getter=lambda: None, store_getter=lambda: None)
+    for credential, tokens in ((None, (None,) * 5), ("c", (0, 7, 0, 0, 0)),
+                               ("c", (0, 5, 0, 0, 2))):
+        metrics.request_started()
+        metrics.request_finished("openai", "m", 200, credential, tokens, latency=0.1, ttft=None)
+    metrics.request_rejected("openai", 200)
+    got = samples(metrics.render().decode())
+    assert got[("switchyard_requests_total",
+                (("dialect", "openai"), ("model", "m"), ("status", "200")))] == 3
+    assert got[("switchyard_requests_total",
+                (("dialect", "openai"), ("model", ""), ("status", "200")))] == 1
+    assert {labels: value for (name, labels), value in got.items()
+            if name == "switchyard_tokens_total"} == {
+        (("credential", "c"), ("kind", "output"), ("model", "m")): 12,
+        (("credential", "c"), ("kind", "reasoning"), ("model", "m")): 2}
+    assert ("switchyard_time_to_first_byte_seconds_count", (("dialect", "openai"),)) not in got

@@ -104,21 +104,35 @@ def test_request_and_attempt_records(store, clock):
         [(1, "gemini:222", "rate_limit", 429), (2, "claude:111", "success", 200)]
 
 
-def test_records_come_in_column_order(clock):
-    # (the store then takes a record's values as its row, unread by name)
+def test_rows_come_in_column_order(clock):
+    # (the store takes them as they stand; the metrics, the live feed and the
+    # access log read the same row)
     class Keep:
         def __init__(self):
-            self.records = {}
+            self.rows = {"requests": [], "attempts": []}
 
-        def submit_request(self, record):
-            self.records["requests"] = record
+        def submit_request_row(self, row):
+            self.rows["requests"].append(row)
 
-        def submit_attempt(self, record):
-            self.records["attempts"] = record
+        def submit_attempt_row(self, row):
+            self.rows["attempts"].append(row)
     kept = Keep()
     serve_one(observer_for(make_front(clock), clock, store=kept), clock)
-    assert tuple(kept.records["requests"]) == usage_store.REQUEST_FIELDS
-    assert tuple(kept.records["attempts"]) == usage_store.ATTEMPT_FIELDS
+    [request] = kept.rows["requests"]
+    assert dict(zip(usage_store.REQUEST_FIELDS, request)) == {
+        "request_id": "req-1", "ts": 1_700_000_000.0, "client_key_id": "key-abc",
+        "actor": "ci-bot", "dialect": "openai", "action": "generate", "provider": "claude",
+        "credential_id": "claude:111", "model": "claude-x", "upstream_model": "claude-x-2",
+        "stream": True, "status": 200, "error_class": None, "latency_ms": 1500.0,
+        "ttft_ms": 500.0, "attempts": 2, **USAGE,
+        "tool_calls": '[{"name": "get_weather", "id": "call_1"}]', "prompt": None}
+    assert [dict(zip(usage_store.ATTEMPT_FIELDS, row)) for row in kept.rows["attempts"]] == [
+        {"request_id": "req-1", "ts": 1_700_000_000.2, "seq": 1, "provider": "gemini",
+         "credential_id": "gemini:222", "upstream_model": "gemini-x", "status": 429,
+         "outcome": "rate_limit", "error": None, "latency_ms": 200.0},
+        {"request_id": "req-1", "ts": 1_700_000_000.5, "seq": 2, "provider": "claude",
+         "credential_id": "claude:111", "upstream_model": "claude-x-2", "status": 200,
+         "outcome": "success", "error": None, "latency_ms": 300.0}]
 
 
 def test_failed_request_falls_back_to_the_last_attempt(store, clock):
@@ -324,3 +338,102 @@ def test_usage_disabled_means_no_store(tmp_path):
         assert usage_store.current() is None
     finally:
         usage_store.install(saved)
+
+
+# -- the access-log line built from the usage row -------------------------------
+
+def _row(**over):
+    fields = dict.fromkeys(usage_store.REQUEST_FIELDS)
+    fields.update(request_id="req-1", ts=1_700_000_000.0, dialect="openai", action="generate",
+                  model="m", stream=False, status=200, latency_ms=1.5, ttft_ms=0.5, attempts=1,
+                  input_tokens=3, output_tokens=4, cached_tokens=0, cache_creation_tokens=0,
+                  reasoning_tokens=0, prompt="never logged")
+    fields.update(over)
+    return tuple(fields[name] for name in usage_store.REQUEST_FIELDS)
+
+
+def _as_fields(row, client_label, tool_calls):
+    """What the observer logged before it logged from the row: the usage
+    record less its ts and prompt, plus the label and the tool-call count."""
+    fields = dict(zip(usage_store.REQUEST_FIELDS, row))
+    del fields["ts"], fields["prompt"]
+    fields["client_label"] = client_label
+    fields["tool_calls"] = tool_calls
+    return fields
+
+
+_TEXTS = [None, "", "plain-1.2", "two words", 'quo"te', "é"]
+_VALUES = _TEXTS + [0, 7, 2.5, True, False, ["x"]]
+# what the request line remembers by value holds text (the stream: a bool)
+_REMEMBERED = set(access_log._MIDDLE_KEYS)
+
+
+@pytest.mark.parametrize("name", [n for n in usage_store.REQUEST_FIELDS
+                                  if n not in ("ts", "prompt", "tool_calls")]
+                         + ["client_label", "tool_calls"])
+def test_request_text_is_format_line_whatever_a_field_holds(name):
+    # every field of the row, the label and the tool-call count, with every
+    # kind of value it may hold: the same characters as format_line's text
+    values = _VALUES if name not in _REMEMBERED else [True, False] if name == "stream" \
+        else _TEXTS
+    for value in values:
+        row, label, tools = _row(), "team", 2
+        if name == "client_label":
+            label = value
+        elif name == "tool_calls":
+            tools = value
+        else:
+            row = _row(**{name: value})
+        expected = access_log.format_line(_as_fields(row, label, tools), "text")
+        assert access_log.request_text(row, label, tools) == expected, (name, value)
+        assert access_log.request_text(row, label, tools) == expected    # remembered
+
+
+def test_request_text_of_typical_rows():
+    rows = [(_row(), None, 0),
+            (_row(client_key_id="key-1", actor="ci bot", provider="claude",
+                  credential_id="claude:111", upstream_model="m-2", error_class="TimeoutError",
+                  status=504, ttft_ms=None), "team", 0),
+            (_row(input_tokens=None, output_tokens=None, cached_tokens=None,
+                  cache_creation_tokens=None, reasoning_tokens=None, request_id="id with space"),
+             "", 3)]
+    for row, label, tools in rows:
+        assert access_log.request_text(row, label, tools) == \
+            access_log.format_line(_as_fields(row, label, tools), "text")
+    assert access_log.request_text(*rows[0]) == (
+        "request_id=req-1 status=200 dialect=openai action=generate model=m stream=false "
+        "latency_ms=1.5 ttft_ms=0.5 attempts=1 input_tokens=3 output_tokens=4 cached_tokens=0 "
+        "cache_creation_tokens=0 reasoning_tokens=0 tool_calls=0")
+
+
+def test_remembered_middles_are_bounded(monkeypatch):
+    monkeypatch.setattr(access_log, "_MIDDLES_MAX", 4)
+    for n in range(10):
+        row = _row(model=f"model-{n}")
+        assert access_log.request_text(row, None, 0) == \
+            access_log.format_line(_as_fields(row, None, 0), "text")
+    assert len(access_log._MIDDLES) <= 4
+
+
+@pytest.mark.parametrize("log_format, debug", [("text", False), ("json", False),
+                                               ("text", True), ("json", True)])
+def test_observer_logs_the_line_the_record_gives(caplog, clock, log_format, debug):
+    # the line is the row's fields less ts and prompt, plus the client's
+    # label, the tool calls counted and (debug) the bodies
+    config = make_config(debug=debug, **{"log-format": log_format})
+    kept = {}
+
+    class Keep:
+        def submit_request_row(self, row):
+            kept["row"] = row
+
+        def submit_attempt_row(self, row):
+            pass
+    with caplog.at_level(logging.INFO, logger="switchyard.access"):
+        serve_one(observer_for(make_front(clock), clock, config=config, store=Keep()), clock)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "switchyard.access"]
+    fields = _as_fields(kept["row"], "team", 1)
+    if debug:
+        fields.update(access_log.debug_fields(make_front(clock).headers, None,
+                                              make_front(clock).body, None))
+    assert line == access_log.format_line(fields, log_format)
