@@ -7,12 +7,14 @@ names ``%(process)d``, which ``app.py`` stops Python from filling in (the
 Logging HOWTO's "Optimization"): left in, every worker's shutdown lines
 failed with "--- Logging error --- ... %d format".
 """
+import atexit
 import logging
 import os
 import sys
 import time
 
-from gevent import monkey
+from gevent import get_hub, getcurrent, monkey
+from gevent._hub_local import get_hub_if_exists
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
@@ -70,12 +72,16 @@ class LineWriter:
     When the logger's INFO lines have exactly one place to go -- one plain
     ``StreamHandler`` (the worker's stderr) formatting with ``Formatter`` in
     ``FORMAT``, no filter on the logger or the handler -- the line is
-    formatted here as that handler would format it and written under the
-    handler's lock: no ``LogRecord`` and its dozen attributes, no dispatch
-    through five calls.  Where the lines go is looked up on every line, so
-    any other arrangement (pytest's capture, a filter, a second handler, a
-    level raised at run time, a JSON formatter from someone's own logging
-    config) goes through ``logger.info`` unchanged.
+    formatted here as that handler would format it: no ``LogRecord`` and its
+    dozen attributes, no dispatch through five calls.  Where the lines go is
+    looked up on every line, so any other arrangement (pytest's capture, a
+    filter, a second handler, a level raised at run time, a JSON formatter
+    from someone's own logging config) goes through ``logger.info``
+    unchanged.
+
+    A line written from a green thread of a serving event loop is held
+    (``HeldLines``) and written with the others of the same loop turn, one
+    write for them all; any other line is written at once.
     """
 
     __slots__ = ("logger",)
@@ -89,6 +95,7 @@ class LineWriter:
             return
         handler = self._plain_handler()
         if handler is None:
+            held.release()
             logger.info(message)
             return
         now = time.time_ns()
@@ -96,16 +103,11 @@ class LineWriter:
         line = (f"{handler.formatter.stamp(second, (now - second * 1_000_000_000) // 1_000_000)}"
                 f" {logging.getLevelName(logging.INFO)} {logger.name} {message}"
                 f"{handler.terminator}")
-        with handler.lock:           # StreamHandler.emit, inlined
-            try:
-                stream = handler.stream
-                stream.write(line)
-                stream.flush()
-            except RecursionError:
-                raise
-            except Exception:
-                handler.handleError(logger.makeRecord(logger.name, logging.INFO,
-                                                      "(unknown file)", 0, message, None, None))
+        if _in_loop_greenlet():
+            held.hold(handler, line, logger)
+        else:
+            held.release()
+            _write(handler, line, logger, message)
 
     def _plain_handler(self):
         """The one handler the logger's INFO lines reach, if it is one this
@@ -123,13 +125,101 @@ class LineWriter:
             if not node.propagate:
                 break
             node = node.parent
-        if (found is None or type(found) is not logging.StreamHandler or found.filters
+        if (found is None or type(found) is not logging.StreamHandler
+                or (found.filters and found.filters != _ONLY_RELEASE)
                 or found.level > logging.INFO or found.lock is None
                 or not hasattr(found.stream, "flush") or type(found.formatter) is not Formatter
                 or found.formatter._fmt != FORMAT
                 or type(found.formatter._style) is not logging.PercentStyle):
             return None
         return found
+
+
+def _write(handler, text, logger, message):
+    """``text`` to the handler's stream as ``StreamHandler.emit`` writes it;
+    a failure goes to the handler's error handling as ``message``'s."""
+    with handler.lock:
+        try:
+            stream = handler.stream
+            stream.write(text)
+            stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            handler.handleError(logger.makeRecord(logger.name, logging.INFO, "(unknown file)",
+                                                  0, message, None, None))
+
+
+def _in_loop_greenlet():
+    """Whether this runs in a green thread the gevent hub started (a
+    request's): the hub runs again as soon as it yields or ends, and with
+    it the held lines' write.  Not in a thread's main greenlet, which may
+    never give the hub a turn (a command, a test), nor in another thread."""
+    if _thread_id() != _MAIN_THREAD:
+        return False
+    parent = getcurrent().parent
+    return parent is not None and parent is get_hub_if_exists()
+
+
+class HeldLines:
+    """Lines held until the event loop's turn ends, then written at once.
+
+    A worker under load finishes several requests per turn of its event
+    loop; their access-log lines go out in one ``write`` (one system call,
+    one wake-up of whatever reads the log) rather than one each.  Held lines
+    keep their place among every other line the handler writes: the
+    ``ReleaseFirst`` filter it is given writes them before any other record
+    it handles, and lines written at once (another thread's, a command's)
+    release them first too.  Nothing held is lost at exit: the worker's exit
+    hook releases them (``request_observer.shutdown``), and so does an
+    ``atexit`` hook.
+    """
+
+    def __init__(self):
+        self._handler = None
+        self._lines = []
+        self._logger = None
+
+    def hold(self, handler, line, logger):
+        if handler is not self._handler:
+            self.release()
+            if _RELEASE_FIRST not in handler.filters:
+                handler.addFilter(_RELEASE_FIRST)
+            self._handler = handler
+        with handler.lock:
+            lines = self._lines
+            lines.append(line)
+            self._logger = logger
+        if len(lines) == 1:
+            get_hub().loop.run_callback(self.release)
+
+    def release(self):
+        """Write the held lines now (none: nothing to do)."""
+        if not self._lines:
+            return
+        handler = self._handler
+        with handler.lock:
+            lines, self._lines = self._lines, []
+            if lines:
+                text = "".join(lines)
+                _write(handler, text, self._logger, text.rstrip("\n"))
+
+
+class ReleaseFirst(logging.Filter):
+    """A handler's filter that writes the held lines before the record it
+    passes (so they keep their order); it passes every record."""
+
+    def filter(self, record):
+        held.release()
+        return True
+
+
+_thread_id = monkey.get_original("_thread", "get_ident")     # the OS thread's, not a greenlet's
+_MAIN_THREAD = _thread_id()      # (a fork's child keeps the forking thread's id)
+held = HeldLines()
+_RELEASE_FIRST = ReleaseFirst()
+_ONLY_RELEASE = [_RELEASE_FIRST]
+atexit.register(held.release)
 
 
 def native_locks():

@@ -16,7 +16,7 @@ import time
 
 import translators
 from proxy.telemetry import access_log, live_feed, usage_store
-from proxy import runtime
+from proxy import logs, runtime
 from proxy.telemetry import metrics as metrics_mod
 
 log = logging.getLogger("switchyard.request_observer")
@@ -292,8 +292,9 @@ def setup(config):
 
 
 def shutdown():
-    """Write queued usage records and close the store, hand the last counts
-    to the metrics (worker exit)."""
+    """Write the access-log lines still held, write queued usage records and
+    close the store, hand the last counts to the metrics (worker exit)."""
+    logs.held.release()
     try:
         metrics_mod.current().flush()
     except Exception:

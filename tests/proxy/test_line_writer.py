@@ -7,7 +7,11 @@ levels.
 """
 import io
 import logging
+import os
+import subprocess
+import sys
 
+import gevent
 import pytest
 
 from proxy import logs
@@ -115,3 +119,93 @@ def test_a_failing_stream_goes_to_the_handlers_error_handling(logger, monkeypatc
     [record] = failed
     assert (record.getMessage(), record.levelno, record.name) == ("lost", logging.INFO,
                                                                   logger.name)
+
+
+# -- lines held for the event loop's turn -------------------------------------
+
+class CountingStream(io.StringIO):
+    def __init__(self):
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text):
+        self.writes += 1
+        return super().write(text)
+
+
+@pytest.fixture
+def counted(logger):
+    logger.handlers[0].stream = CountingStream()
+    yield logger
+    logs.held.release()
+
+
+def test_lines_of_one_loop_turn_are_written_in_one_write(counted):
+    writer = logs.LineWriter(counted)
+    stream = counted.handlers[0].stream
+
+    def request(n):
+        writer.info(f"request={n}")
+        assert stream.getvalue() == ""             # held while the turn lasts
+    gevent.joinall([gevent.spawn(request, n) for n in range(5)])
+    assert [line.split(" ", 3)[3] for line in stream.getvalue().splitlines()] == \
+        [f"request={n}" for n in range(5)]
+    assert stream.writes == 1
+
+
+def test_another_record_through_the_handler_comes_after_the_held_lines(counted):
+    writer = logs.LineWriter(counted)
+    other = logging.Logger("switchyard.test.other")
+    other.addHandler(counted.handlers[0])          # the one handler, as in the worker
+
+    def request():
+        writer.info("first")
+        other.warning("second")
+        writer.info("third")
+    gevent.spawn(request).join()
+    lines = counted.handlers[0].stream.getvalue().splitlines()
+    assert [line.split(" ", 3)[3] for line in lines] == ["first", "second", "third"]
+    assert lines[1].split(" ")[1:3] == ["WARNING", "switchyard.test.other"]
+
+
+def hold(logger, message):
+    """A line held as a request's green thread holds it, its turn not over."""
+    logs.held.hold(logger.handlers[0], f"... INFO {logger.name} {message}\n", logger)
+
+
+def test_a_line_written_at_once_releases_the_held_ones_first(counted):
+    writer = logs.LineWriter(counted)
+    stream = counted.handlers[0].stream
+    hold(counted, "held")
+    writer.info("at once")                         # the main greenlet: no loop turn to wait for
+    assert [line.split(" ", 3)[3] for line in stream.getvalue().splitlines()] == \
+        ["held", "at once"]
+
+
+def test_outside_a_loop_greenlet_lines_are_written_at_once(counted):
+    logs.LineWriter(counted).info("now")
+    assert counted.handlers[0].stream.getvalue().endswith(" now\n")
+
+
+def test_held_lines_are_written_at_worker_exit(counted):
+    hold(counted, "last")
+    assert counted.handlers[0].stream.getvalue() == ""
+    from proxy.telemetry import request_observer
+    request_observer.shutdown()
+    assert counted.handlers[0].stream.getvalue().endswith(" last\n")
+
+
+def test_held_lines_are_written_when_the_process_exits():
+    # a process that ends before its event loop turns again loses nothing
+    code = ("import gevent, logging, sys\n"
+            "from proxy import logs\n"
+            "log = logging.getLogger('switchyard.x'); log.setLevel(logging.INFO)\n"
+            "handler = logging.StreamHandler(sys.stderr); handler.setFormatter(logs.Formatter())\n"
+            "log.addHandler(handler); log.propagate = False\n"
+            "logs.held.hold(handler, 'held at exit\\n', log)\n"
+            "assert logs.held._lines\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
+                              os.path.abspath(__file__)))))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "held at exit\n"
