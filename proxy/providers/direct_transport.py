@@ -129,8 +129,7 @@ class DirectTransport:
     def send(self, request):
         cred, body = request.upstream, request.body
         try:
-            origin, target = split(request.url)
-            address = _address(origin)
+            origin, address, target = _where(request.url)
             head = _request_head(target, address[3], request.headers, len(body))
         except ValueError as exc:                # (UnicodeEncodeError is one)
             raise failure(UpstreamConnectError, cred, "bad_request_line",
@@ -166,10 +165,29 @@ class DirectTransport:
             raise
 
     def _read_head(self, conn, request):
+        """The response head (and what came with it).  While the caller's
+        first-byte deadline falls due before the read timeout would
+        (``request.deadline``; the defaults: 120 s against 600 s), that
+        deadline alone bounds the wait: the socket's own timeout, a
+        ``gevent.Timeout`` made and cancelled around every blocking read,
+        could never fire first, so it is set aside until the head is in."""
+        sock, deadline, idle = conn.sock, request.deadline, None
+        # (gevent's socket keeps its timeout in a plain attribute)
+        untimed = deadline is not None and (idle := sock.timeout) is not None \
+            and deadline.seconds <= idle
+        if untimed:
+            sock.timeout = None
+        try:
+            return self._head(conn, sock, request)
+        finally:
+            if untimed:
+                sock.timeout = idle
+
+    def _head(self, conn, sock, request):
         cred, buf = request.upstream, b""
         while True:
             try:
-                data = conn.recv()
+                data = sock.recv(_READ_SIZE)
             except socket.timeout:
                 raise _silent(cred, request.timeouts) from None
             except ConnectionResetError:
@@ -254,7 +272,8 @@ class DirectResponse(UpstreamResponse):
     the chunked coding, or the connection's end (RFC 9112 section 6.3);
     gzip and deflate bodies decoded (we ask for ``identity``; this is for an
     upstream that compresses anyway)."""
-    __slots__ = ("_transport", "_conn", "_buffered", "_length", "_chunked", "_reusable")
+    __slots__ = ("_transport", "_conn", "_buffered", "_length", "_chunked", "_reusable",
+                 "_coding")
 
     def __init__(self, transport, conn, version, status, headers, buffered, upstream):
         super().__init__(status, headers, upstream)
@@ -269,22 +288,40 @@ class DirectResponse(UpstreamResponse):
                 raise _malformed(upstream, "both Transfer-Encoding and Content-Length")
             self._chunked = encoding.rsplit(",", 1)[-1].strip().lower() == "chunked"
         elif length is not None:
-            sizes = {size.strip() for size in length.split(",")}
-            size = sizes.pop()
-            if sizes or not size.isdigit() or not size.isascii():
-                conn.close()
-                raise _malformed(upstream, f"Content-Length {length[:40]!r}")
-            self._length = int(size)
+            if length.isdigit() and length.isascii():       # (nearly always)
+                self._length = int(length)
+            else:
+                sizes = {size.strip() for size in length.split(",")}
+                size = sizes.pop()
+                if sizes or not size.isdigit() or not size.isascii():
+                    conn.close()
+                    raise _malformed(upstream, f"Content-Length {length[:40]!r}")
+                self._length = int(size)
         connection = headers.get("connection")
         self._reusable = ((self._chunked or self._length is not None)
                           and (version != "HTTP/1.0" or "keep-alive" in (connection or "").lower())
                           and not (connection and "close" in connection.lower()))
+        coding = headers.get("content-encoding")
+        coding = coding.strip().lower() if coding else None
+        self._coding = coding if coding in ("gzip", "x-gzip", "deflate") else None
+
+    def read(self, limit=None):
+        """The whole body.  One that came whole with the head (a small
+        answer's) is handed over as it is, the connection back in the pool,
+        without the generators ``iter_bytes`` stacks for a body still
+        arriving; the same bytes, the same checks."""
+        length, data = self._length, self._buffered
+        if length is None or len(data) < length or self._coding is not None \
+                or self._conn is None or (limit is not None and length > limit) \
+                or self.status in (204, 304):
+            return super().read(limit)
+        self._release(reusable=len(data) == length)
+        return data if len(data) == length else data[:length]
 
     def iter_bytes(self):
         try:
-            coding = self.headers.get("content-encoding")
-            if coding and coding.strip().lower() in ("gzip", "x-gzip", "deflate"):
-                yield from _decoded(self._body(), coding.strip().lower(), self.upstream)
+            if self._coding is not None:
+                yield from _decoded(self._body(), self._coding, self.upstream)
             else:
                 yield from self._body()
         finally:
@@ -407,24 +444,47 @@ def _address(origin):
     return scheme, host, port, named if port == default else f"{named}:{port}"
 
 
+def _where(url):
+    """``(origin, address, target)`` of ``url`` (``_address``; the target
+    checked), worked out once per URL: the same few come with every call."""
+    found = _WHERE.get(url)
+    if found is None:
+        origin, target = split(url)
+        address = _address(origin)
+        if _ILLEGAL_TARGET(target):
+            raise ValueError("request target holds a control character or space")
+        if len(_WHERE) >= 4096:
+            _WHERE.clear()
+        found = _WHERE[url] = (origin, address, target)
+    return found
+
+
+_WHERE = {}
+
+
 def _request_head(target, host, headers, length):
     """The request's head as bytes: ``headers`` (lower-case names, str
     values) plus Host, Content-Length and a User-Agent unless given.
-    ``ValueError`` for a header or target that could smuggle a line."""
-    if _ILLEGAL_TARGET(target):
-        raise ValueError("request target holds a control character or space")
-    fields = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
-    # one count each instead of a check per value: only the line ends we added
-    if fields.count("\n") != len(headers) or fields.count("\r") != len(headers):
-        bad = next(name for name, value in headers.items() if "\r" in value or "\n" in value
-                   or "\r" in name or "\n" in name)
-        raise ValueError(f"Invalid header {bad!r}")
-    for name in headers:
-        if name not in _LEGAL_NAMES:
-            if not _LEGAL_NAME(name):
-                raise ValueError(f"Invalid header {name!r}")
-            if len(_LEGAL_NAMES) < 4096:
-                _LEGAL_NAMES.add(name)
+    ``ValueError`` for a header that could smuggle a line (``target`` is
+    checked by ``_where``)."""
+    fields, count = "", len(headers)
+    if count:
+        try:            # each "name: value" joined in C, no format per field
+            fields = "\r\n".join(map(": ".join, headers.items())) + "\r\n"
+        except TypeError:             # a value not a str: formatted as one
+            fields = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+        # one count each instead of a check per value: only the line ends we added
+        if fields.count("\n") != count or fields.count("\r") != count:
+            bad = next(name for name, value in headers.items()
+                       if "\r" in f"{name}{value}" or "\n" in f"{name}{value}")
+            raise ValueError(f"Invalid header {bad!r}")
+        if not _LEGAL_NAMES.issuperset(headers):
+            for name in headers:
+                if name not in _LEGAL_NAMES:
+                    if not _LEGAL_NAME(name):
+                        raise ValueError(f"Invalid header {name!r}")
+                    if len(_LEGAL_NAMES) < 4096:
+                        _LEGAL_NAMES.add(name)
     extra = "" if "host" in headers else f"host: {host}\r\n"
     if "user-agent" not in headers:
         extra += f"user-agent: {_USER_AGENT}\r\n"

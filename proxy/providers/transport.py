@@ -16,12 +16,15 @@ class Request:
     ``upstream`` is who is called: a ``Credential`` or anything with its
     ``id``, ``display_name``, ``short_name`` (errors name it) and
     ``proxy_url`` (how to reach it).  ``timeouts``: ``(connect, read)`` seconds.
+    ``deadline``: the first-byte ``proxy.deadline.Deadline`` the caller armed
+    around ``send`` (None: none), so a transport knows what already bounds
+    its wait for the response head.
     """
-    __slots__ = ("url", "headers", "body", "upstream", "timeouts")
+    __slots__ = ("url", "headers", "body", "upstream", "timeouts", "deadline")
 
-    def __init__(self, url, headers, body, upstream, timeouts):
+    def __init__(self, url, headers, body, upstream, timeouts, deadline=None):
         self.url, self.headers, self.body = url, headers, body
-        self.upstream, self.timeouts = upstream, timeouts
+        self.upstream, self.timeouts, self.deadline = upstream, timeouts, deadline
 
 
 class UpstreamResponse:

@@ -49,8 +49,11 @@ class UpstreamClient:
         # upstream drips); the idle-read timeout governs the body after.
         first_byte = timeouts[2] if len(timeouts) > 2 else 0
         deadline = Deadline(first_byte) if first_byte > 0 else None
+        proxy_url = cred.proxy_url
+        transport = self.transport if not proxy_url or proxy_url == "direct" \
+            else self._transport_for(cred)
         try:
-            resp = self._transport_for(cred).send(Request(url, headers, body, cred, timeouts))
+            resp = transport.send(Request(url, headers, body, cred, timeouts, deadline))
         except Expired as fired:
             if fired.deadline is not deadline:
                 raise

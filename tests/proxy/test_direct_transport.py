@@ -16,8 +16,8 @@ from gevent.event import Event
 from gevent.server import StreamServer
 
 import proxy
-from proxy.errors import (UpstreamConnectError, UpstreamStatusError, UpstreamStreamError,
-                          UpstreamTimeout)
+from proxy.errors import (UpstreamConnectError, UpstreamError, UpstreamStatusError,
+                          UpstreamStreamError, UpstreamTimeout)
 from proxy.providers import direct_transport
 from proxy.providers.direct_transport import DirectTransport
 from proxy.providers.upstream import Request, UpstreamClient
@@ -542,3 +542,102 @@ def test_tls_bytes_pending_make_an_idle_connection_unusable(pending, usable):
     assert direct_transport._Connection(tls, "https://x").is_open() is usable
     ours.close()
     theirs.close()
+
+
+# --- a body that came with its head; the head wait under the first-byte deadline ---
+
+@pytest.mark.parametrize("answer, limit", [
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 5),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 4),            # over the limit
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello, more", None),   # more than declared
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", None),
+    (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
+     + str(len(gzip.compress(b"hello"))).encode() + b"\r\n\r\n" + gzip.compress(b"hello"), None),
+    (b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", 4),
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", None),
+])
+def test_a_body_that_came_with_its_head_reads_as_one_still_arriving(serve, answer, limit):
+    """``DirectResponse.read`` hands over a body already in without the
+    generator layers; what it returns or raises, and whether the
+    connection is kept, are what the general read gives."""
+    outcomes = []
+    for general in (False, True):
+        upstream = serve(_fixed(answer))
+        transport = DirectTransport()
+        resp = _send(transport, upstream)
+        read = super(direct_transport.DirectResponse, resp).read if general else resp.read
+        try:
+            outcome = read(limit)
+        except UpstreamError as exc:
+            outcome = (type(exc), exc.cause)
+        outcomes.append((outcome, sum(map(len, transport._idle.values())), resp._conn))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_the_head_is_awaited_under_the_first_byte_deadline_and_the_body_under_the_read_timeout(
+        serve):
+    """With the first-byte deadline due before the read timeout, the head
+    wait needs no socket timeout of its own; the body's waits get the read
+    timeout back (and a reused connection keeps it)."""
+    release = Event()
+
+    def answer(sock, upstream, n):
+        upstream.write(sock, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+        release.wait()
+
+    upstream = serve(answer)
+    client = UpstreamClient(DirectTransport())
+    seen = []
+    real = DirectTransport._head
+
+    def head(self, conn, sock, request):
+        seen.append(sock.timeout)
+        return real(self, conn, sock, request)
+
+    with gevent.Timeout(5):
+        direct_transport.DirectTransport._head = head
+        try:
+            resp = client.send(CRED, upstream.url, {}, b"{}", timeouts=(2, 0.2, 0.1))
+        finally:
+            direct_transport.DirectTransport._head = real
+        assert seen == [None] and resp._conn.sock.timeout == 0.2
+        with pytest.raises(UpstreamTimeout) as caught:
+            resp.read()
+    release.set()
+    assert caught.value.cause == "read_timeout"
+
+
+def test_a_read_timeout_due_first_still_bounds_the_head(serve):
+    release = Event()
+    upstream = serve(lambda sock, up, n: release.wait())
+    with pytest.raises(UpstreamTimeout) as caught:
+        UpstreamClient(DirectTransport()).send(CRED, upstream.url, {}, b"{}",
+                                               timeouts=(2, 0.05, 5))
+    release.set()
+    assert caught.value.cause == "read_timeout"
+
+
+def test_the_request_head_as_written():
+    head = direct_transport._request_head("/v1/x", "h.test", {"a": "b", "x-n": 5}, 2)
+    assert head == (b"POST /v1/x HTTP/1.1\r\nhost: h.test\r\nuser-agent: switchyard/"
+                    + proxy.__version__.encode() + b"\r\ncontent-length: 2\r\na: b\r\nx-n: 5\r\n\r\n")
+    assert direct_transport._request_head("/", "h", {"host": "o", "user-agent": "u",
+                                                     "content-length": "9"}, 2) \
+        == b"POST / HTTP/1.1\r\nhost: o\r\nuser-agent: u\r\ncontent-length: 9\r\n\r\n"
+    assert direct_transport._request_head("/", "h", {}, 0).endswith(
+        b"content-length: 0\r\n\r\n")
+    for bad in ({"a\r\nb": "c"}, {"a": "b\nc"}, {"a:b": "c"}, {"a": 5, "b": "\r"}):
+        with pytest.raises(ValueError):
+            direct_transport._request_head("/", "h", bad, 0)
+
+
+def test_a_url_is_split_and_checked_once():
+    where = direct_transport._where("http://h.test:81/v1/x?k=1")
+    assert where == ("http://h.test:81", ("http", "h.test", 81, "h.test:81"), "/v1/x?k=1")
+    assert direct_transport._where("http://h.test:81/v1/x?k=1") is where
+    for _ in range(2):      # a refused one is refused every time
+        with pytest.raises(ValueError):
+            direct_transport._where("http://h.test/v1/a b")
