@@ -13,6 +13,20 @@ from dataclasses import dataclass
 
 from proxy.errors import Unauthorized
 
+# SHA-256 by CPython's own implementation (``_sha2`` from 3.12, ``_sha256``
+# before) rather than hashlib's OpenSSL one: the digests are the same, but
+# OpenSSL 3 looks the algorithm up in its provider store on every call,
+# and a gateway hashes one short key per request with caches that the rest
+# of the request has refilled -- cold, that lookup cost ~25 µs on the bench
+# host, the compact built-in ~6 µs.
+try:
+    from _sha2 import sha256 as _sha256
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256
+    except ImportError:                                     # built without it
+        _sha256 = hashlib.sha256
+
 
 @dataclass(frozen=True)
 class ClientKey:
@@ -26,7 +40,7 @@ GATEWAY_KEY_HEADER = "x-switchyard-key"
 
 
 def _digest(key):
-    return hashlib.sha256(key.encode()).digest()
+    return _sha256(key.encode()).digest()
 
 
 def load_keys(entries):

@@ -20,6 +20,16 @@ def test_each_sdk_style_accepted(headers, args):
     assert auth.authenticate(KEYS, headers, args).label == "team-b"
 
 
+@pytest.mark.parametrize("key", ["sk-one", "", "k\u00e9y-\u4e2d", "x" * 5000])
+def test_key_digests_are_sha256_and_key_ids_stay_as_they_were(key):
+    import hashlib
+    digest = hashlib.sha256(key.encode()).digest()
+    assert auth._digest(key) == digest
+    if key:
+        [loaded] = auth.load_keys([key])
+        assert loaded.digest == digest and loaded.key_id == "key-" + digest.hex()[:10]
+
+
 def test_missing_and_wrong_keys():
     with pytest.raises(Unauthorized, match="Missing"):
         auth.authenticate(KEYS, {}, {})
