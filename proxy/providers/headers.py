@@ -50,10 +50,34 @@ _NOT_RETURNED = HOP_BY_HOP | CREDENTIALS | frozenset({
 
 def forward_request_headers(client_headers, upstream_dialect):
     """Client headers to pass to an upstream speaking ``upstream_dialect``
-    (names lower-cased)."""
+    (names lower-cased).  Whether a name goes is decided once per name
+    and dialect (the same few names come with every request; the
+    prefix tests cost more than a lookup)."""
+    verdicts = _VERDICTS.get(upstream_dialect)
+    if verdicts is None:
+        verdicts = _VERDICTS.setdefault(upstream_dialect, {})
+    forwarded = {}
+    for name, value in client_headers.items():
+        goes = verdicts.get(name)
+        if goes is None:
+            goes = _verdict(verdicts, name, upstream_dialect)
+        if goes:
+            forwarded[name] = value
+    return forwarded
+
+
+# upstream dialect -> {header name: forwarded?}, learnt as names come
+_VERDICTS = {}
+_MAX_VERDICTS = 4096       # per dialect: names are client-chosen
+
+
+def _verdict(verdicts, name, upstream_dialect):
     skipped = _SKIPPED_PREFIXES.get(upstream_dialect, (_ACTOR_METADATA,))
-    return {k: v for k, v in client_headers.items()
-            if k not in _NOT_FORWARDED and not k.startswith(skipped)}
+    goes = name not in _NOT_FORWARDED and not name.startswith(skipped)
+    if len(verdicts) >= _MAX_VERDICTS:
+        verdicts.clear()
+    verdicts[name] = goes
+    return goes
 
 
 def actor_headers(actor, client_headers):
@@ -71,5 +95,18 @@ def actor_headers(actor, client_headers):
 
 def forward_response_headers(upstream_headers):
     """Upstream response headers safe to show the client, e.g. rate-limit
-    and request-id headers that SDKs read."""
-    return [(k, v) for k, v in upstream_headers.items() if k.lower() not in _NOT_RETURNED]
+    and request-id headers that SDKs read.  Whether a name is shown is
+    decided once per name as the upstream spells it."""
+    shown = []
+    for name, value in upstream_headers.items():
+        goes = _SHOWN.get(name)
+        if goes is None:
+            if len(_SHOWN) >= _MAX_VERDICTS:
+                _SHOWN.clear()
+            goes = _SHOWN[name] = name.lower() not in _NOT_RETURNED
+        if goes:
+            shown.append((name, value))
+    return shown
+
+
+_SHOWN = {}                # upstream header name (as spelt) -> shown to the client?

@@ -49,6 +49,8 @@ class _Budget:
     (``max-upstream-attempts``), extra rounds over the credentials
     (``request-retry``), stream bootstrap retries and waiting time
     (``max-retry-interval``); which credentials this round tried."""
+    __slots__ = ("calls_left", "rounds_left", "bootstrap_left", "wait_left", "tried",
+                 "another_round", "last_error", "last_cred", "pending", "backoff_left")
 
     def __init__(self, config):
         self.calls_left = config["max-upstream-attempts"]
@@ -80,11 +82,11 @@ def serve(front, runtime, client, observer):
     pool = runtime.pool
     if front.own_credential:
         return _serve_own(front, runtime, client, observer)
-    creds = pool.resolve(front.model)
-    if not creds:
+    route = pool.route(front.model)
+    if not route.creds:
         raise NotFound(f"The model '{front.model}' does not exist or is not served here.",
                        code="model_not_found", error_type="not_found_error")
-    if _reads_body(front, creds):
+    if _route_reads_body(route, front.dialect, front.action):
         validation.check_deep(front.dialect, front.body)
     session = None
     if runtime.config["routing"]["session-affinity"]:
@@ -103,7 +105,8 @@ def serve(front, runtime, client, observer):
         raise GatewayTimeout(f"No answer within request-timeout-seconds ({limit:g} s).{last}",
                              cause="request_timeout") from None
     finally:
-        _settle_pending(pool, front.model, budget, None)
+        if budget.pending is not None:
+            _settle_pending(pool, front.model, budget, None)
         if deadline is not None:
             deadline.close()
 
@@ -112,7 +115,7 @@ def _attempts(front, runtime, client, observer, budget, session):
     """Try credentials until one answers or the budget is spent."""
     pool = runtime.pool
     while budget.calls_left > 0:
-        cred = pool.pick(front.model, exclude=frozenset(budget.tried), session=session)
+        cred = pool.pick(front.model, exclude=budget.tried, session=session)
         if cred is None:
             if _retry_after_backoff(budget) or budget.new_round() \
                     or _wait_for_recovery(pool, front.model, budget):
@@ -154,11 +157,17 @@ def _settle_pending(pool, model, budget, cred, *, outcome=None):
         pool.report_failure(first, model, decision, cause=failure)
 
 
-def _reads_body(front, creds):
-    """Whether serving ``front`` may read its body beyond the top level: a
+def _route_reads_body(route, dialect, action):
+    """Whether serving a ``dialect`` request for ``action`` from ``route``
+    (``CredentialPool.route``) may read its body beyond the top level: a
     translation, a token count the gateway estimates or reshapes, or an
-    answer of the gateway's own."""
-    return _any_reads_body(front.dialect, front.action, creds)
+    answer of the gateway's own.  A fact of the credentials alone, so the
+    route keeps it."""
+    key = ("reads_body", dialect, action)
+    found = route.facts.get(key)
+    if found is None:
+        found = route.facts[key] = _any_reads_body(dialect, action, route.creds)
+    return found
 
 
 def _any_reads_body(dialect, action, creds):
@@ -171,8 +180,10 @@ def reads_body(runtime, dialect, action, model):
     """Whether a pooled request for ``model`` would read its body beyond the
     top level (``serve``'s own test, asked before the body is parsed: the
     front door then parses it whole once instead of its top level first)."""
-    creds = runtime.pool.resolve(model) if isinstance(model, str) and model else None
-    return bool(creds) and _any_reads_body(dialect, action, creds)
+    if not isinstance(model, str) or not model:
+        return False
+    route = runtime.pool.route(model)
+    return bool(route.creds) and _route_reads_body(route, dialect, action)
 
 
 def _serve_own(front, runtime, client, observer):
@@ -217,7 +228,8 @@ def _try(front, runtime, client, observer, cred, budget):
     budget.calls_left -= 1
     started = time.monotonic()
     try:
-        reply = _call_refreshing(front, runtime, client, cred, upstream_model, observer)
+        reply = _call_refreshing(front, runtime, client, cred, upstream_model, observer) \
+            if cred.account else _call(front, runtime, client, cred, upstream_model, observer)
     except UpstreamStatusError as exc:
         failure = exc
         quota_windows.note(cred.id, exc.headers, refusal=exc.body if exc.status == 429 else None)
@@ -236,7 +248,8 @@ def _try(front, runtime, client, observer, cred, budget):
         pool.report_cancelled(cred, front.model)   # frees a half-open probe slot
         raise
     else:
-        _settle_pending(pool, front.model, budget, cred, outcome="success")
+        if budget.pending is not None:
+            _settle_pending(pool, front.model, budget, cred, outcome="success")
         pool.report_success(cred, front.model)
         observer.attempt(cred, upstream_model, status=200, outcome="success",
                          latency=time.monotonic() - started)
@@ -304,30 +317,26 @@ def _call(front, runtime, client, cred, upstream_model, observer):
     request the upstream's dialect cannot express, a count it cannot
     render, an answer the client's dialect cannot express."""
     try:
-        return _exchange(front, runtime, client, cred, upstream_model, observer)
+        # routing, not a wire fact: the built-in echo model answers here, no upstream
+        if cred.kind == "echo":
+            return _echo_reply(front, observer)
+        if front.action == "count_tokens":
+            return counting.count(front, cred, upstream_model, client, runtime.upstream_timeouts)
+        same = cred.dialect == front.dialect
+        body = edge.request_body(cred, _upstream_body(front, cred, upstream_model, same),
+                                 model=upstream_model, action=front.action)
+        url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
+        forwarded = forward_request_headers(front.headers, cred.dialect)
+        if runtime.config["send-actor-headers"]:
+            forwarded.update(actor_headers(front.actor, front.headers))
+        headers = endpoints.auth_headers(cred, forwarded)
+        resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
+        quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
+        if front.stream and not (same and _whole_body(resp)):
+            return streaming.from_upstream(front, cred, resp, runtime.config, observer, same=same)
+        return _whole_reply(front, cred, resp, observer, same, runtime.answer_limit)
     except TranslationError as exc:
         raise BadRequest(str(exc)) from None
-
-
-def _exchange(front, runtime, client, cred, upstream_model, observer):
-    # routing, not a wire fact: the built-in echo model answers here, no upstream
-    if cred.kind == "echo":
-        return _echo_reply(front, observer)
-    if front.action == "count_tokens":
-        return counting.count(front, cred, upstream_model, client, runtime.upstream_timeouts)
-    same = cred.dialect == front.dialect
-    body = edge.request_body(cred, _upstream_body(front, cred, upstream_model, same),
-                             model=upstream_model, action=front.action)
-    url = endpoints.url(cred, upstream_model, action=front.action, stream=front.stream)
-    forwarded = forward_request_headers(front.headers, cred.dialect)
-    if runtime.config["send-actor-headers"]:
-        forwarded.update(actor_headers(front.actor, front.headers))
-    headers = endpoints.auth_headers(cred, forwarded)
-    resp = client.send(cred, url, headers, body, timeouts=runtime.upstream_timeouts)
-    quota_windows.note(cred.id, resp.headers)     # a reference kept; parsed when asked
-    if front.stream and not (same and _whole_body(resp)):
-        return streaming.from_upstream(front, cred, resp, runtime.config, observer, same=same)
-    return _whole_reply(front, cred, resp, observer, same, runtime.answer_limit)
 
 
 def _whole_body(resp):

@@ -131,3 +131,46 @@ def test_actor_headers_use_aibridge_names():
                                               "x-ai-bridge-actor-metadata-team": "infra"}
     assert actor_headers("", client) == {}
     assert "x-switchyard-actor-metadata-team" not in forward_request_headers(client, "openai")
+
+
+def test_which_names_go_is_learnt_once_per_dialect_and_stays_the_rule(monkeypatch):
+    """``forward_request_headers`` keeps each name's verdict per upstream
+    dialect; learnt or remembered, and after the table starts afresh, it
+    is the rule's (not a credential, hop-by-hop or forwarding header, nor
+    another provider's own)."""
+    from proxy.providers import headers
+
+    def rule(client, dialect):
+        skipped = headers._SKIPPED_PREFIXES.get(dialect, (headers._ACTOR_METADATA,))
+        return {k: v for k, v in client.items()
+                if k not in headers._NOT_FORWARDED and not k.startswith(skipped)}
+
+    client = dict(MIXED_CLIENT_HEADERS, **{
+        "x-switchyard-actor-metadata-team": "t", "openai-beta": "b", "x-goog-user-project": "p",
+        "anthropic-beta": "a", "x-custom": "c", "cookie": "k", "keep-alive": "5",
+        "authorization": "Bearer x", "user-agent": "ua"})
+    monkeypatch.setattr(headers, "_VERDICTS", {})
+    for dialect in ("openai", "claude", "gemini", "responses", "echo"):
+        for _ in range(2):
+            assert forward_request_headers(client, dialect) == rule(client, dialect)
+    monkeypatch.setattr(headers, "_VERDICTS", {})
+    monkeypatch.setattr(headers, "_MAX_VERDICTS", 3)
+    for dialect in ("openai", "claude"):
+        assert forward_request_headers(client, dialect) == rule(client, dialect)
+        assert len(headers._VERDICTS[dialect]) <= 3
+
+
+def test_which_upstream_names_are_shown_is_learnt_once_and_stays_the_rule(monkeypatch):
+    from proxy.providers import headers
+    from proxy.wire.http1 import Headers
+    upstream = Headers([("Content-Type", "application/json"), ("X-Request-Id", "r"),
+                        ("Set-Cookie", "a"), ("set-cookie", "b"), ("Server", "s"),
+                        ("x-ratelimit-remaining-requests", "9"), ("Transfer-Encoding", "chunked"),
+                        ("Openai-Processing-Ms", "5"), ("X-RateLimit-Reset", "1s")])
+    rule = [(k, v) for k, v in upstream.items() if k.lower() not in headers._NOT_RETURNED]
+    monkeypatch.setattr(headers, "_SHOWN", {})
+    for _ in range(2):
+        assert forward_response_headers(upstream) == rule
+    monkeypatch.setattr(headers, "_SHOWN", {})
+    monkeypatch.setattr(headers, "_MAX_VERDICTS", 3)
+    assert forward_response_headers(upstream) == rule and len(headers._SHOWN) <= 3

@@ -460,3 +460,30 @@ def test_a_same_dialect_count_sends_the_clients_bytes_and_builds_no_ir(monkeypat
     assert transport.calls[0].body == raw.replace(b'"model": "claude-x"', b'"model": "claude-real"',
                                                   1)
     assert not front.body_parsed        # nor parsed whole, as a generate request is not
+
+
+# --- what a route's credentials say about reading the body ---
+
+def test_whether_a_request_reads_its_body_is_worked_out_once_per_route():
+    """``reads_body`` (asked by the front door) and ``serve`` take it from
+    the route's memo: the same answer as asking each credential, for every
+    dialect and action, and not asked again."""
+    config = config_mod.build({
+        "openai-compatibility": [{"name": "up", "base-url": "http://up.test/v1",
+                                  "models": [{"name": "m"}],
+                                  "api-key-entries": [{"api-key": "sk-key-0123456789abcdef"}]}],
+        "claude-api-key": [{"api-key": "sk-ant-0123456789", "models": [{"name": "m"},
+                                                                         {"name": "c"}]}],
+        "echo": True})
+    runtime = Runtime(config=config, pool=CredentialPool(credentials.from_config(config), config))
+    for model in ("m", "c", "echo"):
+        route = runtime.pool.route(model)
+        for dialect in ("openai", "claude", "gemini", "responses"):
+            for action in ("generate", "count_tokens"):
+                expected = attempts._any_reads_body(dialect, action, runtime.pool.resolve(model))
+                assert attempts.reads_body(runtime, dialect, action, model) is expected
+                assert route.facts[("reads_body", dialect, action)] is expected
+                route.facts[("reads_body", dialect, action)] = "memo"
+                assert attempts.reads_body(runtime, dialect, action, model) == "memo"
+    assert attempts.reads_body(runtime, "openai", "generate", "unknown") is False
+    assert attempts.reads_body(runtime, "openai", "generate", None) is False
