@@ -30,6 +30,9 @@ latency.  What its handler lacked or did slowly, changed here:
 - a response's head leaves in the same write as its first body chunk (pywsgi
   sends them apart: two segments and, for a whole answer, two wake-ups of
   the client), and the ``Date`` value is formatted once a second;
+- the read buffer sits on ``Receiver``, not ``socket.makefile``'s
+  ``SocketIO``: the same reads and timeouts, without a new ``Timeout``
+  (an object and an event-loop timer) for every wait;
 - a write is one plain ``send`` when the socket takes it whole (nearly
   always): gevent's ``sendall`` first asks the kernel for the send buffer's
   size, a ``getsockopt`` syscall on every write;
@@ -39,6 +42,7 @@ latency.  What its handler lacked or did slowly, changed here:
   (``proxy.http.front.HEADER_KEYS``), so the front doors read the request
   headers without scanning the whole environ.
 """
+import io
 import logging
 import time
 from http.client import LineTooLong
@@ -53,6 +57,7 @@ from proxy.relay import draining
 from proxy.wire import gather, http1
 from proxy.telemetry import live_feed
 from proxy.http.disconnect import CONNECTION
+from proxy.http.receiver import Receiver
 from proxy.http.front import HEADER_KEYS, fresh_request_id, path_dialect
 from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
@@ -179,6 +184,11 @@ class Handler(PyWSGIHandler):
     hangup_watcher = None          # proxy.http.disconnect's watcher of this connection
     _head = None                   # the request's RequestHead, once built (``headers``)
     _fields = ()                   # a plain request's (name, raw value) pairs
+
+    def __init__(self, sock, address, server, rfile=None):
+        if rfile is None:
+            rfile = io.BufferedReader(Receiver(sock))
+        super().__init__(sock, address, server, rfile)
 
     @property
     def headers(self):

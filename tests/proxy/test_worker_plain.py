@@ -10,6 +10,7 @@ from gevent import socket
 from gevent.pywsgi import Input, WSGIServer
 
 from proxy.http import worker
+from proxy.http.receiver import Receiver
 from proxy.http.disconnect import CONNECTION
 from proxy.http.front import HEADER_KEYS
 from proxy.wire import http1
@@ -313,6 +314,67 @@ def test_a_body_that_stops_arriving_times_out_at_the_socket_timeout(serve):
         return raw
     raw = gevent.spawn(run, serve(Idle, app)).get(timeout=10)
     assert raw.startswith(b"HTTP/1.1 200") and seen == [TimeoutError]
+
+
+def test_the_receiver_keeps_one_timer_per_timeout_value():
+    ours, theirs = socket.socketpair()
+    try:
+        receiver = Receiver(ours)
+        buffer = bytearray(16)
+        ours.settimeout(5)
+        gevent.spawn_later(0.01, theirs.sendall, b"one")
+        assert receiver.readinto(buffer) == 3 and buffer[:3] == b"one"
+        timer = receiver._timer
+        gevent.spawn_later(0.01, theirs.sendall, b"two")
+        assert receiver.readinto(buffer) == 3 and receiver._timer is timer
+        assert not timer.active
+        theirs.close()
+        assert receiver.readinto(buffer) == 0          # end of file
+        receiver.close()
+        assert receiver._timer is None and ours.fileno() >= 0    # the socket stays open
+    finally:
+        ours.close()
+
+
+def test_after_a_timeout_every_read_fails_at_once_as_socketio_does():
+    ours, theirs = socket.socketpair()
+    try:
+        receiver = Receiver(ours)
+        buffer = bytearray(16)
+        ours.settimeout(0.05)
+        with pytest.raises(TimeoutError):
+            receiver.readinto(buffer)
+        assert not receiver._timer.active
+        ours.settimeout(60)
+        theirs.sendall(b"late")
+        started = gevent.get_hub().loop.now()
+        with pytest.raises(OSError, match="timed out object"):
+            receiver.readinto(buffer)
+        assert gevent.get_hub().loop.now() - started < 1
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_socket_timeout_changed_between_waits_is_the_one_that_counts():
+    ours, theirs = socket.socketpair()
+    try:
+        receiver = Receiver(ours)
+        buffer = bytearray(16)
+        ours.settimeout(60)
+        gevent.spawn_later(0.01, theirs.sendall, b"one")
+        assert receiver.readinto(buffer) == 3
+        timer = receiver._timer
+        ours.settimeout(None)
+        gevent.spawn_later(0.01, theirs.sendall, b"three")
+        assert receiver.readinto(buffer) == 5 and receiver._timer is timer
+        ours.settimeout(0.05)
+        with pytest.raises(TimeoutError):
+            receiver.readinto(buffer)
+        assert receiver._timer is not timer
+    finally:
+        ours.close()
+        theirs.close()
 
 
 @pytest.mark.parametrize("head", [
