@@ -14,6 +14,14 @@ long strings (tool output, file text) cost in being read into Python
 strings and escaped again, the share a translator that passed them through
 as raw JSON would save.
 
+Every run sends the same body, as the agent scenario does: what the
+gateway remembers from one request for the next (the tool list's
+translation, ``translators.tool_memo``; the turns found valid,
+``proxy.validation.seen_turns``) is all reused, so ``validate`` and
+``path`` are the ceiling of that reuse.  In a real session each request
+brings a round trip more (two new turns to walk and translate) and moves
+its cache marks.
+
 Each step is timed with ``time.process_time`` over a loop of iterations; a
 case reports the minimum per-request µs of ``--runs`` runs, so a busy
 neighbour on a shared machine inflates a run, not the result.  No sockets,
