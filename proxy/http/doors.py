@@ -33,7 +33,7 @@ from proxy import runtime
 from proxy.access import auth, peers
 from proxy.errors import ClientError, NotFound, Unauthorized, error_body
 from proxy.http import lifecycle
-from proxy.http.front import HEADER_KEYS, fresh_request_id
+from proxy.http.front import HEADER_KEYS, LOWER_HEADERS, fresh_request_id
 from proxy.http.generate import generate, query_args
 
 log = logging.getLogger("switchyard.server")
@@ -67,8 +67,13 @@ class Arrival:
 def environ_headers(environ):
     """Lower-cased request headers straight from the WSGI environ (what
     werkzeug's ``EnvironHeaders`` yields, at a fraction of the cost).  The
-    worker's handler lists the ``HTTP_*`` keys it set (``HEADER_KEYS``): a
-    few lookups instead of a scan of the thirty-odd environ keys."""
+    worker's plain-request path built them already (``LOWER_HEADERS``,
+    handed over to the caller); else its handler lists the ``HTTP_*`` keys
+    it set (``HEADER_KEYS``): a few lookups instead of a scan of the
+    thirty-odd environ keys."""
+    headers = environ.pop(LOWER_HEADERS, None)
+    if headers is not None:
+        return headers
     keys = environ.get(HEADER_KEYS)
     if keys is None:
         headers = {key[5:].replace("_", "-").lower(): value

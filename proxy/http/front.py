@@ -16,6 +16,10 @@ _ID_COUNTER = itertools.count(1)
 # possible), as the worker's handler put them there; absent, the environ is
 # scanned for them (``proxy.http.doors.environ_headers``)
 HEADER_KEYS = "switchyard.header_keys"
+# environ key: the request headers as ``proxy.http.doors.environ_headers``
+# returns them, built by the worker's plain-request path as it reads the
+# fields (taken by the first ``environ_headers`` call, which owns it then)
+LOWER_HEADERS = "switchyard.lower_headers"
 
 
 def fresh_request_id():

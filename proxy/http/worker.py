@@ -40,11 +40,15 @@ latency.  What its handler lacked or did slowly, changed here:
   what belongs to the client connection (its hang-up watcher) is made once
   per connection, not per request; and it lists its ``HTTP_*`` keys
   (``proxy.http.front.HEADER_KEYS``), so the front doors read the request
-  headers without scanning the whole environ.
+  headers without scanning the whole environ -- or, from the plain path,
+  hands them over as the doors want them (``LOWER_HEADERS``);
+- ``start_response`` checks the fields pywsgi's does (text, latin-1, no CR
+  or LF) on all of them at once rather than field by field.
 """
 import io
 import logging
 import time
+from itertools import chain
 from http.client import LineTooLong
 
 import gevent
@@ -58,7 +62,7 @@ from proxy.wire import gather, http1
 from proxy.telemetry import live_feed
 from proxy.http.disconnect import CONNECTION
 from proxy.http.receiver import Receiver
-from proxy.http.front import HEADER_KEYS, fresh_request_id, path_dialect
+from proxy.http.front import HEADER_KEYS, LOWER_HEADERS, fresh_request_id, path_dialect
 from proxy.errors import HeadRefused, TooManyHeaders, error_body
 
 _COALESCE_LIMIT = 256 * 1024      # first chunks up to this size share the head's write
@@ -98,29 +102,31 @@ def _refusal(exc, requestline, request_id):
 _PLAIN, _CONNECTION, _TYPE, _LENGTH, _DROPPED, _GENERAL = range(6)
 # framing pywsgi's general path handles (chunked input, 100-continue, upgrades)
 _GENERAL_KEYS = frozenset({"HTTP_TRANSFER_ENCODING", "HTTP_EXPECT", "HTTP_UPGRADE"})
-_ENV_KEYS = {}          # field name as sent -> (environ key, kind); names are not secrets
+_ENV_KEYS = {}          # field name as sent -> (environ key, kind, lower-cased name); not secrets
 _ENV_KEYS_MAX = 1024
 
 
 def _env_key(name):
-    """``(environ key, kind)`` of a request field name, as pywsgi names it:
-    ``HTTP_`` and the name upper-cased with "-" as "_", except
-    ``CONTENT_TYPE`` / ``CONTENT_LENGTH``; a name with "_" is dropped (it
-    would pass for its "-" twin).  Remembered for the next request, up to
-    ``_ENV_KEYS_MAX`` names."""
+    """``(environ key, kind, lower-cased name)`` of a request field name:
+    the key as pywsgi names it (``HTTP_`` and the name upper-cased with "-"
+    as "_", except ``CONTENT_TYPE`` / ``CONTENT_LENGTH``; a name with "_"
+    is dropped: it would pass for its "-" twin), and the name as
+    ``proxy.http.doors.environ_headers`` derives it from that key.
+    Remembered for the next request, up to ``_ENV_KEYS_MAX`` names."""
     entry = _ENV_KEYS.get(name)
     if entry is None:
         key = name.replace("-", "_").upper()
         if "_" in name:
-            entry = ("", _DROPPED)
+            entry = ("", _DROPPED, "")
         elif key == "CONTENT_TYPE":
-            entry = (key, _TYPE)
+            entry = (key, _TYPE, "content-type")
         elif key == "CONTENT_LENGTH":
-            entry = (key, _LENGTH)
+            entry = (key, _LENGTH, "content-length")
         else:
             key = "HTTP_" + key
             entry = (key, _CONNECTION if key == "HTTP_CONNECTION"
-                     else _GENERAL if key in _GENERAL_KEYS else _PLAIN)
+                     else _GENERAL if key in _GENERAL_KEYS else _PLAIN,
+                     key[5:].replace("_", "-").lower())
         if len(_ENV_KEYS) < _ENV_KEYS_MAX:
             _ENV_KEYS[name] = entry
     return entry
@@ -260,18 +266,19 @@ class Handler(PyWSGIHandler):
         command, path, version = words
         if version != "HTTP/1.1" and version != "HTTP/1.0":
             return None
-        headers, keys = {}, []
+        headers, keys, lowered = {}, [], {}
         content_type = length = connection = None
         known = _ENV_KEYS
         for name, value in fields:
-            key, kind = known.get(name) or _env_key(name)
+            key, kind, lower = known.get(name) or _env_key(name)
             if kind <= _CONNECTION:
                 if key in headers:
                     if kind == _CONNECTION:
                         return None
-                    headers[key] += ("; " if "COOKIE" in key else ",") + value.strip()
+                    lowered[lower] = headers[key] = headers[key] + (
+                        "; " if "COOKIE" in key else ",") + value.strip()
                 else:
-                    headers[key] = value.strip()
+                    lowered[lower] = headers[key] = value.strip()
                     if kind == _CONNECTION:
                         connection = value.strip(" \t").lower()
                 keys.append(key)
@@ -306,8 +313,10 @@ class Handler(PyWSGIHandler):
         environ["QUERY_STRING"] = query
         if content_type is not None:
             environ["CONTENT_TYPE"] = content_type
+            if content_type:
+                lowered["content-type"] = content_type
         if length:
-            environ["CONTENT_LENGTH"] = length
+            environ["CONTENT_LENGTH"] = lowered["content-length"] = length
         environ["SERVER_PROTOCOL"] = version
         address = self.client_address
         if isinstance(address, tuple):
@@ -320,6 +329,7 @@ class Handler(PyWSGIHandler):
         environ["RAW_URI"] = path
         environ[CONNECTION] = self
         environ[HEADER_KEYS] = keys
+        environ[LOWER_HEADERS] = lowered
         self.requestline = line.rstrip()
         self.command, self.path, self.request_version = words
         self._fields, self._head = fields, None
@@ -390,6 +400,41 @@ class Handler(PyWSGIHandler):
             return "400", _refusal(HeadRefused(400, f"Malformed request: {ex}"[:300]),
                                    self.requestline or "", request_id)
         return super()._handle_client_error(ex)
+
+    def start_response(self, status, headers, exc_info=None):
+        # pywsgi's, its checks made on all the fields at once: one join
+        # finds a field that is not text, one encode one outside latin-1,
+        # two searches a CR or LF (header injection); what it would refuse
+        # (and exc_info) goes to pywsgi's own, which says why.
+        if exc_info is not None:
+            return super().start_response(status, headers, exc_info)
+        try:
+            text = "".join([status, *chain.from_iterable(headers)])
+            text.encode("latin-1")
+            if "\r" in text or "\n" in text:
+                raise ValueError("carriage return or newline")
+            response_headers = [(name.encode("latin-1"), value.encode("latin-1"))
+                                for name, value in headers]
+            code = int(status.split(" ", 1)[0])
+        except Exception:                            # noqa: BLE001 -- pywsgi raises it
+            return super().start_response(status, headers)
+        provided = {name.lower(): value for name, value in headers}
+        length = provided.get("content-length")
+        if code in (304, 204) and length is not None and length != "0":
+            return super().start_response(status, headers)        # refused there
+        self.status = status.encode("latin-1")
+        self._orig_status = status
+        self.response_headers = response_headers
+        self.code = code
+        self.provided_date = provided.get("date")
+        self.provided_content_length = length
+        connection = provided.get("connection")
+        if self.request_version == "HTTP/1.0" and connection is None:
+            response_headers.append((b"Connection",
+                                     b"close" if self.close_connection else b"keep-alive"))
+        elif connection == "close":
+            self.close_connection = True
+        return self.write
 
     def finalize_headers(self):
         if self.provided_date is None:

@@ -12,7 +12,7 @@ from gevent.pywsgi import Input, WSGIServer
 from proxy.http import worker
 from proxy.http.receiver import Receiver
 from proxy.http.disconnect import CONNECTION
-from proxy.http.front import HEADER_KEYS
+from proxy.http.front import HEADER_KEYS, LOWER_HEADERS
 from proxy.wire import http1
 
 
@@ -35,8 +35,8 @@ class General(worker.Handler):
 
 
 # objects, and the ports that differ from one server or connection to the next
-_OBJECTS = ("wsgi.input", "wsgi.errors", "gunicorn.sock", CONNECTION, "SERVER_PORT",
-            "REMOTE_PORT")
+_OBJECTS = ("wsgi.input", "wsgi.errors", "gunicorn.sock", CONNECTION, LOWER_HEADERS,
+            "SERVER_PORT", "REMOTE_PORT")
 
 
 def _recording_app(environ, start_response):
@@ -414,10 +414,11 @@ def test_header_keys_list_the_fields_in_order(serve):
 def test_field_names_are_remembered_up_to_a_bound(monkeypatch):
     monkeypatch.setattr(worker, "_ENV_KEYS", {})
     monkeypatch.setattr(worker, "_ENV_KEYS_MAX", 2)
-    assert worker._env_key("X-One") == ("HTTP_X_ONE", worker._PLAIN)
-    assert worker._env_key("content-length") == ("CONTENT_LENGTH", worker._LENGTH)
-    assert worker._env_key("X_Under") == ("", worker._DROPPED)
-    assert worker._env_key("expect") == ("HTTP_EXPECT", worker._GENERAL)
+    assert worker._env_key("X-One") == ("HTTP_X_ONE", worker._PLAIN, "x-one")
+    assert worker._env_key("content-length") == ("CONTENT_LENGTH", worker._LENGTH,
+                                                 "content-length")
+    assert worker._env_key("X_Under") == ("", worker._DROPPED, "")
+    assert worker._env_key("expect") == ("HTTP_EXPECT", worker._GENERAL, "expect")
     assert list(worker._ENV_KEYS) == ["X-One", "content-length"]
 
 
@@ -428,3 +429,83 @@ def test_a_plain_request_after_a_general_one_has_its_own_head(serve):
     theirs = _answers(_exchange(serve(General), folded + plain + folded))
     assert ours == theirs and Plain.plain == [False, True]
     assert ours[1][1]["head"] == [["X-Plain", "yes"], ["Connection", "close"]]
+
+
+def _start(handler_class, status, headers, version="HTTP/1.1", close=False):
+    """``start_response`` on a bare handler: what it set, or the error it raised."""
+    handler = handler_class.__new__(handler_class)
+    handler.request_version, handler.close_connection = version, close
+    try:
+        handler.start_response(status, headers)
+    except Exception as exc:                     # noqa: BLE001 -- compared below
+        return type(exc).__name__
+    return (handler.status, handler._orig_status, handler.response_headers, handler.code,
+            handler.provided_date, handler.provided_content_length, handler.close_connection)
+
+
+class PyWSGIStart(worker.Handler):
+    """Our handler with pywsgi's own start_response."""
+    start_response = worker.PyWSGIHandler.start_response
+
+
+@pytest.mark.parametrize("status, headers, version, close", [
+    ("200 OK", [("Content-Type", "application/json"), ("Content-Length", "2"),
+                ("X-Request-Id", "r1"), ("Access-Control-Allow-Origin", "*")], "HTTP/1.1", False),
+    ("200 OK", [("content-length", "2"), ("Content-Length", "3"), ("DATE", "d")], "HTTP/1.1", False),
+    ("200 OK", [("Connection", "close")], "HTTP/1.1", False),
+    ("200 OK", [("Connection", "keep-alive")], "HTTP/1.1", True),
+    ("200 OK", [], "HTTP/1.0", False),
+    ("200 OK", [], "HTTP/1.0", True),
+    ("200 OK", [("Connection", "close")], "HTTP/1.0", False),
+    ("204 NO CONTENT", [("Content-Length", "0")], "HTTP/1.1", False),
+    ("204 NO CONTENT", [("Content-Length", "5")], "HTTP/1.1", False),
+    ("304 NOT MODIFIED", [], "HTTP/1.1", False),
+    ("200 OK", [("X-Caf\u00e9", "\u00e9t\u00e9")], "HTTP/1.1", False),
+    ("200 OK", [("X-Snow", "\u2603")], "HTTP/1.1", False),
+    ("200 OK", [("X-Bad", "a\r\nSet-Cookie: x")], "HTTP/1.1", False),
+    ("200 OK", [("X-Bad\n", "a")], "HTTP/1.1", False),
+    ("200 OK\r\nX: y", [], "HTTP/1.1", False),
+    ("200 OK", [(b"X-Bytes", "a")], "HTTP/1.1", False),
+    ("200 OK", [("X-Int", 5)], "HTTP/1.1", False),
+    (b"200 OK", [], "HTTP/1.1", False),
+    ("OK 200", [], "HTTP/1.1", False),
+    ("200 OK", [("X", "1", "2")], "HTTP/1.1", False),
+])
+def test_start_response_sets_and_refuses_what_pywsgis_does(status, headers, version, close):
+    ours = _start(worker.Handler, status, list(headers), version, close)
+    theirs = _start(PyWSGIStart, status, list(headers), version, close)
+    assert ours == theirs
+
+
+def test_start_response_with_exc_info_is_pywsgis():
+    handler = worker.Handler.__new__(worker.Handler)
+    handler.request_version, handler.close_connection = "HTTP/1.1", False
+    handler.headers_sent = True
+    try:
+        raise KeyError("app failed")
+    except KeyError:
+        import sys
+        with pytest.raises(KeyError):
+            handler.start_response("500 X", [], sys.exc_info())
+
+
+def test_plain_path_hands_the_doors_their_headers_as_a_scan_reads_them(serve):
+    from proxy.http import doors
+    from proxy.http.front import LOWER_HEADERS
+    seen = []
+
+    def app(environ, start_response):
+        prebuilt = environ.get(LOWER_HEADERS)
+        scanned = {k: v for k, v in environ.items() if k not in (HEADER_KEYS, LOWER_HEADERS)}
+        seen.append((prebuilt is not None, list(doors.environ_headers(environ).items()),
+                     list(doors.environ_headers(scanned).items()),
+                     LOWER_HEADERS in environ))
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    port = serve(Plain, app)
+    for head in PLAIN_HEADS:
+        _exchange(port, head, responses=1)
+    assert len(seen) == len(PLAIN_HEADS)
+    for built, listed, scanned, left in seen:
+        assert built and listed == scanned and not left     # handed over: taken from the environ
