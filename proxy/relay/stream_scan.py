@@ -11,6 +11,17 @@ from proxy.wire import sse
 _TOOL_MARKS = {name: translators.dialect(name).TOOL_CALL_MARK for name in translators.DIALECTS}
 
 
+def plain(dialect, raw):
+    """True only when no event in ``raw`` (whole raw events, joined) would
+    be parsed by ``scan_raw``: no tool-call mark, and every "usage" is part
+    of a ``"usage":null`` (neither spans the blank line between two events,
+    and each null marker holds one "usage", so equal counts mean no event
+    has usage of its own).  False may still be nothing to parse (an event
+    with both): the caller then asks each event."""
+    return _TOOL_MARKS[dialect] not in raw \
+        and raw.count(b"usage") == raw.count(b'"usage":null')
+
+
 def scan_raw(dialect, raw, observer, tracker, parsed=None):
     """Note usage / tool calls in one raw same-dialect event; returns the
     parsed data when it was parsed (else None).  ``parsed``: the event's

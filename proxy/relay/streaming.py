@@ -112,16 +112,15 @@ def _relay_body(first, batches, relay, keepalive, resp, observer, cred):
     tracked = draining.track()
     try:
         observer.first_byte()
-        events, (index, name, data) = first
-        yield b"".join(relay.event(raw, (name, data) if i == index else None)
-                       for i, raw in enumerate(events))
+        events, first_event = first
+        yield relay.batch(events, first_event)
         last = events
         for batch in upstream:
             if batch is _TICK:
                 yield tick_bytes
                 continue
             last = batch
-            out = b"".join(map(relay.event, batch))
+            out = relay.batch(batch)
             if out:
                 yield out
         if not stream_scan.ends_complete(cred.dialect, last):
@@ -234,6 +233,20 @@ class _Passthrough:
             return b""
         return raw
 
+    def batch(self, events, first=None):
+        """``events`` (raw, in order) as the client gets them; ``first``:
+        ``(index, name, data)`` of one already SSE-parsed.  A batch where no
+        event can hold usage or a tool call (``stream_scan.plain``: mid-stream
+        text deltas, nearly always) goes as it came, without a call per event."""
+        joined = b"".join(events)
+        if stream_scan.plain(self.dialect, joined):
+            return joined
+        if first is None:
+            return b"".join(map(self.event, events))
+        index, name, data = first
+        return b"".join(self.event(raw, (name, data) if i == index else None)
+                        for i, raw in enumerate(events))
+
     def close(self):
         return b""
 
@@ -269,6 +282,15 @@ class _Translated:
         if data is None:
             return b""
         return _encode_all(self.translator.feed(name, sse.decode_data(data)))
+
+    def batch(self, events, first=None):
+        """``events`` translated, in order; ``first``: ``(index, name,
+        data)`` of one already SSE-parsed."""
+        if first is None:
+            return b"".join(map(self.event, events))
+        index, name, data = first
+        return b"".join(self.event(raw, (name, data) if i == index else None)
+                        for i, raw in enumerate(events))
 
     def close(self):
         return _encode_all(self.translator.close())

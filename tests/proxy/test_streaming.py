@@ -110,3 +110,70 @@ def test_translated_events_are_parsed_once_and_usage_comes_from_the_decoder(monk
     assert len(parsed) == len(set(parsed))               # each raw event once
     assert len(decoded) == len(set(decoded)) == CLAUDE_STREAM.count(b"data: ")
     assert observer.usages[-1]["input_tokens"] == 25 and observer.usages[-1]["output_tokens"] == 5
+
+
+# --- a batch with nothing to scan goes as it came ---
+
+_SCANNED_EVENTS = {
+    "openai": [
+        b'data: {"choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"on usage"}}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"usage"}}],"usage":null}\n\n',
+        b'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c1",'
+        b'"function":{"name":"f","arguments":""}}]}}],"usage":null}\n\n',
+        b": keep-alive\r\n\r\n", b"data: [DONE]\n\n"],
+    "claude": [
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,'
+        b'"delta":{"type":"text_delta","text":"hi"}}\n\n',
+        b'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":'
+        b'"end_turn"},"usage":{"output_tokens":5}}\n\n',
+        b'event: content_block_start\ndata: {"type":"content_block_start","index":1,'
+        b'"content_block":{"type":"tool_use","id":"t1","name":"f","input":{}}}\n\n',
+        b"event: ping\ndata: {\"type\": \"ping\"}\r\r"],
+}
+
+
+class _Recorder(Observer):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def usage(self, usage):
+        self.seen.append(("usage", usage))
+
+    def tool_call(self, name, call_id):
+        self.seen.append(("tool", name, call_id))
+
+
+def _batches(events):
+    import itertools
+    for size in (1, 2, 3):
+        yield from itertools.product(events, repeat=size)
+
+
+def test_a_plain_batch_is_what_scanning_each_event_would_leave_as_it_came():
+    """``stream_scan.plain`` over a batch's joined bytes says true only when
+    no event of it would be parsed, and ``_Passthrough.batch`` relays and
+    reports what relaying each event relays and reports."""
+    from proxy.relay import stream_scan
+    plain_ones = 0
+    for dialect, events in _SCANNED_EVENTS.items():
+        for batch in _batches(events):
+            # scan_raw's own test of whether an event is worth parsing
+            parsed_any = any((b"usage" in raw and b'"usage":null' not in raw)
+                             or stream_scan._TOOL_MARKS[dialect] in raw for raw in batch)
+            if stream_scan.plain(dialect, b"".join(batch)):
+                assert not parsed_any, batch
+                plain_ones += 1
+            outputs = []
+            for whole in (True, False):
+                observer = _Recorder()
+                front = FrontRequest(dialect=dialect, action="generate", model="m",
+                                     body={"model": "m", "stream": True}, raw=b"", stream=True,
+                                     headers={}, request_id="r1")
+                relay = streaming._Passthrough(front, CRED, observer)
+                out = relay.batch(list(batch)) if whole else b"".join(map(relay.event, batch))
+                outputs.append((out, observer.seen))
+            assert outputs[0] == outputs[1], batch
+    assert plain_ones > 10
