@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from gevent import get_hub, getcurrent, monkey
+from gevent import getcurrent, monkey
 from gevent._hub_local import get_hub_if_exists
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -25,6 +25,7 @@ class Formatter(logging.Formatter):
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"
     _second = (None, "")       # (second, its formatted text), replaced as one
+    _milli = (None, "")        # (millisecond, the stamp), likewise
 
     def __init__(self, fmt=FORMAT, datefmt=None, style="%", **kwargs):
         super().__init__(fmt, None, style, **kwargs)     # datefmt: always ours
@@ -34,13 +35,20 @@ class Formatter(logging.Formatter):
 
     def stamp(self, second, msecs):
         """The timestamp of a line logged ``msecs`` into the Unix ``second``."""
-        # The access log writes a line per request: the date and time are
-        # formatted once a second, the milliseconds per line.
+        # The access log writes a line per request, several a millisecond
+        # under load: the date and time are formatted once a second, the
+        # stamp once a millisecond.
+        milli = second * 1000 + msecs
+        cached = self._milli
+        if cached[0] == milli:
+            return cached[1]
         cached = self._second
         if cached[0] != second:
             cached = self._second = (second, time.strftime(self.default_time_format,
                                                            self.converter(second)))
-        return self.default_msec_format % (cached[1], msecs)
+        text = self.default_msec_format % (cached[1], msecs)
+        self._milli = (milli, text)
+        return text
 
 
 def level():
@@ -103,8 +111,9 @@ class LineWriter:
         line = (f"{handler.formatter.stamp(second, (now - second * 1_000_000_000) // 1_000_000)}"
                 f" {logging.getLevelName(logging.INFO)} {logger.name} {message}"
                 f"{handler.terminator}")
-        if _in_loop_greenlet():
-            held.hold(handler, line, logger)
+        hub = getcurrent().parent
+        if hub is not None and (hub is held.hub or held.serving(hub)):
+            held.hold(handler, line, logger, hub)
         else:
             held.release()
             _write(handler, line, logger, message)
@@ -150,17 +159,6 @@ def _write(handler, text, logger, message):
                                                   0, message, None, None))
 
 
-def _in_loop_greenlet():
-    """Whether this runs in a green thread the gevent hub started (a
-    request's): the hub runs again as soon as it yields or ends, and with
-    it the held lines' write.  Not in a thread's main greenlet, which may
-    never give the hub a turn (a command, a test), nor in another thread."""
-    if _thread_id() != _MAIN_THREAD:
-        return False
-    parent = getcurrent().parent
-    return parent is not None and parent is get_hub_if_exists()
-
-
 class HeldLines:
     """Lines held until the event loop's turn ends, then written at once.
 
@@ -176,11 +174,25 @@ class HeldLines:
     """
 
     def __init__(self):
+        self.hub = None           # the main thread's hub, once a line was held for it
         self._handler = None
         self._lines = []
         self._logger = None
 
-    def hold(self, handler, line, logger):
+    def serving(self, parent):
+        """Whether a green thread whose parent is ``parent`` runs in the
+        serving event loop: one the main thread's hub started (a request's).
+        The hub runs again as soon as it yields or ends, and with it the
+        held lines' write.  Not a thread's main greenlet (no parent), which
+        may never give the hub a turn (a command, a test), nor another
+        thread's green threads."""
+        if _thread_id() == _MAIN_THREAD and parent is get_hub_if_exists():
+            self.hub = parent
+            return True
+        return False
+
+    def hold(self, handler, line, logger, hub):
+        """Hold ``line`` for ``handler``'s stream until ``hub``'s loop turn ends."""
         if handler is not self._handler:
             self.release()
             if _RELEASE_FIRST not in handler.filters:
@@ -191,7 +203,7 @@ class HeldLines:
             lines.append(line)
             self._logger = logger
         if len(lines) == 1:
-            get_hub().loop.run_callback(self.release)
+            hub.loop.run_callback(self.release)
 
     def release(self):
         """Write the held lines now (none: nothing to do)."""

@@ -190,12 +190,10 @@ _MIDDLE_KEYS = ("dialect", "action", "model", "upstream_model", "provider", "cre
 
 
 def _middle(key):
-    text = _MIDDLES.get(key)
-    if text is None:
-        text = format_line(dict(zip(_MIDDLE_KEYS, key)), "text")
-        if len(_MIDDLES) >= _MIDDLES_MAX:
-            _MIDDLES.clear()
-        _MIDDLES[key] = text
+    text = format_line(dict(zip(_MIDDLE_KEYS, key)), "text")
+    if len(_MIDDLES) >= _MIDDLES_MAX:
+        _MIDDLES.clear()
+    _MIDDLES[key] = text
     return text
 
 
@@ -218,27 +216,33 @@ def request_text(row, client_label, tool_calls):
     (request_id, _, client_key_id, actor, dialect, action, provider, credential_id, model,
      upstream_model, stream, status, error_class, latency_ms, ttft_ms, attempts, input_tokens,
      output_tokens, cached_tokens, cache_creation_tokens, reasoning_tokens, _, _) = row
-    parts = []
-    _append(parts, "request_id", request_id)
-    if type(status) is int:
-        parts.append(f"status={status}")
-    else:
-        _append(parts, "status", status)
-    middle = _middle((dialect, action, model, upstream_model, provider, credential_id,
-                      client_key_id, client_label, actor, stream))
-    if middle:
-        parts.append(middle)
-    if type(latency_ms) is float and type(ttft_ms) is float and type(attempts) is int \
+    key = (dialect, action, model, upstream_model, provider, credential_id, client_key_id,
+           client_label, actor, stream)
+    middle = _MIDDLES.get(key)
+    if middle is None:
+        middle = _middle(key)
+    if type(request_id) is str and request_id.isascii() and request_id.isalnum() \
+            and type(status) is int and middle and type(latency_ms) is float \
+            and (ttft_ms is None or type(ttft_ms) is float) and type(attempts) is int \
             and type(input_tokens) is int and type(output_tokens) is int \
             and type(cached_tokens) is int and type(cache_creation_tokens) is int \
             and type(reasoning_tokens) is int and type(tool_calls) is int:
-        # every number there (a request that answered with its usage)
-        parts.append(f"latency_ms={latency_ms} ttft_ms={ttft_ms} attempts={attempts} "
-                     f"input_tokens={input_tokens} output_tokens={output_tokens} "
-                     f"cached_tokens={cached_tokens} "
-                     f"cache_creation_tokens={cache_creation_tokens} "
-                     f"reasoning_tokens={reasoning_tokens} tool_calls={tool_calls}")
+        # the usual line: an id of letters and digits, every number there
+        # but perhaps the first byte's time (a whole answer has none)
+        line = (f"request_id={request_id} status={status} {middle} latency_ms={latency_ms} "
+                f"{'' if ttft_ms is None else f'ttft_ms={ttft_ms} '}attempts={attempts} "
+                f"input_tokens={input_tokens} output_tokens={output_tokens} "
+                f"cached_tokens={cached_tokens} cache_creation_tokens={cache_creation_tokens} "
+                f"reasoning_tokens={reasoning_tokens} tool_calls={tool_calls}")
+        if error_class is None:
+            return line
+        parts = [line]
     else:
+        parts = []
+        _append(parts, "request_id", request_id)
+        _append(parts, "status", status)
+        if middle:
+            parts.append(middle)
         _append(parts, "latency_ms", latency_ms)
         _append(parts, "ttft_ms", ttft_ms)
         _append(parts, "attempts", attempts)
@@ -248,6 +252,5 @@ def request_text(row, client_label, tool_calls):
         _append(parts, "cache_creation_tokens", cache_creation_tokens)
         _append(parts, "reasoning_tokens", reasoning_tokens)
         _append(parts, "tool_calls", tool_calls)
-    if error_class is not None:
-        _append(parts, "error_class", error_class)
+    _append(parts, "error_class", error_class)
     return " ".join(parts)

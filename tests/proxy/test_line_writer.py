@@ -170,7 +170,8 @@ def test_another_record_through_the_handler_comes_after_the_held_lines(counted):
 
 def hold(logger, message):
     """A line held as a request's green thread holds it, its turn not over."""
-    logs.held.hold(logger.handlers[0], f"... INFO {logger.name} {message}\n", logger)
+    logs.held.hold(logger.handlers[0], f"... INFO {logger.name} {message}\n", logger,
+                   gevent.get_hub())
 
 
 def test_a_line_written_at_once_releases_the_held_ones_first(counted):
@@ -202,10 +203,33 @@ def test_held_lines_are_written_when_the_process_exits():
             "log = logging.getLogger('switchyard.x'); log.setLevel(logging.INFO)\n"
             "handler = logging.StreamHandler(sys.stderr); handler.setFormatter(logs.Formatter())\n"
             "log.addHandler(handler); log.propagate = False\n"
-            "logs.held.hold(handler, 'held at exit\\n', log)\n"
+            "logs.held.hold(handler, 'held at exit\\n', log, gevent.get_hub())\n"
             "assert logs.held._lines\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=os.path.dirname(os.path.dirname(os.path.dirname(
                               os.path.abspath(__file__)))))
     assert done.returncode == 0, done.stderr
     assert done.stderr == "held at exit\n"
+
+
+def test_another_threads_green_threads_write_at_once(counted):
+    # (their hub is not the serving loop's: it may never turn again)
+    import threading
+    writer = logs.LineWriter(counted)
+
+    def in_thread():
+        gevent.spawn(writer.info, "from a thread").join()
+        assert not logs.held._lines
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join()
+    assert counted.handlers[0].stream.getvalue().endswith(" from a thread\n")
+
+
+def test_the_stamp_is_formatted_once_a_millisecond_and_stays_exact():
+    formatter = logs.Formatter()
+    assert formatter.stamp(1_800_000_000, 250) == "2027-01-15T08:00:00.250Z"
+    assert formatter.stamp(1_800_000_000, 250) == "2027-01-15T08:00:00.250Z"
+    assert formatter.stamp(1_800_000_000, 251) == "2027-01-15T08:00:00.251Z"
+    assert formatter.stamp(1_800_000_001, 251) == "2027-01-15T08:00:01.251Z"
+    assert formatter.stamp(1_800_000_001, 251.9) == "2027-01-15T08:00:01.251Z"   # a record's msecs

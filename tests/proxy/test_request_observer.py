@@ -344,7 +344,8 @@ def test_usage_disabled_means_no_store(tmp_path):
 
 def _row(**over):
     fields = dict.fromkeys(usage_store.REQUEST_FIELDS)
-    fields.update(request_id="req-1", ts=1_700_000_000.0, dialect="openai", action="generate",
+    fields.update(request_id="0a1b2c3d00000001", ts=1_700_000_000.0, dialect="openai",
+                  action="generate",
                   model="m", stream=False, status=200, latency_ms=1.5, ttft_ms=0.5, attempts=1,
                   input_tokens=3, output_tokens=4, cached_tokens=0, cache_creation_tokens=0,
                   reasoning_tokens=0, prompt="never logged")
@@ -362,7 +363,7 @@ def _as_fields(row, client_label, tool_calls):
     return fields
 
 
-_TEXTS = [None, "", "plain-1.2", "two words", 'quo"te', "é"]
+_TEXTS = [None, "", "plain-1.2", "two words", 'quo"te', "é", "abc123", "ée1"]
 _VALUES = _TEXTS + [0, 7, 2.5, True, False, ["x"]]
 # what the request line remembers by value holds text (the stream: a bool)
 _REMEMBERED = set(access_log._MIDDLE_KEYS)
@@ -391,6 +392,9 @@ def test_request_text_is_format_line_whatever_a_field_holds(name):
 
 def test_request_text_of_typical_rows():
     rows = [(_row(), None, 0),
+            (_row(status=502, error_class="UpstreamStatusError"), None, 0),
+            (_row(error_class="two words"), None, 0),
+            (_row(ttft_ms=None), None, 0),
             (_row(client_key_id="key-1", actor="ci bot", provider="claude",
                   credential_id="claude:111", upstream_model="m-2", error_class="TimeoutError",
                   status=504, ttft_ms=None), "team", 0),
@@ -401,7 +405,8 @@ def test_request_text_of_typical_rows():
         assert access_log.request_text(row, label, tools) == \
             access_log.format_line(_as_fields(row, label, tools), "text")
     assert access_log.request_text(*rows[0]) == (
-        "request_id=req-1 status=200 dialect=openai action=generate model=m stream=false "
+        "request_id=0a1b2c3d00000001 status=200 dialect=openai action=generate model=m "
+        "stream=false "
         "latency_ms=1.5 ttft_ms=0.5 attempts=1 input_tokens=3 output_tokens=4 cached_tokens=0 "
         "cache_creation_tokens=0 reasoning_tokens=0 tool_calls=0")
 
