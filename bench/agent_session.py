@@ -169,5 +169,21 @@ def body(dialect, model, size, stream=False):
     return _dumps(base)
 
 
+def previous(dialect, model, size, stream=False):
+    """The request ``body(dialect, model, size)`` followed in its session:
+    the same conversation one round trip shorter (what the gateway saw
+    last, in a session that grows instead of repeating itself; the body
+    itself when it holds no round trip)."""
+    final = json.loads(body(dialect, model, size, stream))
+    base, key, turn = _BUILDERS[dialect](model)
+    grown, t, last = len(base[key]), 0, 0
+    while grown < len(final[key]):
+        last = len(turn(t))
+        grown += last
+        t += 1
+    final[key] = final[key][:grown - last]
+    return _dumps(final)
+
+
 def _dumps(obj):
     return json.dumps(obj, separators=_SEPARATORS)

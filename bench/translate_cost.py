@@ -17,10 +17,12 @@ as raw JSON would save.
 Every run sends the same body, as the agent scenario does: what the
 gateway remembers from one request for the next (the tool list's
 translation, ``translators.tool_memo``; the turns found valid,
-``proxy.validation.seen_turns``) is all reused, so ``validate`` and
-``path`` are the ceiling of that reuse.  In a real session each request
-brings a round trip more (two new turns to walk and translate) and moves
-its cache marks.
+``proxy.validation.seen_turns``; the rounds rendered,
+``translators.turn_memo``) is all reused, so ``validate`` and ``path`` are
+the ceiling of that reuse.  In a real session each request brings a round
+trip more (two new turns to walk and translate): ``next`` is that request's
+path, after the session's request before it (the same conversation one
+round trip shorter) filled the memos.
 
 Each step is timed with ``time.process_time`` over a loop of iterations; a
 case reports the minimum per-request µs of ``--runs`` runs, so a busy
@@ -40,6 +42,8 @@ import orjson
 import translators
 from bench import agent_session, wire
 from proxy import validation
+from proxy.validation import seen_turns
+from translators import turn_memo
 
 REQUEST_CASES = (("claude", "openai"), ("openai", "claude"), ("responses", "claude"))
 ANSWER_CASES = (("claude", "openai"), ("openai", "claude"))
@@ -56,18 +60,34 @@ def request_steps(client, upstream, size):
                                              model=f"bench-{upstream}", stream=False)
     translated = translate()
 
-    def path():
-        fresh = orjson.loads(raw)
+    def path(data=raw):
+        fresh = orjson.loads(data)
         validation.check_deep(client, fresh)
-        return orjson.dumps(translators.translate_request(
+        return turn_memo.dumps(translators.translate_request(
             client, upstream, fresh, model=f"bench-{upstream}", stream=False))
+    before = agent_session.previous(client, f"bench-{upstream}", size).encode()
+
+    def session_before():
+        turn_memo.forget()
+        seen_turns.forget()
+        path(before)
+
+    def session_next():
+        session_before()
+        path()
     short = orjson.dumps(_cut(body))
     return [("parse", lambda: orjson.loads(raw)),
             ("validate", lambda: validation.check_deep(client, body)),
             ("translate", translate),
-            ("serialise", lambda: orjson.dumps(translated)),
+            ("serialise", lambda: turn_memo.dumps(translated)),
             ("roundtrip", lambda: orjson.dumps(orjson.loads(raw))),
-            ("short", lambda: orjson.dumps(orjson.loads(short)))], path
+            ("short", lambda: orjson.dumps(orjson.loads(short))),
+            (_BEFORE, session_before), (_NEXT, session_next)], path
+
+
+# The path of a session's next request (its memos filled by the request
+# before, one round trip shorter), timed as both requests less the first.
+_BEFORE, _NEXT = "before", "next"
 
 
 LONG = 64
@@ -132,6 +152,8 @@ def measure(case, runs):
                 thunk()
             us = (time.process_time() - start) / n * 1e6
             best[name] = min(best.get(name, us), us)
+    if _NEXT in best:
+        best[_NEXT] -= best.pop(_BEFORE)
     return best
 
 

@@ -54,3 +54,14 @@ def test_tool_output_is_code_with_characters_json_must_escape():
     text = agent_session.code(7, 40)
     assert len(text.splitlines()) >= 40
     assert all(c in text for c in ('"', "\\", "\t", "\n"))
+
+
+@pytest.mark.parametrize("dialect", agent_session.DIALECTS)
+def test_previous_is_the_same_session_one_round_trip_shorter(dialect):
+    key = {"claude": "messages", "openai": "messages", "responses": "input"}[dialect]
+    final = json.loads(agent_session.body(dialect, "m", 60_000))
+    before = json.loads(agent_session.previous(dialect, "m", 60_000))
+    assert final[key][:len(before[key])] == before[key]
+    assert 1 <= len(final[key]) - len(before[key]) <= 3
+    assert {k: v for k, v in final.items() if k != key} == \
+        {k: v for k, v in before.items() if k != key}

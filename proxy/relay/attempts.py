@@ -29,6 +29,7 @@ from proxy.errors import (BadRequest, BootstrapFailed, GatewayTimeout, NotFound,
 from proxy.providers.headers import actor_headers, forward_request_headers, forward_response_headers
 from proxy.relay.reply import Reply, json_reply
 from proxy.providers.upstream import failure as upstream_failure
+from translators import turn_memo
 from translators.ir import TranslationError
 
 log = logging.getLogger("switchyard.relay")
@@ -366,7 +367,7 @@ def _upstream_body(front, cred, upstream_model, same):
     translated = translators.translate_request(front.dialect, cred.dialect, front.body,
                                                model=upstream_model, stream=front.stream,
                                                prepare=_preparer(cred))
-    return orjson.dumps(translated)
+    return turn_memo.dumps(translated)
 
 
 def _preparer(cred):

@@ -17,7 +17,7 @@ import pytest
 import translators
 from bench import agent_session
 from tests.translators.cases import ROOT
-from translators import history, tool_memo
+from translators import history, tool_memo, turn_memo
 
 _FOLDERS = {"claude": "claude", "openai": "openai_chat", "responses": "responses",
             "gemini": "gemini"}
@@ -30,6 +30,8 @@ def general_paths(monkeypatch):
         monkeypatch.setattr(history, "_in_order", lambda messages: False)
         monkeypatch.setattr(tool_memo, "parsed", lambda dialect, tools, parse: parse(tools))
         monkeypatch.setattr(tool_memo, "rendered", lambda dialect, tools, render: render(tools))
+        monkeypatch.setattr(turn_memo, "rendered",
+                            lambda key, messages, render, merges: render(messages))
     return off
 
 
@@ -126,17 +128,23 @@ BODIES = _fixture_bodies() + _agent_bodies()
 
 
 def _outcome(source, target, body):
+    """The request's bytes as the proxy sends them (bytes, not dicts: ``1``
+    and ``True`` are equal dict values but not the same JSON)."""
     try:
-        return translators.translate_request(source, target, copy.deepcopy(body),
-                                             model="m", stream=False)
+        return turn_memo.dumps(translators.translate_request(
+            source, target, copy.deepcopy(body), model="m", stream=False))
     except translators.ir.TranslationError as exc:
         return "refused", str(exc)
 
 
 @pytest.mark.parametrize("name,source,body", BODIES, ids=[b[0] for b in BODIES])
 def test_fast_paths_translate_as_the_general_paths(name, source, body, general_paths):
+    turn_memo.forget()
     fast = {target: _outcome(source, target, body)
             for target in translators.DIALECTS if target != source}
+    warm = {target: _outcome(source, target, body)          # the remembered rounds
+            for target in translators.DIALECTS if target != source}
+    assert warm == fast
     general_paths()
     general = {target: _outcome(source, target, body)
                for target in translators.DIALECTS if target != source}

@@ -2,7 +2,7 @@
 import copy
 import json
 
-from translators import history, ir, reminder, tool_memo
+from translators import history, ir, reminder, tool_memo, turn_memo
 from translators.dropped import dropped, unread_keys
 from translators.tool_schema import with_properties
 from translators.ir import TranslationError, with_cache_mark
@@ -223,7 +223,8 @@ def render_request(req, model):
             # Anthropic requires at least one message; a request that is only
             # a system prompt gets the smallest user turn that starts the answer.
             "messages": None}
-    body["messages"], marks = _render_messages(history.repair(req["messages"]))
+    body["messages"], marks = turn_memo.rendered("claude", history.repair(req["messages"]),
+                                                  _render_messages, merges=True)
     body["messages"] = body["messages"] or [_OPENING_TURN]
     system = _render_system(req.get("system") or [], req.get("response_format"))
     if system:

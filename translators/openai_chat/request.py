@@ -9,7 +9,7 @@ rather than change what it is and most dialects have no twin: ``frequency_penalt
 ``prediction``, ``verbosity`` and ``web_search_options`` (OpenAI's hosted
 search, dropped like Responses' hosted tools).
 """
-from translators import history, prefill, tool_memo
+from translators import history, prefill, tool_memo, turn_memo
 from translators.dropped import dropped, unread_keys
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
@@ -92,13 +92,10 @@ def _parse_response_format(response_format):
 def render_request(ir, model):
     """A Chat Completions body for an upstream serving ``model``."""
     messages = prefill.as_instruction(history.repair(ir["messages"]))
-    body = {"model": model, "messages": render_messages(ir["system"], messages)}
-    if not ir.get("replay_reasoning"):
-        # History reasoning is another vendor's thinking or this upstream's own
-        # unsigned text; only upstreams configured to take it back get it.
-        for message in body["messages"]:
-            if "reasoning_content" in message:
-                del message["reasoning_content"]
+    replay = bool(ir.get("replay_reasoning"))
+    turns, _ = turn_memo.rendered(_REPLAYING if replay else _NOT_REPLAYING, messages,
+                                  _turns_replaying if replay else _turns, merges=False)
+    body = {"model": model, "messages": render_messages(ir["system"], ()) + turns}
     if ir["tools"]:
         # OpenAI rejects tool_choice and parallel_tool_calls without tools.
         body["tools"] = tool_memo.rendered("openai", ir["tools"], render_tools)
@@ -122,6 +119,23 @@ def render_request(ir, model):
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
     return body
+
+
+_REPLAYING, _NOT_REPLAYING = ("openai", "replaying reasoning"), "openai"
+
+
+def _turns_replaying(messages):
+    return render_messages((), messages), 0
+
+
+def _turns(messages):
+    turns = render_messages((), messages)
+    # History reasoning is another vendor's thinking or this upstream's own
+    # unsigned text; only upstreams configured to take it back get it.
+    for message in turns:
+        if "reasoning_content" in message:
+            del message["reasoning_content"]
+    return turns, 0
 
 
 def _put(body, key, value):
