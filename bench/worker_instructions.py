@@ -1,7 +1,7 @@
 """Instructions a Switchyard worker spends per small request, by callgrind.
 
     .venv/bin/python -m bench.worker_instructions [--case openai] [--requests 200,600]
-                                                  [--clients 20] [--keep DIR]
+                                                  [--clients 20] [--size BYTES] [--keep DIR]
 
 Wall-clock CPU on this shared 2-core machine moves with whatever else runs;
 instruction counts do not.  This runs the real serving path -- gunicorn as
@@ -39,12 +39,15 @@ WARMUP = 100
 CASES = {"openai": ("openai", "openai", False), "claude": ("claude", "claude", False),
          "responses": ("responses", "responses", False),
          "translated": ("claude", "openai", False),
+         "openai-claude": ("openai", "claude", False),
+         "responses-claude": ("responses", "claude", False),
          "openai-stream": ("openai", "openai", True)}
 
 
-def _request(port, case):
+def _request(port, case, size=None):
+    """``size``: an agent-sized body of about that many bytes (``bench.agent_session``)."""
     client, upstream, stream = CASES[case]
-    spec = targets.spec(port, client, upstream, stream, 16)
+    spec = targets.spec(port, client, upstream, stream, 16, size)
     return encode_request("POST", spec["path"], f"127.0.0.1:{port}", spec["headers"],
                           spec["body"].encode())
 
@@ -79,7 +82,7 @@ def _wait_ready(port, popen, timeout=600):
     raise RuntimeError("switchyard not ready")
 
 
-def measure(case, requests, clients, workdir, mock_port):
+def measure(case, requests, clients, workdir, mock_port, size=None):
     """Total instructions of the worker that served ``WARMUP`` + ``requests``."""
     run_dir = os.path.join(workdir, f"n{requests}")
     os.makedirs(run_dir)
@@ -100,7 +103,7 @@ def measure(case, requests, clients, workdir, mock_port):
                                  start_new_session=True)
     try:
         _wait_ready(port, popen)
-        request = _request(port, case)
+        request = _request(port, case, size)
         _drive(port, request, WARMUP, clients)
         statuses = _drive(port, request, requests, clients)
         if set(statuses) != {200}:
@@ -134,6 +137,8 @@ def main(argv=None):
     parser.add_argument("--requests", default="200,600",
                         help="two request counts (comma-separated)")
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--size", type=int, default=None,
+                        help="agent-sized request bodies of about this many bytes")
     parser.add_argument("--keep", default=None, help="directory to keep the callgrind files in")
     args = parser.parse_args(argv)
     low, high = (int(n) for n in args.requests.split(","))
@@ -141,10 +146,10 @@ def main(argv=None):
     try:
         with Supervisor(workdir) as supervisor:
             mock = start_mock(supervisor)
-            results = {n: measure(args.case, n, args.clients, workdir, mock.port)
+            results = {n: measure(args.case, n, args.clients, workdir, mock.port, args.size)
                        for n in (low, high)}
         per_request = (results[high][0] - results[low][0]) / (high - low)
-        print(json.dumps({"case": args.case, "clients": args.clients,
+        print(json.dumps({"case": args.case, "clients": args.clients, "size": args.size,
                           "totals": {n: r[0] for n, r in results.items()},
                           "instructions_per_request": round(per_request)}))
         if args.keep:

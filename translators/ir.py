@@ -212,7 +212,18 @@ def tool_names_by_id(messages):
 def new_id(prefix, length=24):
     """A random id in the house style of a dialect (``chatcmpl-``, ``msg_``,
     ``resp_``, ``call_``, ``toolu_``...)."""
+    global _minted
+    _minted += 1
     return prefix + uuid.uuid4().hex[:length]
+
+
+def minted():
+    """How many ids ``new_id`` has made so far (a memo compares two counts
+    to learn whether a step made one: its result is not the same twice)."""
+    return _minted
+
+
+_minted = 0
 
 
 def now():

@@ -36,19 +36,49 @@ serialises a rendered request.  ``dumps(body)`` serialises one with each
 remembered turn written from the bytes kept for it (an ``orjson.Fragment``)
 instead of walking it again.
 
+Reading the client's turns into IR is remembered the same way, by the
+rounds of the client's own list (``parsed``): where its dialect starts a
+round (``round_starts`` in each dialect's ``messages`` / ``items``), the
+first call id (``round_name``).  A round equal to a remembered one whose
+numbers and booleans have the same types where they stand (the remembered
+places are checked; a string equals only a string) gives the IR it gave
+then, the very objects, so the rendering's ``==`` is an identity check.
+Read alone, a round must read as it does within the list:
+
+- the round after the first opens with an assistant turn and hoists no
+  instructions (only the list's opening instructions are the system
+  prompt), and the turn before it is not an assistant's (parsers that join
+  consecutive items of a role would have joined them);
+- each tool result is named after the call it answers as the whole list
+  names it (``last_wins``: the last call with its id anywhere, as Anthropic's
+  and Responses' parsers name them; else the last one before it, as Chat
+  Completions' parser does): checked over the rounds' calls and results;
+- otherwise the whole list is read in one, as without the memo.
+
+A round whose reading dropped something or minted an id (``ir.new_id``:
+a call without one) is not remembered.  Remembered IR is shared by every
+request that sends the round, so nobody may change it in place: renderers
+build new objects, and what amends a request's IR (``proxy.relay.signatures``)
+replaces the messages it changes with copies.
+
 Memory is bounded by the bytes of the remembered turns (their IR and
-turns, which share their strings, about as much again); when full,
-everything is dropped at once, as ``translators.tool_memo`` does.
+turns, which share their strings, about as much again) and by the strings
+of the remembered client rounds; when either is full, that side is
+dropped at once, as ``translators.tool_memo`` does.
 """
 import orjson
 
-from translators import dropped
+from translators import dropped, ir
 
 LIMIT = 8 * 1024 * 1024         # bytes of remembered rendered turns
+SOURCE_LIMIT = 8 * 1024 * 1024  # string bytes of remembered client rounds
 
 _rounds = {}                    # (key, first call id, length) -> (IR round, turns, marks)
 _fragments = {}                 # id(turn) -> (turn, its JSON as an orjson.Fragment)
 _held = 0
+# (key, first call id, length) -> (client round, typed places, (hoisted, IR, calls, results))
+_sources = {}
+_source_held = 0
 
 
 def rendered(key, messages, render, merges):
@@ -69,6 +99,108 @@ def rendered(key, messages, render, merges):
         turns += got
         marks += count
     return turns, marks
+
+
+def parsed(key, turns, starts, name, parse, last_wins):
+    """``parse(turns)``, a ``(hoisted system parts, IR messages)`` pair, for
+    the client's list ``turns``; rounds equal to remembered ones take their
+    remembered IR.  ``starts(turns)``: where rounds start (none: read it
+    whole); ``name(round)``: its first call id, or None (not remembered)."""
+    bounds = starts(turns)
+    if not bounds:
+        return parse(turns)
+    system, messages, names, rounds = [], [], {}, []
+    for start, end in zip([0] + bounds, bounds + [len(turns)]):
+        hoisted, got, calls, results = _parsed_round(key, turns[start:end], name, parse)
+        if not start:
+            system = list(hoisted)
+        elif hoisted or not got or not messages or got[0]["role"] != "assistant" \
+                or messages[-1]["role"] == "assistant":
+            return parse(turns)
+        if not last_wins and not _named_before(results, names):
+            return parse(turns)
+        names.update(calls)
+        rounds.append(results)
+        messages += got
+    if last_wins:
+        for results in rounds:
+            for call_id, named in results:
+                if names.get(call_id) != named:
+                    return parse(turns)
+    return system, messages
+
+
+def _named_before(results, names):
+    """Whether no result the round left unnamed answers an earlier round's call."""
+    for call_id, named in results:
+        if named is None and names.get(call_id) is not None:
+            return False
+    return True
+
+
+def _parsed_round(key, part, name, parse):
+    """``(hoisted, IR, calls, results)`` of one client round: ``calls``
+    maps its call ids to names, last one winning; ``results``: each tool
+    result's ``(call id, name)``."""
+    first = name(part)
+    slot = (key, first, len(part)) if type(first) is str else None
+    entry = _sources.get(slot) if slot is not None else None
+    if entry is not None and entry[0] == part and _same_types(part, entry[1]):
+        return entry[2]
+    said, minted = dropped.said(), ir.minted()
+    hoisted, messages = parse(part)
+    calls, results = {}, []
+    for message in messages:
+        for piece in message["content"]:
+            kind = piece["type"]
+            if kind == "tool_call":
+                calls[piece["id"]] = piece["name"]
+            elif kind == "tool_result":
+                results.append((piece["tool_call_id"], piece["name"]))
+    got = (hoisted, messages, calls, results)
+    if slot is not None and dropped.said() == said and ir.minted() == minted:
+        _remember_source(slot, part, got)
+    return got
+
+
+def _typed(value):
+    """``(places, string bytes)`` of a client round: the path and type of
+    every number and boolean in it (``1``, ``1.0`` and ``true`` are equal in
+    Python, different JSON; a float's repr too, for ``-0.0``)."""
+    places, size, pending = [], 0, [((), value)]
+    while pending:
+        path, value = pending.pop()
+        items = value.items() if type(value) is dict else enumerate(value)
+        for name, item in items:
+            kind = type(item)
+            if kind is str:
+                size += len(item)
+            elif kind is dict or kind is list:
+                pending.append((path + (name,), item))
+            elif item is not None:
+                places.append((path + (name,), kind, repr(item) if kind is float else None))
+    return places, size
+
+
+def _same_types(value, places):
+    for path, kind, spelled in places:
+        item = value
+        for name in path:
+            item = item[name]
+        if type(item) is not kind or (spelled is not None and repr(item) != spelled):
+            return False
+    return True
+
+
+def _remember_source(slot, part, got):
+    global _sources, _source_held
+    places, size = _typed(part)
+    if size > SOURCE_LIMIT:
+        return
+    if _source_held + size > SOURCE_LIMIT:
+        _sources, _source_held = {}, 0
+    _sources[slot] = (part, places, got)
+    _source_held += size
 
 
 def _round_starts(messages):
@@ -168,5 +300,5 @@ def dumps(body, key="messages"):
 
 def forget():
     """Empty the memo (tests)."""
-    global _rounds, _fragments, _held
-    _rounds, _fragments, _held = {}, {}, 0
+    global _rounds, _fragments, _held, _sources, _source_held
+    _rounds, _fragments, _held, _sources, _source_held = {}, {}, 0, {}, 0

@@ -49,13 +49,21 @@ class SignatureCache:
     # --- IR adapters: hooks for translators' prepare / inspect / on_event ---
 
     def fill_request(self, ir_request):
-        """Re-attach known signatures to tool calls in a request's history."""
-        for message in ir_request["messages"]:
-            for part in message["content"]:
+        """Re-attach known signatures to tool calls in a request's history.
+        The history's messages may be shared with other requests
+        (``translators.turn_memo``): a message gaining a signature is
+        replaced by a copy, never changed in place."""
+        messages = ir_request["messages"]
+        for at, message in enumerate(messages):
+            parts = message["content"]
+            for index, part in enumerate(parts):
                 if part["type"] == "tool_call" and not part.get("signature"):
                     signature = self.recall(part["id"])
                     if signature:
-                        part["signature"] = signature
+                        if parts is message["content"]:
+                            parts = list(parts)
+                            messages[at] = dict(message, content=parts)
+                        parts[index] = dict(part, signature=signature)
 
     def note_response(self, ir_response):
         for part in ir_response["content"]:

@@ -32,6 +32,8 @@ def general_paths(monkeypatch):
         monkeypatch.setattr(tool_memo, "rendered", lambda dialect, tools, render: render(tools))
         monkeypatch.setattr(turn_memo, "rendered",
                             lambda key, messages, render, merges: render(messages))
+        monkeypatch.setattr(turn_memo, "parsed",
+                            lambda key, turns, starts, name, parse, last_wins: parse(turns))
     return off
 
 

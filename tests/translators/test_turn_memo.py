@@ -33,6 +33,8 @@ def _without_memo(monkeypatch, source, target, body, prepare=None):
     with monkeypatch.context() as patch:
         patch.setattr(turn_memo, "rendered",
                       lambda key, messages, render, merges: render(messages))
+        patch.setattr(turn_memo, "parsed",
+                      lambda key, turns, starts, name, parse, last_wins: parse(turns))
         return orjson.dumps(_translated(source, target, body, prepare))
 
 
@@ -58,8 +60,8 @@ def _session(source, size=100_000):
         yield _marked_last(source, body)
 
 
-@pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("source", [s for s in SOURCES])
+@pytest.mark.parametrize("target", translators.DIALECTS)
+@pytest.mark.parametrize("source", SOURCES)
 def test_a_growing_session_is_sent_as_without_the_memo(source, target, monkeypatch):
     if source == target:
         pytest.skip("same dialect: no translation")
@@ -68,9 +70,10 @@ def test_a_growing_session_is_sent_as_without_the_memo(source, target, monkeypat
     for body in _session(source):
         out = _translated(source, target, body)
         assert turn_memo.dumps(out) == _without_memo(monkeypatch, source, target, body)
+        ir = translators.dialect(source).parse_request(copy.deepcopy(body))["messages"]
         if last is not None:
-            reused += len({id(t) for t in out["messages"]} & {id(t) for t in last["messages"]})
-        last = out
+            reused += len({id(m) for m in ir} & {id(m) for m in last})
+        last = ir
     assert reused > 20          # the memo was used, not just passed through
 
 
@@ -201,3 +204,118 @@ def test_dumps_without_remembered_turns_is_orjson():
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "n": 1.5}
     assert turn_memo.dumps(body) == orjson.dumps(body)
     assert turn_memo.dumps({"contents": []}) == b'{"contents":[]}'
+
+
+# --- reading the client's turns ------------------------------------------------
+
+def _claude_session(inputs):
+    """A Claude history of one round trip per input, the calls' ids fixed."""
+    messages = [{"role": "user", "content": "fix it"}]
+    for n, value in enumerate(inputs):
+        messages.append({"role": "assistant", "content": [
+            {"type": "tool_use", "id": f"toolu_{n}", "name": "Read", "input": value}]})
+        messages.append({"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": "text"}]})
+    return {"model": "m", "max_tokens": 10, "messages": messages}
+
+
+def test_numbers_and_booleans_are_read_with_their_own_types(monkeypatch):
+    """``1 == 1.0 == True``: an equal round spelled with other types is read afresh."""
+    for value in (1, 1.0, True, 1, -0.0, 0.0, 0):
+        body = _claude_session([{"path": "a"}, {"limit": value, "path": "b"}])
+        for target in ("openai", "gemini"):
+            assert orjson.dumps(_translated("claude", target, body)) == \
+                _without_memo(monkeypatch, "claude", target, body)
+
+
+def test_a_repeated_request_is_read_into_the_same_ir_objects():
+    for source in SOURCES:
+        body = json.loads(agent_session.body(source, "m", 40_000))
+        first = translators.dialect(source).parse_request(copy.deepcopy(body))["messages"]
+        second = translators.dialect(source).parse_request(copy.deepcopy(body))["messages"]
+        assert first == second and sum(a is b for a, b in zip(first, second)) > len(first) // 2
+
+
+@pytest.mark.parametrize("target", ["openai", "gemini"])
+def test_results_are_named_as_the_whole_history_names_them(target, monkeypatch):
+    """Anthropic's parser names a result after the last tool_use with its id,
+    anywhere: a later round reusing the id renames an earlier result."""
+    body = _claude_session([{"path": "a"}, {"path": "b"}])
+    first = copy.deepcopy(body)
+    _translated("claude", target, first)                   # rounds remembered
+    body["messages"] += [
+        {"role": "assistant", "content": [
+            {"type": "tool_use", "id": "toolu_0", "name": "Grep", "input": {"p": "x"}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_0", "content": "hits"}]}]
+    assert orjson.dumps(_translated("claude", target, body)) == \
+        _without_memo(monkeypatch, "claude", target, body)
+
+
+def test_a_result_answering_an_earlier_round_is_named_from_it(monkeypatch):
+    """Chat Completions' parser names a result after the last call before it."""
+    body = json.loads(agent_session.body("openai", "m", 40_000))
+    call = next(m for m in body["messages"] if m.get("tool_calls"))["tool_calls"][0]
+    body["messages"] += [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_late", "type": "function",
+             "function": {"name": "Bash", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_late", "content": "ok"},
+        {"role": "tool", "tool_call_id": call["id"], "content": "late answer"}]
+    for _ in range(2):
+        for target in ("claude", "gemini"):
+            assert orjson.dumps(_translated("openai", target, body)) == \
+                _without_memo(monkeypatch, "openai", target, body)
+
+
+def test_a_round_opening_without_an_assistant_turn_reads_the_list_whole(monkeypatch):
+    """Responses: an empty assistant message opens no turn, so the developer
+    message after it is no system prompt there, and a round read alone
+    would hoist it."""
+    body = json.loads(agent_session.body("responses", "m", 40_000))
+    at = next(i for i, item in enumerate(body["input"])
+              if item.get("type") == "function_call_output") + 1
+    body["input"][at:at] = [{"type": "message", "role": "assistant", "content": []},
+                            {"type": "message", "role": "developer", "content": "mind"}]
+    for _ in range(2):
+        assert orjson.dumps(_translated("responses", "claude", body)) == \
+            _without_memo(monkeypatch, "responses", "claude", body)
+
+
+def test_a_round_with_a_minted_id_is_read_afresh():
+    body = {"model": "m", "messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function", "function": {"name": "A", "arguments": "{}"}},
+            {"type": "function", "function": {"name": "B", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "a"}]}
+    ids = set()
+    for _ in range(2):
+        messages = translators.dialect("openai").parse_request(copy.deepcopy(body))["messages"]
+        ids.add(messages[1]["content"][1]["id"])
+    assert len(ids) == 2                # minted each time, as without the memo
+
+
+def test_signatures_are_added_to_copies_of_shared_messages():
+    from proxy.relay import signatures
+    body = json.loads(agent_session.body("openai", "m", 40_000))
+    first = translators.dialect("openai").parse_request(copy.deepcopy(body))
+    second = translators.dialect("openai").parse_request(copy.deepcopy(body))
+    call = next(p for m in second["messages"] for p in m["content"] if p["type"] == "tool_call")
+    cache = signatures.SignatureCache()
+    cache.remember(call["id"], "c2lnbmF0dXJl")
+    cache.fill_request(second)
+    assert any(p.get("signature") == "c2lnbmF0dXJl"
+               for m in second["messages"] for p in m["content"])
+    assert not any(p.get("signature") for m in first["messages"] for p in m["content"])
+    third = translators.dialect("openai").parse_request(copy.deepcopy(body))
+    assert not any(p.get("signature") for m in third["messages"] for p in m["content"])
+
+
+def test_remembered_client_rounds_are_bounded(monkeypatch):
+    monkeypatch.setattr(turn_memo, "SOURCE_LIMIT", 3_000)
+    for n in range(30):
+        body = _claude_session([{"path": "a" * 400}, {"path": str(n) * 300}])
+        translators.dialect("claude").parse_request(body)
+        assert turn_memo._source_held <= 3_000
+    assert turn_memo._sources

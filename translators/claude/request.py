@@ -55,7 +55,10 @@ def parse_request(body):
     unread_keys("claude", body, _READ)
     req = ir.new_request(body.get("model"))
     req["system"] = _parse_system(body.get("system"))
-    req["messages"] = _parse_messages(body.get("messages") or [], req["system"])
+    hoisted, req["messages"] = turn_memo.parsed(
+        "claude", body.get("messages") or [], _round_starts, _round_name, _parse_round,
+        last_wins=True)
+    req["system"] += hoisted
     req["tools"] = tool_memo.parsed("claude", body.get("tools") or [], _parse_tools)
     req["tool_choice"], req["parallel_tool_calls"] = _parse_tool_choice(body.get("tool_choice"))
     _check_forced_tool(req["tool_choice"], req["tools"])
@@ -99,6 +102,40 @@ def _without_client_metadata(text):
 
 def _kind(value):
     return value.get("type") if isinstance(value, dict) else type(value).__name__
+
+
+def _parse_round(messages):
+    """``(the system messages it opens with, IR messages)`` of ``messages``."""
+    hoisted = []
+    return hoisted, _parse_messages(messages, hoisted)
+
+
+def _round_starts(messages):
+    """Where the history's rounds start (``translators.turn_memo``): at each
+    assistant message that follows a user message.  None for anything but
+    a list of objects (read whole, and refused as ever)."""
+    if type(messages) is not list:
+        return None
+    starts, before = [], None
+    for at, message in enumerate(messages):
+        if type(message) is not dict:
+            return None
+        role = message.get("role")
+        if role == "assistant" and before == "user":
+            starts.append(at)
+        before = role
+    return starts
+
+
+def _round_name(messages):
+    """The id of a round's first tool_use block, or None."""
+    for message in messages:
+        content = message.get("content") if message.get("role") == "assistant" else None
+        if type(content) is list:
+            for block in content:
+                if type(block) is dict and block.get("type") == "tool_use":
+                    return block.get("id")
+    return None
 
 
 def _parse_messages(messages, system):

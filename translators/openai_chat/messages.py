@@ -54,6 +54,32 @@ def parse_messages(messages):
     return system, out
 
 
+def round_starts(messages):
+    """Where the history's rounds start (``translators.turn_memo``): at each
+    assistant message that follows a tool message.  None for anything but
+    a list of objects (read whole, and refused as ever)."""
+    if type(messages) is not list:
+        return None
+    starts, before = [], None
+    for at, message in enumerate(messages):
+        if type(message) is not dict:
+            return None
+        role = message.get("role")
+        if role == "assistant" and before == "tool":
+            starts.append(at)
+        before = role
+    return starts
+
+
+def round_name(messages):
+    """The id of a round's first tool call, or None."""
+    for message in messages:
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        if calls and type(calls) is list and type(calls[0]) is dict:
+            return calls[0].get("id")
+    return None
+
+
 def _marked(message, parts):
     """A message-level ``cache_control`` (clients that target Anthropic
     through the OpenAI format put it there) marks the message's last part,

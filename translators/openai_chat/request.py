@@ -14,7 +14,7 @@ from translators.dropped import dropped, unread_keys
 from translators.ir import TranslationError, new_request
 from translators.reasoning import budget_for_effort, effort_for_budget
 
-from .messages import parse_messages, render_messages
+from .messages import parse_messages, render_messages, round_name, round_starts
 from .tools import parse_tool_choice, parse_tools, render_tool_choice, render_tools
 
 _COPIED = ("temperature", "top_p", "n", "user", "metadata")
@@ -33,7 +33,9 @@ def parse_request(body):
     # providers do not run: dropped like Responses' hosted tools.
     unread_keys("openai", body, _READ)
     ir = new_request(body.get("model"))
-    ir["system"], ir["messages"] = parse_messages(body.get("messages"))
+    ir["system"], ir["messages"] = turn_memo.parsed(
+        "openai", body.get("messages"), round_starts, round_name, parse_messages,
+        last_wins=False)
     tools = tool_memo.parsed("openai", body.get("tools"), parse_tools)
     ir["tool_choice"], ir["tools"] = parse_tool_choice(body.get("tool_choice"), tools)
     ir["parallel_tool_calls"] = body.get("parallel_tool_calls")

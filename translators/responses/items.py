@@ -60,6 +60,36 @@ def parse_input(value):
     return system, messages
 
 
+# Items that open an assistant turn, and the outputs of calls.
+_ASSISTANT_ITEMS = frozenset(("function_call", "reasoning", *_CALLS))
+
+
+def round_starts(items):
+    """Where the conversation's rounds start (``translators.turn_memo``): at
+    each item opening an assistant turn right after a call's output.  None
+    for anything but a list of objects (read whole, and refused as ever)."""
+    if type(items) is not list:
+        return None
+    starts, after_output = [], False
+    for at, item in enumerate(items):
+        if type(item) is not dict:
+            return None
+        kind = item.get("type")
+        if after_output and (kind in _ASSISTANT_ITEMS
+                             or (kind == "message" and item.get("role") == "assistant")):
+            starts.append(at)
+        after_output = kind in _OUTPUTS
+    return starts
+
+
+def round_name(items):
+    """The call id of a round's first function call, or None."""
+    for item in items:
+        if item.get("type") == "function_call":
+            return item.get("call_id") or item.get("id")
+    return None
+
+
 def _parse_item(item, system, messages):
     # ``type`` may be omitted on messages ("EasyInputMessage" in the SDK).
     kind = item.get("type") or ("message" if "role" in item else None)

@@ -4,12 +4,12 @@ Field names follow the API reference ("Responses > Create") and the
 openai SDK's ``ResponseCreateParams``.  Tools are translated in
 ``tools.py``, which says what becomes of the ones only OpenAI has.
 """
-from translators import history, prefill, tool_memo
+from translators import history, prefill, tool_memo, turn_memo
 from translators.dropped import unread_keys
 from translators.ir import TranslationError, new_request, text
 from translators.reasoning import budget_for_effort, effort_for_budget
 
-from .items import parse_input, render_input
+from .items import parse_input, render_input, round_name, round_starts
 from .tools import parse_tool_choice, parse_tools, render_tool_choice, render_tools
 
 # Features that live in OpenAI's own storage: a stateless gateway in front of
@@ -42,7 +42,9 @@ def parse_request(body):
             raise TranslationError(message)
     unread_keys("responses", body, _READ)
     ir = new_request(body.get("model"))
-    system, ir["messages"] = parse_input(body.get("input"))
+    system, ir["messages"] = turn_memo.parsed(
+        "responses", body.get("input"), round_starts, round_name, parse_input,
+        last_wins=True)
     instructions = body.get("instructions")
     ir["system"] = ([text(instructions)] if instructions else []) + system
     ir["tools"] = tool_memo.parsed("responses", body.get("tools"), parse_tools)
