@@ -18,6 +18,12 @@ core, every server on the other):
   (compare it with Switchyard's translated rows);
 - **switchyard**: as the bench runs it (usage, metrics and access log on).
 
+First, in this process, what reading a body's top level costs against
+the least any exact read can cost (``scan_costs``): one C pass over every
+byte (``bytes.count``, which does nothing but load and compare each byte),
+msgspec's skip (the grammar checked, top-level values as spans), the whole
+``top_level`` read and a full parse (orjson), in µs per body.
+
 Per body size: p50 and added p50 (minus direct).  Then, unpinned, the
 worker CPU per small request at 200 closed-loop clients (the upstream taking
 50 ms, as in the throughput scenario) of the bare relay and of Switchyard:
@@ -56,6 +62,38 @@ def start_relay(supervisor, mock_port, check):
     server = supervisor.start(f"relay-{check}", argv, port=port, env=env, cwd=REPO_DIR)
     server.wait_ready("/healthz", timeout=30)
     return server
+
+
+SCAN_SIZES = (250_000, 1_000_000)
+
+
+def scan_costs(runs=30):
+    """``{(size, dialect): {step: min µs}}`` of the top-level read's steps,
+    in process, on the agent scenario's bodies."""
+    import time
+
+    import msgspec
+    import orjson
+
+    from bench import agent_session
+    from proxy.wire import json_top
+    skip = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+    out = {}
+    for size in SCAN_SIZES:
+        for dialect in DIALECTS:
+            raw = agent_session.body(dialect, "m", size).encode()
+            steps = {"one byte pass": lambda: raw.count(b'"'), "msgspec skip": lambda: skip(raw),
+                     "top_level": lambda: json_top.top_level(raw),
+                     "orjson parse": lambda: orjson.loads(raw)}
+            best = {}
+            for _ in range(runs):
+                for name, step in steps.items():
+                    start = time.process_time()
+                    step()
+                    used = (time.process_time() - start) * 1e6
+                    best[name] = min(best.get(name, used), used)
+            out[(size, dialect)] = {name: round(us) for name, us in best.items()}
+    return out
 
 
 def target_name(check):
@@ -106,6 +144,16 @@ def render(results, names):
         cells = " | ".join(f"{rows[n]['added']:+.3f}" for n in names)
         errors = sum(r["errors"] for r in rows.values())
         lines.append(f"| {label} | {dialect} | {rows['direct']['p50']:.3f} | {cells} | {errors} |")
+    scan = results.get("scan")
+    if scan:
+        steps = list(next(iter(scan.values())))
+        lines += ["", "The top-level read in process, min µs per body (CPU time):", "",
+                  "| body | dialect | " + " | ".join(steps) + " | top_level ÷ one byte pass |",
+                  "|---|---|" + "---|" * len(steps) + "---|"]
+        for (size, dialect), row in scan.items():
+            cells = " | ".join(str(row[step]) for step in steps)
+            ratio = row["top_level"] / max(row["one byte pass"], 1)
+            lines.append(f"| {size // 1000} KB | {dialect} | {cells} | {ratio:.2f} |")
     lines += ["", "Worker CPU per small request, 200 clients, upstream answering in 50 ms "
               "(not pinned):", "", "| target | CPU µs/request | rps | errors |", "|---|---|---|---|"]
     for name, row in results["cpu"].items():
@@ -122,6 +170,7 @@ def main(argv=None):
              else {"warmup": 20, "rounds": 7, "per_round": 15})
     scale.update({"tp_warmup_s": 0.3, "tp_duration_s": 1.0} if args.quick
                  else {"tp_warmup_s": 2.0, "tp_duration_s": 10.0})
+    scan = scan_costs(3 if args.quick else 30)
     with tempfile.TemporaryDirectory() as workdir, Supervisor(workdir) as supervisor:
         mock = start_mock(supervisor)
         configure_mock(mock, latency_ms=0, chunk_delay_ms=0, hold=False, tokens=16)
@@ -144,7 +193,7 @@ def main(argv=None):
         cpu = {name: cpu_per_request(servers[name], dict(small, port=servers[name].port), scale)
                for name in ("relay", "switchyard")}
     results = {"at": datetime.datetime.now().isoformat(timespec="seconds"),
-               "pinned": cpus is not None, "rows": rows, "cpu": cpu,
+               "pinned": cpus is not None, "rows": rows, "cpu": cpu, "scan": scan,
                "samples": scale["rounds"] * scale["per_round"]}
     text = render(results, list(servers))
     with open(args.out, "w") as f:

@@ -25,3 +25,17 @@ def test_table_has_added_p50_per_target():
                          "cpu": {"relay": {"cpu_us": 180.5, "rps": 3000.0, "errors": 0}}}, ["relay", "switchyard"])
     assert "| 250 KB | openai | 0.300 | +0.200 | +0.600 | 1 |" in text
     assert "| relay | 180.5 | 3000.0 | 0 |" in text
+
+
+def test_scan_costs_time_each_step_of_the_top_level_read(monkeypatch):
+    monkeypatch.setattr(floor, "SCAN_SIZES", (30_000,))
+    scan = floor.scan_costs(runs=1)
+    assert set(scan) == {(30_000, d) for d in floor.DIALECTS}
+    for row in scan.values():
+        assert list(row) == ["one byte pass", "msgspec skip", "top_level", "orjson parse"]
+        assert all(us >= 0 for us in row.values())
+    text = floor.render({"at": "x", "pinned": False, "samples": 1, "rows": [], "cpu": {},
+                         "scan": {(250_000, "claude"): {"one byte pass": 100, "msgspec skip": 110,
+                                                        "top_level": 150, "orjson parse": 400}}},
+                        [])
+    assert "| 250 KB | claude | 100 | 110 | 150 | 400 | 1.50 |" in text
