@@ -130,6 +130,26 @@ def parsed(key, turns, starts, name, parse, last_wins):
     return system, messages
 
 
+def assistant_after(role):
+    """A ``starts`` for a list of messages with roles (Chat Completions',
+    Anthropic's): a round starts at each assistant message that follows a
+    message of ``role``.  None for anything but a list of objects (read
+    whole, and refused as ever)."""
+    def starts(messages):
+        if type(messages) is not list:
+            return None
+        found, before = [], None
+        for at, message in enumerate(messages):
+            if type(message) is not dict:
+                return None
+            current = message.get("role")
+            if current == "assistant" and before == role:
+                found.append(at)
+            before = current
+        return found
+    return starts
+
+
 def _named_before(results, names):
     """Whether no result the round left unnamed answers an earlier round's call."""
     for call_id, named in results:

@@ -110,21 +110,9 @@ def _parse_round(messages):
     return hoisted, _parse_messages(messages, hoisted)
 
 
-def _round_starts(messages):
-    """Where the history's rounds start (``translators.turn_memo``): at each
-    assistant message that follows a user message.  None for anything but
-    a list of objects (read whole, and refused as ever)."""
-    if type(messages) is not list:
-        return None
-    starts, before = [], None
-    for at, message in enumerate(messages):
-        if type(message) is not dict:
-            return None
-        role = message.get("role")
-        if role == "assistant" and before == "user":
-            starts.append(at)
-        before = role
-    return starts
+# Where the history's rounds start (``translators.turn_memo``): at each
+# assistant message that follows a user message.
+_round_starts = turn_memo.assistant_after("user")
 
 
 def _round_name(messages):

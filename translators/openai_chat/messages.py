@@ -4,7 +4,7 @@ OpenAI interleaves instructions (``system`` / ``developer``) with the turns
 and answers tool calls with one ``tool`` message per call; the IR keeps
 instructions apart and groups consecutive results in one ``tool`` message.
 """
-from translators import call_ids
+from translators import call_ids, turn_memo
 from translators.dropped import dropped
 from translators.ir import TranslationError, new_id, text, tool_call, with_cache_mark
 
@@ -54,21 +54,9 @@ def parse_messages(messages):
     return system, out
 
 
-def round_starts(messages):
-    """Where the history's rounds start (``translators.turn_memo``): at each
-    assistant message that follows a tool message.  None for anything but
-    a list of objects (read whole, and refused as ever)."""
-    if type(messages) is not list:
-        return None
-    starts, before = [], None
-    for at, message in enumerate(messages):
-        if type(message) is not dict:
-            return None
-        role = message.get("role")
-        if role == "assistant" and before == "tool":
-            starts.append(at)
-        before = role
-    return starts
+# Where the history's rounds start (``translators.turn_memo``): at each
+# assistant message that follows a tool message.
+round_starts = turn_memo.assistant_after("tool")
 
 
 def round_name(messages):
