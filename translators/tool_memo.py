@@ -15,8 +15,9 @@ JSON (key order, ``1`` vs ``1.0`` included), so the same translation.
   ``parsed`` returned, remembered beside them (by identity: such a list is
   the memo's own and nobody changes it); any other list is rendered afresh.
 
-Results are shared by every request that sends the list, so nobody may
-change them in place: translators read IR tools and the proxy only
+A rendered list is written from its JSON bytes, kept beside it
+(``written``, used by ``translators.turn_memo.dumps``).  Results are shared
+by every request that sends the list, so nobody may change them in place: translators read IR tools and the proxy only
 serialises a rendered request (the Claude renderer, which drops cache marks
 beyond Anthropic's four, copies a tool block before it drops its mark).
 
@@ -37,6 +38,7 @@ LIMIT = 4 * 1024 * 1024          # bytes of remembered tool lists (their objects
 _parsed = {}                     # (dialect, list bytes) -> IR tools
 _owned = {}                      # id(IR tools) -> IR tools, of those in _parsed
 _rendered = {}                   # (dialect, id(IR tools)) -> (IR tools, rendered)
+_written = {}                    # id(rendered) -> (rendered, its JSON as an orjson.Fragment)
 _held = 0
 _handed = None                   # (tools list, its bytes), for the next json_bytes of that list
 
@@ -90,16 +92,27 @@ def rendered(dialect, ir_tools, render):
     result = render(ir_tools)
     if _owned.get(id(ir_tools)) is ir_tools:
         _rendered[key] = (ir_tools, result)
+        try:
+            _written[id(result)] = (result, orjson.Fragment(orjson.dumps(result)))
+        except TypeError:
+            pass
     return result
 
 
+def written(rendered_tools):
+    """The JSON of a rendered list ``rendered`` returned from the memo, as
+    an ``orjson.Fragment`` to write it with, or None."""
+    kept = _written.get(id(rendered_tools))
+    return kept[1] if kept is not None and kept[0] is rendered_tools else None
+
+
 def _remember(key, result):
-    global _parsed, _owned, _rendered, _held
+    global _parsed, _owned, _rendered, _written, _held
     size = len(key[1])
     if size > LIMIT:
         return
     if _held + size > LIMIT:
-        _parsed, _owned, _rendered, _held = {}, {}, {}, 0
+        _parsed, _owned, _rendered, _written, _held = {}, {}, {}, {}, 0
     _parsed[key] = result
     _owned[id(result)] = result
     _held += size
@@ -107,5 +120,5 @@ def _remember(key, result):
 
 def forget():
     """Empty the memo (tests)."""
-    global _parsed, _owned, _rendered, _held, _handed
-    _parsed, _owned, _rendered, _held, _handed = {}, {}, {}, 0, None
+    global _parsed, _owned, _rendered, _written, _held, _handed
+    _parsed, _owned, _rendered, _written, _held, _handed = {}, {}, {}, {}, 0, None

@@ -68,7 +68,7 @@ dropped at once, as ``translators.tool_memo`` does.
 """
 import orjson
 
-from translators import dropped, ir
+from translators import dropped, ir, tool_memo
 
 LIMIT = 8 * 1024 * 1024         # bytes of remembered rendered turns
 SOURCE_LIMIT = 8 * 1024 * 1024  # string bytes of remembered client rounds
@@ -300,22 +300,29 @@ def _remember(slot, part, turns):
 
 
 def dumps(body, key="messages"):
-    """``orjson.dumps(body)``, the remembered turns of its ``key`` list
-    written from their kept bytes."""
+    """``orjson.dumps(body)``, the remembered turns of its ``key`` list and
+    a remembered tool list (``tool_memo.written``) written from their kept
+    bytes."""
+    tools = body.get("tools")
+    tools = tool_memo.written(tools) if type(tools) is list else None
     turns = body.get(key)
-    if not _fragments or type(turns) is not list:
-        return orjson.dumps(body)
     written = None
-    find = _fragments.get
-    for at, turn in enumerate(turns):
-        kept = find(id(turn))
-        if kept is not None and kept[0] is turn:
-            if written is None:
-                written = list(turns)
-            written[at] = kept[1]
-    if written is None:
+    if _fragments and type(turns) is list:
+        find = _fragments.get
+        for at, turn in enumerate(turns):
+            kept = find(id(turn))
+            if kept is not None and kept[0] is turn:
+                if written is None:
+                    written = list(turns)
+                written[at] = kept[1]
+    if written is None and tools is None:
         return orjson.dumps(body)
-    return orjson.dumps({**body, key: written})
+    body = dict(body)
+    if written is not None:
+        body[key] = written
+    if tools is not None:
+        body["tools"] = tools
+    return orjson.dumps(body)
 
 
 def forget():

@@ -124,3 +124,14 @@ def test_the_memo_is_bounded(monkeypatch):
         variant["tools"][0]["description"] = f"variant {i}"
         translators.translate_request("claude", "openai", variant, model="m", stream=False)
     assert tool_memo._held <= 30_000
+
+
+def test_a_remembered_rendering_is_written_from_its_kept_bytes():
+    from translators import turn_memo
+    body = _body("openai")
+    translators.translate_request("openai", "claude", copy.deepcopy(body), model="m", stream=False)
+    second = translators.translate_request("openai", "claude", copy.deepcopy(body),
+                                           model="m", stream=False)
+    assert tool_memo.written(second["tools"]) is not None
+    assert tool_memo.written(list(second["tools"])) is None     # only the memo's own list
+    assert turn_memo.dumps(second) == orjson.dumps(second)
