@@ -26,7 +26,8 @@ remembered one takes the remembered turns.  Kept exact:
   the memo.  Renderers carry no other state from one message to the next.
 - A round holding a cache mark is not remembered: clients move their
   breakpoints every request, and Anthropic's renderer counts and may drop
-  marks across the whole request.
+  marks across the whole request.  Nor is one holding any other object
+  in a part (the client's JSON carried along: ``==`` ignores key order).
 - A round whose rendering dropped something (``translators.dropped``) is
   not remembered, so the debug line is said for every request, as before.
 
@@ -40,9 +41,11 @@ Reading the client's turns into IR is remembered the same way, by the
 rounds of the client's own list (``parsed``): where its dialect starts a
 round (``round_starts`` in each dialect's ``messages`` / ``items``), the
 first call id (``round_name``).  A round equal to a remembered one whose
-numbers and booleans have the same types where they stand (the remembered
-places are checked; a string equals only a string) gives the IR it gave
-then, the very objects, so the rendering's ``==`` is an identity check.
+numbers and booleans have the same types where they stand and whose objects
+have their keys in the same order (the remembered places are checked; a
+string equals only a string, and ``==`` ignores key order, which tool input
+written out as arguments text keeps) gives the IR it gave then, the very
+objects, so the rendering's ``==`` is an identity check.
 Read alone, a round must read as it does within the list:
 
 - the round after the first opens with an assistant turn and hoists no
@@ -125,7 +128,7 @@ def parsed(key, turns, starts, name, parse, last_wins):
     if last_wins:
         for results in rounds:
             for call_id, named in results:
-                if names.get(call_id) != named:
+                if not _same_name(names.get(call_id), named):
                     return parse(turns)
     return system, messages
 
@@ -148,6 +151,13 @@ def assistant_after(role):
             before = current
         return found
     return starts
+
+
+def _same_name(name, other):
+    """Whether two tool names are the same JSON: equal strings, or one
+    object (``1 == True == 1.0``; names are strings but for a client that
+    sends otherwise)."""
+    return name is other or (type(name) is str and type(other) is str and name == other)
 
 
 def _named_before(results, names):
@@ -186,11 +196,19 @@ def _parsed_round(key, part, name, parse):
 def _typed(value):
     """``(places, string bytes)`` of a client round: the path and type of
     every number and boolean in it (``1``, ``1.0`` and ``true`` are equal in
-    Python, different JSON; a float's repr too, for ``-0.0``)."""
+    Python, different JSON; a float's repr too, for ``-0.0``), and the path
+    and key order of every object of two keys or more (``==`` ignores the
+    order; a parser that writes an object out, as tool input is, or carries
+    it into the IR, as cache marks are, keeps it)."""
     places, size, pending = [], 0, [((), value)]
     while pending:
         path, value = pending.pop()
-        items = value.items() if type(value) is dict else enumerate(value)
+        if type(value) is dict:
+            if len(value) > 1:
+                places.append((path, dict, tuple(value)))
+            items = value.items()
+        else:
+            items = enumerate(value)
         for name, item in items:
             kind = type(item)
             if kind is str:
@@ -207,7 +225,10 @@ def _same_types(value, places):
         item = value
         for name in path:
             item = item[name]
-        if type(item) is not kind or (spelled is not None and repr(item) != spelled):
+        if kind is dict:
+            if tuple(item) != spelled:
+                return False
+        elif type(item) is not kind or (spelled is not None and repr(item) != spelled):
             return False
     return True
 
@@ -263,7 +284,10 @@ def _first_call(part):
 
 def _plain(value):
     """Whether every scalar in ``value`` is a string or None, but
-    ``is_error`` flags (booleans), and no part carries a cache mark."""
+    ``is_error`` flags (booleans), and no part carries a cache mark or any
+    other object, nor a list but its ``content``: IR parts hold none, so
+    such a value is the client's JSON carried along (a mark, or a malformed
+    field), and ``==`` ignores the key order it is written out in."""
     pending = [value]
     while pending:
         value = pending.pop()
@@ -273,7 +297,7 @@ def _plain(value):
         for name, item in value.items():
             kind = type(item)
             if kind is dict or kind is list:
-                if name == "cache_control":
+                if kind is dict or name != "content":
                     return False
                 pending.append(item)
             elif kind is not str and item is not None \
