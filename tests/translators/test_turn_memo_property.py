@@ -210,6 +210,12 @@ def claude_session(rng):
                 {"type": "text", "text": "s", "cache_control": MARKS[0]}])))}
     if rng.randrange(3) == 0:
         body["thinking"] = {"type": "enabled", "budget_tokens": 2048}
+    if rng.randrange(2):
+        # (the tool list's rendering is remembered too and written from its
+        # bytes by the same ``turn_memo.dumps``)
+        body["tools"] = [_marked({"name": name, "input_schema": {
+            "type": "object", "properties": {"p": {"type": "string"}}}}, _mark(rng))
+            for name in NAMES]
     return body
 
 
@@ -278,6 +284,9 @@ def openai_session(rng):
     effort = _pick(rng, (None, None, "low", "high"))
     if effort:
         body["reasoning_effort"] = effort
+    if rng.randrange(2):
+        body["tools"] = [{"type": "function", "function": {"name": name, "parameters": {
+            "type": "object", "properties": {"p": {"type": "string"}}}}} for name in NAMES]
     return body
 
 
