@@ -160,6 +160,11 @@ def _same_name(name, other):
     return name is other or (type(name) is str and type(other) is str and name == other)
 
 
+# Where the repaired IR history's rounds start: at each assistant turn
+# that follows a tool turn.
+_round_starts = assistant_after("tool")
+
+
 def _named_before(results, names):
     """Whether no result the round left unnamed answers an earlier round's call."""
     for call_id, named in results:
@@ -242,17 +247,6 @@ def _remember_source(slot, part, got):
         _sources, _source_held = {}, 0
     _sources[slot] = (part, places, got)
     _source_held += size
-
-
-def _round_starts(messages):
-    """Where an assistant turn follows a tool turn, but the first."""
-    starts, before = [], None
-    for at, message in enumerate(messages):
-        role = message["role"]
-        if role == "assistant" and before == "tool" and at:
-            starts.append(at)
-        before = role
-    return starts
 
 
 def _round(key, part, render):
