@@ -228,6 +228,29 @@ def _head(raw, view, start, end):
     return items, True
 
 
+def head(raw, start, end):
+    """``(first HEAD_ITEMS elements, whether more follow)`` of the JSON
+    array at ``raw[start:end]``, which ``top_level`` read."""
+    return _head(raw, memoryview(raw), start, end)
+
+
+def element_spans(raw, start, end):
+    """``(starts, ends)`` of the elements of the JSON array at
+    ``raw[start:end]``, which ``top_level`` read: msgspec splits it (one
+    more skip over it), and as its elements are consecutive slices of
+    ``raw`` with only whitespace and commas between them, their places
+    follow from their lengths."""
+    starts, ends = [], []
+    at = start + 1
+    for element in _elements(memoryview(raw)[start:end]):
+        at = _skip(raw, at)
+        starts.append(at)
+        at += len(element)
+        ends.append(at)
+        at = _skip(raw, at) + 1                            # past ',' or ']'
+    return starts, ends
+
+
 def _value_end(view, at, end):
     """Where the JSON value at ``view[at:end]``, followed by more (a ``,``
     or ``]``), is over: the index of that next byte, from msgspec's message

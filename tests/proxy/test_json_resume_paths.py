@@ -1,0 +1,186 @@
+"""proxy.wire.json_resume: which checkpoint a body is read again from, and
+that every such read answers as ``json_top.top_level`` would with no memory.
+
+Each test reads a sequence of bodies and compares every answer with the
+oracle; ``resumed`` counts the reads that did not go back to a whole read,
+so a test also proves the path it names was taken.
+"""
+import orjson
+import pytest
+
+from bench import agent_session
+from proxy.wire import json_resume, json_top
+
+KEEP = ("stream_options", "metadata")
+
+
+@pytest.fixture(autouse=True)
+def fresh(monkeypatch):
+    json_resume.forget()
+    monkeypatch.setattr(json_resume, "FROM", 0)
+    yield
+    json_resume.forget()
+
+
+@pytest.fixture
+def resumed(monkeypatch):
+    """How many reads were answered from a remembered body."""
+    count = [0]
+    original = json_resume._resumed
+
+    def counting(*args):
+        found = original(*args)
+        count[0] += found is not None
+        return found
+    monkeypatch.setattr(json_resume, "_resumed", counting)
+    return count
+
+
+def _same(got, want):
+    if want is None:
+        assert got is None
+        return
+    assert got is not None and got.raw is want.raw
+    assert list(got.items()) == list(want.items())
+    assert [type(v) for v in got.values()] == [type(v) for v in want.values()]
+    assert got.heads == want.heads and got.spans == want.spans
+
+
+def _read(raw, heads=("messages",), turns=None, scope=""):
+    raw = raw if isinstance(raw, bytes) else orjson.dumps(raw)
+    got = json_resume.top_level(raw, KEEP, heads, turns=turns, scope=scope)
+    _same(got, json_top.top_level(raw, KEEP, heads))
+    return got
+
+
+def _session(turns, first="messages", **extra):
+    body = {"model": "m", first: [{"role": "user", "content": f"turn {i} " * 20}
+                                  for i in range(turns)]}
+    body.update(extra)
+    return body
+
+
+@pytest.mark.parametrize("dialect,key", [("claude", "messages"), ("openai", "messages"),
+                                         ("responses", "input")])
+@pytest.mark.parametrize("heads", [True, False])
+def test_agent_session_resumes_after_an_element(dialect, key, heads, resumed):
+    earlier = agent_session.previous(dialect, "m", 60_000).encode()
+    later = agent_session.body(dialect, "m", 60_000).encode()
+    names = (key,) if heads else ()
+    _read(earlier, names, turns=key)
+    _read(later, names, turns=key)
+    _read(earlier, names, turns=key)         # a rewind
+    _read(earlier, names, turns=key)         # an identical resend
+    assert resumed[0] == 3
+    kept = json_resume._recent[0]
+    start, end = kept.members[kept.array][1:3]
+    assert (kept.starts, kept.ends) == json_top.element_spans(earlier, start, end)
+
+
+def test_element_places_carry_over_a_growing_session(resumed):
+    for turns in range(10, 16):
+        _read(_session(turns, stream=True))
+    kept = json_resume._recent[0]
+    start, end = kept.members[kept.array][1:3]
+    assert (kept.starts, kept.ends) == json_top.element_spans(kept.raw, start, end)
+    assert resumed[0] == 5 and len(json_resume._recent) == 1
+
+
+def test_a_change_after_the_conversation_resumes_after_a_member(resumed):
+    body = _session(12, tools=[{"name": "t"}], max_tokens=100, stream=False)
+    _read(body)
+    _read(dict(body, stream=True))
+    _read(dict(body, stream=True, extra={"a": [1, 2]}))
+    assert resumed[0] == 2
+
+
+def test_a_number_that_goes_on_is_not_a_checkpoint(resumed):
+    """``12`` remembered, ``12.5`` now: the end of ``12`` lies inside the
+    common prefix, the byte after it does not, so the read resumes after
+    the member before (a resume after ``12`` would say 12)."""
+    def body(number):
+        return _session(12, max_tokens=number, stream=True)
+    for number in (12, 12.5, 123, 12, 12e3):
+        _read(body(number))
+    assert resumed[0] == 4
+
+
+def test_a_difference_inside_a_string_resumes_only_at_a_real_boundary(resumed):
+    """A turn whose text looks like more turns: the checkpoint is the end of
+    the element before it, never a place inside the text."""
+    trap = '"},{"role":"user","content":"x'
+    body = _session(12)
+    body["messages"].append({"role": "user", "content": trap * 3})
+    _read(body)
+    body["messages"][-1]["content"] = trap * 2 + '"}], "model": "n", "x": "'
+    _read(body)
+    raw = orjson.dumps(body)
+    cut = raw.rindex(b'\\"},{') + 3
+    assert _read(raw[:cut] + b"]}") is None        # the text never ends
+    assert resumed[0] == 1
+
+
+@pytest.mark.parametrize("tail", [
+    b',"stream":true,"stream":false}',     # a key twice, both after the checkpoint
+    b',"model":"n"}',                      # a key of the prefix again
+    b',"":1}',                             # the synthetic member's own name
+    b',"x":"\xed\xa0\x80"}',               # an encoded surrogate
+    b',"x":1e999}',                        # a number orjson refuses where it is read
+    b',"x":[1,]}',
+    b'}  x',
+    b'} ',
+])
+def test_a_tail_that_only_a_whole_read_can_tell(tail):
+    head = orjson.dumps(_session(12))[:-1]
+    _read(head + b',"stream":true}')
+    _read(head + tail)
+
+
+def test_leading_heads_need_the_prefix_to_hold_them(resumed):
+    _read(_session(5))
+    _read(_session(6))                      # the checkpoint would be the fifth turn
+    assert resumed[0] == 0
+    _read(_session(5), heads=(), turns="messages")
+    _read(_session(6), heads=(), turns="messages")
+    assert resumed[0] == 2
+
+
+def test_whitespace_around_the_checkpoints(resumed):
+    pretty = orjson.dumps(_session(12, stream=True), option=orjson.OPT_INDENT_2)
+    _read(pretty)
+    _read(pretty.replace(b'"stream": true', b'"stream": false'))
+    grown = _session(13, stream=True)
+    _read(orjson.dumps(grown, option=orjson.OPT_INDENT_2))
+    assert resumed[0] == 2
+
+
+def test_another_scope_is_never_compared(resumed):
+    _read(_session(12), scope="key-a")
+    _read(_session(13), scope="key-b")
+    assert resumed[0] == 0
+    _read(_session(14), scope="key-a")
+    assert resumed[0] == 1
+    assert [kept.scope for kept in json_resume._recent] == ["key-a", "key-b"]
+
+
+def test_interleaved_sessions_each_resume_from_their_own(resumed):
+    for turns in range(12, 16):
+        _read(_session(turns, system="session one"))
+        _read(_session(turns, first="input", system="session two"), heads=("input",))
+    assert resumed[0] == 6 and len(json_resume._recent) == 2
+
+
+def test_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(json_resume, "RECENT", 3)
+    for n in range(5):
+        _read({"system": f"session {n}", **_session(12)})
+    assert len(json_resume._recent) == 3
+    monkeypatch.setattr(json_resume, "LIMIT", 2 * len(json_resume._recent[0].raw))
+    _read({"system": "one more", **_session(12)})
+    assert len(json_resume._recent) == 2
+
+
+def test_small_bodies_are_not_remembered(monkeypatch):
+    monkeypatch.setattr(json_resume, "FROM", 10_000)
+    _read(_session(3))
+    assert json_resume._recent == []
