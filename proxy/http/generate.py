@@ -22,7 +22,7 @@ from proxy.relay import attempts, streaming
 from proxy.relay.accept import accept
 from proxy.routing import affinity
 from proxy.telemetry import request_observer
-from proxy.wire import json_array, json_top
+from proxy.wire import json_array, json_resume, json_top
 
 _BODY_IDLE_SECONDS = 10    # longest pause while a request body arrives
 
@@ -72,7 +72,8 @@ def generate(environ, client, request, *, dialect, action="generate", model=None
     whole = len(raw) >= _TOP_ONLY_FROM and attempts.reads_body(
         current, dialect, action,
         model if model is not None else json_top.guess_string(raw, "model"))
-    body, top = _body_top(raw, heads, whole)
+    body, top = _body_top(raw, heads, whole, affinity.turns_field(dialect),
+                          request.client_key.key_id if request.client_key else "")
     validation.check(dialect, top)
     if model is None:
         model = top.get("model")
@@ -189,12 +190,15 @@ _TOP_ONLY_FROM = 16 * 1024
 _KEPT_WHOLE = ("stream_options", *affinity.SESSION_FIELDS)
 
 
-def _body_top(raw, heads=(), whole=False):
+def _body_top(raw, heads=(), whole=False, turns=None, scope=""):
     """``(body, top)``: the parsed body (None: parsed when first needed) and
     its top-level fields (with the leading elements of the arrays named in
-    ``heads``, ``json_top.top_level``); ``whole``: parse it all now."""
+    ``heads``, ``json_top.top_level``), read from where it differs from a
+    body of the same client key read before (``json_resume``; ``turns``:
+    the conversation array); ``whole``: parse it all now."""
     if len(raw) >= _TOP_ONLY_FROM and not whole:
-        top = json_top.top_level(raw, keep=_KEPT_WHOLE, heads=heads)
+        top = json_resume.top_level(raw, keep=_KEPT_WHOLE, heads=heads,
+                                    turns=turns, scope=scope)
         if top is not None:
             return None, top
     body = parse_body(raw)
