@@ -15,6 +15,13 @@ dialect's own wire format, grown turn by turn until the JSON reaches
 - ``responses``: Responses API ``instructions`` plus ``function_call`` /
   ``function_call_output`` input items.
 
+An agent never sends the same body twice: each request is the one before
+plus a round trip (the model's tool call, the tool's output).
+``session(dialect, model, size, count)`` gives the last ``count`` requests of
+the session that ends in ``body(...)``, and ``claude`` requests carry Claude
+Code's rolling cache mark (``cache_control`` on the last message's last
+block), so the bytes of the previous request's last message change too.
+
 Pure and deterministic: the same arguments give the same bytes, so every
 target of a run is sent identical requests.  The text is code-like (quotes,
 backslashes, tabs, newlines), so the JSON escaping work is that of a real
@@ -153,20 +160,54 @@ _BUILDERS = {"claude": _claude, "openai": _openai, "responses": _responses}
 DIALECTS = tuple(_BUILDERS)
 
 
+# How many requests of one growing session the bench cycles through per
+# target (``bench.scenarios.agent``).  Ten: every request differs from the one
+# before (a gateway that reuses work from a session's previous request must
+# earn it on bytes that changed), the wrap-around after the tenth is a rewind
+# (an agent's /rewind or retry: the gateway meets an older, shorter request)
+# once in ten, the bodies of one size stay within ~16% of it (ten round trips
+# of ~4 KB under 250 KB, ~4% under 1 MB), and the four targets of a case send
+# at most 40 distinct bodies, which the mock's route cache (64) holds.
+SESSION_WINDOW = 10
+
+# Claude Code's rolling cache breakpoint (Anthropic "Prompt caching": up to
+# four ``cache_control`` marks; the prefix up to a marked block is cached).
+_CACHE_MARK = {"type": "ephemeral"}
+
+
 def body(dialect, model, size, stream=False):
     """The agent-shaped request of ``dialect`` for ``model``, as JSON text of
-    at least ``size`` bytes (the first turn that reaches it is the last)."""
-    base, key, turn = _BUILDERS[dialect](model)
-    base["stream"] = stream
-    length = len(_dumps(base))
-    t = 0
-    while length < size:
-        items = turn(t)
-        # each item adds its own JSON plus one separating comma
-        length += sum(len(_dumps(item)) + 1 for item in items)
-        base[key].extend(items)
-        t += 1
-    return _dumps(base)
+    at least ``size`` bytes (the first turn that reaches it is the last;
+    ``claude``: with the cache mark on its last block, see ``session``)."""
+    return _window(dialect, model, size, 1, stream)[0]
+
+
+def session(dialect, model, size, count, stream=False):
+    """The last ``count`` requests of the session that ends in
+    ``body(dialect, model, size, stream)``, oldest first: each is the next
+    one a round trip shorter, as an agent sends them (the conversation so
+    far, plus the tool call and its result).  ``claude`` requests carry the
+    cache mark on their last message's last block, so it moves with every
+    request.  ValueError when the session holds fewer than ``count``
+    requests (one per round trip, plus the one holding none)."""
+    bodies = _window(dialect, model, size, count, stream)
+    if len(bodies) < count:
+        raise ValueError(f"a {dialect} session of {size} bytes holds only "
+                         f"{len(bodies)} requests, not {count}")
+    return bodies
+
+
+def window(dialect, model, size, count=SESSION_WINDOW, stream=False):
+    """``session(...)`` of ``count`` requests, or of every request that holds
+    a round trip when the session is shorter (~50 KB holds seven): the
+    bench's requests of one size all end in a tool result, as an agent's
+    requests inside its loop do."""
+    return session(dialect, model, size, min(count, rounds(dialect, model, size)), stream)
+
+
+def rounds(dialect, model, size):
+    """How many tool round trips ``body(dialect, model, size)`` holds."""
+    return len(_grown(dialect, model, size)[2]) - 1
 
 
 def previous(dialect, model, size, stream=False):
@@ -174,15 +215,48 @@ def previous(dialect, model, size, stream=False):
     the same conversation one round trip shorter (what the gateway saw
     last, in a session that grows instead of repeating itself; the body
     itself when it holds no round trip)."""
-    final = json.loads(body(dialect, model, size, stream))
+    return _window(dialect, model, size, 2, stream)[0]
+
+
+def _window(dialect, model, size, count, stream):
+    """Up to ``count`` requests of the session, the last ``body()``'s."""
+    base, key, ends = _grown(dialect, model, size)
+    base["stream"] = stream
+    items = base[key]
+    requests = ({**base, key: items[:end]} for end in ends[-count:])
+    if dialect == "claude":
+        requests = map(_marked, requests)
+    return [_dumps(request) for request in requests]
+
+
+def _grown(dialect, model, size):
+    """``(body, its conversation's key, ends)``: the body grown turn by turn
+    to ``size`` bytes (unmarked), and how many conversation items each
+    request of its session holds (no round trip, one, ... all of them)."""
     base, key, turn = _BUILDERS[dialect](model)
-    grown, t, last = len(base[key]), 0, 0
-    while grown < len(final[key]):
-        last = len(turn(t))
-        grown += last
+    length = len(_dumps(base))
+    ends = [len(base[key])]
+    t = 0
+    while length < size:
+        items = turn(t)
+        # each item adds its own JSON plus one separating comma
+        length += sum(len(_dumps(item)) + 1 for item in items)
+        base[key].extend(items)
+        ends.append(len(base[key]))
         t += 1
-    final[key] = final[key][:grown - last]
-    return _dumps(final)
+    return base, key, ends
+
+
+def _marked(request):
+    """A Messages request with ``cache_control`` on its last message's last
+    content block, as Claude Code sends it; a plain-string content (the
+    first user message) becomes one text block to carry it.  The shared
+    message objects are copied, not changed."""
+    *earlier, last = request["messages"]
+    content = last["content"]
+    blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    blocks = blocks[:-1] + [{**blocks[-1], "cache_control": _CACHE_MARK}]
+    return {**request, "messages": earlier + [{**last, "content": blocks}]}
 
 
 def _dumps(obj):

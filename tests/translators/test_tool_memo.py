@@ -70,6 +70,7 @@ def _marked_claude(marks_in_messages):
     for tool in body["tools"][:3]:
         tool["cache_control"] = {"type": "ephemeral"}
     blocks = [b for m in body["messages"] for b in m["content"] if isinstance(b, dict)]
+    blocks[-1].pop("cache_control")     # body()'s rolling mark: only the marks set here count
     for block in blocks[:marks_in_messages]:
         block["cache_control"] = {"type": "ephemeral"}
     return body
