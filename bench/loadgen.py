@@ -21,8 +21,13 @@ It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
 
 A request spec is ``{host, port, method, path, headers, body, expect}``;
 a response counts as a success when its status is 200 and the body
-contains ``expect`` (the last token, or the stream's terminator).
+contains ``expect`` (the last token, or the stream's terminator).  A spec
+may carry ``bodies`` (a list) instead of ``body``: the jobs that time
+requests one by one (``sequential``, ``closed``) then send the next body
+each time, the first again after the last (a growing agent session, then a
+rewind: ``bench.agent_session``); the stream jobs send the first.
 """
+import itertools
 import json
 import re
 import sys
@@ -47,13 +52,18 @@ def emit(line):
 
 
 class Request:
-    """A request spec, encoded once."""
+    """A request spec, encoded once (each of its bodies)."""
 
     def __init__(self, spec):
         self.host, self.port = spec["host"], spec["port"]
-        body = spec["body"].encode() if spec.get("body") is not None else None
-        self.raw = encode_request(spec.get("method", "POST"), spec["path"],
-                                  f"{self.host}:{self.port}", spec.get("headers", {}), body)
+        bodies = spec["bodies"] if "bodies" in spec else [spec.get("body")]
+        self.raws = [encode_request(spec.get("method", "POST"), spec["path"],
+                                    f"{self.host}:{self.port}", spec.get("headers", {}),
+                                    None if body is None else body.encode())
+                     for body in bodies]
+        self.raw = self.raws[0]
+        # the bytes to send next, round and round (a C-level call per request)
+        self.next_raw = itertools.cycle(self.raws).__next__
         self.expect = spec["expect"].encode()
 
     def connection(self, timeout=60.0):
@@ -111,9 +121,10 @@ class Errors:
 def timed(conn, request, errors):
     """One request's latency in ms, or None (counted in ``errors``)."""
     sink = Expect(request.expect)
+    raw = request.next_raw()
     started = time.perf_counter()
     try:
-        status = conn.exchange(request.raw, sink)
+        status = conn.exchange(raw, sink)
     except (OSError, EOFError, ValueError) as exc:
         errors.add(f"{type(exc).__name__}: {exc}")
         return None

@@ -1,6 +1,11 @@
 """Load-generator jobs, run as the harness runs them: a separate process
 against the mock."""
-from bench import targets
+import json
+
+from gevent.server import StreamServer
+
+from bench import loadgen, targets
+from bench.mock_upstream import MockUpstream
 from bench.procs import run_loadgen
 from bench.scenarios.streaming import summarize
 from bench.servers import REPO_DIR, configure_mock, mock_stats, release_mock
@@ -100,3 +105,38 @@ def test_events_job_counts_every_event_of_concurrent_streams(mock):
     assert summary["events"] == 8 * (4 + 300 + 4)
     assert summary["cpu_us_per_event"] == round(0.01 / 2400 * 1e6, 2)
     assert summary["events_per_s"] > 0
+
+
+class _Recorder(MockUpstream):
+    """The mock, in this process, remembering every request body by path."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def respond(self, sock, method, target, body):
+        self.seen.append((target, body))
+        super().respond(sock, method, target, body)
+
+
+def test_sequential_sends_a_targets_bodies_in_turn_then_rewinds():
+    recorder = _Recorder()
+    server = StreamServer(("127.0.0.1", 0), recorder.handle)
+    server.start()
+    try:
+        port = server.server_port
+        bodies = [json.dumps({"model": "m", "messages": [{"role": "user", "content": "x"}] * n})
+                  for n in (1, 2, 3)]
+        session = dict(targets.spec(port, "openai", "openai", False, 16), bodies=bodies)
+        del session["body"]
+        job = {"kind": "sequential", "warmup": 1, "rounds": 3, "per_round": 2,
+               "targets": {"session": session,
+                           "single": targets.spec(port, "claude", "claude", False, 16)}}
+        result = loadgen.sequential(job)
+    finally:
+        server.stop()
+    assert result["errors"]["session"]["errors"] == result["errors"]["single"]["errors"] == 0
+    sent = [body.decode() for path, body in recorder.seen if path == b"/v1/chat/completions"]
+    assert sent == [bodies[i % 3] for i in range(7)]          # warm-up included, cycling
+    single = {body for path, body in recorder.seen if path == b"/v1/messages"}
+    assert len(single) == 1 and len(recorder.seen) == 14
