@@ -339,8 +339,9 @@ def agent_section(data):
            "Sequential, one request at a time, the upstream answering at once; ms. Requests "
            "shaped like a coding agent's late in a session (system prompt, 25 tool schemas, "
            "tool round trips of code-sized text; bench/agent_session.py), in the client's "
-           f"dialect; then a ~{data['answer_bytes'] // 1000} KB whole answer. *added* = minus "
-           "direct (which sends the upstream dialect's body of the same size). "
+           f"dialect, {_session_prose(data.get('session_window'))}. Then a "
+           f"~{data['answer_bytes'] // 1000} KB whole answer. *added* = minus direct (which "
+           "sends the upstream dialect's own requests of the same sizes). "
            "*added ÷ peer*: our added p50 over the peer's (below 1 = ahead). "
            + _placement(data.get("pinned"))]
     header = ["request", "case", "target", "bytes sent", "p50", "p99", "added p50",
@@ -359,6 +360,19 @@ def agent_section(data):
                              ratios["litellm"] if ours else None,
                              ratios["portkey"] if ours else None, v["errors"]])
     return out + [table(header, rows)]
+
+
+def _session_prose(window):
+    """How the agent rows' requests follow each other (results written
+    before the growing session say one body repeated)."""
+    if not window:
+        return "one body per size sent again and again; *bytes sent*: its length"
+    return (f"as a growing session: each target sends a window of {window} requests in "
+            "turn, each the one before plus a tool call and its result, the last of the "
+            "labelled size (the ~50 KB session holds fewer), then the first again (a "
+            "rewind), never one body twice in a row; Claude requests carry the cache mark "
+            "on their newest message's last block, so it moves every request. *bytes "
+            "sent*: the median body's length")
 
 
 def fast_streams_section(data):

@@ -67,18 +67,25 @@ def serves(target, client, upstream):
     return True
 
 
-def spec(port, client, upstream, stream, tokens, size=None):
+def spec(port, client, upstream, stream, tokens, size=None, window=None):
     """A load-generator request spec (see ``bench.loadgen``): a ``client``
     dialect request for the model an ``upstream``-dialect upstream serves;
     with ``size``, an agent session's request of that many bytes
-    (``bench.agent_session``) instead of a one-line prompt."""
+    (``bench.agent_session``) instead of a one-line prompt, and with
+    ``window`` too, ``bodies``: that session's last ``window`` requests
+    (``agent_session.window``), which the load generator sends in turn."""
     model = model_for(upstream)
     expect = wire.TERMINATORS[client] if stream else wire.token(tokens - 1).encode()
-    text = (agent_session.body(client, model, size, stream) if size
-            else json.dumps(body(client, model, stream)))
-    return {"host": "127.0.0.1", "port": port, "method": "POST",
-            "path": path(client, model, stream), "headers": headers(client),
-            "body": text, "expect": expect.decode() if isinstance(expect, bytes) else expect}
+    request = {"host": "127.0.0.1", "port": port, "method": "POST",
+               "path": path(client, model, stream), "headers": headers(client),
+               "expect": expect.decode() if isinstance(expect, bytes) else expect}
+    if size and window:
+        request["bodies"] = agent_session.window(client, model, size, window, stream)
+    elif size:
+        request["body"] = agent_session.body(client, model, size, stream)
+    else:
+        request["body"] = json.dumps(body(client, model, stream))
+    return request
 
 
 def via_portkey(request, client, upstream, mock_port):

@@ -9,7 +9,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-from bench import placement, targets
+from bench import agent_session, placement, targets
 from bench.procs import Server, run_loadgen
 from bench.scale import Scale
 from bench.servers import REPO_DIR, configure_mock
@@ -39,14 +39,17 @@ class Context:
         return self.mock if target == "direct" else self.proxies[target]
 
     def spec(self, target, client, upstream=None, stream=False, size=None):
-        """A request of ``client`` dialect for an ``upstream``-dialect model
-        (an agent-sized one of ``size`` bytes when given).  Direct calls can
-        only speak the upstream's own dialect."""
+        """A request of ``client`` dialect for an ``upstream``-dialect model;
+        with ``size``, the ``bodies`` of a growing agent session ending at
+        ``size`` bytes (``agent_session.window``: a coding agent never sends
+        the same body twice).  Direct calls can only speak the upstream's
+        own dialect (its own session)."""
         upstream = upstream or client
         if target == "direct":
             client = upstream
         request = targets.spec(self.server(target).port, client, upstream, stream,
-                               self.tokens, size)
+                               self.tokens, size,
+                               window=agent_session.SESSION_WINDOW if size else None)
         if target == "portkey":
             request = targets.via_portkey(request, client, upstream, self.mock.port)
         return request

@@ -5,11 +5,19 @@ schemas, tens to hundreds of tool round trips: ``bench.agent_session``) of
 
 Measured like the sequential scenario (interleaved rounds, pinned, the
 upstream answering at once; see ``sequential``), per body size, for the
-pass-through paths and three translated ones.  A direct call sends the
-upstream dialect's own body of the same size, so *added* compares like with
-like.  Each row says how many bytes its target was sent.
+pass-through paths and three translated ones.  Each target sends the
+requests of one growing session in turn, not one body again and again
+(``agent_session.SESSION_WINDOW`` of them, the last of the labelled size,
+Claude's cache mark moving to the newest message; after the last, the first
+again, as an agent's rewind or retry): a gateway that reuses work from a
+session's previous request is measured on what agents send, not flattered
+by identical bytes.  A direct call sends the upstream dialect's own session
+of the same sizes, so *added* compares like with like.  Each row says how
+many bytes its target was sent (the median body's length).
 """
-from bench import wire
+import statistics
+
+from bench import agent_session, wire
 from bench.scenarios.sequential import row, with_added
 
 CASES = (("claude", "claude"), ("openai", "openai"), ("responses", "responses"),
@@ -32,7 +40,7 @@ def run(ctx):
         answers = {f"{c}->{u}": _case(ctx, c, u) for c, u in ANSWER_CASES}
     ctx.set_mock()
     return {"pinned": pinned, "sizes": sizes, "answer_bytes": s.answer_bytes,
-            "answers": answers}
+            "answers": answers, "session_window": agent_session.SESSION_WINDOW}
 
 
 def _case(ctx, client, upstream, size=None):
@@ -43,6 +51,11 @@ def _case(ctx, client, upstream, size=None):
            "per_round": s.agent_per_round, "targets": specs}
     requests = (s.agent_warmup + s.agent_rounds * s.agent_per_round) * len(specs)
     result = ctx.loadgen(job, timeout=60 + requests)
-    rows = {t: dict(row(rounds, result["errors"][t]), request_bytes=len(specs[t]["body"]))
+    rows = {t: dict(row(rounds, result["errors"][t]), request_bytes=_median_bytes(specs[t]))
             for t, rounds in result["rounds"].items()}
     return with_added(rows)
+
+
+def _median_bytes(spec):
+    """The length of the spec's median body (the lower one of an even count)."""
+    return statistics.median_low(len(b) for b in spec.get("bodies") or [spec["body"]])

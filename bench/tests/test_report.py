@@ -39,7 +39,7 @@ def _agent(same=0.5, translated=1.2, big=1.4):
                         _agent_rows(translated)},
              "1 MB": {"claude->claude": _agent_rows(big)}}
     return {"pinned": True, "answer_bytes": 100000, "sizes": sizes,
-            "answers": {"claude->claude": _agent_rows(0.8)}}
+            "answers": {"claude->claude": _agent_rows(0.8)}, "session_window": 10}
 
 
 def _events_phase(rate, cpu, lost=0, batched=0):
@@ -184,6 +184,18 @@ def test_new_sections_state_ratios_against_each_peer():
     # fast streams: our events/s over Portkey's (40000 / 8000 at once)
     assert "| openai->openai | switchyard | 50 at once | 40000 | 12.00 | 4000/4000 | 0 | 0 | 0 " \
         "| 2/2 | — | 5.00 |" in text
+
+
+def test_agent_section_says_its_requests_are_a_growing_session():
+    prose = report.agent_section(_agent())[1]
+    for said in ("growing session", "window of 10 requests", "then the first again",
+                 "cache mark on their newest message", "the median body's length"):
+        assert said in prose
+    older = dict(_agent())
+    del older["session_window"]           # results written before the growing session
+    prose = report.agent_section(older)[1]
+    assert "one body per size sent again and again" in prose
+    assert "growing session" not in prose
 
 
 def test_a_peer_that_skipped_the_concurrent_phase_says_why():

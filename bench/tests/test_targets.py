@@ -4,7 +4,7 @@ import json
 import pytest
 import yaml
 
-from bench import targets
+from bench import agent_session, targets
 from proxy import config as config_mod
 from proxy.providers.credentials import from_config
 
@@ -72,3 +72,12 @@ def test_agent_sized_spec_carries_the_session_body():
     body = json.loads(spec["body"])
     assert len(spec["body"]) >= 50_000 and body["model"] == "bench-claude"
     assert body["stream"] is True and spec["expect"] == "response.completed"
+
+
+def test_agent_window_spec_carries_the_session_and_portkey_keeps_it():
+    spec = targets.spec(1, "claude", "claude", False, 16, size=250_000, window=10)
+    assert "body" not in spec
+    assert spec["bodies"] == agent_session.session("claude", "bench-claude", 250_000, 10)
+    assert spec["bodies"][-1] == agent_session.body("claude", "bench-claude", 250_000)
+    through = targets.via_portkey(spec, "claude", "claude", mock_port=4321)
+    assert through["bodies"] == spec["bodies"] and "body" not in through
