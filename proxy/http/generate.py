@@ -193,15 +193,19 @@ _KEPT_WHOLE = ("stream_options", *affinity.SESSION_FIELDS)
 def _body_top(raw, heads=(), whole=False, turns=None, scope=""):
     """``(body, top)``: the parsed body (None: parsed when first needed) and
     its top-level fields (with the leading elements of the arrays named in
-    ``heads``, ``json_top.top_level``), read from where it differs from a
-    body of the same client key read before (``json_resume``; ``turns``:
-    the conversation array); ``whole``: parse it all now."""
-    if len(raw) >= _TOP_ONLY_FROM and not whole:
+    ``heads``, ``json_top.top_level``); ``whole``: parse it all now.  A
+    large body is read from where it differs from a body of the same client
+    key read before (``json_resume``; ``turns``: the conversation array)."""
+    if len(raw) < _TOP_ONLY_FROM:
+        body = parse_body(raw)
+    elif whole:
+        body = json_resume.parsed(raw, parse_body, turns=turns, scope=scope)
+    else:
         top = json_resume.top_level(raw, keep=_KEPT_WHOLE, heads=heads,
                                     turns=turns, scope=scope)
         if top is not None:
             return None, top
-    body = parse_body(raw)
+        body = parse_body(raw)
     return body, body
 
 

@@ -53,7 +53,9 @@ from proxy.wire import json_top
 
 FROM = 32 * 1024            # smaller bodies: a whole read costs ~0.03 ms
 RECENT = 8
-LIMIT = 16 * 1024 * 1024
+LIMIT = 32 * 1024 * 1024
+# a parsed body's Python objects take about this many times its JSON text
+_PARSED_WEIGHT = 5
 _CHUNK = 64 * 1024          # prefix compares: whole chunks, then halving
 
 _AFTER_ELEMENT = b'{"":[0'
@@ -63,14 +65,30 @@ _OPEN_OBJECT, _OPEN_ARRAY = 0x7B, 0x5B
 
 class _Read:
     """What is remembered of one body: its bytes, its members
-    ``(name, start, end, scalar value or None)`` in order, and for its
-    conversation array (``array``: that member's index) where each element
-    starts and ends (``None`` until first needed)."""
-    __slots__ = ("raw", "scope", "members", "array", "starts", "ends")
+    ``(name, start, end, scalar value or None)`` in order (``None`` until
+    first needed for a body only parsed whole; ``()``: not to be resumed
+    from), for its conversation array ``turns`` (``array``: that member's
+    index) where each element starts and ends (``None`` until first
+    needed), and its parsed value when it was parsed whole (``body``)."""
+    __slots__ = ("raw", "scope", "turns", "members", "array", "starts", "ends", "body")
 
-    def __init__(self, raw, scope, members, array, starts=None, ends=None):
-        self.raw, self.scope, self.members, self.array = raw, scope, members, array
-        self.starts, self.ends = starts, ends
+    def __init__(self, raw, scope, turns, members=None, array=None, starts=None, ends=None,
+                 body=None):
+        self.raw, self.scope, self.turns = raw, scope, turns
+        self.members, self.array, self.starts, self.ends = members, array, starts, ends
+        self.body = body
+
+    def held(self):
+        """The memory this keeps, counted against ``LIMIT``."""
+        return len(self.raw) * (_PARSED_WEIGHT if self.body is not None else 1)
+
+    def known(self):
+        """Whether its members are known, reading its top level now if they
+        were not (a body parsed whole, needed for the first time)."""
+        if self.members is None:
+            top = json_top.top_level(self.raw)
+            self.members, self.array = _members(top, self.turns) if top is not None else ((), None)
+        return bool(self.members)
 
 
 _recent = []                # newest first
@@ -90,28 +108,87 @@ def top_level(raw, keep=(), heads=(), turns=None, scope=""):
         return json_top.top_level(raw, keep, heads)
     if turns is None and heads:
         turns = heads[0]
-    old, common = _closest(raw, scope)
-    found = None
-    # a prefix shorter than half the body saves less than the resumed read
-    # costs, and is more likely another session's (which stays remembered)
-    if old is not None and 2 * common >= len(raw):
-        found = _resumed(raw, old, common, keep, heads)
+    old, found = _resumed_read(raw, scope, keep, heads)
     if found is None:
-        top, elements, old = json_top.top_level(raw, keep, heads), None, None
+        top = json_top.top_level(raw, keep, heads)
         if top is None:
             return None
-    else:
-        top, elements = found
+        _remember(_record(top, scope, turns, None), None)
+        return top
+    top, elements, _ = found
     _remember(_record(top, scope, turns, elements), old)
     return top
 
 
-def _closest(raw, scope):
-    """The remembered body of ``scope`` sharing the longest prefix with
-    ``raw``, and that prefix's length (``(None, 0)``: none)."""
+def parsed(raw, parse, turns=None, scope=""):
+    """``parse(raw)``, the caller's whole parse (``orjson.loads`` and its
+    errors), for a body of at least ``FROM`` bytes: built, when ``raw``
+    resumes a body parsed before, from that body's parsed values up to the
+    checkpoint (the same bytes: equal values, and shared: nobody changes a
+    parsed body in place) and ``orjson.loads`` of the rest.  The prefix's
+    and the rest's top-level members are checked as ``top_level`` checks
+    them, so no key occurs twice and the result is the whole parse's, key
+    order included; anything else is ``parse(raw)``."""
+    if len(raw) < FROM:
+        return parse(raw)
+    old, found = _resumed_read(raw, scope, (), (), parsed=True)
+    if found is not None:
+        top, elements, where = found
+        body = _parsed_after(old, where)
+        if body is not None:
+            _remember(_record(top, scope, turns, elements, body), old)
+            return body
+    body = parse(raw)
+    _remember(_Read(raw, scope, turns, body=body), None)
+    return body
+
+
+def _resumed_read(raw, scope, keep, heads, parsed=False):
+    """``(remembered body, _resumed's answer)`` for ``raw``; the answer is
+    None when no body (parsed whole, with ``parsed``) resumes it."""
+    old, common = _closest(raw, scope, parsed)
+    # a prefix shorter than half the body saves less than the resumed read
+    # costs, and is more likely another session's (which stays remembered)
+    if old is None or 2 * common < len(raw) or not old.known():
+        return old, None
+    try:
+        return old, _resumed(raw, old, common, keep, heads)
+    # a value the old read did not decode (other keep or heads) that orjson
+    # refuses, or nesting near msgspec's limit read from a deeper frame:
+    # the whole read says what it says of them
+    except (orjson.JSONDecodeError, RecursionError):
+        return old, None
+
+
+def _parsed_after(old, where):
+    """The parsed body, from ``old``'s parsed values before the checkpoint
+    ``where`` (see ``_resumed``) and the synthetic document after it; None
+    when orjson refuses that document (``parse`` then says why, as for the
+    whole body)."""
+    kind, index, document = where
+    try:
+        tail = orjson.loads(document)
+    except (orjson.JSONDecodeError, RecursionError):
+        return None
+    kept = old.body
+    synthetic = tail.pop("")
+    if kind == "element":
+        body = {name: kept[name] for name, _, _, _ in old.members[:old.array]}
+        name = old.members[old.array][0]
+        body[name] = kept[name][:index + 1] + synthetic[1:]
+    else:
+        body = {name: kept[name] for name, _, _, _ in old.members[:index + 1]}
+    body.update(tail)
+    return body
+
+
+def _closest(raw, scope, parsed=False):
+    """The remembered body of ``scope`` (one parsed whole, with ``parsed``)
+    sharing the longest prefix with ``raw``, and that prefix's length
+    (``(None, 0)``: none)."""
     best, longest = None, 0
     for old in _recent:
-        if old.scope == scope:
+        if old.scope == scope and (not parsed or old.body is not None):
             common = _common_prefix(old.raw, raw)
             if common > longest:
                 best, longest = old, common
@@ -137,8 +214,9 @@ def _common_prefix(a, b):
 
 
 def _resumed(raw, old, common, keep, heads):
-    """``(TopLevel of raw, (array name, its element starts, ends) or None)``
-    read from ``old``'s last checkpoint before ``common``, or None."""
+    """``(TopLevel of raw, (array name, its element starts, ends) or None,
+    (checkpoint kind, element or member index, synthetic document))`` read
+    from ``old``'s last checkpoint before ``common``, or None."""
     members = old.members
     # the byte after a checkpoint must be shared too (see the docstring)
     before = common - 1
@@ -165,14 +243,18 @@ def _after_member(raw, old, last, keep, heads):
     elements = None
     if old.array is not None and old.array <= last and old.ends is not None:
         elements = (old.members[old.array][0], old.starts, old.ends)
-    return top, elements
+    return top, elements, ("member", last, tail.raw)
 
 
 def _after_element(raw, old, before, keep, heads):
     """The read of ``raw`` resumed after the last element of ``old``'s
     conversation array that ends before ``before``, or None."""
     if old.ends is None:
-        old.starts, old.ends = json_top.element_spans(old.raw, *old.members[old.array][1:3])
+        try:
+            old.starts, old.ends = json_top.element_spans(old.raw, *old.members[old.array][1:3])
+        except RecursionError:                  # not to be tried again
+            old.array = None
+            raise
     name, start, _, _ = old.members[old.array]
     index = bisect.bisect_right(old.ends, before) - 1
     # heads from the prefix only: all HEAD_ITEMS of them and one more
@@ -198,7 +280,7 @@ def _after_element(raw, old, before, keep, heads):
     added = json_top.element_spans(tail.raw, *span)
     starts = old.starts[:index + 1] + [at + shift for at in added[0][1:]]
     ends = old.ends[:index + 1] + [at + shift for at in added[1][1:]]
-    return top, (name, starts, ends)
+    return top, (name, starts, ends), ("element", index, tail.raw)
 
 
 def _tail(raw, checkpoint, opening, keep, heads):
@@ -246,9 +328,17 @@ def _join(top, tail, shift, synthetic=True):
     return True
 
 
-def _record(top, scope, turns, elements):
+def _record(top, scope, turns, elements, body=None):
     """What to remember of the body ``top`` was read from; ``elements``:
     where its ``turns`` array's elements start and end, if known."""
+    members, array = _members(top, turns)
+    if array is None or elements is None or elements[0] != turns:
+        return _Read(top.raw, scope, turns, members, array, body=body)
+    return _Read(top.raw, scope, turns, members, array, *elements[1:], body=body)
+
+
+def _members(top, turns):
+    """``(members, index of the turns array or None)`` of a ``TopLevel``."""
     members, array = [], None
     for index, (name, (start, end)) in enumerate(top.spans.items()):
         kind = top.raw[start]
@@ -256,9 +346,7 @@ def _record(top, scope, turns, elements):
         members.append((name, start, end, scalar))
         if name == turns and kind == _OPEN_ARRAY:
             array = index
-    if array is None or elements is None or elements[0] != turns:
-        return _Read(top.raw, scope, members, array)
-    return _Read(top.raw, scope, members, array, *elements[1:])
+    return members, array
 
 
 def _remember(read, replaced):
@@ -269,7 +357,7 @@ def _remember(read, replaced):
     _recent.insert(0, read)
     total = 0
     for index, kept in enumerate(_recent):
-        total += len(kept.raw)
+        total += kept.held()
         if index >= RECENT or total > LIMIT:
             del _recent[index:]
             break

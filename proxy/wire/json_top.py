@@ -112,7 +112,9 @@ def top_level(raw, keep=(), heads=()):
         return None
     try:
         return _walk(raw, fields, keep, heads)
-    except orjson.JSONDecodeError:        # a value orjson refuses where it is read
+    # a value orjson refuses where it is read; a head element nested near
+    # msgspec's limit, split from a deeper frame than the first pass
+    except (orjson.JSONDecodeError, RecursionError):
         return None
 
 

@@ -184,3 +184,89 @@ def test_small_bodies_are_not_remembered(monkeypatch):
     monkeypatch.setattr(json_resume, "FROM", 10_000)
     _read(_session(3))
     assert json_resume._recent == []
+
+
+# --- parsed: the whole parse, resumed -----------------------------------------
+
+def _parse(raw):
+    return orjson.loads(raw)
+
+
+def _parsed(raw, turns="messages", scope=""):
+    """``json_resume.parsed`` of ``raw``, checked to be the whole parse:
+    equal, and written out the same (types and key order, nested too)."""
+    raw = raw if isinstance(raw, bytes) else orjson.dumps(raw)
+    got = json_resume.parsed(raw, _parse, turns=turns, scope=scope)
+    want = orjson.loads(raw)
+    assert got == want and orjson.dumps(got) == orjson.dumps(want)
+    return got
+
+
+@pytest.mark.parametrize("dialect,key", [("claude", "messages"), ("openai", "messages"),
+                                         ("responses", "input")])
+def test_parsed_shares_the_unchanged_turns(dialect, key, resumed):
+    earlier = agent_session.previous(dialect, "m", 60_000).encode()
+    later = agent_session.body(dialect, "m", 60_000).encode()
+    first = _parsed(earlier, key)
+    second = _parsed(later, key)
+    assert resumed[0] == 1
+    shared = sum(a is b for a, b in zip(first[key], second[key]))
+    assert shared >= len(first[key]) - 2
+    assert _parsed(earlier, key)[key][0] is first[key][0]      # a rewind
+
+
+def test_parsed_after_a_member_and_with_new_members(resumed):
+    body = _session(12, tools=[{"name": "t", "input_schema": {"b": 1, "a": [True, 1.0]}}],
+                    max_tokens=100, stream=False)
+    first = _parsed(body)
+    second = _parsed(dict(body, stream=True, temperature=0.5))
+    assert second["tools"] is first["tools"] and second["messages"] is first["messages"]
+    assert list(second) == ["model", "messages", "tools", "max_tokens", "stream", "temperature"]
+    assert resumed[0] == 1
+
+
+@pytest.mark.parametrize("tail", [
+    b',"stream":true,"stream":false}',     # orjson keeps the last; the whole parse says it
+    b',"x":1e999}',                        # the whole parse's error
+    b',"":[0,1]}',
+    b',"x":[1,]}',
+])
+def test_parsed_tails_only_the_whole_parse_can_tell(tail):
+    head = orjson.dumps(_session(12))[:-1]
+    _parsed(head + b',"stream":true}')
+    raw = head + tail
+    try:
+        want = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        with pytest.raises(orjson.JSONDecodeError) as got:
+            json_resume.parsed(raw, _parse, turns="messages")
+        assert str(got.value) == str(exc)
+    else:
+        assert json_resume.parsed(raw, _parse, turns="messages") == want
+
+
+def test_parsed_bodies_are_never_changed_by_a_translation(resumed):
+    """Translators read the shared turns and never change them: every
+    remembered body still writes out as its bytes after each request is
+    translated to every upstream dialect."""
+    import translators
+    from translators import turn_memo
+    turn_memo.forget()
+    previous = []
+    for size in (40_000, 45_000, 50_000, 55_000):
+        raw = agent_session.body("claude", "m", size).encode()
+        body = _parsed(raw)
+        for upstream in ("openai", "responses", "gemini", "claude"):
+            translators.translate_request("claude", upstream, body, model="m", stream=False)
+        previous.append((raw, body))
+        for seen, parsed in previous:
+            assert orjson.dumps(parsed) == orjson.dumps(orjson.loads(seen))
+    assert resumed[0] == 3
+    turn_memo.forget()
+
+
+def test_parsed_does_not_resume_from_a_top_level_read():
+    _read(_session(12))
+    assert json_resume.parsed(orjson.dumps(_session(13)), _parse, turns="messages") \
+        == _session(13)
+    assert json_resume._recent[0].body is not None
