@@ -6,7 +6,7 @@
 request's body -- parse (orjson), deep validation (``proxy.validation``),
 ``translators.translate_request``, serialise (orjson) -- and, for the
 ~100 KB whole answer, parse, usage, ``translate_response`` and serialise.  ``path`` is all of them in one go, on a body parsed afresh
-each time (the number to compare; the steps say where it goes).
+each time, as a worker parses it (the steps say where it goes).
 ``roundtrip`` is the least any translation does (parse and serialise the
 body, nothing between), ``short`` the same for the body with every string
 longer than ``LONG`` characters cut to a few: their difference is what the
@@ -14,15 +14,17 @@ long strings (tool output, file text) cost in being read into Python
 strings and escaped again, the share a translator that passed them through
 as raw JSON would save.
 
-Every run sends the same body, as the agent scenario does: what the
-gateway remembers from one request for the next (the tool list's
-translation, ``translators.tool_memo``; the turns found valid,
+Every run of ``path`` sends the same body: what the gateway remembers
+from one request for the next (the body itself, parsed again only where it
+differs, ``proxy.wire.json_resume``; the tool list's translation,
+``translators.tool_memo``; the turns found valid,
 ``proxy.validation.seen_turns``; the rounds rendered,
 ``translators.turn_memo``) is all reused, so ``validate`` and ``path`` are
 the ceiling of that reuse.  In a real session each request brings a round
-trip more (two new turns to walk and translate): ``next`` is that request's
-path, after the session's request before it (the same conversation one
-round trip shorter) filled the memos.
+trip more (two new turns to parse, walk and translate): ``next`` is that
+request's path, after the session's request before it (the same
+conversation one round trip shorter) filled the memos.  ``next`` is the
+number to compare.
 
 Each step is timed with ``time.process_time`` over a loop of iterations; a
 case reports the minimum per-request µs of ``--runs`` runs, so a busy
@@ -42,7 +44,9 @@ import orjson
 import translators
 from bench import agent_session, wire
 from proxy import validation
+from proxy.http.front import parse_body
 from proxy.validation import seen_turns
+from proxy.wire import json_resume
 from translators import turn_memo
 
 REQUEST_CASES = (("claude", "openai"), ("openai", "claude"), ("responses", "claude"))
@@ -61,7 +65,7 @@ def request_steps(client, upstream, size):
     translated = translate()
 
     def path(data=raw):
-        fresh = orjson.loads(data)
+        fresh = json_resume.parsed(data, parse_body, turns=seen_turns.TURNS[client])
         validation.check_deep(client, fresh)
         return turn_memo.dumps(translators.translate_request(
             client, upstream, fresh, model=f"bench-{upstream}", stream=False))
@@ -70,6 +74,7 @@ def request_steps(client, upstream, size):
     def session_before():
         turn_memo.forget()
         seen_turns.forget()
+        json_resume.forget()
         path(before)
 
     def session_next():

@@ -69,6 +69,8 @@ turns, which share their strings, about as much again) and by the strings
 of the remembered client rounds; when either is full, that side is
 dropped at once, as ``translators.tool_memo`` does.
 """
+import operator
+
 import orjson
 
 from translators import dropped, ir, tool_memo
@@ -180,7 +182,8 @@ def _parsed_round(key, part, name, parse):
     first = name(part)
     slot = (key, first, len(part)) if type(first) is str else None
     entry = _sources.get(slot) if slot is not None else None
-    if entry is not None and entry[0] == part and _same_types(part, entry[1]):
+    if entry is not None and (_identical(part, entry[0]) or (
+            entry[0] == part and _same_types(part, entry[1]))):
         return entry[2]
     said, minted = dropped.said(), ir.minted()
     hoisted, messages = parse(part)
@@ -196,6 +199,13 @@ def _parsed_round(key, part, name, parse):
     if slot is not None and dropped.said() == said and ir.minted() == minted:
         _remember_source(slot, part, got)
     return got
+
+
+def _identical(part, other):
+    """Whether two rounds hold the very same turn objects (the gateway
+    parses a session's next request sharing the unchanged turns of the one
+    before): then types and key order are the same too, unwalked."""
+    return len(part) == len(other) and all(map(operator.is_, part, other))
 
 
 def _typed(value):
