@@ -9,6 +9,11 @@ heads and spans; ``raw`` the bytes it was given) or ``None`` where it says
 sends them: the memory may resume any of them from an earlier one, wherever
 the two stop sharing bytes, and must still answer as a whole read would.
 ``FROM`` is 0 here so that small bodies are remembered too.
+
+``json_resume.parsed(raw, parse)`` is held to its own oracle, the whole
+parse: ``orjson.loads(raw)``'s value (types, key order and signs, as
+above) or the very error it raises; and nothing either function returned
+earlier may change when later bodies are read.
 """
 import json
 import math
@@ -77,6 +82,28 @@ def test_the_oracle_tells_types_signs_and_key_order_apart():
     for _ in range(5000):
         nested = [nested]
     assert same(nested, nested)
+
+
+def whole(raw):
+    """``(orjson.loads(raw), None)``, or ``(None, the error it raises)``."""
+    try:
+        return orjson.loads(raw), None
+    except orjson.JSONDecodeError as exc:
+        return None, exc
+
+
+def agree_parsed(raw, **options):
+    """Parse ``raw`` through the memory and assert it gives the whole
+    parse's value or error; the value."""
+    want, error = whole(raw)
+    if error is not None:
+        with pytest.raises(type(error)) as caught:
+            json_resume.parsed(raw, orjson.loads, **options)
+        assert str(caught.value) == str(error), raw[:300]
+        return None
+    got = json_resume.parsed(raw, orjson.loads, **options)
+    assert same(got, want), raw[:300]
+    return got
 
 
 def read_in_turn(bodies, keep=KEEP, heads=HEADS):
@@ -626,3 +653,127 @@ def test_recursion_limit_raised_as_a_worker_might():
                          heads=())
     finally:
         sys.setrecursionlimit(limit)
+
+
+# --- parsed: the whole parse, from where a body differs from one parsed before -----------
+
+@pytest.fixture
+def parsed_resumed(monkeypatch):
+    """How many parses were built from a remembered parse (the lead's
+    ``_parsed_after``)."""
+    count = [0]
+    original = json_resume._parsed_after
+
+    def counting(*args, **kwargs):
+        found = original(*args, **kwargs)
+        count[0] += found is not None
+        return found
+    monkeypatch.setattr(json_resume, "_parsed_after", counting)
+    return count
+
+
+@pytest.mark.parametrize("dialect", ["claude", "openai", "responses"])
+def test_parsed_agent_session_shares_the_turns_it_had(dialect, parsed_resumed):
+    key = "input" if dialect == "responses" else "messages"
+    sizes = range(50 * 1024, 100 * 1024, 8 * 1024)
+    bodies = [agent_session.body(dialect, "model-a", size).encode() for size in sizes]
+    parses = [agree_parsed(raw, turns=key) for raw in bodies]
+    assert parsed_resumed[0] == len(bodies) - 1
+    # the memory's proof: the earlier turns are the very objects parsed before
+    assert parses[-1][key][0] is parses[0][key][0]
+    for raw, body in zip(bodies, parses):                  # and none of them changed
+        assert same(body, orjson.loads(raw))
+    for raw in bodies[::-1]:                                # rewinds
+        agree_parsed(raw, turns=key)
+
+
+@pytest.mark.parametrize("count", [3, 9, 12])
+def test_parsed_invalid_tails_raise_the_whole_parses_error(count):
+    raw = _session(count, after=[('"stream"', True)])
+    for tail in _tails(raw):
+        json_resume.forget()
+        agree_parsed(raw, turns="messages")
+        agree_parsed(tail, turns="messages")
+        agree_parsed(_grown(raw, NEXT), turns="messages")
+        agree_parsed(tail, turns="messages")
+
+
+@pytest.mark.parametrize("added", [b',"model":"other"', b',"mod\\u0065l":"m"', b',"messages":[]',
+                                   b',"":1', b',"t":1e999', b',"n":-0.0,"i":-0',
+                                   b',"big":18446744073709551616', b',"stream":true,"stream":1'])
+def test_parsed_members_after_the_conversation(added, parsed_resumed):
+    """A repeated key is the whole parse's (the last one wins there, at the
+    first one's place): never built from the memory."""
+    raw = _session(12, after=[('"stream"', False)])
+    agree_parsed(raw, turns="messages")
+    for body in (raw[:-1] + added + b"}", _grown(raw, NEXT)[:-1] + added + b"}"):
+        agree_parsed(body, turns="messages")
+        agree_parsed(body, turns="messages")
+
+
+@pytest.mark.parametrize("text", _TRICKY)
+def test_parsed_body_that_leaves_an_old_string_early(text):
+    raw = _session(12, text=text, after=[('"stream"', True)])
+    agree_parsed(raw, turns="messages")
+    for at in range(raw.index(b'"messages"'), len(raw), 3):
+        for rest in (b'"]}', b'"},' + NEXT + b'],"stream":true}', raw[raw.rindex(b"]"):]):
+            agree_parsed(raw[:at] + rest, turns="messages")
+
+
+def test_parsed_and_top_level_reads_of_one_session_mixed():
+    """A session whose requests go now to a translated upstream (parsed
+    whole), now to one of its own dialect (top level only)."""
+    bodies = [_session(n, after=[('"metadata"', {"a": [1, 2.5, -0.0]})]) for n in range(9, 17)]
+    answers = []
+    for i, raw in enumerate(bodies + bodies[::-2]):
+        if i % 3 != 1:
+            answers.append((raw, agree(raw)))
+        if i % 3 != 0:
+            answers.append((raw, agree_parsed(raw, turns="messages")))
+    for raw, answer in answers:                            # none changed since
+        if isinstance(answer, json_top.TopLevel):
+            want = json_top.top_level(raw, KEEP, HEADS)
+            assert same(dict(answer), dict(want)) and same(answer.heads, want.heads)
+            assert answer.spans == want.spans and answer.raw is raw
+        else:
+            assert same(answer, orjson.loads(raw))
+
+
+def test_parsed_duplicated_keys_in_the_remembered_body():
+    """orjson keeps a repeated key's last value at its first place: a body
+    parsed so is not one to build the next from."""
+    raw = _dumps([('"model"', "a"), ('"messages"', _messages(12)), ('"model"', "b")])
+    agree_parsed(raw, turns="messages")
+    agree_parsed(raw.replace(b',"model":"b"', b',"stream":true'), turns="messages")
+    agree_parsed(raw, turns="messages")
+    grown = raw.replace(b'"turn 11"}]', b'"turn 11"},' + NEXT + b']')
+    agree_parsed(grown, turns="messages")
+
+
+def test_parsed_from_nothing_but_other_scopes_and_small_bodies(monkeypatch, parsed_resumed):
+    raw = _session(12)
+    agree_parsed(raw, turns="messages", scope="a")
+    agree_parsed(_grown(raw, NEXT), turns="messages", scope="b")
+    assert parsed_resumed[0] == 0
+    monkeypatch.setattr(json_resume, "FROM", len(raw) + 1)
+    agree_parsed(raw, turns="messages", scope="c")
+    agree_parsed(_grown(raw, NEXT), turns="messages", scope="c")
+    assert parsed_resumed[0] == 0
+    agree_parsed(_grown(raw, NEXT), turns="messages", scope="b")
+    assert parsed_resumed[0] == 1
+
+
+def test_parsed_with_a_parse_that_refuses():
+    """``parse`` is the caller's: its own error, not orjson's, on whatever
+    path, and nothing remembered of a body it refused."""
+    class Refused(Exception):
+        pass
+
+    def refuse(raw):
+        raise Refused(len(raw))
+    raw = _session(12)
+    with pytest.raises(Refused):
+        json_resume.parsed(raw, refuse, turns="messages")
+    agree_parsed(raw, turns="messages")
+    with pytest.raises(Refused):
+        json_resume.parsed(_grown(raw, NEXT) + b"x", refuse, turns="messages")

@@ -4,7 +4,12 @@ Hypothesis seeds sessions of the four conversation shapes (Anthropic and
 Chat Completions ``messages``, Responses ``input``, Gemini ``contents``):
 a body, then 2-8 more, each read in turn by ``json_resume.top_level`` and
 compared with ``json_top.top_level`` on the same bytes with no memory (the
-oracle, ``test_json_resume.agree``).  What a session sends next:
+oracle, ``test_json_resume.agree``), or parsed whole by
+``json_resume.parsed`` and compared with ``orjson.loads`` (value or error,
+``agree_parsed``), or both in either order, as a session whose requests go
+now to an upstream of its own dialect, now to a translated one; at the
+end, every answer given in the session must still be what it was.
+What a session sends next:
 
 - the conversation grown by 1-3 turns (Anthropic's cache mark moving to
   the new last turn), cut back, resent as it was;
@@ -34,14 +39,15 @@ import copy
 import json
 import random
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proxy.wire import json_resume
-from tests.proxy.test_json_resume import agree
+from proxy.wire import json_resume, json_top
+from tests.proxy.test_json_resume import agree, agree_parsed, same
 
-SETTINGS = settings(max_examples=1500, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=1200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 SHAPES = ("claude", "openai", "responses", "gemini")
@@ -404,8 +410,9 @@ def remembered_from_any_size(monkeypatch):
     json_resume.forget()
 
 
-def _send(rng, session):
-    """Read the session's next request as the gateway would; the body."""
+def _send(rng, session, answers):
+    """Read the session's next request as the gateway would (at the top
+    level, parsed whole, or both); remember the answers in ``answers``."""
     raw, span = _write(session)
     sent = raw
     if rng.randrange(4) == 0:
@@ -415,26 +422,49 @@ def _send(rng, session):
     # the gateway names the dialect's conversation as ``turns`` whether or
     # not session affinity reads its heads
     turns = session["name"] if rng.randrange(4) else None
-    agree(sent, session["keep"], session["heads"], turns=turns, scope=session["scope"])
+    reads = _pick(rng, ("top", "top", "parsed", "top parsed", "parsed top")).split()
+    for read in reads:
+        if read == "top":
+            keep, heads = session["keep"], session["heads"]
+            top = agree(sent, keep, heads, turns=turns, scope=session["scope"])
+            answers.append((sent, keep, heads, top))
+        else:
+            body = agree_parsed(sent, turns=turns, scope=session["scope"])
+            answers.append((sent, None, None, body))
     session["sent"] = raw
     return sent
+
+
+def _unchanged(answers):
+    """Every answer given so far is still the oracle's for its body."""
+    for raw, keep, heads, answer in answers:
+        if answer is None:
+            continue
+        if keep is None:
+            assert same(answer, orjson.loads(raw)), raw[:300]
+            continue
+        want = json_top.top_level(raw, keep, heads)
+        assert same(dict(answer), dict(want)) and same(answer.heads, want.heads), raw[:300]
+        assert answer.spans == want.spans and answer.raw is raw
 
 
 def run(seed):
     json_resume.forget()
     rng = random.Random(seed)
     sessions = [_session(rng) for _ in range(_pick(rng, (1, 1, 1, 2, 3)))]
+    answers = []
     for session in sessions:
-        _send(rng, session)
+        _send(rng, session, answers)
     for _ in range(2 + rng.randrange(7)):
         session = _pick(rng, sessions)
         step = _pick(rng, _STEP_CHOICES)
         if step is not None:
             step(rng, session)
-        _send(rng, session)
+        _send(rng, session, answers)
+    _unchanged(answers)         # a change made to an answer stays: checked once, at the end
 
 
 @SETTINGS
 @given(seed=st.integers(0, 2 ** 32 - 1))
-def test_every_request_of_random_sessions_reads_as_with_no_memory(seed):
+def test_every_request_of_random_sessions_reads_and_parses_as_with_no_memory(seed):
     run(seed)
