@@ -26,6 +26,8 @@ Most histories already keep every rule (an agent's turn after turn of one
 call and its one result): ``repair`` checks that in one read-only pass and
 then returns the same turns; anything else takes the general rebuild.
 """
+from translators import round_runs
+
 _THINKING = ("reasoning", "redacted_reasoning")
 
 UNANSWERED = "(no result was recorded for this tool call)"
@@ -41,6 +43,7 @@ def repair(messages):
 # Parts a user or system turn cannot hold and keep: results answer calls
 # from tool turns only, thinking lives in assistant turns only.
 _NOT_USER = frozenset(("tool_result", "reasoning", "redacted_reasoning"))
+_checked = round_runs.Runs()    # the last histories found in order
 
 
 def _in_order(messages):
@@ -52,18 +55,40 @@ def _in_order(messages):
     and no thinking, and no two user turns follow each other after a
     turn's results (the rebuild merges those).  Anything unusual, malformed
     input included, is a no: the rebuild then decides (and raises) as
-    always."""
+    always.
+
+    A session's next history repeats the turns of the last one checked, the
+    very objects (``translators.round_runs``): the check takes up at the
+    last assistant turn among them, in the state it had there."""
+    run, count = _checked.resume("", messages)
+    if count:               # (the walk adds that turn's checkpoint again)
+        ends, states = run.ends[:count - 1], run.rounds[:count - 1]
+        at, (after_results, user_before) = run.ends[count - 1], run.rounds[count - 1]
+    else:
+        ends, states, at, after_results, user_before = [], [], 0, False, False
+    if not _scan(messages, at, after_results, user_before, ends, states):
+        return False
+    if messages and ends:
+        _checked.keep("", round_runs.Run(messages, ends, states, len(ends)))
+    return True
+
+
+def _scan(messages, at, after_results, user_before, ends, states):
+    """``_in_order``'s walk from ``messages[at]`` on, in the state given;
+    adds the index and state before each assistant turn to ``ends`` and
+    ``states``."""
     try:
         calls = None                # the last assistant turn's calls, awaiting their results
-        after_results = False       # in the turns that follow a tool turn
-        user_before = False         # the turn before was a user turn
-        for message in messages:
+        for index in range(at, len(messages)):
+            message = messages[index]
             role, parts = message["role"], message["content"]
             if not parts or len(message) != 2:      # (the rebuild keeps role and content only)
                 return False
             if role == "assistant":
                 if calls is not None:
                     return False    # calls left unanswered
+                ends.append(index)
+                states.append((after_results, user_before))
                 said = False
                 for part in parts:
                     kind = part["type"]

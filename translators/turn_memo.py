@@ -73,7 +73,7 @@ import operator
 
 import orjson
 
-from translators import dropped, ir, tool_memo
+from translators import dropped, ir, round_runs, tool_memo
 
 LIMIT = 8 * 1024 * 1024         # bytes of remembered rendered turns
 SOURCE_LIMIT = 8 * 1024 * 1024  # string bytes of remembered client rounds
@@ -84,39 +84,74 @@ _held = 0
 # (key, first call id, length) -> (client round, typed places, (hoisted, IR, calls, results))
 _sources = {}
 _source_held = 0
+_parse_runs = round_runs.Runs()         # the last passes of parsed()
+_render_runs = round_runs.Runs()        # the last passes of rendered()
+_last_written = []                      # (turns, what dumps() wrote for them) of the last body
 
 
 def rendered(key, messages, render, merges):
     """``render(messages)``, a ``(turns, marks)`` pair (``marks``: how many
     cache marks the turns carry), for the repaired IR ``messages``; the
-    rounds equal to remembered ones take their remembered turns.  ``key``
-    names the renderer and whatever else its output depends on."""
-    starts = _round_starts(messages)
-    if not starts:
-        return render(messages)
-    turns, marks = [], 0
-    bounds = zip([0] + starts, starts + [len(messages)])
+    rounds equal to remembered ones take their remembered turns, and rounds
+    of the very objects of the last pass over this session's history are not
+    looked at again (``translators.round_runs``).  ``key`` names the
+    renderer and whatever else its output depends on."""
+    run, reused = _render_runs.resume(key, messages)
+    if reused:
+        begin = run.ends[reused - 1]
+        later = _round_starts(messages[begin:])
+        starts = run.ends[:reused] + [begin + at for at in later]
+        rounds = run.rounds[:reused]
+        turns = run.extra[:rounds[-1][0]]
+        marks = rounds[-1][1]
+    else:
+        starts = _round_starts(messages)
+        if not starts:
+            return render(messages)
+        rounds, turns, marks = [], [], 0
+    usable = reused
+    bounds = zip(([0] + starts)[reused:], (starts + [len(messages)])[reused:])
     for start, end in bounds:
-        part = messages[start:end]
-        got, count = _round(key, part, render)
+        got, count, kept = _round(key, messages[start:end], render)
         if merges and turns and got and turns[-1]["role"] == got[0]["role"]:
             return render(messages)
         turns += got
         marks += count
+        rounds.append((len(turns), marks))
+        if usable == len(rounds) - 1 and kept:
+            usable += 1
+    _render_runs.keep(key, round_runs.Run(messages, starts + [len(messages)], rounds, usable,
+                                          list(turns)))
     return turns, marks
 
 
 def parsed(key, turns, starts, name, parse, last_wins):
     """``parse(turns)``, a ``(hoisted system parts, IR messages)`` pair, for
     the client's list ``turns``; rounds equal to remembered ones take their
-    remembered IR.  ``starts(turns)``: where rounds start (none: read it
-    whole); ``name(round)``: its first call id, or None (not remembered)."""
-    bounds = starts(turns)
-    if not bounds:
-        return parse(turns)
-    system, messages, names, rounds = [], [], {}, []
-    for start, end in zip([0] + bounds, bounds + [len(turns)]):
-        hoisted, got, calls, results = _parsed_round(key, turns[start:end], name, parse)
+    remembered IR, and rounds of the very objects of the last pass over this
+    session's list are not looked at again (``translators.round_runs``).
+    ``starts(turns)``: where rounds start (none: read it whole);
+    ``name(round)``: its first call id, or None (not remembered)."""
+    run, reused = _parse_runs.resume(key, turns)
+    if reused:
+        begin = run.ends[reused - 1]
+        later = starts(turns[begin:])
+        if later is None:
+            return parse(turns)
+        bounds = run.ends[:reused] + [begin + at for at in later]
+        rounds = run.rounds[:reused]
+        system, messages = list(run.rounds[0][0]), run.extra[:run.rounds[reused - 1][4]]
+        names = {}
+        for kept in rounds:
+            names.update(kept[2])
+    else:
+        bounds = starts(turns)
+        if not bounds:
+            return parse(turns)
+        rounds, system, messages, names = [], [], [], {}
+    usable = reused
+    for start, end in zip(([0] + bounds)[reused:], (bounds + [len(turns)])[reused:]):
+        hoisted, got, calls, results, clean = _parsed_round(key, turns[start:end], name, parse)
         if not start:
             system = list(hoisted)
         elif hoisted or not got or not messages or got[0]["role"] != "assistant" \
@@ -125,13 +160,17 @@ def parsed(key, turns, starts, name, parse, last_wins):
         if not last_wins and not _named_before(results, names):
             return parse(turns)
         names.update(calls)
-        rounds.append(results)
         messages += got
+        rounds.append((hoisted, got, calls, results, len(messages)))
+        if usable == len(rounds) - 1 and clean:
+            usable += 1
     if last_wins:
-        for results in rounds:
-            for call_id, named in results:
+        for kept in rounds:
+            for call_id, named in kept[3]:
                 if not _same_name(names.get(call_id), named):
                     return parse(turns)
+    _parse_runs.keep(key, round_runs.Run(turns, bounds + [len(turns)], rounds, usable,
+                                         list(messages)))
     return system, messages
 
 
@@ -176,9 +215,10 @@ def _named_before(results, names):
 
 
 def _parsed_round(key, part, name, parse):
-    """``(hoisted, IR, calls, results)`` of one client round: ``calls``
-    maps its call ids to names, last one winning; ``results``: each tool
-    result's ``(call id, name)``."""
+    """``(hoisted, IR, calls, results, clean)`` of one client round:
+    ``calls`` maps its call ids to names, last one winning; ``results``:
+    each tool result's ``(call id, name)``; ``clean``: its reading neither
+    dropped anything nor minted an id."""
     first = name(part)
     slot = (key, first, len(part)) if type(first) is str else None
     entry = _sources.get(slot) if slot is not None else None
@@ -195,8 +235,9 @@ def _parsed_round(key, part, name, parse):
                 calls[piece["id"]] = piece["name"]
             elif kind == "tool_result":
                 results.append((piece["tool_call_id"], piece["name"]))
-    got = (hoisted, messages, calls, results)
-    if slot is not None and dropped.said() == said and ir.minted() == minted:
+    clean = dropped.said() == said and ir.minted() == minted
+    got = (hoisted, messages, calls, results, clean)
+    if slot is not None and clean:
         _remember_source(slot, part, got)
     return got
 
@@ -260,19 +301,21 @@ def _remember_source(slot, part, got):
 
 
 def _round(key, part, render):
-    """``(turns, marks)`` of one round, remembered or rendered."""
+    """``(turns, marks, kept)`` of one round, remembered or rendered;
+    ``kept``: it is one the memo keeps (then the same objects render the
+    same turns again)."""
     name = _first_call(part)
     if name is None:
-        return render(part)
+        return (*render(part), False)
     slot = (key, name, len(part))
     entry = _rounds.get(slot)
     if entry is not None and entry[0] == part:
-        return entry[1], entry[2]
+        return entry[1], entry[2], True
     said = dropped.said()
     turns, marks = render(part)
     if not marks and dropped.said() == said and _plain(part):
-        _remember(slot, part, turns)
-    return turns, marks
+        return turns, marks, _remember(slot, part, turns)
+    return turns, marks, False
 
 
 def _first_call(part):
@@ -311,20 +354,22 @@ def _plain(value):
 
 
 def _remember(slot, part, turns):
+    """Keep a rendered round; whether it was kept."""
     global _rounds, _fragments, _held
     try:
         written = [orjson.dumps(turn) for turn in turns]
     except TypeError:
-        return
+        return False
     size = sum(map(len, written))
     if size > LIMIT:
-        return
+        return False
     if _held + size > LIMIT:
         _rounds, _fragments, _held = {}, {}, 0
     _rounds[slot] = (part, turns, 0)
     for turn, data in zip(turns, written):
         _fragments[id(turn)] = (turn, orjson.Fragment(data))
     _held += size
+    return True
 
 
 def dumps(body, key="messages"):
@@ -336,13 +381,17 @@ def dumps(body, key="messages"):
     turns = body.get(key)
     written = None
     if _fragments and type(turns) is list:
+        written, at = _written_before(turns)
         find = _fragments.get
-        for at, turn in enumerate(turns):
+        for at in range(at, len(turns)):
+            turn = turns[at]
             kept = find(id(turn))
             if kept is not None and kept[0] is turn:
                 if written is None:
                     written = list(turns)
                 written[at] = kept[1]
+        if written is not None:
+            _last_written[:] = (turns, written)
     if written is None and tools is None:
         return orjson.dumps(body)
     body = dict(body)
@@ -353,7 +402,22 @@ def dumps(body, key="messages"):
     return orjson.dumps(body)
 
 
+def _written_before(turns):
+    """``(list to write, where to go on)``: the last list written, up to
+    where ``turns`` stops holding its very objects (a session's next
+    request), or ``(None, 0)``."""
+    if not _last_written or not turns or not _last_written[0] \
+            or _last_written[0][0] is not turns[0]:
+        return None, 0
+    before, written = _last_written
+    same = round_runs.same_prefix(turns, before)
+    return written[:same] + turns[same:], same
+
+
 def forget():
     """Empty the memo (tests)."""
     global _rounds, _fragments, _held, _sources, _source_held
     _rounds, _fragments, _held, _sources, _source_held = {}, {}, 0, {}, 0
+    _parse_runs.forget()
+    _render_runs.forget()
+    _last_written.clear()

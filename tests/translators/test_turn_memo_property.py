@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 
 import translators
 from proxy.relay.signatures import SignatureCache
+from proxy.wire import json_resume
 from translators import ir, turn_memo
 
 SOURCES = ("claude", "openai", "responses")
@@ -477,8 +478,8 @@ def _sent(source, target, body, replay, memo, request=0):
         prepare = _replay if replay else None
     try:
         if memo:
-            out = translators.translate_request(source, target, copy.deepcopy(body), model="m",
-                                                stream=False, prepare=prepare)
+            out = translators.translate_request(source, target, _parsed(source, body),
+                                                model="m", stream=False, prepare=prepare)
             return _canonical(turn_memo.dumps(out))
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(turn_memo, "rendered",
@@ -490,6 +491,14 @@ def _sent(source, target, body, replay, memo, request=0):
             return _canonical(orjson.dumps(out))
     except Exception as error:      # noqa: BLE001 (compared: the same error either way)
         return type(error).__name__, _canonical(str(error).encode())
+
+
+def _parsed(source, body):
+    """``body`` as the gateway parses a request: from its bytes, sharing
+    the turns a remembered request of the session had the same bytes for
+    (``proxy.wire.json_resume``), so the memos meet the very objects they
+    saw before, as they do in a worker."""
+    return json_resume.parsed(orjson.dumps(body), orjson.loads, turns=_TURNS_KEY[source])
 
 
 def _check(source, body, replay):
@@ -523,9 +532,12 @@ def _run_session(source, body, rng):
 def counted_ids(monkeypatch):
     monkeypatch.setattr(ir, "uuid", _Counter())
     monkeypatch.setattr(sys.modules[__name__], "_requests", itertools.count())
+    monkeypatch.setattr(json_resume, "FROM", 0)
     turn_memo.forget()
+    json_resume.forget()
     yield
     turn_memo.forget()
+    json_resume.forget()
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -533,6 +545,7 @@ def counted_ids(monkeypatch):
 @given(seed=st.integers(0, 2 ** 32 - 1))
 def test_every_request_of_a_random_session_is_sent_as_without_the_memo(source, seed):
     turn_memo.forget()
+    json_resume.forget()
     rng = random.Random(seed)
     _run_session(source, SESSIONS[source](rng), rng)
 
