@@ -116,7 +116,8 @@ def top_level(raw, keep=(), heads=(), turns=None, scope=""):
         _remember(_record(top, scope, turns, None), None)
         return top
     top, elements, _ = found
-    _remember(_record(top, scope, turns, elements), old)
+    # a body parsed whole stays for the session's next translated request
+    _remember(_record(top, scope, turns, elements), old if old.body is None else None)
     return top
 
 
