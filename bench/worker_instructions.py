@@ -1,7 +1,8 @@
 """Instructions a Switchyard worker spends per small request, by callgrind.
 
     .venv/bin/python -m bench.worker_instructions [--case openai] [--requests 200,600]
-                                                  [--clients 20] [--size BYTES] [--keep DIR]
+                                                  [--clients 20] [--size BYTES [--window N]]
+                                                  [--keep DIR]
 
 Wall-clock CPU on this shared 2-core machine moves with whatever else runs;
 instruction counts do not.  This runs the real serving path -- gunicorn as
@@ -14,11 +15,16 @@ requests one after another.  Each count of ``--requests`` is a fresh
 server; the instructions per request are the difference between two counts'
 totals over the difference in requests, so start-up, warm-up and shutdown
 cancel out (the shutdown's flush of queued usage rows is per request and is
-counted).  With ``--keep`` the callgrind files stay there for
+counted).  ``--size`` sends an agent session's request of about that many
+bytes; with ``--window`` its last N requests in turn, each a round trip
+longer than the one before, as the agent scenario sends them (what the
+gateway reuses from a session's request before is then what a real session
+lets it reuse, not the same bytes again).  With ``--keep`` the callgrind files stay there for
 ``callgrind_annotate --inclusive=yes``.  Takes a few minutes.
 """
 import argparse
 import glob
+import itertools
 import json
 import os
 import shutil
@@ -44,22 +50,27 @@ CASES = {"openai": ("openai", "openai", False), "claude": ("claude", "claude", F
          "openai-stream": ("openai", "openai", True)}
 
 
-def _request(port, case, size=None):
-    """``size``: an agent-sized body of about that many bytes (``bench.agent_session``)."""
+def _requests(port, case, size=None, window=None):
+    """The requests to send in turn: one, or with ``size`` an agent-sized
+    body of about that many bytes (``bench.agent_session``), and with
+    ``window`` too the last ``window`` requests of that growing session,
+    as the agent scenario sends them."""
     client, upstream, stream = CASES[case]
-    spec = targets.spec(port, client, upstream, stream, 16, size)
-    return encode_request("POST", spec["path"], f"127.0.0.1:{port}", spec["headers"],
-                          spec["body"].encode())
+    spec = targets.spec(port, client, upstream, stream, 16, size, window if size else None)
+    return [encode_request("POST", spec["path"], f"127.0.0.1:{port}", spec["headers"],
+                           body.encode()) for body in spec.get("bodies") or [spec["body"]]]
 
 
-def _drive(port, request, total, clients):
-    """``total`` requests over ``clients`` connections; the statuses seen."""
+def _drive(port, requests, total, clients):
+    """``total`` requests over ``clients`` connections, each the next of
+    ``requests`` in turn; the statuses seen."""
     statuses = {}
+    turn = itertools.cycle(requests)
 
     def one(count):
         conn = Connection("127.0.0.1", port, timeout=600)
         for _ in range(count):
-            status = conn.exchange(request, lambda piece: None)
+            status = conn.exchange(next(turn), lambda piece: None)
             statuses[status] = statuses.get(status, 0) + 1
         conn.close()
 
@@ -82,7 +93,7 @@ def _wait_ready(port, popen, timeout=600):
     raise RuntimeError("switchyard not ready")
 
 
-def measure(case, requests, clients, workdir, mock_port, size=None):
+def measure(case, requests, clients, workdir, mock_port, size=None, window=None):
     """Total instructions of the worker that served ``WARMUP`` + ``requests``."""
     run_dir = os.path.join(workdir, f"n{requests}")
     os.makedirs(run_dir)
@@ -103,9 +114,9 @@ def measure(case, requests, clients, workdir, mock_port, size=None):
                                  start_new_session=True)
     try:
         _wait_ready(port, popen)
-        request = _request(port, case, size)
-        _drive(port, request, WARMUP, clients)
-        statuses = _drive(port, request, requests, clients)
+        sent = _requests(port, case, size, window)
+        _drive(port, sent, WARMUP, clients)
+        statuses = _drive(port, sent, requests, clients)
         if set(statuses) != {200}:
             raise RuntimeError(f"statuses {statuses}")
     finally:
@@ -139,6 +150,8 @@ def main(argv=None):
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--size", type=int, default=None,
                         help="agent-sized request bodies of about this many bytes")
+    parser.add_argument("--window", type=int, default=None,
+                        help="with --size: the growing session's last N requests, in turn")
     parser.add_argument("--keep", default=None, help="directory to keep the callgrind files in")
     args = parser.parse_args(argv)
     low, high = (int(n) for n in args.requests.split(","))
@@ -146,10 +159,12 @@ def main(argv=None):
     try:
         with Supervisor(workdir) as supervisor:
             mock = start_mock(supervisor)
-            results = {n: measure(args.case, n, args.clients, workdir, mock.port, args.size)
+            results = {n: measure(args.case, n, args.clients, workdir, mock.port, args.size,
+                                  args.window)
                        for n in (low, high)}
         per_request = (results[high][0] - results[low][0]) / (high - low)
         print(json.dumps({"case": args.case, "clients": args.clients, "size": args.size,
+                          "window": args.window,
                           "totals": {n: r[0] for n, r in results.items()},
                           "instructions_per_request": round(per_request)}))
         if args.keep:
