@@ -739,6 +739,21 @@ def test_parsed_and_top_level_reads_of_one_session_mixed():
             assert same(answer, orjson.loads(raw))
 
 
+@pytest.mark.parametrize("pattern", ["TPTPTPTP", "PTPTPTPT", "TPPTTPPT", "PPTTPPTT"])
+def test_parsed_resumes_in_a_session_that_is_translated_now_and_then(pattern, parsed_resumed):
+    """T: an upstream of the client's dialect (the top level read), P: a
+    translated one (parsed whole).  Every parse after the session's first
+    one is built from the last, whatever top-level reads came between."""
+    bodies = [agent_session.body("openai", "model-a", size).encode()
+              for size in range(60_000, 120_000, 8_000)]
+    for raw, read in zip(bodies, pattern):
+        if read == "T":
+            agree(raw, heads=("messages",), turns="messages")
+        else:
+            agree_parsed(raw, turns="messages")
+    assert parsed_resumed[0] == pattern.count("P") - 1
+
+
 def test_parsed_duplicated_keys_in_the_remembered_body():
     """orjson keeps a repeated key's last value at its first place: a body
     parsed so is not one to build the next from."""
