@@ -69,6 +69,7 @@ turns, which share their strings, about as much again) and by the strings
 of the remembered client rounds; when either is full, that side is
 dropped at once, as ``translators.tool_memo`` does.
 """
+import itertools
 import operator
 
 import orjson
@@ -381,9 +382,9 @@ def dumps(body, key="messages"):
     turns = body.get(key)
     written = None
     if _fragments and type(turns) is list:
-        written, at = _written_before(turns)
+        written, todo = _written_before(turns)
         find = _fragments.get
-        for at in range(at, len(turns)):
+        for at in todo:
             turn = turns[at]
             kept = find(id(turn))
             if kept is not None and kept[0] is turn:
@@ -403,15 +404,22 @@ def dumps(body, key="messages"):
 
 
 def _written_before(turns):
-    """``(list to write, where to go on)``: the last list written, up to
-    where ``turns`` stops holding its very objects (a session's next
-    request), or ``(None, 0)``."""
-    if not _last_written or not turns or not _last_written[0] \
-            or _last_written[0][0] is not turns[0]:
-        return None, 0
+    """``(list to write or None, the indexes still to look at)``: the last
+    list written, where ``turns`` holds its very objects (a session's next
+    request), the turns themselves elsewhere.  The first turn may differ
+    alone: a Chat Completions system message is made anew each request."""
+    everything = range(len(turns))
+    if not _last_written or len(turns) < 2 or len(_last_written[0]) < 2:
+        return None, everything
     before, written = _last_written
-    same = round_runs.same_prefix(turns, before)
-    return written[:same] + turns[same:], same
+    if turns[0] is before[0]:
+        same = round_runs.same_prefix(turns, before)
+        return written[:same] + turns[same:], range(same, len(turns))
+    if turns[1] is not before[1]:
+        return None, everything
+    same = 1 + round_runs.same_prefix(turns[1:], before[1:])
+    return turns[:1] + written[1:same] + turns[same:], \
+        itertools.chain((0,), range(same, len(turns)))
 
 
 def forget():
