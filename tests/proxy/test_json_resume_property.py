@@ -45,7 +45,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proxy.wire import json_resume, json_top
-from tests.proxy.test_json_resume import agree, agree_parsed, same
+from tests.proxy.test_json_resume import (agree, agree_parsed,  # noqa: F401 (a fixture)
+                                          remembered_from_any_size, same)
 
 SETTINGS = settings(max_examples=1200, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -401,14 +402,6 @@ def _odd(rng, raw, span, previous):
 
 
 # --- the property ------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def remembered_from_any_size(monkeypatch):
-    monkeypatch.setattr(json_resume, "FROM", 0)
-    json_resume.forget()
-    yield
-    json_resume.forget()
-
 
 def _send(rng, session, answers):
     """Read the session's next request as the gateway would (at the top

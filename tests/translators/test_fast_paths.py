@@ -16,8 +16,9 @@ import pytest
 
 import translators
 from bench import agent_session
+from tests.translators import shortcuts
 from tests.translators.cases import ROOT
-from translators import history, tool_memo, turn_memo
+from translators import history, turn_memo
 
 _FOLDERS = {"claude": "claude", "openai": "openai_chat", "responses": "responses",
             "gemini": "gemini"}
@@ -26,15 +27,7 @@ _FOLDERS = {"claude": "claude", "openai": "openai_chat", "responses": "responses
 @pytest.fixture
 def general_paths(monkeypatch):
     """Switch every shortcut off: only the general paths run."""
-    def off():
-        monkeypatch.setattr(history, "_in_order", lambda messages: False)
-        monkeypatch.setattr(tool_memo, "parsed", lambda dialect, tools, parse: parse(tools))
-        monkeypatch.setattr(tool_memo, "rendered", lambda dialect, tools, render: render(tools))
-        monkeypatch.setattr(turn_memo, "rendered",
-                            lambda key, messages, render, merges: render(messages))
-        monkeypatch.setattr(turn_memo, "parsed",
-                            lambda key, turns, starts, name, parse, last_wins: parse(turns))
-    return off
+    return lambda: shortcuts.switch_off(monkeypatch)
 
 
 def _fixture_bodies():

@@ -16,7 +16,8 @@ import pytest
 import translators
 from bench import agent_session
 from proxy.wire import json_resume
-from translators import history, round_runs, tool_memo, turn_memo
+from tests.translators import shortcuts
+from translators import history, round_runs, turn_memo
 
 TURNS = {"claude": "messages", "openai": "messages", "responses": "input"}
 
@@ -52,13 +53,7 @@ def passes(monkeypatch):
 def _plain(source, target, body):
     """The bytes sent with every memo and shortcut off, from a fresh parse."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(history, "_in_order", lambda messages: False)
-        patch.setattr(tool_memo, "parsed", lambda dialect, tools, parse: parse(tools))
-        patch.setattr(tool_memo, "rendered", lambda dialect, tools, render: render(tools))
-        patch.setattr(turn_memo, "rendered",
-                      lambda key, messages, render, merges: render(messages))
-        patch.setattr(turn_memo, "parsed",
-                      lambda key, turns, starts, name, parse, last_wins: parse(turns))
+        shortcuts.switch_off(patch)
         return orjson.dumps(translators.translate_request(
             source, target, orjson.loads(body), model="m", stream=False))
 
