@@ -9,9 +9,11 @@ trips over loopback, pywsgi's request handling, the body read into one
 buffer and written out again.  ``bench.floor`` compares it with Switchyard.
 
 ``FLOOR_UPSTREAM_PORT``: the mock's port.  ``FLOOR_CHECK``: what to do with
-the body before sending it -- ``none``; ``top_level``, Switchyard's own read
-of an agent-sized body's top level (``proxy.wire.json_top.top_level``, the
-whole-document JSON check); ``orjson``, a full parse; ``roundtrip``, a full
+the body before sending it -- ``none``; ``top_level``, a whole read of the
+body's top level (``proxy.wire.json_top.top_level``, the whole-document JSON
+check), the floor for a read of every byte of each body (Switchyard reads a
+session's next body only from where it differs from the last one,
+``proxy.wire.json_resume``, so it can go under this); ``orjson``, a full parse; ``roundtrip``, a full
 parse and the parsed body serialised again and sent instead, the least any
 translating gateway does (without the translation).  The C heap is set up
 as in Switchyard's workers (``proxy.http.heap``).

@@ -1,10 +1,11 @@
 """Where a Switchyard worker spends its CPU under load: py-spy samples it.
 
-``bench/.venv-litellm/bin/python -m bench.profile [--case openai] [--seconds 10]``
-starts the mock and Switchyard, drives a closed loop of ``--clients``
-clients at one request case, and records the worker with py-spy.  Writes
-the collapsed stacks (open them in speedscope.app) and prints the functions
-with the most samples, inclusive and self.  For the person optimising the
+``bench/.venv-litellm/bin/python -m bench.profile [--case openai] [--seconds 10]
+[--size BYTES [--window N]]`` starts the mock and Switchyard, drives a closed
+loop of ``--clients`` clients at one request case (with ``--size``, a growing
+agent session's last ``--window`` requests in turn), and records the worker
+with py-spy.  Writes the collapsed stacks (open them in speedscope.app) and
+prints the functions with the most samples, inclusive and self.  For the person optimising the
 proxy; the benchmark itself never runs it.
 """
 import argparse
@@ -15,7 +16,7 @@ import sys
 import tempfile
 import threading
 
-from bench import targets
+from bench import agent_session, targets
 from bench.limits import raise_fd_limit
 from bench.procs import Supervisor, run_loadgen
 from bench.servers import (BENCH_DIR, REPO_DIR, configure_mock, start_mock,
@@ -49,16 +50,24 @@ def _print(title, rows, total):
         print(f"{100 * count / total:6.1f}%  {frame}")
 
 
+def request_spec(args, port):
+    """The case's request; with ``--size``, the last ``--window`` requests of
+    a growing agent session in turn, as the agent scenario sends them (one
+    body repeated would profile Switchyard's best case: ``json_resume``
+    reads a session's next body from where it differs)."""
+    client, upstream, stream = CASES[args.case]
+    return targets.spec(port, client, upstream, stream, 16, size=args.size,
+                        window=args.window if args.size else None)
+
+
 def profile(args, out_path):
     with tempfile.TemporaryDirectory() as workdir, Supervisor(workdir) as supervisor:
         mock = start_mock(supervisor)
         configure_mock(mock, latency_ms=0, chunk_delay_ms=0, hold=False, tokens=16)
         server = start_switchyard(supervisor, mock.port, workdir, 1)
-        client, upstream, stream = CASES[args.case]
         job = {"kind": "closed", "concurrency": args.clients, "warmup_s": 1,
                "duration_s": args.seconds + 2,
-               "specs": [targets.spec(server.port, client, upstream, stream, 16,
-                                            size=args.size)]}
+               "specs": [request_spec(args, server.port)]}
         load = threading.Thread(target=run_loadgen, args=(job, args.seconds + 60),
                                 kwargs={"cwd": REPO_DIR})
         load.start()
@@ -74,17 +83,25 @@ def profile(args, out_path):
         load.join()
 
 
-def main(argv=None):
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=sorted(CASES), default="openai")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--size", type=int, default=None,
-                        help="bytes: an agent session's request of this size (bench.agent_session)")
+                        help="bytes: an agent session's requests ending at this size "
+                             "(bench.agent_session)")
+    parser.add_argument("--window", type=int, default=agent_session.SESSION_WINDOW,
+                        help="with --size: how many requests of the growing session to send "
+                             "in turn (default: the agent scenario's)")
     parser.add_argument("--wall", action="store_true",
                         help="sample waits too (where latency goes), not just GIL time")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     raise_fd_limit()
     out_dir = os.path.join(BENCH_DIR, "out")
     os.makedirs(out_dir, exist_ok=True)
