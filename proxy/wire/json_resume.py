@@ -28,6 +28,14 @@ How a body is read again:
   proves no key occurs twice (the synthetic ``""`` included: a real ``""``
   key later makes the walk say no, and the body is read whole) and gives the
   rest's members and spans, shifted back to the body's offsets.
+- Agents send their system prompt and tools after the conversation
+  (Claude Code's and Codex's key order), unchanged from one request to the
+  next.  So after an element checkpoint, when the body ends with the bytes
+  that followed the conversation array in the old body, and what lies
+  between the checkpoint and them reads as the array's end (``[0`` followed
+  by it is one JSON value), those members are the old body's, moved, and
+  are not read again: the parser is in the same state after the array's
+  ``]`` as it was in the old body.
 - Anything else (no long enough prefix, a checkpoint inside the first
   ``HEAD_ITEMS`` elements, a rest that does not read) is read whole by
   ``json_top``: the slower way to the same answer.
@@ -60,6 +68,7 @@ _CHUNK = 64 * 1024          # prefix compares: whole chunks, then halving
 
 _AFTER_ELEMENT = b'{"":[0'
 _AFTER_MEMBER = b'{"":0'
+_ELEMENTS_AFTER = b'[0'      # an array's elements after a checkpoint, alone
 _OPEN_OBJECT, _OPEN_ARRAY = 0x7B, 0x5B
 
 
@@ -148,9 +157,10 @@ def _resumed_read(raw, scope, keep, heads, parsed=False):
     """``(remembered body, _resumed's answer)`` for ``raw``; the answer is
     None when no body (parsed whole, with ``parsed``) resumes it."""
     old, common = _closest(raw, scope, parsed)
-    # a prefix shorter than half the body saves less than the resumed read
-    # costs, and is more likely another session's (which stays remembered)
-    if old is None or 2 * common < len(raw) or not old.known():
+    # what is shared, less than half the body, saves less than the resumed
+    # read costs, and is more likely another session's (which stays
+    # remembered); shared: the prefix, and what follows the conversation
+    if old is None or not old.known() or 2 * (common + _shared_rest(raw, old)) < len(raw):
         return old, None
     try:
         return old, _resumed(raw, old, common, keep, heads)
@@ -159,6 +169,15 @@ def _resumed_read(raw, scope, keep, heads, parsed=False):
     # the whole read says what it says of them
     except (orjson.JSONDecodeError, RecursionError):
         return old, None
+
+
+def _shared_rest(raw, old):
+    """How many bytes after ``old``'s conversation array ``raw`` ends with
+    too (0: it does not, or ``old`` has none)."""
+    if old.array is None:
+        return 0
+    rest = memoryview(old.raw)[old.members[old.array][2]:]
+    return len(rest) if raw.endswith(rest) else 0
 
 
 def _parsed_after(old, where):
@@ -172,6 +191,13 @@ def _parsed_after(old, where):
     except (orjson.JSONDecodeError, RecursionError):
         return None
     kept = old.body
+    if kind == "between":                   # document: the new elements, as [0,...]
+        name = old.members[old.array][0]
+        body = {member: kept[member] for member, _, _, _ in old.members[:old.array]}
+        body[name] = kept[name][:index + 1] + tail[1:]
+        for member, _, _, _ in old.members[old.array + 1:]:
+            body[member] = kept[member]
+        return body
     synthetic = tail.pop("")
     if kind == "element":
         body = {name: kept[name] for name, _, _, _ in old.members[:old.array]}
@@ -262,6 +288,9 @@ def _after_element(raw, old, before, keep, heads):
     if index < (json_top.HEAD_ITEMS if name in heads else 0):
         return None
     checkpoint = old.ends[index]
+    same_rest = _same_rest(raw, old, checkpoint)
+    if same_rest is not None:
+        return _between(raw, old, index, checkpoint, *same_rest, keep, heads)
     tail = _tail(raw, checkpoint, _AFTER_ELEMENT, keep, heads)
     if tail is None:
         return None
@@ -273,8 +302,7 @@ def _after_element(raw, old, before, keep, heads):
     top[name] = orjson.loads(view[start:end]) if name in keep else []
     top.spans[name] = (start, end)
     if name in heads:
-        top.heads[name] = ([orjson.loads(view[old.starts[k]:old.ends[k]])
-                            for k in range(json_top.HEAD_ITEMS)], True)
+        top.heads[name] = _leading(view, old)
     del tail[""]
     if not _join(top, tail, shift, synthetic=False):
         return None
@@ -282,6 +310,52 @@ def _after_element(raw, old, before, keep, heads):
     starts = old.starts[:index + 1] + [at + shift for at in added[0][1:]]
     ends = old.ends[:index + 1] + [at + shift for at in added[1][1:]]
     return top, (name, starts, ends), ("element", index, tail.raw)
+
+
+def _same_rest(raw, old, checkpoint):
+    """``(the array's new elements as a synthetic array, where the array
+    ends in raw)`` when ``raw`` ends with what followed the conversation
+    array in ``old`` (an agent's system prompt and tool list after its
+    turns: Claude Code's and Codex's key order) and the bytes between the
+    checkpoint and there close the array, else None."""
+    old_end = old.members[old.array][2]
+    end = len(raw) - (len(old.raw) - old_end)
+    if end <= checkpoint or not raw.endswith(memoryview(old.raw)[old_end:]):
+        return None
+    array = _ELEMENTS_AFTER + raw[checkpoint:end]
+    return (array, end) if json_top.is_value(array) else None
+
+
+def _between(raw, old, index, checkpoint, array, end, keep, heads):
+    """The read of ``raw`` whose bytes are ``old``'s up to the checkpoint
+    after element ``index`` and again after the conversation array, which
+    ends at ``end``: ``array`` holds the elements between (as ``[0,...]``),
+    read by msgspec already; the members after it are ``old``'s, moved."""
+    if not (array.isascii() or json_top.utf8(array)):
+        return None
+    name, start, old_end, _ = old.members[old.array]
+    shift = end - old_end
+    top = _prefix(raw, old.members[:old.array], keep, heads)
+    view = memoryview(raw)
+    top[name] = orjson.loads(view[start:end]) if name in keep else []
+    top.spans[name] = (start, end)
+    if name in heads:
+        top.heads[name] = _leading(view, old)
+    moved = [(member, first + shift, last + shift, scalar)
+             for member, first, last, scalar in old.members[old.array + 1:]]
+    _add(top, raw, moved, keep, heads)
+    added = json_top.element_spans(array, 0, len(array))
+    offset = checkpoint - len(_ELEMENTS_AFTER)
+    starts = old.starts[:index + 1] + [at + offset for at in added[0][1:]]
+    ends = old.ends[:index + 1] + [at + offset for at in added[1][1:]]
+    return top, (name, starts, ends), ("between", index, array)
+
+
+def _leading(view, old):
+    """The conversation's heads (``json_top``'s ``TopLevel.heads``) from
+    ``old``'s leading elements, whose bytes the body shares."""
+    return ([orjson.loads(view[old.starts[k]:old.ends[k]]) for k in range(json_top.HEAD_ITEMS)],
+            True)
 
 
 def _tail(raw, checkpoint, opening, keep, heads):
@@ -292,9 +366,15 @@ def _tail(raw, checkpoint, opening, keep, heads):
 
 def _prefix(raw, members, keep, heads):
     """A ``TopLevel`` of ``raw`` holding ``members`` (an old body's, whose
-    bytes ``raw`` shares), their values made as ``json_top`` makes them:
-    scalars the old body's (immutable), containers new."""
+    bytes ``raw`` shares), their values made as ``json_top`` makes them."""
     top = json_top.TopLevel(raw)
+    _add(top, raw, members, keep, heads)
+    return top
+
+
+def _add(top, raw, members, keep, heads):
+    """Add ``members`` (an old body's, at these places in ``raw``) to
+    ``top``: scalars the old body's (immutable), containers new."""
     view = memoryview(raw)
     for name, start, end, scalar in members:
         kind = raw[start]
@@ -309,7 +389,6 @@ def _prefix(raw, members, keep, heads):
             value = scalar
         top[name] = value
         top.spans[name] = (start, end)
-    return top
 
 
 def _join(top, tail, shift, synthetic=True):

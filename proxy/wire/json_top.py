@@ -253,6 +253,21 @@ def element_spans(raw, start, end):
     return starts, ends
 
 
+def is_value(raw):
+    """Whether ``raw`` is one JSON value and nothing more, as msgspec
+    checks a document (``top_level``'s grammar; UTF-8 aside)."""
+    try:
+        _value(raw)
+    except msgspec.DecodeError:
+        return False
+    return True
+
+
+def utf8(raw):
+    """Whether ``raw`` is strict UTF-8, as orjson reads it."""
+    return _utf8(raw)
+
+
 def _value_end(view, at, end):
     """Where the JSON value at ``view[at:end]``, followed by more (a ``,``
     or ``]``), is over: the index of that next byte, from msgspec's message

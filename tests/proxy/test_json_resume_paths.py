@@ -270,3 +270,76 @@ def test_parsed_does_not_resume_from_a_top_level_read():
     assert json_resume.parsed(orjson.dumps(_session(13)), _parse, turns="messages") \
         == _session(13)
     assert json_resume._recent[0].body is not None
+
+
+# --- the conversation first: what follows it read from the last body ---------
+
+def _claude_code(turns, **rest):
+    """Claude Code's key order: the conversation, then system prompt and
+    tools, then the small fields."""
+    return {"model": "m", **_session(turns), "system": [{"type": "text", "text": "be brief"}],
+            "tools": [{"name": f"t{i}", "input_schema": {"type": "object"}} for i in range(5)],
+            "max_tokens": 100, **rest}
+
+
+@pytest.fixture
+def between(monkeypatch):
+    """How many reads took the rest after the conversation from the last body."""
+    count = [0]
+    original = json_resume._between
+
+    def counting(*args):
+        found = original(*args)
+        count[0] += found is not None
+        return found
+    monkeypatch.setattr(json_resume, "_between", counting)
+    return count
+
+
+def test_the_rest_after_the_conversation_is_the_last_bodys(between, resumed):
+    for turns in range(12, 16):
+        _read(_claude_code(turns, stream=True))
+    assert resumed[0] == 3 and between[0] == 3
+    kept = json_resume._recent[0]
+    start, end = kept.members[kept.array][1:3]
+    assert (kept.starts, kept.ends) == json_top.element_spans(kept.raw, start, end)
+
+
+def test_a_rest_that_changed_too_is_read_to_the_end(between, resumed):
+    _read(_claude_code(12, stream=True))
+    _read(_claude_code(13, stream=False))            # grown, and the flag flipped
+    _read(_claude_code(14, stream=False, extra=1))   # grown, and a member more
+    pretty = orjson.dumps(_claude_code(15, stream=False, extra=1), option=orjson.OPT_INDENT_2)
+    _read(pretty)                                    # nothing shared that far
+    assert resumed[0] == 2 and between[0] == 0
+
+
+@pytest.mark.parametrize("middle", [
+    b',{"role":"user","content":"\xed\xa0\x80"}',    # an encoded surrogate in a new turn
+    b',{"role":"user","content":"x"',                # a turn left open
+    b',{"role":"user","content":1e999}',             # a number orjson refuses
+    b',]',
+])
+def test_new_turns_only_a_whole_read_can_tell(middle):
+    raw = orjson.dumps(_claude_code(12, stream=True))
+    _read(raw)
+    cut = raw.index(b'],"system"')
+    _read(raw[:cut] + middle + raw[cut:])
+    _parsed(raw)
+    grown = raw[:cut] + middle + raw[cut:]
+    try:
+        want = orjson.loads(grown)
+    except orjson.JSONDecodeError as exc:
+        with pytest.raises(orjson.JSONDecodeError) as got:
+            json_resume.parsed(grown, _parse, turns="messages")
+        assert str(got.value) == str(exc)
+    else:
+        assert json_resume.parsed(grown, _parse, turns="messages") == want
+
+
+def test_parsed_shares_what_follows_the_conversation(between):
+    first = _parsed(_claude_code(12, stream=True))
+    second = _parsed(_claude_code(13, stream=True))
+    assert second["tools"] is first["tools"] and second["system"] is first["system"]
+    assert second["messages"][0] is first["messages"][0]
+    assert list(second) == list(first) and between[0] == 1
