@@ -104,12 +104,13 @@ def _call(turn):
 # --- one builder per dialect: (fixed part of the body, turn -> its items) ---------
 
 def _claude(model):
-    base = {"model": model, "max_tokens": 32000, "stream": False,
+    # Claude Code's key order: the conversation, then system prompt and tools
+    base = {"model": model,
+            "messages": [{"role": "user", "content": "Fix the failing tests in src/."}],
             "system": [{"type": "text", "text": SYSTEM,
                         "cache_control": {"type": "ephemeral"}}],
             "tools": [{"name": n, "description": d, "input_schema": s} for n, d, s in TOOLS],
-            "metadata": {"user_id": "bench-session"},
-            "messages": [{"role": "user", "content": "Fix the failing tests in src/."}]}
+            "metadata": {"user_id": "bench-session"}, "max_tokens": 32000, "stream": False}
 
     def turn(t):
         ident, name, arguments, output = _call(t)
@@ -123,12 +124,13 @@ def _claude(model):
 
 
 def _openai(model):
-    base = {"model": model, "stream": False,
+    base = {"model": model,
+            "messages": [{"role": "system", "content": SYSTEM},
+                         {"role": "user", "content": "Fix the failing tests in src/."}],
             "tools": [{"type": "function", "function": {"name": n, "description": d,
                                                         "parameters": s}}
                       for n, d, s in TOOLS],
-            "messages": [{"role": "system", "content": SYSTEM},
-                         {"role": "user", "content": "Fix the failing tests in src/."}]}
+            "stream": False}
 
     def turn(t):
         ident, name, arguments, output = _call(t)
@@ -141,11 +143,13 @@ def _openai(model):
 
 
 def _responses(model):
-    base = {"model": model, "stream": False, "store": False, "instructions": SYSTEM,
+    # Codex's key order: the input, then the tools and the small fields
+    base = {"model": model, "stream": False, "instructions": SYSTEM,
+            "input": [{"type": "message", "role": "user", "content": [
+                {"type": "input_text", "text": "Fix the failing tests in src/."}]}],
             "tools": [{"type": "function", "name": n, "description": d, "parameters": s,
                        "strict": False} for n, d, s in TOOLS],
-            "input": [{"type": "message", "role": "user", "content": [
-                {"type": "input_text", "text": "Fix the failing tests in src/."}]}]}
+            "store": False}
 
     def turn(t):
         ident, name, arguments, output = _call(t)
