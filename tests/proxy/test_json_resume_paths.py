@@ -22,18 +22,23 @@ def fresh(monkeypatch):
     json_resume.forget()
 
 
-@pytest.fixture
-def resumed(monkeypatch):
-    """How many reads were answered from a remembered body."""
+def _answers(monkeypatch, name):
+    """``[n]``: how many times ``json_resume``'s step ``name`` answered."""
     count = [0]
-    original = json_resume._resumed
+    original = getattr(json_resume, name)
 
     def counting(*args):
         found = original(*args)
         count[0] += found is not None
         return found
-    monkeypatch.setattr(json_resume, "_resumed", counting)
+    monkeypatch.setattr(json_resume, name, counting)
     return count
+
+
+@pytest.fixture
+def resumed(monkeypatch):
+    """How many reads were answered from a remembered body."""
+    return _answers(monkeypatch, "_resumed")
 
 
 def _same(got, want):
@@ -285,15 +290,7 @@ def _claude_code(turns, **rest):
 @pytest.fixture
 def between(monkeypatch):
     """How many reads took the rest after the conversation from the last body."""
-    count = [0]
-    original = json_resume._between
-
-    def counting(*args):
-        found = original(*args)
-        count[0] += found is not None
-        return found
-    monkeypatch.setattr(json_resume, "_between", counting)
-    return count
+    return _answers(monkeypatch, "_between")
 
 
 def test_the_rest_after_the_conversation_is_the_last_bodys(between, resumed):
