@@ -230,6 +230,18 @@ def test_parsed_after_a_member_and_with_new_members(resumed):
     assert resumed[0] == 1
 
 
+def _parsed_or_the_same_error(raw):
+    """``parsed`` gives the whole parse's value, or raises its very error."""
+    try:
+        want = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        with pytest.raises(orjson.JSONDecodeError) as got:
+            json_resume.parsed(raw, _parse, turns="messages")
+        assert str(got.value) == str(exc)
+    else:
+        assert json_resume.parsed(raw, _parse, turns="messages") == want
+
+
 @pytest.mark.parametrize("tail", [
     b',"stream":true,"stream":false}',     # orjson keeps the last; the whole parse says it
     b',"x":1e999}',                        # the whole parse's error
@@ -239,15 +251,7 @@ def test_parsed_after_a_member_and_with_new_members(resumed):
 def test_parsed_tails_only_the_whole_parse_can_tell(tail):
     head = orjson.dumps(_session(12))[:-1]
     _parsed(head + b',"stream":true}')
-    raw = head + tail
-    try:
-        want = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        with pytest.raises(orjson.JSONDecodeError) as got:
-            json_resume.parsed(raw, _parse, turns="messages")
-        assert str(got.value) == str(exc)
-    else:
-        assert json_resume.parsed(raw, _parse, turns="messages") == want
+    _parsed_or_the_same_error(head + tail)
 
 
 def test_parsed_bodies_are_never_changed_by_a_translation(resumed):
@@ -323,15 +327,7 @@ def test_new_turns_only_a_whole_read_can_tell(middle):
     cut = raw.index(b'],"system"')
     _read(raw[:cut] + middle + raw[cut:])
     _parsed(raw)
-    grown = raw[:cut] + middle + raw[cut:]
-    try:
-        want = orjson.loads(grown)
-    except orjson.JSONDecodeError as exc:
-        with pytest.raises(orjson.JSONDecodeError) as got:
-            json_resume.parsed(grown, _parse, turns="messages")
-        assert str(got.value) == str(exc)
-    else:
-        assert json_resume.parsed(grown, _parse, turns="messages") == want
+    _parsed_or_the_same_error(raw[:cut] + middle + raw[cut:])
 
 
 def test_parsed_shares_what_follows_the_conversation(between):
