@@ -283,7 +283,7 @@ def _after_element(raw, old, before, keep, heads):
         except RecursionError:                  # not to be tried again
             old.array = None
             raise
-    name, start, _, _ = old.members[old.array]
+    name = old.members[old.array][0]
     index = bisect.bisect_right(old.ends, before) - 1
     # heads from the prefix only: all HEAD_ITEMS of them and one more
     if index < (json_top.HEAD_ITEMS if name in heads else 0):
@@ -296,21 +296,13 @@ def _after_element(raw, old, before, keep, heads):
     if tail is None:
         return None
     shift = checkpoint - len(_AFTER_ELEMENT)
-    top = _prefix(raw, old.members[:old.array], keep, heads)
     span = tail.spans.pop("")
-    end = span[1] + shift
-    view = memoryview(raw)
-    top[name] = orjson.loads(view[start:end]) if name in keep else []
-    top.spans[name] = (start, end)
-    if name in heads:
-        top.heads[name] = _leading(view, old)
+    top = _through_array(raw, old, span[1] + shift, keep, heads)
     del tail[""]
     if not _join(top, tail, shift, synthetic=False):
         return None
-    added = json_top.element_spans(tail.raw, *span)
-    starts = old.starts[:index + 1] + [at + shift for at in added[0][1:]]
-    ends = old.ends[:index + 1] + [at + shift for at in added[1][1:]]
-    return top, (name, starts, ends), ("element", index, tail.raw)
+    elements = _elements(old, index, json_top.element_spans(tail.raw, *span), shift)
+    return top, elements, ("element", index, tail.raw)
 
 
 def _same_rest(raw, old, checkpoint):
@@ -334,22 +326,37 @@ def _between(raw, old, index, checkpoint, array, end, keep, heads):
     read by msgspec already; the members after it are ``old``'s, moved."""
     if not (array.isascii() or json_top.utf8(array)):
         return None
-    name, start, old_end, _ = old.members[old.array]
-    shift = end - old_end
+    shift = end - old.members[old.array][2]
+    top = _through_array(raw, old, end, keep, heads)
+    moved = [(member, first + shift, last + shift, scalar)
+             for member, first, last, scalar in old.members[old.array + 1:]]
+    _add(top, raw, moved, keep, heads)
+    elements = _elements(old, index, json_top.element_spans(array, 0, len(array)),
+                         checkpoint - len(_ELEMENTS_AFTER))
+    return top, elements, ("between", index, array)
+
+
+def _through_array(raw, old, end, keep, heads):
+    """A ``TopLevel`` of ``raw`` holding ``old``'s members before its
+    conversation array, then that array, which ends at ``end`` in ``raw``."""
+    name, start, _, _ = old.members[old.array]
     top = _prefix(raw, old.members[:old.array], keep, heads)
     view = memoryview(raw)
     top[name] = orjson.loads(view[start:end]) if name in keep else []
     top.spans[name] = (start, end)
     if name in heads:
         top.heads[name] = _leading(view, old)
-    moved = [(member, first + shift, last + shift, scalar)
-             for member, first, last, scalar in old.members[old.array + 1:]]
-    _add(top, raw, moved, keep, heads)
-    added = json_top.element_spans(array, 0, len(array))
-    offset = checkpoint - len(_ELEMENTS_AFTER)
-    starts = old.starts[:index + 1] + [at + offset for at in added[0][1:]]
-    ends = old.ends[:index + 1] + [at + offset for at in added[1][1:]]
-    return top, (name, starts, ends), ("between", index, array)
+    return top
+
+
+def _elements(old, index, added, shift):
+    """``(array name, element starts, ends)``: ``old``'s elements through
+    ``index``, then those ``added`` (``element_spans`` of a synthetic
+    ``[0,...]`` array: its first is the synthetic ``0``), moved by
+    ``shift``."""
+    return (old.members[old.array][0],
+            old.starts[:index + 1] + [at + shift for at in added[0][1:]],
+            old.ends[:index + 1] + [at + shift for at in added[1][1:]])
 
 
 def _leading(view, old):
