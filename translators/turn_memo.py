@@ -70,7 +70,6 @@ of the remembered client rounds; when either is full, that side is
 dropped at once, as ``translators.tool_memo`` does.
 """
 import itertools
-import operator
 
 import orjson
 
@@ -101,6 +100,8 @@ def rendered(key, messages, render, merges):
     if reused:
         begin = run.ends[reused - 1]
         later = _round_starts(messages[begin:])
+        if later is None:
+            return render(messages)
         starts = run.ends[:reused] + [begin + at for at in later]
         rounds = run.rounds[:reused]
         turns = run.extra[:rounds[-1][0]]
@@ -247,7 +248,7 @@ def _identical(part, other):
     """Whether two rounds hold the very same turn objects (the gateway
     parses a session's next request sharing the unchanged turns of the one
     before): then types and key order are the same too, unwalked."""
-    return len(part) == len(other) and all(map(operator.is_, part, other))
+    return len(part) == len(other) == round_runs.same_prefix(part, other)
 
 
 def _typed(value):
