@@ -7,7 +7,8 @@ It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
 
 - ``sequential``: one keep-alive connection per target, interleaved rounds
   (the target order rotates every round), per-request latencies returned;
-  optional ``gap_ms`` of idleness before each request.
+  optional ``gap_ms`` of idleness before each request, optional ``settle``
+  (server pids) to wait for before each target's batch (``bench.quiet``).
 - ``closed``: a closed loop of ``concurrency`` clients, each on its own
   keep-alive connection, for ``duration_s`` or ``total`` requests.
 - ``stream``: streams one after another; per stream the arrival time of
@@ -37,7 +38,7 @@ import gevent
 from gevent.event import Event
 from gevent.lock import Semaphore
 
-from bench import stats
+from bench import quiet, stats
 from bench.http_client import Connection, encode_request
 from bench.limits import raise_fd_limit
 
@@ -146,13 +147,17 @@ def sequential(job):
         for _ in range(job["warmup"]):
             timed(conns[name], requests[name], Errors())
     rounds = {name: [] for name in names}
+    unsettled = {name: 0 for name in names}
     for r in range(job["rounds"]):
         for name in names[r % len(names):] + names[:r % len(names)]:
+            if job.get("settle") and quiet.settle(job["settle"]) is None:
+                unsettled[name] += 1
             samples = [_paused(job.get("gap_ms", 0)) or
                        timed(conns[name], requests[name], errors[name])
                        for _ in range(job["per_round"])]
             rounds[name].append([s for s in samples if s is not None])
-    return {"rounds": rounds, "errors": {n: e.as_dict() for n, e in errors.items()}}
+    return {"rounds": rounds, "unsettled": unsettled,
+            "errors": {n: e.as_dict() for n, e in errors.items()}}
 
 
 def _paused(gap_ms):

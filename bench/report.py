@@ -218,7 +218,7 @@ def _targets_in(rows):
 def sequential_section(data):
     out = ["## 1. Sequential added latency",
            "One request at a time, upstream answers instantly; ms. *added* = minus direct. "
-           + _placement(data.get("pinned"))]
+           + _placement(data.get("pinned")) + _settled(data["cases"].values())]
     header = ["case", "target", "median of round medians", "p50", "p99", "added p50",
               "added p99", "÷ direct (p50)", "÷ LiteLLM (p50)", "÷ Portkey (p50)", "errors"]
     cases = dict(data["cases"])
@@ -244,6 +244,18 @@ def _placement(pinned):
         return ("Pinned: load generator on one core, every server on another "
                 "(bench/placement.py).")
     return "Not pinned (one core, or an older run): the scheduler placed every process."
+
+
+def _settled(cases):
+    """What the report says of ``bench.quiet``, from the rows (per case, per
+    target) that counted the batches started on a busy server core (none in
+    older runs)."""
+    counts = [row["unsettled"] for targets in cases for row in targets.values()
+              if "unsettled" in row]
+    if not counts:
+        return ""
+    return (" Each target's batch of a round starts once the servers' core is quiet "
+            f"(bench/quiet.py); {sum(counts)} batches started without (busy after 2 s).")
 
 
 def throughput_section(data):
@@ -343,7 +355,9 @@ def agent_section(data):
            f"~{data['answer_bytes'] // 1000} KB whole answer. *added* = minus direct (which "
            "sends the upstream dialect's own requests of the same sizes). "
            "*added ÷ peer*: our added p50 over the peer's (below 1 = ahead). "
-           + _placement(data.get("pinned"))]
+           + _placement(data.get("pinned"))
+           + _settled([targets for cases in [*data["sizes"].values(), data["answers"]]
+                       for targets in cases.values()])]
     header = ["request", "case", "target", "bytes sent", "p50", "p99", "added p50",
               "added p99", "added ÷ LiteLLM", "added ÷ Portkey", "errors"]
     groups = [(size, cases) for size, cases in data["sizes"].items()]

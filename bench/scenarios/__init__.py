@@ -25,6 +25,7 @@ class Context:
     restart: Callable             # restart(name) -> a fresh Server of that proxy
     tokens: int = 16              # what the mock currently answers
     client_cpus: set = None       # the load generator's CPUs while pinned
+    server_pids: list = None      # the servers sharing the other core meanwhile
 
     @property
     def targets(self):
@@ -74,11 +75,11 @@ class Context:
             return
         servers = [self.mock.pid] + [proxy.pid for proxy in self.proxies.values()]
         with placement.pinned(servers, cpus[1]):
-            self.client_cpus = cpus[0]
+            self.client_cpus, self.server_pids = cpus[0], servers
             try:
                 yield True
             finally:
-                self.client_cpus = None
+                self.client_cpus, self.server_pids = None, None
 
 
 def load(name):

@@ -5,7 +5,8 @@ schemas, tens to hundreds of tool round trips: ``bench.agent_session``) of
 
 Measured like the sequential scenario (interleaved rounds, pinned, the
 upstream answering at once; see ``sequential``), per body size, for the
-pass-through paths and three translated ones.  Each target sends the
+pass-through paths and three translated ones, each target's batch starting
+on a quiet server core (``bench.quiet``).  Each target sends the
 requests of one growing session in turn, not one body again and again
 (``agent_session.SESSION_WINDOW`` of them, the last of the labelled size,
 Claude's cache mark moving to the newest message; after the last, the first
@@ -48,10 +49,12 @@ def _case(ctx, client, upstream, size=None):
     specs = {t: ctx.spec(t, client, upstream, size=size)
              for t in ctx.targets_for(client, upstream)}
     job = {"kind": "sequential", "warmup": s.agent_warmup, "rounds": s.agent_rounds,
-           "per_round": s.agent_per_round, "targets": specs}
+           "per_round": s.agent_per_round, "targets": specs,
+           "settle": ctx.server_pids}
     requests = (s.agent_warmup + s.agent_rounds * s.agent_per_round) * len(specs)
     result = ctx.loadgen(job, timeout=60 + requests)
-    rows = {t: dict(row(rounds, result["errors"][t]), request_bytes=_median_bytes(specs[t]))
+    rows = {t: dict(row(rounds, result["errors"][t]), request_bytes=_median_bytes(specs[t]),
+                    unsettled=result["unsettled"][t])
             for t, rounds in result["rounds"].items()}
     return with_added(rows)
 

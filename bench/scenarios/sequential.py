@@ -9,7 +9,10 @@ before each request (see the streaming scenario's paced first token);
 information: that is the number the placement changes.
 
 Targets are interleaved round by round (``bench.loadgen`` rotates their
-order), so a slow moment of the machine hits them all alike.  Reported per
+order), so a slow moment of the machine hits them all alike; before each
+target's batch the servers' core must be quiet (``bench.quiet``), so a
+peer's work after its answers is not timed as the next target's latency
+(*unsettled* counts the batches that started without).  Reported per
 target: median of the round medians, p50 and p99 over all samples, and each
 minus the direct call's.
 """
@@ -39,11 +42,12 @@ def run(ctx):
 def _case(ctx, client, upstream, gap_ms=0):
     s = ctx.scale
     job = {"kind": "sequential", "warmup": s.seq_warmup, "rounds": s.seq_rounds,
-           "per_round": s.seq_per_round, "gap_ms": gap_ms,
+           "per_round": s.seq_per_round, "gap_ms": gap_ms, "settle": ctx.server_pids,
            "targets": {t: ctx.spec(t, client, upstream) for t in ctx.targets_for(client, upstream)}}
     requests = (s.seq_warmup + s.seq_rounds * s.seq_per_round) * len(job["targets"])
     result = ctx.loadgen(job, timeout=60 + requests * (0.5 + gap_ms / 1000))
-    rows = {t: row(rounds, result["errors"][t]) for t, rounds in result["rounds"].items()}
+    rows = {t: dict(row(rounds, result["errors"][t]), unsettled=result["unsettled"][t])
+            for t, rounds in result["rounds"].items()}
     return with_added(rows)
 
 

@@ -1,10 +1,13 @@
 """Load-generator jobs, run as the harness runs them: a separate process
 against the mock."""
 import json
+import subprocess
+import sys
+from unittest.mock import patch
 
 from gevent.server import StreamServer
 
-from bench import loadgen, targets
+from bench import loadgen, quiet, targets
 from bench.mock_upstream import MockUpstream
 from bench.procs import run_loadgen
 from bench.scenarios.streaming import summarize
@@ -26,6 +29,21 @@ def test_sequential_rounds_per_target(mock):
     assert {name: [len(r) for r in rounds] for name, rounds in result["rounds"].items()} == \
         {"a": [4, 4, 4], "b": [4, 4, 4]}
     assert result["errors"]["a"]["errors"] == 0
+    assert result["unsettled"] == {"a": 0, "b": 0}
+
+
+def test_sequential_waits_for_quiet_servers_before_each_batch(mock):
+    spinning = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        job = {"kind": "sequential", "warmup": 0, "rounds": 1, "per_round": 1,
+               "settle": [spinning.pid], "targets": {"a": spec(mock)}}
+        with patch.object(quiet, "LIMIT_S", 0.05):
+            result = loadgen.sequential(job)
+    finally:
+        spinning.kill()
+        spinning.wait()
+    assert result["unsettled"] == {"a": 1}
+    assert [len(r) for r in result["rounds"]["a"]] == [1]
 
 
 def test_closed_loop_stops_at_total_and_reports_progress(mock):

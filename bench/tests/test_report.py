@@ -229,3 +229,15 @@ def test_a_row_where_a_peer_is_ahead_is_named():
     found = {g: (m, p) for g, m, p in report.checks(data)}
     assert found[goal] == ("throughput 50: LiteLLM 300.0 vs 200.0; "
                            "throughput 200: LiteLLM 300.0 vs 200.0", False)
+
+
+def test_agent_section_counts_the_batches_started_on_a_busy_core():
+    data = _agent()
+    assert "bench/quiet.py" not in report.agent_section(data)[1]     # an older run
+    for cases in [*data["sizes"].values(), data["answers"]]:
+        for targets in cases.values():
+            for row in targets.values():
+                row["unsettled"] = 1 if row is targets["litellm"] else 0
+    prose = report.agent_section(data)[1]
+    assert "starts once the servers' core is quiet (bench/quiet.py); " \
+           "4 batches started without" in prose
