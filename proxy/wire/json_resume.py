@@ -307,23 +307,26 @@ def _after_element(raw, old, before, keep, heads):
 
 def _same_rest(raw, old, checkpoint):
     """``(the array's new elements as a synthetic array, where the array
-    ends in raw)`` when ``raw`` ends with what followed the conversation
-    array in ``old`` (an agent's system prompt and tool list after its
-    turns: Claude Code's and Codex's key order) and the bytes between the
-    checkpoint and there close the array, else None."""
+    ends in raw, the synthetic array's element spans)`` when ``raw`` ends
+    with what followed the conversation array in ``old`` (an agent's system
+    prompt and tool list after its turns: Claude Code's and Codex's key
+    order) and the bytes between the checkpoint and there close the array,
+    else None."""
     old_end = old.members[old.array][2]
     end = len(raw) - (len(old.raw) - old_end)
     if end <= checkpoint or not raw.endswith(memoryview(old.raw)[old_end:]):
         return None
     array = _ELEMENTS_AFTER + raw[checkpoint:end]
-    return (array, end) if json_top.is_value(array) else None
+    spans = json_top.array_spans(array)
+    return None if spans is None else (array, end, spans)
 
 
-def _between(raw, old, index, checkpoint, array, end, keep, heads):
+def _between(raw, old, index, checkpoint, array, end, spans, keep, heads):
     """The read of ``raw`` whose bytes are ``old``'s up to the checkpoint
     after element ``index`` and again after the conversation array, which
     ends at ``end``: ``array`` holds the elements between (as ``[0,...]``),
-    read by msgspec already; the members after it are ``old``'s, moved."""
+    split by msgspec already (``spans``); the members after it are
+    ``old``'s, moved."""
     if not (array.isascii() or json_top.utf8(array)):
         return None
     shift = end - old.members[old.array][2]
@@ -331,8 +334,7 @@ def _between(raw, old, index, checkpoint, array, end, keep, heads):
     moved = [(member, first + shift, last + shift, scalar)
              for member, first, last, scalar in old.members[old.array + 1:]]
     _add(top, raw, moved, keep, heads)
-    elements = _elements(old, index, json_top.element_spans(array, 0, len(array)),
-                         checkpoint - len(_ELEMENTS_AFTER))
+    elements = _elements(old, index, spans, checkpoint - len(_ELEMENTS_AFTER))
     return top, elements, ("between", index, array)
 
 

@@ -253,14 +253,14 @@ def element_spans(raw, start, end):
     return starts, ends
 
 
-def is_value(raw):
-    """Whether ``raw`` is one JSON value and nothing more, as msgspec
-    checks a document (``top_level``'s grammar; UTF-8 aside)."""
+def array_spans(raw):
+    """``element_spans`` of ``raw`` when it is one JSON array and nothing
+    more, as msgspec checks a document (``top_level``'s grammar; UTF-8
+    aside), else None: the one skip that splits it checks it."""
     try:
-        _value(raw)
+        return element_spans(raw, 0, len(raw))
     except msgspec.DecodeError:
-        return False
-    return True
+        return None
 
 
 def utf8(raw):

@@ -2,7 +2,7 @@
 import orjson
 import pytest
 
-from proxy.wire.json_top import HEAD_ITEMS, guess_string, top_level
+from proxy.wire.json_top import HEAD_ITEMS, array_spans, guess_string, top_level
 
 
 def test_scalars_whole_containers_as_empty_placeholders_of_their_type():
@@ -229,3 +229,19 @@ def test_with_top_string_shortcut_agrees_with_the_full_parser(monkeypatch):
 ])
 def test_guess_string_reads_a_first_or_last_member_off_the_bytes(raw, expected):
     assert guess_string(raw, "model") == expected
+
+
+@pytest.mark.parametrize("raw, spans", [
+    (b'[0, {"a": [1, 2]} ,"x\\"]"]', ([1, 4, 19], [2, 17, 25])),
+    (b'[]', ([], [])),
+])
+def test_array_spans_splits_one_array(raw, spans):
+    assert array_spans(raw) == spans
+    for start, end in zip(*spans):
+        orjson.loads(raw[start:end])
+
+
+@pytest.mark.parametrize("raw", [b'[0, 1', b'[0, 1] [2]', b'[0, 1],', b'{"a": 1}', b'[0, 1, ]',
+                                 b'[0, "\x01"]'])
+def test_array_spans_is_none_for_anything_but_one_json_array(raw):
+    assert array_spans(raw) is None
