@@ -387,14 +387,9 @@ def _whole_reply(front, cred, resp, observer, same, limit):
     raw = edge.whole_body(cred, resp, limit=limit)
     headers = forward_response_headers(resp.headers)
     if same:
-        # The upstream's status and bytes, whatever they hold: a body that is
-        # not JSON or not the expected shape is the client's to judge, and its
-        # usage is simply unknown.
-        usage = _usage_of(cred.dialect, raw)
-        if usage:
-            observer.usage(usage)
-        else:
-            observer.usage_unknown()
+        # The upstream's status and bytes, whatever they hold; their usage
+        # is read once they are sent.
+        observer.answer(cred.dialect, raw)
         return Reply(resp.status, headers, raw,
                      content_type=resp.headers.get("content-type") or "application/json")
     try:
@@ -411,14 +406,6 @@ def _whole_reply(front, cred, resp, observer, same, limit):
                                                 model=front.model, request=front.body,
                                                 inspect=inspect)
     return Reply(200, headers, orjson.dumps(translated))
-
-
-def _usage_of(dialect, raw):
-    """IR usage of a same-dialect body, or None when it cannot be read."""
-    try:
-        return translators.dialect(dialect).parse_usage(orjson.loads(raw))
-    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
-        return None
 
 
 def _echo_reply(front, observer):

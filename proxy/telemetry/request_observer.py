@@ -14,6 +14,8 @@ import json
 import logging
 import time
 
+import orjson
+
 import translators
 from proxy.telemetry import access_log, live_feed, usage_store
 from proxy import logs, runtime
@@ -68,8 +70,8 @@ class RequestObserver:
     """
 
     __slots__ = ("front", "_config", "_store", "_metrics", "_clock", "_started_at", "_attempts",
-                 "_attempt_log", "_last", "_ttft", "_usage", "_usage_unknown", "_tool_calls",
-                 "_finished", "_outcome")
+                 "_attempt_log", "_last", "_ttft", "_usage", "_usage_unknown", "_answer",
+                 "_tool_calls", "_finished", "_outcome")
 
     def __init__(self, front, *, config, store=None, metrics=None, clock=time.monotonic,
                  wall=time.time):
@@ -85,6 +87,7 @@ class RequestObserver:
         self._ttft = None
         self._usage = None
         self._usage_unknown = False       # an answer came whose usage could not be read
+        self._answer = None               # (dialect, bytes) of a whole answer, read at finish()
         self._tool_calls = []
         self._finished = False
         self._outcome = None              # (status, error class) once settled
@@ -135,6 +138,12 @@ class RequestObserver:
         except Exception:
             _failed("usage", self)
 
+    def answer(self, dialect, raw):
+        """A whole answer in the upstream's dialect, passed on as it came:
+        its usage is read in ``finish()``, once the client has the bytes
+        (parsing a large answer first would hold them back)."""
+        self._answer = (dialect, raw)
+
     @_guarded
     def usage_unknown(self):
         """The answer passed on carries no usage we can read (a same-dialect
@@ -172,6 +181,8 @@ class RequestObserver:
             if self._finished:
                 return
             self._finished = True
+            if self._answer is not None:
+                self._read_answer()
             front = self.front
             latency = self._clock() - front.started
             credential = credential or self._last[0]
@@ -193,6 +204,14 @@ class RequestObserver:
                 if config["debug"] else None)
         except Exception:
             _failed("finish", self)
+
+    def _read_answer(self):
+        usage = answer_usage(*self._answer)
+        self._answer = None
+        if usage:
+            self.usage(usage)
+        else:
+            self.usage_unknown()
 
     def _elapsed(self):
         return self._clock() - self.front.started
@@ -224,6 +243,16 @@ class RequestObserver:
 
 
 _NO_USAGE = {}
+
+
+def answer_usage(dialect, raw):
+    """IR usage of a whole answer body in ``dialect``, or None when it
+    cannot be read (not JSON, not the expected shape: the client's to
+    judge, its usage simply unknown)."""
+    try:
+        return translators.dialect(dialect).parse_usage(orjson.loads(raw))
+    except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+        return None
 
 
 _TEXT_PART_TYPES = (None, "text", "input_text")

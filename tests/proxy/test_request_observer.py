@@ -442,3 +442,39 @@ def test_observer_logs_the_line_the_record_gives(caplog, clock, log_format, debu
         fields.update(access_log.debug_fields(make_front(clock).headers, None,
                                               make_front(clock).body, None))
     assert line == access_log.format_line(fields, log_format)
+
+
+@pytest.mark.parametrize("raw, tokens", [
+    (b'{"id": "msg_1", "type": "message", "content": [{"type": "text", "text": "hi"}],'
+     b' "usage": {"input_tokens": 12, "output_tokens": 3, "cache_read_input_tokens": 5,'
+     b' "cache_creation_input_tokens": 0}}', (17, 3, 5)),
+    (b'<html>gateway error</html>', (None, None, None)),        # unreadable: unknown
+    (b'{"id": "msg_1", "usage": "n/a"}', (None, None, None)),
+])
+def test_a_whole_answer_is_read_for_usage_once_it_is_sent(store, clock, monkeypatch, raw,
+                                                           tokens):
+    read, answer_usage = [], request_observer.answer_usage
+
+    def reading(*answer):
+        read.append(answer)
+        return answer_usage(*answer)
+    monkeypatch.setattr(request_observer, "answer_usage", reading)
+    obs = observer_for(make_front(clock, dialect="claude"), clock, store=store)
+    obs.attempt(CLAUDE, "claude-x", status=200, outcome="success", latency=0.1)
+    obs.answer("claude", raw)
+    assert read == []                     # not while the answer is on its way
+    obs.settle(200)
+    obs.close()
+    assert read == [("claude", raw)]
+    store.flush()
+    [req] = query(store.path, "SELECT * FROM requests")
+    assert (req["input_tokens"], req["output_tokens"], req["cached_tokens"]) == tokens
+
+
+def test_answer_usage_reads_each_dialect_or_says_none():
+    assert request_observer.answer_usage(
+        "openai", b'{"usage": {"prompt_tokens": 4, "completion_tokens": 2}}')["input_tokens"] == 4
+    assert request_observer.answer_usage(
+        "gemini", b'{"usageMetadata": {"promptTokenCount": 7}}')["input_tokens"] == 7
+    for raw in (b"not json", b"[1, 2]", b'{"usage": [1]}', b""):
+        assert request_observer.answer_usage("responses", raw) is None

@@ -65,6 +65,9 @@ class Observer:
     def usage_unknown(self):
         pass
 
+    def answer(self, dialect, raw):
+        pass
+
     def tool_call(self, name, call_id):
         pass
 
