@@ -10,7 +10,8 @@ It reads one job (JSON) on stdin and writes JSON lines on stdout: optional
   optional ``gap_ms`` of idleness before each request, optional ``settle``
   (server pids) to wait for before each target's batch (``bench.quiet``).
 - ``closed``: a closed loop of ``concurrency`` clients, each on its own
-  keep-alive connection, for ``duration_s`` or ``total`` requests.
+  keep-alive connection, for ``duration_s`` or ``total`` requests; with
+  ``settle``, started once those server pids are quiet.
 - ``stream``: streams one after another; per stream the arrival time of
   every token (``tokNNN`` markers, see ``bench.wire``).
 - ``hold``: ``count`` streams open at once; reports ``open`` once each has
@@ -203,6 +204,7 @@ class ClosedLoop:
             self.stop.set()
 
     def run(self):
+        waited = quiet.settle(self.job["settle"]) if self.job.get("settle") else 0.0
         clients = [gevent.spawn(self.client, i) for i in range(self.job["concurrency"])]
         gevent.sleep(self.job.get("warmup_s", 0))
         emit({"event": "phase", "phase": "measuring"})
@@ -216,7 +218,9 @@ class ClosedLoop:
         gevent.killall(clients, timeout=5)
         return {"requests": self.done, "seconds": round(elapsed, 3),
                 "rps": round(len(self.latencies) / elapsed, 1),
-                "latency_ms": stats.summary(self.latencies), **self.errors.as_dict()}
+                "latency_ms": stats.summary(self.latencies), "unsettled": waited is None,
+                "quiet_wait_s": None if waited is None else round(waited, 3),
+                **self.errors.as_dict()}
 
 
 def closed(job):

@@ -246,6 +246,17 @@ def _placement(pinned):
     return "Not pinned (one core, or an older run): the scheduler placed every process."
 
 
+def _quiet_runs(levels):
+    """What the report says of ``bench.quiet`` for closed-loop runs (each
+    row saying whether it started without; older runs: nothing)."""
+    flags = [row["unsettled"] for level in levels for row in level.values()
+             if "unsettled" in row]
+    if not flags:
+        return ""
+    return (" Each run starts once every server is quiet (bench/quiet.py); "
+            f"{sum(flags)} started without (busy after 2 s).")
+
+
 def _settled(cases):
     """What the report says of ``bench.quiet``, from the rows (per case, per
     target) that counted the batches started on a busy server core (none in
@@ -263,7 +274,8 @@ def throughput_section(data):
     out = ["## 2. Throughput at fixed concurrency",
            f"Upstream latency {data['upstream_latency_ms']} ms; closed loop, keep-alive. "
            f"Mock + load generator ceiling (no latency, 50 clients, direct): "
-           f"**{ceiling['rps']:.0f} rps**, {ceiling['errors']} errors."]
+           f"**{ceiling['rps']:.0f} rps**, {ceiling['errors']} errors."
+           + _quiet_runs(data["levels"].values())]
     header = ["clients", "target", "rps", "p50 ms", "p99 ms", "errors", "CPU µs/req",
               "RSS MiB", "÷ direct (rps)", "÷ LiteLLM (rps)", "÷ Portkey (rps)"]
     rows = []

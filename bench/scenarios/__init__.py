@@ -25,7 +25,6 @@ class Context:
     restart: Callable             # restart(name) -> a fresh Server of that proxy
     tokens: int = 16              # what the mock currently answers
     client_cpus: set = None       # the load generator's CPUs while pinned
-    server_pids: list = None      # the servers sharing the other core meanwhile
 
     @property
     def targets(self):
@@ -35,6 +34,12 @@ class Context:
     def targets_for(self, client, upstream=None):
         """The targets of this run that serve ``client`` -> ``upstream``."""
         return [t for t in self.targets if targets.serves(t, client, upstream or client)]
+
+    @property
+    def server_pids(self):
+        """Every server's pid: what must be quiet before a target is
+        measured (``bench.quiet``)."""
+        return [self.mock.pid] + [proxy.pid for proxy in self.proxies.values()]
 
     def server(self, target):
         return self.mock if target == "direct" else self.proxies[target]
@@ -73,13 +78,12 @@ class Context:
         if cpus is None:
             yield False
             return
-        servers = [self.mock.pid] + [proxy.pid for proxy in self.proxies.values()]
-        with placement.pinned(servers, cpus[1]):
-            self.client_cpus, self.server_pids = cpus[0], servers
+        with placement.pinned(self.server_pids, cpus[1]):
+            self.client_cpus = cpus[0]
             try:
                 yield True
             finally:
-                self.client_cpus, self.server_pids = None, None
+                self.client_cpus = None
 
 
 def load(name):

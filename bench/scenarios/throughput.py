@@ -5,6 +5,11 @@ errors, and the server's CPU time per request over the measured window.
 
 First the mock's own ceiling (no latency, 50 clients, direct): the rate the
 load generator and mock sustain together, to show neither is the bottleneck.
+
+Each target's run starts once every server is quiet (``bench.quiet``): a
+peer still working off its backlog (LiteLLM's callbacks run after its
+answers) would otherwise share the cores with the next target, and that
+target's CPU per request would carry the contention.
 """
 
 
@@ -27,7 +32,8 @@ def _measure(ctx, target, clients):
             cpu[event["phase"]] = server.cpu_seconds()
 
     job = {"kind": "closed", "specs": [ctx.spec(target, "openai")], "concurrency": clients,
-           "warmup_s": s.tp_warmup_s, "duration_s": s.tp_duration_s}
+           "warmup_s": s.tp_warmup_s, "duration_s": s.tp_duration_s,
+           "settle": ctx.server_pids}
     result = ctx.loadgen(job, timeout=60 + 3 * (s.tp_warmup_s + s.tp_duration_s),
                          on_event=on_event)
     if result["requests"] and {"measuring", "measured"} <= set(cpu):

@@ -158,3 +158,16 @@ def test_sequential_sends_a_targets_bodies_in_turn_then_rewinds():
     assert sent == [bodies[i % 3] for i in range(7)]          # warm-up included, cycling
     single = {body for path, body in recorder.seen if path == b"/v1/messages"}
     assert len(single) == 1 and len(recorder.seen) == 14
+
+
+def test_closed_loop_starts_once_the_servers_are_quiet(mock):
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        result = run({"kind": "closed", "concurrency": 2, "total": 10, "max_seconds": 30,
+                      "settle": [idle.pid], "specs": [spec(mock)]})
+    finally:
+        idle.kill()
+        idle.wait()
+    assert result["unsettled"] is False
+    assert result["quiet_wait_s"] >= 2 * quiet.WINDOW_S
+    assert result["requests"] >= 10

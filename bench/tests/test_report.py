@@ -241,3 +241,16 @@ def test_agent_section_counts_the_batches_started_on_a_busy_core():
     prose = report.agent_section(data)[1]
     assert "starts once the servers' core is quiet (bench/quiet.py); " \
            "4 batches started without" in prose
+
+
+def test_throughput_section_counts_the_runs_started_on_busy_cores():
+    def run(rps, unsettled):
+        return {"rps": rps, "latency_ms": {"p50": 52.0, "p99": 60.0}, "errors": 0,
+                "cpu_us_per_request": 100.0, "rss_kib": 20480, "unsettled": unsettled}
+    data = {"upstream_latency_ms": 50, "mock_ceiling": {"rps": 9000.0, "errors": 0},
+            "levels": {"50": {"direct": run(900.0, False), "switchyard": run(890.0, True)}}}
+    prose = report.throughput_section(data)[1]
+    assert "once every server is quiet (bench/quiet.py); 1 started without" in prose
+    for row in data["levels"]["50"].values():
+        del row["unsettled"]
+    assert "bench/quiet.py" not in report.throughput_section(data)[1]
