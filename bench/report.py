@@ -218,7 +218,8 @@ def _targets_in(rows):
 def sequential_section(data):
     out = ["## 1. Sequential added latency",
            "One request at a time, upstream answers instantly; ms. *added* = minus direct. "
-           + _placement(data.get("pinned")) + _settled(data["cases"].values())]
+           + _placement(data.get("pinned"))
+           + _settled(data["cases"].values(), _BATCHES_SETTLED)]
     header = ["case", "target", "median of round medians", "p50", "p99", "added p50",
               "added p99", "÷ direct (p50)", "÷ LiteLLM (p50)", "÷ Portkey (p50)", "errors"]
     cases = dict(data["cases"])
@@ -246,27 +247,19 @@ def _placement(pinned):
     return "Not pinned (one core, or an older run): the scheduler placed every process."
 
 
-def _quiet_runs(levels):
-    """What the report says of ``bench.quiet`` for closed-loop runs (each
-    row saying whether it started without; older runs: nothing)."""
-    flags = [row["unsettled"] for level in levels for row in level.values()
-             if "unsettled" in row]
-    if not flags:
-        return ""
-    return (" Each run starts once every server is quiet (bench/quiet.py); "
-            f"{sum(flags)} started without (busy after 2 s).")
+_BATCHES_SETTLED = "Each target's batch of a round starts once the servers' core is quiet"
 
 
-def _settled(cases):
-    """What the report says of ``bench.quiet``, from the rows (per case, per
-    target) that counted the batches started on a busy server core (none in
-    older runs)."""
-    counts = [row["unsettled"] for targets in cases for row in targets.values()
+def _settled(groups, started):
+    """What the report says of ``bench.quiet``: ``started``, what waits for
+    quiet servers, and how many of the rows' batches or runs (``unsettled``
+    per group, per target: a count or a flag) started without; nothing for
+    older runs, which did not wait."""
+    counts = [row["unsettled"] for targets in groups for row in targets.values()
               if "unsettled" in row]
     if not counts:
         return ""
-    return (" Each target's batch of a round starts once the servers' core is quiet "
-            f"(bench/quiet.py); {sum(counts)} batches started without (busy after 2 s).")
+    return f" {started} (bench/quiet.py); {sum(counts)} started without (busy after 2 s)."
 
 
 def throughput_section(data):
@@ -275,7 +268,7 @@ def throughput_section(data):
            f"Upstream latency {data['upstream_latency_ms']} ms; closed loop, keep-alive. "
            f"Mock + load generator ceiling (no latency, 50 clients, direct): "
            f"**{ceiling['rps']:.0f} rps**, {ceiling['errors']} errors."
-           + _quiet_runs(data["levels"].values())]
+           + _settled(data["levels"].values(), "Each run starts once every server is quiet")]
     header = ["clients", "target", "rps", "p50 ms", "p99 ms", "errors", "CPU µs/req",
               "RSS MiB", "÷ direct (rps)", "÷ LiteLLM (rps)", "÷ Portkey (rps)"]
     rows = []
@@ -369,7 +362,7 @@ def agent_section(data):
            "*added ÷ peer*: our added p50 over the peer's (below 1 = ahead). "
            + _placement(data.get("pinned"))
            + _settled([targets for cases in [*data["sizes"].values(), data["answers"]]
-                       for targets in cases.values()])]
+                       for targets in cases.values()], _BATCHES_SETTLED)]
     header = ["request", "case", "target", "bytes sent", "p50", "p99", "added p50",
               "added p99", "added ÷ LiteLLM", "added ÷ Portkey", "errors"]
     groups = [(size, cases) for size, cases in data["sizes"].items()]

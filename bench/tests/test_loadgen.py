@@ -2,7 +2,6 @@
 against the mock."""
 import json
 import subprocess
-import sys
 from unittest.mock import patch
 
 from gevent.server import StreamServer
@@ -33,17 +32,14 @@ def test_sequential_rounds_per_target(mock):
 
 
 def test_sequential_waits_for_quiet_servers_before_each_batch(mock):
-    spinning = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        job = {"kind": "sequential", "warmup": 0, "rounds": 1, "per_round": 1,
-               "settle": [spinning.pid], "targets": {"a": spec(mock)}}
-        with patch.object(quiet, "LIMIT_S", 0.05):
-            result = loadgen.sequential(job)
-    finally:
-        spinning.kill()
-        spinning.wait()
-    assert result["unsettled"] == {"a": 1}
-    assert [len(r) for r in result["rounds"]["a"]] == [1]
+    waits = []
+    job = {"kind": "sequential", "warmup": 0, "rounds": 2, "per_round": 1,
+           "settle": [4242], "targets": {"a": spec(mock), "b": spec(mock)}}
+    with patch.object(quiet, "settle", lambda pids: waits.append(pids)):   # None: busy
+        result = loadgen.sequential(job)
+    assert waits == [[4242]] * 4                    # before each batch of each round
+    assert result["unsettled"] == {"a": 2, "b": 2}
+    assert [len(r) for r in result["rounds"]["a"]] == [1, 1]
 
 
 def test_closed_loop_stops_at_total_and_reports_progress(mock):
@@ -161,7 +157,7 @@ def test_sequential_sends_a_targets_bodies_in_turn_then_rewinds():
 
 
 def test_closed_loop_starts_once_the_servers_are_quiet(mock):
-    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    idle = subprocess.Popen(["sleep", "60"])
     try:
         result = run({"kind": "closed", "concurrency": 2, "total": 10, "max_seconds": 30,
                       "settle": [idle.pid], "specs": [spec(mock)]})

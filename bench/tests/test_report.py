@@ -240,7 +240,7 @@ def test_agent_section_counts_the_batches_started_on_a_busy_core():
                 row["unsettled"] = 1 if row is targets["litellm"] else 0
     prose = report.agent_section(data)[1]
     assert "starts once the servers' core is quiet (bench/quiet.py); " \
-           "4 batches started without" in prose
+           "4 started without" in prose
 
 
 def test_throughput_section_counts_the_runs_started_on_busy_cores():
