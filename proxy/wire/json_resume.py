@@ -50,9 +50,10 @@ the elements read after it.
 Memory: the last ``RECENT`` bodies of at least ``FROM`` bytes, at most
 ``LIMIT`` bytes in all, each with its top-level spans (references to the
 request bodies themselves: no copies) and, for a body parsed whole, its
-parsed value (counted as ``_PARSED_WEIGHT`` times its bytes).  A body is compared only with bodies
-of the same ``scope`` (the client key): how long another client's
-conversation shares a prefix with one's own is not something to time.
+parsed value (counted as ``_PARSED_WEIGHT`` times its bytes).  A body is
+compared only with bodies of the same ``scope`` (the client key): how long
+another client's conversation shares a prefix with one's own is not
+something to time.
 """
 import bisect
 
