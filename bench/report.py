@@ -46,6 +46,11 @@ def checks(results):
     cpu = _get(s, "throughput", "levels", "200", "switchyard", "cpu_us_per_request")
     rows.append(("worker CPU per small request at 200 clients ≤ 300 µs",
                  *_le(cpu, 300, "µs")))
+    counted = _get(s, "throughput", "instructions", "instructions_per_request")
+    if counted is not None:
+        rows.append(("(for information) worker instructions per small request at "
+                     f"{s['throughput']['instructions']['clients']} clients (callgrind)",
+                     f"{counted:,}", None))
     stream = _get(s, "streaming", "cases", "openai->openai", "switchyard")
     rows.append(("streaming first token added ≤ 1 ms",
                  *_le(_get(stream, "ttft_added_ms", "p50"), 1.0, "ms")))
@@ -280,7 +285,22 @@ def throughput_section(data):
                          v["errors"], v.get("cpu_us_per_request"),
                          round(v["rss_kib"] / 1024, 1), ratio(v["rps"], direct),
                          ratio(v["rps"], litellm), ratio(v["rps"], _get(level, "portkey", "rps"))])
-    return out + [table(header, rows)]
+    return out + [table(header, rows)] + _instructions_note(data.get("instructions"))
+
+
+def _instructions_note(counted):
+    """The line under the throughput table on the worker's instruction count
+    (nothing for a run that did not count)."""
+    if not counted:
+        return []
+    if "skipped" in counted:
+        return [f"Instructions per request not counted: {counted['skipped']}."]
+    low, high = counted["requests"]
+    return [f"CPU µs/req moves with the host this machine runs on (read it beside the "
+            f"ceiling); instructions do not: a fresh Switchyard worker under callgrind "
+            f"(bench/worker_instructions.py), {counted['clients']} clients, the mock answering "
+            f"at once, spent **{counted['instructions_per_request']:,} instructions per small "
+            f"request** (the difference of {low} and {high} requests' totals)."]
 
 
 def streaming_section(data):

@@ -40,6 +40,10 @@ class Scale:
     tokens: int = 16             # tokens per non-streamed answer
     agent_sizes: tuple = (50_000, 250_000, 1_000_000)   # request bytes
     answer_bytes: int = 100_000  # the whole-answer direction
+    # 2. throughput, too: the worker's instructions per small request at the
+    # most clients (callgrind, bench.worker_instructions: the figure a host's
+    # speed does not move), from these two request counts; () skips it
+    tp_instructions: tuple = ()
 
 
 QUICK = Scale(
@@ -64,6 +68,7 @@ FULL = Scale(
     soak_requests=200_000, soak_clients=50,
     agent_warmup=10, agent_rounds=5, agent_per_round=10,
     fs_tokens=2000, fs_single_rounds=5, fs_concurrency=50, fs_concurrent_rounds=1, fs_peer_budget_s=60,
+    tp_instructions=(400, 1400),
 )
 
 

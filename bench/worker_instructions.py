@@ -142,6 +142,32 @@ def _total(path):
     raise RuntimeError(f"no totals in {path}")
 
 
+def available():
+    """Whether this machine can count instructions (valgrind on PATH)."""
+    return shutil.which("valgrind") is not None
+
+
+def per_request(case, counts, clients, mock_port, size=None, window=None, keep=None):
+    """``{"totals": {count: instructions}, "instructions_per_request": n}``:
+    a fresh worker per count of ``counts`` (two), each under callgrind, the
+    difference of their totals over the difference in requests.  ``keep``:
+    a directory to copy the callgrind files to."""
+    low, high = counts
+    workdir = tempfile.mkdtemp(prefix="switchyard-instr-")
+    try:
+        results = {n: measure(case, n, clients, workdir, mock_port, size, window)
+                   for n in (low, high)}
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for n, (_, path) in results.items():
+                shutil.copy(path, os.path.join(keep, f"callgrind.n{n}"))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"totals": {n: r[0] for n, r in results.items()},
+            "instructions_per_request": round((results[high][0] - results[low][0])
+                                              / (high - low))}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", choices=sorted(CASES), default="openai")
@@ -154,25 +180,17 @@ def main(argv=None):
                         help="with --size: the growing session's last N requests, in turn")
     parser.add_argument("--keep", default=None, help="directory to keep the callgrind files in")
     args = parser.parse_args(argv)
-    low, high = (int(n) for n in args.requests.split(","))
-    workdir = tempfile.mkdtemp(prefix="switchyard-instr-")
+    counts = tuple(int(n) for n in args.requests.split(","))
+    workdir = tempfile.mkdtemp(prefix="switchyard-instr-mock-")
     try:
         with Supervisor(workdir) as supervisor:
             mock = start_mock(supervisor)
-            results = {n: measure(args.case, n, args.clients, workdir, mock.port, args.size,
-                                  args.window)
-                       for n in (low, high)}
-        per_request = (results[high][0] - results[low][0]) / (high - low)
-        print(json.dumps({"case": args.case, "clients": args.clients, "size": args.size,
-                          "window": args.window,
-                          "totals": {n: r[0] for n, r in results.items()},
-                          "instructions_per_request": round(per_request)}))
-        if args.keep:
-            os.makedirs(args.keep, exist_ok=True)
-            for n, (_, path) in results.items():
-                shutil.copy(path, os.path.join(args.keep, f"callgrind.n{n}"))
+            result = per_request(args.case, counts, args.clients, mock.port, args.size,
+                                 args.window, args.keep)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps({"case": args.case, "clients": args.clients, "size": args.size,
+                      "window": args.window, **result}))
 
 
 if __name__ == "__main__":

@@ -254,3 +254,26 @@ def test_throughput_section_counts_the_runs_started_on_busy_cores():
     for row in data["levels"]["50"].values():
         del row["unsettled"]
     assert "bench/quiet.py" not in report.throughput_section(data)[1]
+
+
+def test_instruction_count_is_reported_for_information_only():
+    data = results()
+    data["scenarios"]["throughput"]["instructions"] = {
+        "clients": 200, "requests": [400, 1400], "totals": {"400": 1, "1400": 2},
+        "instructions_per_request": 594670}
+    rows = {goal: (measured, passed) for goal, measured, passed in report.checks(data)}
+    assert rows["(for information) worker instructions per small request at 200 clients "
+                "(callgrind)"] == ("594,670", None)
+    note = report.throughput_section(data["scenarios"]["throughput"])[-1]
+    assert "**594,670 instructions per small request**" in note
+    assert "400 and 1400 requests" in note
+
+
+def test_instruction_count_skipped_or_absent():
+    data = results()
+    throughput = data["scenarios"]["throughput"]
+    assert "nstructions" not in "\n".join(report.throughput_section(throughput))
+    assert not any("instructions" in goal for goal, _, _ in report.checks(data))
+    throughput["instructions"] = {"clients": 200, "skipped": "valgrind is not installed"}
+    assert report.throughput_section(throughput)[-1] == \
+        "Instructions per request not counted: valgrind is not installed."
